@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falstaff"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "falstaff-application.h"
+#include "falstaff-window.h"
+
+struct _FalstaffApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (FalstaffApplication, falstaff_application, ADW_TYPE_APPLICATION)
+
+static void
+falstaff_application_activate (GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (falstaff_window_new (FALSTAFF_APPLICATION (app)));
+  gtk_window_present (window);
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  static const char *developers[] = { "The Falstaff developers", NULL };
+
+  adw_show_about_window (window,
+                         "application-name", _("Falstaff"),
+                         "application-icon", APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "comments", _("A native studio for fal.ai model endpoints"),
+                         NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "about", about_activated },
+};
+
+static void
+falstaff_application_startup (GApplication *app)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (falstaff_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+}
+
+static void
+falstaff_application_class_init (FalstaffApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = falstaff_application_activate;
+  app_class->startup = falstaff_application_startup;
+}
+
+static void
+falstaff_application_init (FalstaffApplication *self)
+{
+}
+
+FalstaffApplication *
+falstaff_application_new (void)
+{
+  return g_object_new (FALSTAFF_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/falstaff/Falstaff",
+                       NULL);
+}

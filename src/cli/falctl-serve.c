@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falctl"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <glib-unix.h>
+
+#include "fal-local-server.h"
+#include "falctl.h"
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+int
+falctl_serve (int    argc,
+              char **argv)
+{
+  int port = 0;
+  g_autofree char *key = NULL;
+  double speed = 1.0;
+  int runners = 2;
+  int keepalive_ms = 15000;
+  g_autofree char *data_dir = NULL;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0 = a free port)", "PORT" },
+    { "key", 'k', 0, G_OPTION_ARG_STRING, &key, "The one key accepted (default local:secret)", "ID:SECRET" },
+    { "speed", 's', 0, G_OPTION_ARG_DOUBLE, &speed, "Divide every timeline by this (default 1)", "FACTOR" },
+    { "runners", 'r', 0, G_OPTION_ARG_INT, &runners, "Runners per endpoint queue (default 2)", "N" },
+    { "keepalive", 0, 0, G_OPTION_ARG_INT, &keepalive_ms, "Status stream keep-alive interval (default 15000)", "MS" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Keep stored files here (default: a temporary directory)", "DIR" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- run the local fal server");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FalLocalServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+                                "Serves the fal protocol on 127.0.0.1 with simulated models: queue, run,\n"
+                                "stream, storage and schemas, with faults on demand (docs/local-server.md).");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "falctl serve: %s\n", error->message);
+      return FALCTL_EXIT_USAGE;
+    }
+  if (port < 0 || port > 65535 || speed <= 0 || runners < 1 || keepalive_ms < 0)
+    {
+      fprintf (stderr, "falctl serve: --port is 0..65535, --speed > 0, --runners ≥ 1, --keepalive ≥ 0\n");
+      return FALCTL_EXIT_USAGE;
+    }
+
+  server = g_object_new (FAL_LOCAL_TYPE_SERVER,
+                         "port", (guint) port,
+                         "speed", speed,
+                         "runners", (guint) runners,
+                         "keepalive-interval", (guint) keepalive_ms,
+                         NULL);
+  if (key)
+    g_object_set (server, "key", key, NULL);
+  if (data_dir)
+    g_object_set (server, "data-dir", data_dir, NULL);
+
+  if (!fal_local_server_start (server, &error))
+    {
+      fprintf (stderr, "falctl serve: %s\n", error->message);
+      return FALCTL_EXIT_NETWORK;
+    }
+
+  printf ("listening %s\n", fal_local_server_get_url (server));
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  fal_local_server_stop (server);
+  return FALCTL_EXIT_OK;
+}

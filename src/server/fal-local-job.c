@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal-local"
+
+#include "config.h"
+
+#include "fal-local-job.h"
+
+struct _FalLocalJob
+{
+  GObject parent_instance;
+
+  char *id;
+  char *endpoint_id;
+  char *app_id;
+  JsonNode *input;
+  FalLocalJobMode mode;
+  FalLocalJobPriority priority;
+  FalLocalJobState state;
+  guint queue_position;
+  gint64 queued_at;
+  gint64 started_at;
+  gint64 completed_at;
+  gint64 start_deadline;
+
+  GPtrArray *logs;
+
+  JsonNode *output;
+  JsonNode *result;
+  guint result_status;
+  char *error;
+  char *error_type;
+
+  gboolean cancel_requested;
+  guint log_flood;
+  guint planned_failure;
+  char *planned_error_type;
+};
+
+G_DEFINE_FINAL_TYPE (FalLocalJob, fal_local_job, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+log_line_free (gpointer data)
+{
+  FalLocalLogLine *line = data;
+
+  g_free (line->message);
+  g_free (line->level);
+  g_free (line->timestamp);
+  g_free (line);
+}
+
+char *
+fal_local_timestamp_now (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *seconds = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
+
+  return g_strdup_printf ("%s.%03dZ", seconds, g_date_time_get_microsecond (now) / 1000);
+}
+
+static void
+fal_local_job_finalize (GObject *object)
+{
+  FalLocalJob *self = (FalLocalJob *)object;
+
+  g_free (self->id);
+  g_free (self->endpoint_id);
+  g_free (self->app_id);
+  g_clear_pointer (&self->input, json_node_unref);
+  g_clear_pointer (&self->logs, g_ptr_array_unref);
+  g_clear_pointer (&self->output, json_node_unref);
+  g_clear_pointer (&self->result, json_node_unref);
+  g_free (self->error);
+  g_free (self->error_type);
+  g_free (self->planned_error_type);
+
+  G_OBJECT_CLASS (fal_local_job_parent_class)->finalize (object);
+}
+
+static void
+fal_local_job_class_init (FalLocalJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = fal_local_job_finalize;
+
+  /* Emitted whenever a status reader would see something new: state,
+   * queue position or log lines. */
+  signals[CHANGED] = g_signal_new ("changed",
+                                   G_TYPE_FROM_CLASS (klass),
+                                   G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 0);
+}
+
+static void
+fal_local_job_init (FalLocalJob *self)
+{
+  self->logs = g_ptr_array_new_with_free_func (log_line_free);
+}
+
+FalLocalJob *
+fal_local_job_new (const char          *endpoint_id,
+                   const char          *app_id,
+                   JsonNode            *input,
+                   FalLocalJobMode      mode,
+                   FalLocalJobPriority  priority)
+{
+  FalLocalJob *self = g_object_new (FAL_LOCAL_TYPE_JOB, NULL);
+
+  self->id = g_uuid_string_random ();
+  self->endpoint_id = g_strdup (endpoint_id);
+  self->app_id = g_strdup (app_id);
+  self->input = input ? json_node_ref (input) : NULL;
+  self->mode = mode;
+  self->priority = priority;
+  self->state = FAL_LOCAL_JOB_QUEUED;
+  self->queued_at = g_get_monotonic_time ();
+
+  return self;
+}
+
+const char *fal_local_job_get_id (FalLocalJob *self) { return self->id; }
+const char *fal_local_job_get_endpoint_id (FalLocalJob *self) { return self->endpoint_id; }
+const char *fal_local_job_get_app_id (FalLocalJob *self) { return self->app_id; }
+JsonNode *fal_local_job_get_input (FalLocalJob *self) { return self->input; }
+FalLocalJobMode fal_local_job_get_mode (FalLocalJob *self) { return self->mode; }
+FalLocalJobPriority fal_local_job_get_priority (FalLocalJob *self) { return self->priority; }
+FalLocalJobState fal_local_job_get_state (FalLocalJob *self) { return self->state; }
+guint fal_local_job_get_queue_position (FalLocalJob *self) { return self->queue_position; }
+gint64 fal_local_job_get_started_at (FalLocalJob *self) { return self->started_at; }
+gint64 fal_local_job_get_completed_at (FalLocalJob *self) { return self->completed_at; }
+gboolean fal_local_job_get_failed (FalLocalJob *self) { return self->result_status != 200; }
+guint fal_local_job_get_result_status (FalLocalJob *self) { return self->result_status; }
+JsonNode *fal_local_job_get_result (FalLocalJob *self) { return self->result; }
+const char *fal_local_job_get_error (FalLocalJob *self) { return self->error; }
+const char *fal_local_job_get_error_type (FalLocalJob *self) { return self->error_type; }
+gboolean fal_local_job_get_cancel_requested (FalLocalJob *self) { return self->cancel_requested; }
+guint fal_local_job_get_log_flood (FalLocalJob *self) { return self->log_flood; }
+void fal_local_job_set_log_flood (FalLocalJob *self, guint n_lines) { self->log_flood = n_lines; }
+gint64 fal_local_job_get_start_deadline (FalLocalJob *self) { return self->start_deadline; }
+void fal_local_job_set_start_deadline (FalLocalJob *self, gint64 deadline) { self->start_deadline = deadline; }
+
+void
+fal_local_job_set_planned_failure (FalLocalJob *self,
+                                   guint        http_status,
+                                   const char  *error_type)
+{
+  self->planned_failure = http_status;
+  g_free (self->planned_error_type);
+  self->planned_error_type = g_strdup (error_type);
+}
+
+guint
+fal_local_job_get_planned_failure (FalLocalJob  *self,
+                                   const char  **error_type)
+{
+  if (error_type)
+    *error_type = self->planned_error_type;
+  return self->planned_failure;
+}
+
+void
+fal_local_job_set_state (FalLocalJob      *self,
+                         FalLocalJobState  state)
+{
+  g_return_if_fail (FAL_LOCAL_IS_JOB (self));
+
+  if (self->state == state)
+    return;
+
+  self->state = state;
+  if (state == FAL_LOCAL_JOB_RUNNING)
+    self->started_at = g_get_monotonic_time ();
+  else if (state == FAL_LOCAL_JOB_COMPLETED)
+    self->completed_at = g_get_monotonic_time ();
+
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fal_local_job_set_queue_position (FalLocalJob *self,
+                                  guint        position)
+{
+  if (self->queue_position == position)
+    return;
+
+  self->queue_position = position;
+  if (self->state == FAL_LOCAL_JOB_QUEUED)
+    g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fal_local_job_add_log (FalLocalJob *self,
+                       const char  *level,
+                       const char  *message)
+{
+  FalLocalLogLine *line;
+
+  g_return_if_fail (FAL_LOCAL_IS_JOB (self));
+
+  line = g_new0 (FalLocalLogLine, 1);
+  line->message = g_strdup (message);
+  line->level = g_strdup (level ? level : "INFO");
+  line->timestamp = fal_local_timestamp_now ();
+  g_ptr_array_add (self->logs, line);
+
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+guint
+fal_local_job_get_n_logs (FalLocalJob *self)
+{
+  return self->logs->len;
+}
+
+const FalLocalLogLine *
+fal_local_job_get_log (FalLocalJob *self,
+                       guint        index)
+{
+  g_return_val_if_fail (index < self->logs->len, NULL);
+  return g_ptr_array_index (self->logs, index);
+}
+
+void
+fal_local_job_complete (FalLocalJob *self,
+                        JsonNode    *result)
+{
+  g_return_if_fail (FAL_LOCAL_IS_JOB (self));
+  g_return_if_fail (self->state != FAL_LOCAL_JOB_COMPLETED);
+
+  self->result = json_node_ref (result);
+  self->result_status = 200;
+  fal_local_job_set_state (self, FAL_LOCAL_JOB_COMPLETED);
+}
+
+void
+fal_local_job_fail (FalLocalJob *self,
+                    guint        http_status,
+                    JsonNode    *body,
+                    const char  *error,
+                    const char  *error_type)
+{
+  g_return_if_fail (FAL_LOCAL_IS_JOB (self));
+  g_return_if_fail (self->state != FAL_LOCAL_JOB_COMPLETED);
+
+  self->result = json_node_ref (body);
+  self->result_status = http_status;
+  self->error = g_strdup (error);
+  self->error_type = g_strdup (error_type);
+  fal_local_job_set_state (self, FAL_LOCAL_JOB_COMPLETED);
+}
+
+JsonNode *
+fal_local_job_get_output (FalLocalJob *self)
+{
+  return self->output;
+}
+
+void
+fal_local_job_set_output (FalLocalJob *self,
+                          JsonNode    *output)
+{
+  g_clear_pointer (&self->output, json_node_unref);
+  self->output = output ? json_node_ref (output) : NULL;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fal_local_job_request_cancel (FalLocalJob *self)
+{
+  self->cancel_requested = TRUE;
+}
+
+JsonObject *
+fal_local_job_status_object (FalLocalJob *self,
+                             int          from_log)
+{
+  JsonObject *object = json_object_new ();
+
+  switch (self->state)
+    {
+    case FAL_LOCAL_JOB_QUEUED:
+      json_object_set_string_member (object, "status", "IN_QUEUE");
+      json_object_set_int_member (object, "queue_position", self->queue_position);
+      break;
+    case FAL_LOCAL_JOB_RUNNING:
+      json_object_set_string_member (object, "status", "IN_PROGRESS");
+      break;
+    case FAL_LOCAL_JOB_COMPLETED:
+      json_object_set_string_member (object, "status", "COMPLETED");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (self->state != FAL_LOCAL_JOB_QUEUED)
+    {
+      if (from_log < 0)
+        json_object_set_null_member (object, "logs");
+      else
+        {
+          JsonArray *logs = json_array_new ();
+
+          for (guint i = from_log; i < self->logs->len; i++)
+            {
+              FalLocalLogLine *line = g_ptr_array_index (self->logs, i);
+              JsonObject *entry = json_object_new ();
+
+              json_object_set_string_member (entry, "message", line->message);
+              json_object_set_string_member (entry, "level", line->level);
+              json_object_set_string_member (entry, "source", "USER");
+              json_object_set_string_member (entry, "timestamp", line->timestamp);
+              json_array_add_object_element (logs, entry);
+            }
+          json_object_set_array_member (object, "logs", logs);
+        }
+    }
+
+  if (self->state == FAL_LOCAL_JOB_COMPLETED)
+    {
+      JsonObject *metrics = json_object_new ();
+
+      if (self->started_at > 0)
+        json_object_set_double_member (metrics, "inference_time",
+                                       (self->completed_at - self->started_at) / (double) G_USEC_PER_SEC);
+      json_object_set_object_member (object, "metrics", metrics);
+      if (self->error)
+        {
+          json_object_set_string_member (object, "error", self->error);
+          json_object_set_string_member (object, "error_type", self->error_type);
+        }
+    }
+
+  json_object_set_string_member (object, "request_id", self->id);
+
+  return object;
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal-local"
+
+#include "config.h"
+
+#include "fal-local-raw.h"
+
+struct _FalLocalRaw
+{
+  GObject parent_instance;
+
+  GIOStream *stream;
+  GCancellable *cancellable;
+  GQueue pending;            /* GBytes */
+  gboolean writing;
+  gboolean finishing;
+  gboolean closed;
+  char peek[512];
+};
+
+G_DEFINE_FINAL_TYPE (FalLocalRaw, fal_local_raw, G_TYPE_OBJECT)
+
+enum {
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void write_next (FalLocalRaw *self);
+
+/* Drops the connection; the last reference (held while open) goes. */
+static void
+close_now (FalLocalRaw *self)
+{
+  if (self->closed)
+    return;
+
+  self->closed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
+  g_io_stream_close (self->stream, NULL, NULL);
+  g_signal_emit (self, signals[CLOSED], 0);
+  g_object_unref (self);
+}
+
+static void
+write_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  g_autoptr(FalLocalRaw) self = data;
+
+  self->writing = FALSE;
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
+    {
+      close_now (self);
+      return;
+    }
+  g_bytes_unref (g_queue_pop_head (&self->pending));
+  write_next (self);
+}
+
+static void
+write_next (FalLocalRaw *self)
+{
+  GBytes *bytes;
+
+  if (self->closed || self->writing)
+    return;
+
+  bytes = g_queue_peek_head (&self->pending);
+  if (bytes == NULL)
+    {
+      if (self->finishing)
+        close_now (self);
+      return;
+    }
+
+  self->writing = TRUE;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (self->stream),
+                                   g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   G_PRIORITY_DEFAULT, self->cancellable,
+                                   write_cb, g_object_ref (self));
+}
+
+/* The client sends nothing more on a response it waits for: a read that
+ * ends means it has gone. */
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  g_autoptr(FalLocalRaw) self = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (self->closed)
+    return;
+  if (n <= 0)
+    {
+      close_now (self);
+      return;
+    }
+  g_input_stream_read_async (G_INPUT_STREAM (source), self->peek, sizeof self->peek,
+                             G_PRIORITY_DEFAULT, self->cancellable, read_cb, g_object_ref (self));
+}
+
+static void
+fal_local_raw_finalize (GObject *object)
+{
+  FalLocalRaw *self = (FalLocalRaw *)object;
+
+  g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
+  g_clear_object (&self->stream);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (fal_local_raw_parent_class)->finalize (object);
+}
+
+static void
+fal_local_raw_class_init (FalLocalRawClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = fal_local_raw_finalize;
+
+  signals[CLOSED] = g_signal_new ("closed",
+                                  G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 0);
+}
+
+static void
+fal_local_raw_init (FalLocalRaw *self)
+{
+  g_queue_init (&self->pending);
+  self->cancellable = g_cancellable_new ();
+}
+
+FalLocalRaw *
+fal_local_raw_new (SoupServerMessage  *msg,
+                   guint               status,
+                   SoupMessageHeaders *headers)
+{
+  FalLocalRaw *self = g_object_new (FAL_LOCAL_TYPE_RAW, NULL);
+  g_autoptr(GString) head = g_string_new (NULL);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  const char *reason = soup_status_get_phrase (status);
+
+  g_string_append_printf (head, "HTTP/1.1 %u %s\r\n", status, reason ? reason : "Unknown");
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_string_append_printf (head, "%s: %s\r\n", name, value);
+  g_string_append (head, "Connection: close\r\n\r\n");
+
+  self->stream = soup_server_message_steal_connection (msg);
+  /* The open connection holds a reference: the caller's is its own. */
+  g_object_ref (self);
+  fal_local_raw_write (self, head->str, head->len);
+  g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), self->peek, sizeof self->peek,
+                             G_PRIORITY_DEFAULT, self->cancellable, read_cb, g_object_ref (self));
+  return self;
+}
+
+void
+fal_local_raw_write (FalLocalRaw   *self,
+                     gconstpointer  data,
+                     gsize          length)
+{
+  g_return_if_fail (FAL_LOCAL_IS_RAW (self));
+
+  if (self->closed || self->finishing || length == 0)
+    return;
+  g_queue_push_tail (&self->pending, g_bytes_new (data, length));
+  write_next (self);
+}
+
+void
+fal_local_raw_write_chunk (FalLocalRaw   *self,
+                           gconstpointer  data,
+                           gsize          length)
+{
+  g_autoptr(GString) chunk = NULL;
+
+  if (length == 0)
+    return;   /* a zero-length chunk would end the body */
+  chunk = g_string_sized_new (length + 16);
+  g_string_append_printf (chunk, "%" G_GSIZE_MODIFIER "x\r\n", length);
+  g_string_append_len (chunk, data, length);
+  g_string_append (chunk, "\r\n");
+  fal_local_raw_write (self, chunk->str, chunk->len);
+}
+
+void
+fal_local_raw_finish (FalLocalRaw *self,
+                      gboolean     abrupt)
+{
+  g_return_if_fail (FAL_LOCAL_IS_RAW (self));
+
+  if (self->closed || self->finishing)
+    return;
+  if (abrupt)
+    {
+      /* What was queued still goes out, then the connection drops. */
+      self->finishing = TRUE;
+      write_next (self);
+      return;
+    }
+  fal_local_raw_write (self, "0\r\n\r\n", 5);
+  self->finishing = TRUE;
+  write_next (self);
+}
+
+gboolean
+fal_local_raw_is_closed (FalLocalRaw *self)
+{
+  return self->closed;
+}

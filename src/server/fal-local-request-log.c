@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal-local"
+
+#include "config.h"
+
+#include "fal-local-request-log.h"
+
+/* Enough for any test; older entries go first. */
+#define MAX_ENTRIES 20000
+
+typedef struct {
+  guint64 id;
+  JsonObject *object;
+} Entry;
+
+struct _FalLocalRequestLog
+{
+  GObject parent_instance;
+
+  GQueue entries;
+  guint64 next_id;
+};
+
+G_DEFINE_FINAL_TYPE (FalLocalRequestLog, fal_local_request_log, G_TYPE_OBJECT)
+
+static void
+entry_free (gpointer data)
+{
+  Entry *entry = data;
+
+  json_object_unref (entry->object);
+  g_free (entry);
+}
+
+static void
+fal_local_request_log_finalize (GObject *object)
+{
+  FalLocalRequestLog *self = (FalLocalRequestLog *)object;
+
+  g_queue_clear_full (&self->entries, entry_free);
+
+  G_OBJECT_CLASS (fal_local_request_log_parent_class)->finalize (object);
+}
+
+static void
+fal_local_request_log_class_init (FalLocalRequestLogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = fal_local_request_log_finalize;
+}
+
+static void
+fal_local_request_log_init (FalLocalRequestLog *self)
+{
+  g_queue_init (&self->entries);
+  self->next_id = 1;
+}
+
+FalLocalRequestLog *
+fal_local_request_log_new (void)
+{
+  return g_object_new (FAL_LOCAL_TYPE_REQUEST_LOG, NULL);
+}
+
+guint64
+fal_local_request_log_begin (FalLocalRequestLog *self,
+                             const char         *method,
+                             const char         *path,
+                             const char         *query,
+                             const char         *route,
+                             SoupMessageHeaders *headers)
+{
+  Entry *entry = g_new0 (Entry, 1);
+  JsonObject *header_object = json_object_new ();
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  gboolean authorization = FALSE;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *lower = g_ascii_strdown (name, -1);
+
+      if (g_str_equal (lower, "authorization"))
+        {
+          authorization = TRUE;
+          continue;
+        }
+      json_object_set_string_member (header_object, lower, value);
+    }
+
+  entry->id = self->next_id++;
+  entry->object = json_object_new ();
+  json_object_set_int_member (entry->object, "id", entry->id);
+  json_object_set_string_member (entry->object, "method", method);
+  json_object_set_string_member (entry->object, "path", path);
+  json_object_set_string_member (entry->object, "query", query ? query : "");
+  json_object_set_string_member (entry->object, "route", route ? route : "");
+  json_object_set_int_member (entry->object, "status", 0);
+  json_object_set_boolean_member (entry->object, "authorization", authorization);
+  json_object_set_object_member (entry->object, "headers", header_object);
+  g_queue_push_tail (&self->entries, entry);
+
+  while (self->entries.length > MAX_ENTRIES)
+    entry_free (g_queue_pop_head (&self->entries));
+
+  return entry->id;
+}
+
+void
+fal_local_request_log_set_status (FalLocalRequestLog *self,
+                                  guint64             id,
+                                  guint               status)
+{
+  /* Answers come soon after the question: look from the newest. */
+  for (GList *l = self->entries.tail; l; l = l->prev)
+    {
+      Entry *entry = l->data;
+
+      if (entry->id == id)
+        {
+          json_object_set_int_member (entry->object, "status", status);
+          return;
+        }
+      if (entry->id < id)
+        return;
+    }
+}
+
+JsonNode *
+fal_local_request_log_to_json (FalLocalRequestLog *self)
+{
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (GList *l = self->entries.head; l; l = l->next)
+    {
+      Entry *entry = l->data;
+      json_array_add_object_element (array, json_object_ref (entry->object));
+    }
+  json_node_take_array (node, array);
+  return node;
+}
+
+void
+fal_local_request_log_clear (FalLocalRequestLog *self)
+{
+  g_queue_clear_full (&self->entries, entry_free);
+  g_queue_init (&self->entries);
+}

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal-local"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "fal-local-storage.h"
+
+typedef struct {
+  char *token;
+  char *file_id;
+  char *content_type;
+  char *file_name;
+  gboolean multipart;
+  GHashTable *part_etags;    /* part number → etag */
+} Upload;
+
+struct _FalLocalStorage
+{
+  GObject parent_instance;
+
+  GMutex mutex;
+  char *directory;
+  GHashTable *files;         /* id → FalLocalFile */
+  GHashTable *uploads;       /* token → Upload */
+};
+
+G_DEFINE_FINAL_TYPE (FalLocalStorage, fal_local_storage, G_TYPE_OBJECT)
+
+static void
+upload_free (gpointer data)
+{
+  Upload *upload = data;
+
+  g_free (upload->token);
+  g_free (upload->file_id);
+  g_free (upload->content_type);
+  g_free (upload->file_name);
+  g_hash_table_unref (upload->part_etags);
+  g_free (upload);
+}
+
+void
+fal_local_file_free (FalLocalFile *file)
+{
+  if (file == NULL)
+    return;
+  g_free (file->id);
+  g_free (file->path);
+  g_free (file->content_type);
+  g_free (file->file_name);
+  g_free (file);
+}
+
+static FalLocalFile *
+file_copy (const FalLocalFile *file)
+{
+  FalLocalFile *copy = g_new0 (FalLocalFile, 1);
+
+  copy->id = g_strdup (file->id);
+  copy->path = g_strdup (file->path);
+  copy->content_type = g_strdup (file->content_type);
+  copy->file_name = g_strdup (file->file_name);
+  copy->size = file->size;
+  return copy;
+}
+
+/* Ids are random hex: unguessable, and safe as file names. */
+static char *
+new_id (void)
+{
+  return g_strdup_printf ("%08x%08x%08x%08x",
+                          g_random_int (), g_random_int (), g_random_int (), g_random_int ());
+}
+
+static char *
+part_path (FalLocalStorage *self,
+           const char      *token,
+           guint            part,
+           gboolean         partial)
+{
+  g_autofree char *name = g_strdup_printf ("%s.%u%s", token, part, partial ? ".partial" : "");
+
+  return g_build_filename (self->directory, "uploads", name, NULL);
+}
+
+static void
+register_file (FalLocalStorage *self,
+               const char      *file_id,
+               const char      *path,
+               const char      *content_type,
+               const char      *file_name,
+               goffset          size)
+{
+  FalLocalFile *file = g_new0 (FalLocalFile, 1);
+
+  file->id = g_strdup (file_id);
+  file->path = g_strdup (path);
+  file->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  file->file_name = g_strdup (file_name ? file_name : "file.bin");
+  file->size = size;
+  g_hash_table_replace (self->files, file->id, file);
+}
+
+static void
+fal_local_storage_finalize (GObject *object)
+{
+  FalLocalStorage *self = (FalLocalStorage *)object;
+
+  g_hash_table_unref (self->files);
+  g_hash_table_unref (self->uploads);
+  g_free (self->directory);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (fal_local_storage_parent_class)->finalize (object);
+}
+
+static void
+fal_local_storage_class_init (FalLocalStorageClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = fal_local_storage_finalize;
+}
+
+static void
+fal_local_storage_init (FalLocalStorage *self)
+{
+  g_mutex_init (&self->mutex);
+  self->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify) fal_local_file_free);
+  self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, upload_free);
+}
+
+FalLocalStorage *
+fal_local_storage_new (const char  *directory,
+                       GError     **error)
+{
+  g_autoptr(FalLocalStorage) self = g_object_new (FAL_LOCAL_TYPE_STORAGE, NULL);
+  g_autofree char *uploads = g_build_filename (directory, "uploads", NULL);
+
+  if (g_mkdir_with_parents (uploads, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot create the storage directory %s: %s", uploads, g_strerror (saved));
+      return NULL;
+    }
+  self->directory = g_strdup (directory);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+fal_local_storage_get_directory (FalLocalStorage *self)
+{
+  return self->directory;
+}
+
+char *
+fal_local_storage_put_bytes (FalLocalStorage *self,
+                             GBytes          *bytes,
+                             const char      *content_type,
+                             const char      *file_name,
+                             GError         **error)
+{
+  g_autofree char *id = new_id ();
+  g_autofree char *path = g_build_filename (self->directory, id, NULL);
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (!g_file_set_contents (path, data, size, error))
+    return NULL;
+
+  g_mutex_lock (&self->mutex);
+  register_file (self, id, path, content_type, file_name, size);
+  g_mutex_unlock (&self->mutex);
+
+  return g_steal_pointer (&id);
+}
+
+FalLocalFile *
+fal_local_storage_lookup (FalLocalStorage *self,
+                          const char      *file_id)
+{
+  FalLocalFile *file;
+  FalLocalFile *copy = NULL;
+
+  g_mutex_lock (&self->mutex);
+  file = g_hash_table_lookup (self->files, file_id);
+  if (file)
+    copy = file_copy (file);
+  g_mutex_unlock (&self->mutex);
+
+  return copy;
+}
+
+GBytes *
+fal_local_storage_read (FalLocalStorage *self,
+                        const char      *file_id,
+                        GError         **error)
+{
+  g_autoptr(FalLocalFile) file = fal_local_storage_lookup (self, file_id);
+  g_autoptr(GMappedFile) mapped = NULL;
+
+  if (file == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No stored file %s", file_id);
+      return NULL;
+    }
+  if (file->size == 0)
+    return g_bytes_new (NULL, 0);
+  mapped = g_mapped_file_new (file->path, FALSE, error);
+  if (mapped == NULL)
+    return NULL;
+  return g_mapped_file_get_bytes (mapped);
+}
+
+char *
+fal_local_storage_initiate (FalLocalStorage *self,
+                            const char      *content_type,
+                            const char      *file_name,
+                            gboolean         multipart,
+                            char           **file_id)
+{
+  Upload *upload = g_new0 (Upload, 1);
+
+  upload->token = new_id ();
+  upload->file_id = new_id ();
+  upload->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  upload->file_name = g_strdup (file_name);
+  upload->multipart = multipart;
+  upload->part_etags = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_replace (self->uploads, upload->token, upload);
+  g_mutex_unlock (&self->mutex);
+
+  *file_id = g_strdup (upload->file_id);
+  return g_strdup (upload->token);
+}
+
+gboolean
+fal_local_storage_has_upload (FalLocalStorage *self,
+                              const char      *token,
+                              gboolean         multipart)
+{
+  Upload *upload;
+  gboolean found;
+
+  g_mutex_lock (&self->mutex);
+  upload = g_hash_table_lookup (self->uploads, token);
+  found = upload != NULL && upload->multipart == multipart;
+  g_mutex_unlock (&self->mutex);
+
+  return found;
+}
+
+GOutputStream *
+fal_local_storage_begin_put (FalLocalStorage *self,
+                             const char      *token,
+                             guint            part,
+                             GError         **error)
+{
+  g_autofree char *path = part_path (self, token, part, TRUE);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  return G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE,
+                                          G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                          NULL, error));
+}
+
+gboolean
+fal_local_storage_finish_put (FalLocalStorage *self,
+                              const char      *token,
+                              guint            part,
+                              gboolean         success,
+                              const char      *content_type,
+                              char           **etag,
+                              GError         **error)
+{
+  g_autofree char *partial = part_path (self, token, part, TRUE);
+  g_autofree char *final = NULL;
+  Upload *upload;
+  GStatBuf st;
+
+  if (!success)
+    {
+      g_unlink (partial);
+      return TRUE;
+    }
+
+  g_mutex_lock (&self->mutex);
+  upload = g_hash_table_lookup (self->uploads, token);
+  if (upload == NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_unlink (partial);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Unknown upload");
+      return FALSE;
+    }
+
+  if (part == 0)
+    final = g_build_filename (self->directory, upload->file_id, NULL);
+  else
+    final = part_path (self, token, part, FALSE);
+
+  if (g_rename (partial, final) != 0 || g_stat (final, &st) != 0)
+    {
+      int saved = errno;
+      g_mutex_unlock (&self->mutex);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot store the upload: %s", g_strerror (saved));
+      return FALSE;
+    }
+
+  if (part == 0)
+    {
+      /* The PUT's own Content-Type wins over the one given at initiate,
+       * as on a real signed-URL upload. */
+      register_file (self, upload->file_id, final,
+                     content_type ? content_type : upload->content_type,
+                     upload->file_name, st.st_size);
+    }
+  else
+    {
+      g_autofree char *seed = g_strdup_printf ("%s:%u:%" G_GINT64_FORMAT, token, part, (gint64) st.st_size);
+      char *tag = g_compute_checksum_for_string (G_CHECKSUM_SHA1, seed, -1);
+
+      g_hash_table_replace (upload->part_etags, GUINT_TO_POINTER (part), tag);
+      if (etag)
+        *etag = g_strdup (tag);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return TRUE;
+}
+
+gboolean
+fal_local_storage_complete_multipart (FalLocalStorage *self,
+                                      const char      *token,
+                                      const guint     *part_numbers,
+                                      const char     **etags,
+                                      guint            n_parts,
+                                      char           **file_id,
+                                      GError         **error)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *content_type = NULL;
+  g_autofree char *file_name = NULL;
+  g_autofree char *final = NULL;
+  g_autofree char *partial = NULL;
+  g_autoptr(GFile) out_file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  Upload *upload;
+  goffset total = 0;
+
+  g_mutex_lock (&self->mutex);
+  upload = g_hash_table_lookup (self->uploads, token);
+  if (upload == NULL || !upload->multipart)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Unknown multipart upload");
+      return FALSE;
+    }
+  if (n_parts == 0)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "No parts given");
+      return FALSE;
+    }
+  for (guint i = 0; i < n_parts; i++)
+    {
+      const char *known = g_hash_table_lookup (upload->part_etags, GUINT_TO_POINTER (part_numbers[i]));
+
+      if (known == NULL || (etags[i] && g_strcmp0 (known, etags[i]) != 0))
+        {
+          g_mutex_unlock (&self->mutex);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "Part %u was not uploaded or its etag does not match", part_numbers[i]);
+          return FALSE;
+        }
+    }
+  id = g_strdup (upload->file_id);
+  content_type = g_strdup (upload->content_type);
+  file_name = g_strdup (upload->file_name);
+  g_mutex_unlock (&self->mutex);
+
+  final = g_build_filename (self->directory, id, NULL);
+  partial = g_strconcat (final, ".partial", NULL);
+  out_file = g_file_new_for_path (partial);
+  out = g_file_replace (out_file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, error);
+  if (out == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < n_parts; i++)
+    {
+      g_autofree char *path = part_path (self, token, part_numbers[i], FALSE);
+      g_autoptr(GFile) in_file = g_file_new_for_path (path);
+      g_autoptr(GFileInputStream) in = g_file_read (in_file, NULL, error);
+      gssize n;
+
+      if (in == NULL)
+        return FALSE;
+      n = g_output_stream_splice (G_OUTPUT_STREAM (out), G_INPUT_STREAM (in),
+                                  G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE, NULL, error);
+      if (n < 0)
+        return FALSE;
+      total += n;
+    }
+  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
+    return FALSE;
+  if (g_rename (partial, final) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot store the upload: %s", g_strerror (saved));
+      return FALSE;
+    }
+
+  g_mutex_lock (&self->mutex);
+  upload = g_hash_table_lookup (self->uploads, token);
+  if (upload)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, upload->part_etags);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          g_autofree char *path = part_path (self, token, GPOINTER_TO_UINT (key), FALSE);
+          g_unlink (path);
+        }
+      g_hash_table_remove (self->uploads, token);
+    }
+  register_file (self, id, final, content_type, file_name, total);
+  g_mutex_unlock (&self->mutex);
+
+  *file_id = g_steal_pointer (&id);
+  return TRUE;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The fake CDN: files on disk under a data directory, reached by id.
+ * Thread-safe: workers store generated media while the server thread
+ * serves uploads and downloads. */
+#define FAL_LOCAL_TYPE_STORAGE (fal_local_storage_get_type ())
+G_DECLARE_FINAL_TYPE (FalLocalStorage, fal_local_storage, FAL_LOCAL, STORAGE, GObject)
+
+typedef struct {
+  char *id;
+  char *path;
+  char *content_type;
+  char *file_name;
+  goffset size;
+} FalLocalFile;
+
+FalLocalStorage *fal_local_storage_new          (const char  *directory,
+                                                 GError     **error);
+const char      *fal_local_storage_get_directory (FalLocalStorage *self);
+
+/* Stores bytes as a new file; returns its id. */
+char            *fal_local_storage_put_bytes    (FalLocalStorage *self,
+                                                 GBytes          *bytes,
+                                                 const char      *content_type,
+                                                 const char      *file_name,
+                                                 GError         **error);
+/* A copy of the file's record, or NULL. */
+FalLocalFile    *fal_local_storage_lookup       (FalLocalStorage *self,
+                                                 const char      *file_id);
+GBytes          *fal_local_storage_read         (FalLocalStorage *self,
+                                                 const char      *file_id,
+                                                 GError         **error);
+void             fal_local_file_free            (FalLocalFile *file);
+
+/* Uploads: initiate gives a token for the upload URL and the id of the
+ * file it will become. */
+char            *fal_local_storage_initiate     (FalLocalStorage *self,
+                                                 const char      *content_type,
+                                                 const char      *file_name,
+                                                 gboolean         multipart,
+                                                 char           **file_id);
+gboolean         fal_local_storage_has_upload   (FalLocalStorage *self,
+                                                 const char      *token,
+                                                 gboolean         multipart);
+/* A stream to write one PUT body (part 0 = a single upload) into; the
+ * upload becomes visible only once finished with success. */
+GOutputStream   *fal_local_storage_begin_put    (FalLocalStorage *self,
+                                                 const char      *token,
+                                                 guint            part,
+                                                 GError         **error);
+gboolean         fal_local_storage_finish_put   (FalLocalStorage *self,
+                                                 const char      *token,
+                                                 guint            part,
+                                                 gboolean         success,
+                                                 const char      *content_type,
+                                                 char           **etag,
+                                                 GError         **error);
+/* Joins the parts in the order given; blocking (call from a worker). */
+gboolean         fal_local_storage_complete_multipart (FalLocalStorage *self,
+                                                       const char      *token,
+                                                       const guint     *part_numbers,
+                                                       const char     **etags,
+                                                       guint            n_parts,
+                                                       char           **file_id,
+                                                       GError         **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalLocalFile, fal_local_file_free)
+
+G_END_DECLS
