@@ -876,11 +876,46 @@ fal_local_endpoint_compute_finish (GAsyncResult  *result,
 
 /* ------------------------------------------------------------------ streaming */
 
+/* json_node_copy() shares objects and arrays; events must not. */
+static JsonNode *
+deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      JsonObject *object_copy = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init_ordered (&iter, object);
+      while (json_object_iter_next_ordered (&iter, &name, &member))
+        json_object_set_member (object_copy, name, deep_copy (member));
+      copy = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (copy, object_copy);
+      return copy;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      JsonArray *array_copy = json_array_sized_new (json_array_get_length (array));
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (array_copy, deep_copy (json_array_get_element (array, i)));
+      copy = json_node_new (JSON_NODE_ARRAY);
+      json_node_take_array (copy, array_copy);
+      return copy;
+    }
+  return json_node_copy (node);
+}
+
 static JsonNode *
 with_partial (JsonNode *output,
               gboolean  partial)
 {
-  JsonNode *copy = json_node_copy (output);
+  JsonNode *copy = deep_copy (output);
 
   if (JSON_NODE_HOLDS_OBJECT (copy))
     json_object_set_boolean_member (json_node_get_object (copy), "partial", partial);
@@ -893,7 +928,7 @@ fal_local_endpoint_stream_events (const FalLocalEndpoint *endpoint,
 {
   GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (output) ? json_node_get_object (output) : NULL;
-  const char *text = object ? input_string (object, "output", NULL) : NULL;
+  g_autofree char *text = object ? g_strdup (input_string (object, "output", NULL)) : NULL;
 
   if (text)
     {

@@ -135,13 +135,18 @@ prompt_words (const char *prompt)
 
 /* "wave" matches "wave" and "waves". */
 static gboolean
-has_word (char **words, const char *keyword)
+word_matches (const char *word, const char *keyword)
 {
   gsize klen = strlen (keyword);
 
+  return strncmp (word, keyword, klen) == 0 && (word[klen] == '\0' || strcmp (word + klen, "s") == 0);
+}
+
+static gboolean
+has_word (char **words, const char *keyword)
+{
   for (guint i = 0; words[i]; i++)
-    if (strncmp (words[i], keyword, klen) == 0
-        && (words[i][klen] == '\0' || strcmp (words[i] + klen, "s") == 0))
+    if (word_matches (words[i], keyword))
       return TRUE;
   return FALSE;
 }
@@ -243,7 +248,7 @@ make_palette (Rng *rng, char **words, Palette *pal)
 
   for (guint w = 0; words[w] && !found; w++)
     for (guint i = 0; i < G_N_ELEMENTS (palette_moods); i++)
-      if (has_word ((char *[]) { words[w], NULL }, palette_moods[i].word))
+      if (word_matches (words[w], palette_moods[i].word))
         {
           hue = palette_moods[i].hue + rng_range (rng, -0.025, 0.025);
           sat = palette_moods[i].sat;

@@ -21,8 +21,9 @@ GBytes *fal_local_media_render_image (const char *prompt, gint64 seed, guint ind
 /* Decodes PNG or JPEG bytes into a new CAIRO_FORMAT_ARGB32 or RGB24 surface. */
 cairo_surface_t *fal_local_media_decode_image (GBytes *bytes, GError **error);
 
-/* Image-to-image: PNG bytes of a transformed @source. A width or height
- * of 0 takes the source's width or height. */
+/* Image-to-image: PNG bytes of a transformed @source. strength 0..1 (else
+ * error; 0 = the source resampled, plus the caption). A width or height of
+ * 0 takes the source's width or height. */
 GBytes *fal_local_media_transform_image (GBytes *source, const char *prompt, gint64 seed, double strength, int width, int height, int *out_width, int *out_height, GError **error);
 
 /* Vision: an English description of the decoded image. */

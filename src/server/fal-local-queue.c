@@ -5,6 +5,7 @@
 
 #include "fal-local-endpoints.h"
 #include "fal-local-queue.h"
+#include "fal-local-sources.h"
 
 #define FLOOD_BATCHES 20
 
@@ -77,7 +78,7 @@ update_positions (EndpointQueue *eq)
 static void
 run_free (Run *run)
 {
-  g_clear_handle_id (&run->timer, g_source_remove);
+  fal_local_clear_source (&run->timer);
   g_clear_object (&run->cancellable);
   g_clear_object (&run->job);
   g_clear_pointer (&run->plan, g_ptr_array_unref);
@@ -92,7 +93,7 @@ run_free (Run *run)
 static void
 run_release (Run *run)
 {
-  g_clear_handle_id (&run->timer, g_source_remove);
+  fal_local_clear_source (&run->timer);
   if (run->compute_in_flight)
     {
       g_cancellable_cancel (run->cancellable);
@@ -105,7 +106,7 @@ run_release (Run *run)
 static void
 endpoint_queue_free (EndpointQueue *eq)
 {
-  g_clear_handle_id (&eq->dispatch_timer, g_source_remove);
+  fal_local_clear_source (&eq->dispatch_timer);
   g_queue_clear_full (&eq->pending, g_object_unref);
   g_ptr_array_unref (eq->running);
   g_free (eq);
@@ -265,7 +266,7 @@ run_schedule (Run *run)
   if (flood > 0 && run->flood_done < FLOOD_BATCHES)
     due = MIN (due, (run->flood_done + 1) * (gint64) run->run_ms / FLOOD_BATCHES);
 
-  run->timer = g_timeout_add (MAX (0, due - elapsed_ms), run_tick_cb, run);
+  run->timer = fal_local_timeout_add (MAX (0, due - elapsed_ms), run_tick_cb, run);
 }
 
 static void
@@ -349,7 +350,7 @@ maybe_dispatch (EndpointQueue *eq)
 
   if (eq->dispatch_timer != 0 || eq->pending.length == 0 || eq->running->len >= self->runners)
     return;
-  eq->dispatch_timer = g_timeout_add (fal_local_queue_scale (self, fal_local_endpoint_get_queue_step_ms (eq->endpoint)),
+  eq->dispatch_timer = fal_local_timeout_add (fal_local_queue_scale (self, fal_local_endpoint_get_queue_step_ms (eq->endpoint)),
                                       dispatch_cb, eq);
 }
 
@@ -377,7 +378,7 @@ fal_local_queue_class_init (FalLocalQueueClass *klass)
 static void
 remove_source (gpointer data)
 {
-  g_source_remove (GPOINTER_TO_UINT (data));
+  fal_local_source_remove (GPOINTER_TO_UINT (data));
 }
 
 static void
@@ -478,7 +479,7 @@ fal_local_queue_submit (FalLocalQueue *self,
       data->queue = self;
       data->job = job;
       g_hash_table_replace (self->deadline_timers, job,
-                            GUINT_TO_POINTER (g_timeout_add_full (G_PRIORITY_DEFAULT, wait_ms,
+                            GUINT_TO_POINTER (fal_local_timeout_add_full (wait_ms,
                                                                   deadline_cb, data, g_free)));
     }
 
@@ -532,9 +533,9 @@ fal_local_queue_cancel (FalLocalQueue *self,
           if (run->job != job)
             continue;
           /* The runner notices the cancellation signal shortly. */
-          g_clear_handle_id (&run->timer, g_source_remove);
+          fal_local_clear_source (&run->timer);
           g_cancellable_cancel (run->cancellable);
-          run->timer = g_timeout_add (fal_local_queue_scale (self, 100), finish_cancelled_cb, run);
+          run->timer = fal_local_timeout_add (fal_local_queue_scale (self, 100), finish_cancelled_cb, run);
           break;
         }
       return FAL_LOCAL_CANCEL_REQUESTED;
@@ -566,7 +567,7 @@ fal_local_queue_shutdown (FalLocalQueue *self)
     {
       EndpointQueue *eq = value;
 
-      g_clear_handle_id (&eq->dispatch_timer, g_source_remove);
+      fal_local_clear_source (&eq->dispatch_timer);
       while (eq->running->len > 0)
         {
           Run *run = g_ptr_array_steal_index (eq->running, eq->running->len - 1);

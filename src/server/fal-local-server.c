@@ -12,6 +12,7 @@
 #include "fal-local-job.h"
 #include "fal-local-openapi.h"
 #include "fal-local-queue.h"
+#include "fal-local-sources.h"
 #include "fal-local-raw.h"
 #include "fal-local-request-log.h"
 #include "fal-local-server.h"
@@ -518,8 +519,8 @@ status_stream_free (StatusStream *stream)
 {
   g_clear_signal_handler (&stream->changed_handler, stream->job);
   g_clear_signal_handler (&stream->closed_handler, stream->raw);
-  g_clear_handle_id (&stream->idle, g_source_remove);
-  g_clear_handle_id (&stream->keepalive, g_source_remove);
+  fal_local_clear_source (&stream->idle);
+  fal_local_clear_source (&stream->keepalive);
   g_clear_object (&stream->job);
   g_clear_object (&stream->raw);
   call_unref (stream->call);
@@ -595,7 +596,7 @@ status_stream_changed_cb (FalLocalJob  *job,
                           StatusStream *stream)
 {
   if (stream->idle == 0)
-    stream->idle = g_idle_add (status_stream_idle_cb, stream);
+    stream->idle = fal_local_idle_add (status_stream_idle_cb, stream);
 }
 
 static gboolean
@@ -645,7 +646,7 @@ serve_status_stream (Call        *call,
   stream->changed_handler = g_signal_connect (job, "changed", G_CALLBACK (status_stream_changed_cb), stream);
   stream->closed_handler = g_signal_connect (stream->raw, "closed", G_CALLBACK (status_stream_closed_cb), stream);
   if (self->keepalive_ms > 0)
-    stream->keepalive = g_timeout_add (self->keepalive_ms, status_stream_keepalive_cb, stream);
+    stream->keepalive = fal_local_timeout_add (self->keepalive_ms, status_stream_keepalive_cb, stream);
   status_stream_send (stream);
 }
 
@@ -734,7 +735,7 @@ stream_run_free (StreamRun *run)
   if (run->raw == NULL)
     g_clear_signal_handler (&run->finished_handler, run->call->msg);
   g_clear_signal_handler (&run->closed_handler, run->raw);
-  g_clear_handle_id (&run->timer, g_source_remove);
+  fal_local_clear_source (&run->timer);
   g_clear_pointer (&run->events, g_ptr_array_unref);
   g_clear_object (&run->raw);
   g_clear_object (&run->job);
@@ -874,7 +875,7 @@ static void
 stream_run_schedule (StreamRun *run)
 {
   if (run->timer == 0)
-    run->timer = g_timeout_add (run->interval_ms, stream_run_tick_cb, run);
+    run->timer = fal_local_timeout_add (run->interval_ms, stream_run_tick_cb, run);
 }
 
 static void
@@ -893,7 +894,7 @@ stream_run_finished_cb (SoupServerMessage *msg,
   run->finished_handler = 0;
   fal_local_queue_cancel (run->call->server->queue, run->job);
   g_clear_signal_handler (&run->changed_handler, run->job);
-  g_clear_handle_id (&run->timer, g_source_remove);
+  fal_local_clear_source (&run->timer);
   if (!run->done)
     stream_run_free (run);
 }
@@ -1745,7 +1746,7 @@ handler (SoupServer        *soup,
       soup_server_message_pause (msg);
       /* stall with no time: never answer; the client gives up. */
       if (call->fault->stall_ms > 0)
-        g_timeout_add_full (G_PRIORITY_DEFAULT, call->fault->stall_ms, stall_done_cb,
+        fal_local_timeout_add_full (call->fault->stall_ms, stall_done_cb,
                             call_ref (call), (GDestroyNotify) call_unref);
       return;
     }
