@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Falstaff developer entry point on Debian 12.
+#   build-aux/dev.sh run    install what is missing, build, start the app
+#   build-aux/dev.sh test   install what is missing, build, run every test
+#                           headless (Xvfb + a private D-Bus session), and
+#                           print "N passed, N failed"
+#   build-aux/dev.sh deps   only install the Debian packages
+set -u
+cd "$(dirname "$0")/.."
+
+BUILD_DIR="${BUILD_DIR:-build}"
+
+# Everything the build, the tests (headless GUI, keyring, media) and the
+# packaging checks need, from Debian 12.
+PACKAGES=(
+  build-essential meson ninja-build pkg-config gettext
+  libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
+  libsecret-1-dev libsqlite3-dev libcairo2-dev libjpeg-dev
+  desktop-file-utils appstream appstream-util libglib2.0-bin libgtk-4-bin
+  xvfb xauth dbus gnome-keyring libsecret-tools imagemagick curl python3
+  libgtk-4-media-gstreamer gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  fonts-dejavu-core
+)
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  # CI always refreshes: a clean machine must get everything from here.
+  if [ ${#missing[@]} -eq 0 ] && [ "${CI:-}" != "true" ]; then
+    return 0
+  fi
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  echo "Installing: ${missing[*]:-(refreshing all)}" >&2
+  "${sudo[@]}" apt-get update &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+}
+
+build() {
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    meson setup "$BUILD_DIR" || return 1
+  fi
+  meson compile -C "$BUILD_DIR"
+}
+
+# Counts meson's test log: OK and EXPECTEDFAIL pass; everything else,
+# SKIP included, fails.
+count_results() {
+  python3 - "$BUILD_DIR/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = 0
+try:
+    with open(sys.argv[1]) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            result = json.loads(line).get("result")
+            if result in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            else:
+                failed += 1
+                print("not passed: %s (%s)" % (json.loads(line).get("name"), result), file=sys.stderr)
+except FileNotFoundError:
+    print("no test log: the tests did not run", file=sys.stderr)
+    failed += 1
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed or passed == 0 else 0)
+PY
+}
+
+run_tests() {
+  rm -f "$BUILD_DIR/meson-logs/testlog.json"
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp -noreset" \
+    build-aux/test-session.sh meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2 "$@"
+  local meson_status=$?
+  count_results
+  local count_status=$?
+  [ $meson_status -eq 0 ] && [ $count_status -eq 0 ]
+}
+
+case "${1:-}" in
+  deps)
+    install_deps ;;
+  run)
+    install_deps && build && exec "$BUILD_DIR/src/app/falstaff" ;;
+  test)
+    shift
+    install_deps && build && run_tests "$@" ;;
+  *)
+    echo "usage: $0 run|test|deps" >&2
+    exit 2 ;;
+esac
