@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Shared by the server's role files: the instance, one routed request
+ * (FalLocalCall) and the ways to answer it, and the route handlers. */
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "fal-local-faults.h"
+#include "fal-local-queue.h"
+#include "fal-local-raw.h"
+#include "fal-local-request-log.h"
+#include "fal-local-server.h"
+#include "fal-local-storage.h"
+
+G_BEGIN_DECLS
+
+/* JSON bodies above this get 413; uploads go to /cdn and have no limit. */
+#define MAX_JSON_BODY (32 * 1024 * 1024)
+/* /stream events are never closer together than this. */
+#define STREAM_MIN_INTERVAL_MS 100
+
+struct _FalLocalServer
+{
+  GObject parent_instance;
+
+  /* Options, set before start. */
+  guint port;
+  char *key;
+  double speed;
+  guint runners;
+  guint keepalive_ms;
+  char *data_dir;
+
+  /* The server thread and what lives on it. */
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  GMutex mutex;
+  GCond cond;
+  gboolean ready;
+  GError *start_error;
+
+  SoupServer *soup;
+  char *url;
+  guint bound_port;
+  gboolean own_data_dir;
+  FalLocalStorage *storage;
+  FalLocalQueue *queue;
+  FalLocalFaults *faults;
+  FalLocalRequestLog *request_log;
+};
+
+/* One request as routed: the fal host it was meant for (from the path
+ * prefix or the proxy's x-fal-target-url), its path below that host, and
+ * its fault, if any. */
+typedef struct {
+  gatomicrefcount ref_count;
+  FalLocalServer *server;
+  SoupServerMessage *msg;
+  char *method;
+  char *path;            /* canonical: /queue/fal-ai/fast-sdxl */
+  GHashTable *query;
+  FalLocalFault *fault;
+  guint64 log_id;
+  char *request_id;      /* echoed as x-fal-request-id */
+  gboolean answered_raw;
+} FalLocalCall;
+
+FalLocalCall * fal_local_call_ref (FalLocalCall *call);
+
+void fal_local_call_unref (FalLocalCall *call);
+
+const char * fal_local_call_query (FalLocalCall       *call,
+            const char *name);
+
+void fal_local_call_log_status (FalLocalCall  *call,
+                 guint  status);
+
+char * fal_local_json_to_text (JsonNode *node,
+                gsize    *length);
+
+GBytes * fal_local_malformed_json (const char *text,
+                gsize       length);
+
+void fal_local_call_respond_bytes (FalLocalCall       *call,
+               guint       status,
+               const char *content_type,
+               GBytes     *bytes);
+
+void fal_local_call_respond_json (FalLocalCall     *call,
+              guint     status,
+              JsonNode *body);
+
+void fal_local_call_respond_object (FalLocalCall       *call,
+                guint       status,
+                JsonObject *object);
+
+void fal_local_call_respond_detail (FalLocalCall       *call,
+                guint       status,
+                const char *detail);
+
+void fal_local_call_respond_status_word (FalLocalCall       *call,
+                     guint       status,
+                     const char *word);
+
+void fal_local_call_respond_field_errors (FalLocalCall      *call,
+                      JsonArray *errors);
+
+void fal_local_call_respond_fault_status (FalLocalCall *call);
+
+gboolean fal_local_call_check_auth (FalLocalCall *call);
+
+gboolean fal_local_call_check_method (FalLocalCall       *call,
+              const char *method);
+
+gboolean fal_local_call_parse_body (FalLocalCall      *call,
+                   JsonNode **out);
+
+void fal_local_sse_write_event (FalLocalRaw *raw,
+                 FalLocalCall        *call,
+                 JsonNode    *node);
+
+SoupMessageHeaders * fal_local_call_sse_headers (FalLocalCall *call);
+
+void fal_local_server_route_queue (FalLocalCall       *call,
+             const char *rest);
+
+void fal_local_server_route_run (FalLocalCall       *call,
+           const char *rest);
+
+void fal_local_server_route_rest (FalLocalCall       *call,
+            const char *rest);
+
+void fal_local_server_early_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data);
+
+void fal_local_server_route_cdn (FalLocalCall       *call,
+           const char *rest);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalLocalCall, fal_local_call_unref)
+
+G_END_DECLS

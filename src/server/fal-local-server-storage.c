@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal-local"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "fal-local-endpoints.h"
+#include "fal-local-server-private.h"
+
+/* A file name as the CDN keeps it: no directories, nothing hidden. */
+static char *
+clean_file_name (const char *name)
+{
+  g_autofree char *base = g_path_get_basename (name && *name ? name : "upload.bin");
+  char *clean = g_strdelimit (g_strdup (base), "/\\?#%\"<>", '_');
+
+  if (*clean == '.' || *clean == '\0')
+    {
+      char *prefixed = g_strconcat ("file", clean, NULL);
+      g_free (clean);
+      return prefixed;
+    }
+  return clean;
+}
+
+void
+fal_local_server_route_rest (FalLocalCall       *call,
+            const char *rest)
+{
+  FalLocalServer *self = call->server;
+  gboolean multipart = g_str_equal (rest, "storage/upload/initiate-multipart");
+
+  if (multipart || g_str_equal (rest, "storage/upload/initiate"))
+    {
+      g_autoptr(JsonNode) body = NULL;
+      g_autoptr(JsonObject) answer = json_object_new ();
+      g_autofree char *file_id = NULL;
+      g_autofree char *token = NULL;
+      g_autofree char *file_name = NULL;
+      g_autofree char *upload_url = NULL;
+      g_autofree char *file_url = NULL;
+      const char *content_type = NULL;
+      const char *name = NULL;
+
+      if (!fal_local_call_check_auth (call) || !fal_local_call_check_method (call, "POST") || !fal_local_call_parse_body (call, &body))
+        return;
+      if (JSON_NODE_HOLDS_OBJECT (body))
+        {
+          JsonObject *object = json_node_get_object (body);
+          JsonNode *member;
+
+          if ((member = json_object_get_member (object, "content_type")) && JSON_NODE_HOLDS_VALUE (member) &&
+              json_node_get_value_type (member) == G_TYPE_STRING)
+            content_type = json_node_get_string (member);
+          if ((member = json_object_get_member (object, "file_name")) && JSON_NODE_HOLDS_VALUE (member) &&
+              json_node_get_value_type (member) == G_TYPE_STRING)
+            name = json_node_get_string (member);
+        }
+      file_name = clean_file_name (name);
+      token = fal_local_storage_initiate (self->storage, content_type, file_name, multipart, &file_id);
+      upload_url = g_strdup_printf ("%s/cdn/%s/%s?X-Local-Signature=%s", self->url,
+                                    multipart ? "multipart" : "upload", token, token);
+      file_url = fal_local_file_url (self->url, file_id, file_name);
+      json_object_set_string_member (answer, "upload_url", upload_url);
+      json_object_set_string_member (answer, "file_url", file_url);
+      fal_local_call_respond_object (call, 200, answer);
+    }
+  else if (g_str_equal (rest, "tokens/") || g_str_equal (rest, "tokens"))
+    {
+      g_autoptr(JsonNode) token = json_node_new (JSON_NODE_VALUE);
+      g_autofree char *random = g_uuid_string_random ();
+      g_autofree char *jwt = g_strdup_printf ("eyJhbGciOiJub25lIn0.%s.local", random);
+
+      if (!fal_local_call_check_auth (call) || !fal_local_call_check_method (call, "POST"))
+        return;
+      json_node_set_string (token, jwt);
+      fal_local_call_respond_json (call, 201, token);
+    }
+  else
+    fal_local_call_respond_detail (call, 404, "Not Found");
+}
+
+/* ------------------------------------------------------------------ uploads */
+
+/* An upload PUT's body goes to disk as it arrives, never held whole. */
+typedef struct {
+  FalLocalStorage *storage;
+  char *token;
+  guint part;
+  GOutputStream *out;
+  gboolean failed;
+} PutSink;
+
+static void
+put_sink_free (gpointer data)
+{
+  PutSink *sink = data;
+
+  if (sink->out)
+    {
+      g_output_stream_close (sink->out, NULL, NULL);
+      /* Not finished by the handler: the client left mid-body. */
+      fal_local_storage_finish_put (sink->storage, sink->token, sink->part, FALSE, NULL, NULL, NULL);
+    }
+  g_clear_object (&sink->out);
+  g_object_unref (sink->storage);
+  g_free (sink->token);
+  g_free (sink);
+}
+
+static void
+put_got_chunk_cb (SoupServerMessage *msg,
+                  GBytes            *chunk,
+                  PutSink           *sink)
+{
+  if (sink->failed || sink->out == NULL)
+    return;
+  if (!g_output_stream_write_all (sink->out, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk),
+                                  NULL, NULL, NULL))
+    sink->failed = TRUE;
+}
+
+/* Parses cdn/upload/TOKEN and cdn/multipart/TOKEN/N. */
+static gboolean
+parse_upload_path (const char  *path,
+                   char       **token,
+                   guint       *part,
+                   gboolean    *multipart)
+{
+  g_auto(GStrv) segments = NULL;
+  guint n;
+
+  if (!g_str_has_prefix (path, "/cdn/"))
+    return FALSE;
+  segments = g_strsplit (path + strlen ("/cdn/"), "/", -1);
+  n = g_strv_length (segments);
+  if (n == 2 && g_str_equal (segments[0], "upload"))
+    {
+      *token = g_strdup (segments[1]);
+      *part = 0;
+      *multipart = FALSE;
+      return TRUE;
+    }
+  if (n == 3 && g_str_equal (segments[0], "multipart"))
+    {
+      guint64 number = 0;
+
+      if (!g_ascii_string_to_unsigned (segments[2], 10, 1, 10000, &number, NULL))
+        return FALSE;
+      *token = g_strdup (segments[1]);
+      *part = (guint) number;
+      *multipart = TRUE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+fal_local_server_early_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  FalLocalServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autofree char *token = NULL;
+  guint part = 0;
+  gboolean multipart = FALSE;
+  g_autoptr(GError) error = NULL;
+  PutSink *sink;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "PUT") ||
+      !parse_upload_path (path, &token, &part, &multipart))
+    {
+      if (soup_message_headers_get_content_length (headers) > MAX_JSON_BODY &&
+          !g_str_has_prefix (path, "/cdn/"))
+        soup_server_message_set_status (msg, 413, NULL);
+      return;
+    }
+
+  if (!fal_local_storage_has_upload (self->storage, token, multipart))
+    return;   /* the handler answers 404 */
+
+  sink = g_new0 (PutSink, 1);
+  sink->storage = g_object_ref (self->storage);
+  sink->token = g_steal_pointer (&token);
+  sink->part = part;
+  sink->out = fal_local_storage_begin_put (self->storage, sink->token, part, &error);
+  if (sink->out == NULL)
+    g_warning ("Cannot store an upload: %s", error->message);
+
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (put_got_chunk_cb), sink);
+  g_object_set_data_full (G_OBJECT (msg), "fal-local-put-sink", sink, put_sink_free);
+}
+
+static void
+finish_upload_put (FalLocalCall       *call,
+                   const char *path)
+{
+  FalLocalServer *self = call->server;
+  PutSink *sink = g_object_get_data (G_OBJECT (call->msg), "fal-local-put-sink");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (call->msg);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *etag = NULL;
+  g_autoptr(GOutputStream) out = NULL;
+  gboolean ok;
+
+  if (sink == NULL || sink->out == NULL)
+    {
+      fal_local_call_respond_detail (call, 404, "Unknown upload URL");
+      return;
+    }
+
+  out = g_steal_pointer (&sink->out);
+  ok = g_output_stream_close (out, NULL, &error) && !sink->failed;
+  if (!fal_local_storage_finish_put (self->storage, sink->token, sink->part, ok,
+                                     soup_message_headers_get_content_type (headers, NULL),
+                                     &etag, ok ? &error : NULL) || !ok)
+    {
+      fal_local_call_respond_detail (call, 500, error ? error->message : "Cannot store the upload");
+      return;
+    }
+
+  if (sink->part == 0)
+    {
+      soup_server_message_set_status (call->msg, 200, NULL);
+      return;
+    }
+  else
+    {
+      g_autoptr(JsonObject) answer = json_object_new ();
+      g_autofree char *quoted = g_strdup_printf ("\"%s\"", etag);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (call->msg), "ETag", quoted);
+      json_object_set_int_member (answer, "partNumber", sink->part);
+      json_object_set_string_member (answer, "etag", etag);
+      fal_local_call_respond_object (call, 200, answer);
+    }
+}
+
+typedef struct {
+  FalLocalStorage *storage;
+  char *token;
+  GArray *numbers;
+  GPtrArray *etags;
+} Complete;
+
+static void
+complete_free (gpointer data)
+{
+  Complete *complete = data;
+
+  g_object_unref (complete->storage);
+  g_free (complete->token);
+  g_array_unref (complete->numbers);
+  g_ptr_array_unref (complete->etags);
+  g_free (complete);
+}
+
+static void
+complete_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Complete *complete = task_data;
+  GError *error = NULL;
+  char *file_id = NULL;
+
+  if (fal_local_storage_complete_multipart (complete->storage, complete->token,
+                                            (const guint *) complete->numbers->data,
+                                            (const char **) complete->etags->pdata,
+                                            complete->numbers->len, &file_id, &error))
+    g_task_return_pointer (task, file_id, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+complete_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(FalLocalCall) call = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file_id = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (file_id == NULL)
+    fal_local_call_respond_detail (call, 400, error->message);
+  else
+    {
+      g_autoptr(FalLocalFile) file = fal_local_storage_lookup (call->server->storage, file_id);
+      g_autofree char *url = fal_local_file_url (call->server->url, file_id, file->file_name);
+      g_autoptr(JsonObject) answer = json_object_new ();
+
+      json_object_set_string_member (answer, "file_url", url);
+      fal_local_call_respond_object (call, 200, answer);
+    }
+  soup_server_message_unpause (call->msg);
+}
+
+static void
+complete_multipart (FalLocalCall       *call,
+                    const char *token)
+{
+  FalLocalServer *self = call->server;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GTask) task = NULL;
+  JsonArray *parts = NULL;
+  Complete *complete;
+
+  if (!fal_local_call_parse_body (call, &body))
+    return;
+  if (JSON_NODE_HOLDS_OBJECT (body) && json_object_has_member (json_node_get_object (body), "parts"))
+    {
+      JsonNode *node = json_object_get_member (json_node_get_object (body), "parts");
+      parts = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+    }
+  if (parts == NULL || json_array_get_length (parts) == 0)
+    {
+      fal_local_call_respond_detail (call, 400, "Expected {\"parts\": [{\"partNumber\": n, \"etag\": \"…\"}, …]}");
+      return;
+    }
+
+  complete = g_new0 (Complete, 1);
+  complete->storage = g_object_ref (self->storage);
+  complete->token = g_strdup (token);
+  complete->numbers = g_array_new (FALSE, FALSE, sizeof (guint));
+  complete->etags = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      JsonNode *element = json_array_get_element (parts, i);
+      JsonObject *part = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      JsonNode *number = part ? json_object_get_member (part, "partNumber") : NULL;
+      JsonNode *etag = part ? json_object_get_member (part, "etag") : NULL;
+      guint value;
+
+      if (number == NULL || !JSON_NODE_HOLDS_VALUE (number) || json_node_get_value_type (number) != G_TYPE_INT64)
+        {
+          complete_free (complete);
+          fal_local_call_respond_detail (call, 400, "Every part needs an integer partNumber");
+          return;
+        }
+      value = (guint) json_node_get_int (number);
+      g_array_append_val (complete->numbers, value);
+      g_ptr_array_add (complete->etags,
+                       etag && JSON_NODE_HOLDS_VALUE (etag) && json_node_get_value_type (etag) == G_TYPE_STRING
+                       ? g_strdup (json_node_get_string (etag)) : NULL);
+    }
+
+  /* Joining 100 MiB of parts is disk work: off the server's thread. */
+  soup_server_message_pause (call->msg);
+  task = g_task_new (NULL, NULL, complete_cb, fal_local_call_ref (call));
+  g_task_set_task_data (task, complete, complete_free);
+  g_task_run_in_thread (task, complete_thread);
+}
+
+static void
+serve_file (FalLocalCall       *call,
+            const char *file_id)
+{
+  g_autoptr(FalLocalFile) file = fal_local_storage_lookup (call->server->storage, file_id);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (file == NULL)
+    {
+      fal_local_call_respond_detail (call, 404, "File not found");
+      return;
+    }
+  bytes = fal_local_storage_read (call->server->storage, file_id, &error);
+  if (bytes == NULL)
+    {
+      fal_local_call_respond_detail (call, 500, error->message);
+      return;
+    }
+  soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
+                                "Cache-Control", "public, max-age=31536000, immutable");
+  fal_local_call_respond_bytes (call, 200, file->content_type, bytes);
+}
+
+void
+fal_local_server_route_cdn (FalLocalCall       *call,
+           const char *rest)
+{
+  g_auto(GStrv) segments = g_strsplit (rest, "/", -1);
+  guint n = g_strv_length (segments);
+  g_autofree char *token = NULL;
+  guint part = 0;
+  gboolean multipart = FALSE;
+
+  if (n >= 2 && g_str_equal (segments[0], "files"))
+    {
+      if (g_str_equal (call->method, "GET") || g_str_equal (call->method, "HEAD"))
+        serve_file (call, segments[1]);
+      else
+        fal_local_call_check_method (call, "GET");
+    }
+  else if (n == 3 && g_str_equal (segments[0], "multipart") && g_str_equal (segments[2], "complete"))
+    {
+      if (!fal_local_call_check_method (call, "POST"))
+        return;
+      if (!fal_local_storage_has_upload (call->server->storage, segments[1], TRUE))
+        fal_local_call_respond_detail (call, 404, "Unknown upload URL");
+      else
+        complete_multipart (call, segments[1]);
+    }
+  else if (parse_upload_path (call->path, &token, &part, &multipart))
+    {
+      if (fal_local_call_check_method (call, "PUT"))
+        finish_upload_put (call, call->path);
+    }
+  else
+    fal_local_call_respond_detail (call, 404, "Not Found");
+}
