@@ -49,9 +49,10 @@ falctl_serve (int    argc,
       fprintf (stderr, "falctl serve: %s\n", error->message);
       return FALCTL_EXIT_USAGE;
     }
-  if (port < 0 || port > 65535 || speed <= 0 || runners < 1 || keepalive_ms < 0)
+  /* The same ranges as FalLocalServer's properties. */
+  if (port < 0 || port > 65535 || speed < 0.001 || speed > 1e9 || runners < 1 || runners > 1024 || keepalive_ms < 0)
     {
-      fprintf (stderr, "falctl serve: --port is 0..65535, --speed > 0, --runners ≥ 1, --keepalive ≥ 0\n");
+      fprintf (stderr, "falctl serve: --port is 0..65535, --speed 0.001..1e9, --runners 1..1024, --keepalive ≥ 0\n");
       return FALCTL_EXIT_USAGE;
     }
 

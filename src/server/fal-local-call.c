@@ -108,9 +108,10 @@ fal_local_call_respond_bytes (FalLocalCall       *call,
       return;
     }
 
+  /* Stored files can be big: the body refers to the bytes, no copy. */
   soup_server_message_set_status (call->msg, status, NULL);
-  soup_server_message_set_response (call->msg, content_type, SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  soup_message_headers_set_content_type (headers, content_type, NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (call->msg), bytes);
 }
 
 void
@@ -312,4 +313,52 @@ fal_local_sse_write_event (FalLocalRaw *raw,
     g_string_append_len (event, text, length);
   g_string_append (event, "\n\n");
   fal_local_raw_write_chunk (raw, event->str, event->len);
+}
+
+/* ------------------------------------------------------------------ hang-ups */
+
+typedef struct {
+  FalLocalHangupFunc func;
+  gpointer data;
+} HangupWatch;
+
+static gboolean
+hangup_cb (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  HangupWatch *watch = user_data;
+  char byte;
+  GInputVector vector = { &byte, 1 };
+  int flags = G_SOCKET_MSG_PEEK;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, &error);
+
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  /* n > 0: the client sent more (a pipelined request): it is still there,
+   * and watching on would spin on readable data. */
+  if (n <= 0)
+    watch->func (watch->data);
+  return G_SOURCE_REMOVE;
+}
+
+GSource *
+fal_local_call_watch_hangup (FalLocalCall       *call,
+                             FalLocalHangupFunc  func,
+                             gpointer            data)
+{
+  GSocket *socket = soup_server_message_get_socket (call->msg);
+  HangupWatch *watch;
+  GSource *source;
+
+  if (socket == NULL)
+    return NULL;
+  watch = g_new0 (HangupWatch, 1);
+  watch->func = func;
+  watch->data = data;
+  source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (hangup_cb), watch, g_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
 }

@@ -640,13 +640,17 @@ plan_diffusion (const FalLocalEndpoint *endpoint,
                 GPtrArray              *plan)
 {
   guint steps = CLAMP (input_int (input, "num_inference_steps", g_str_has_prefix (endpoint->id, "fal-ai/flux") ? 4 : 25), 1, 50);
-  int width = 1024, height = 1024;
+  guint n = CLAMP (input_int (input, "num_images", 1), 1, 8);
+  int width, height;
 
-  input_image_size (input, &width, &height);
   plan_add (plan, 0.0, "INFO", g_strdup_printf ("Loading %s weights", endpoint->id));
-  plan_add (plan, 0.05, "INFO", g_strdup_printf ("Encoding prompt (%ux%d×%d)",
-                                                 (guint) CLAMP (input_int (input, "num_images", 1), 1, 8),
-                                                 width, height));
+  if (input_image_size (input, &width, &height))
+    plan_add (plan, 0.05, "INFO", g_strdup_printf ("Encoding prompt (%u× %d×%d)", n, width, height));
+  else if (endpoint->compute == compute_image_to_image)
+    plan_add (plan, 0.05, "INFO", g_strdup_printf ("Encoding prompt (%u× the source image's size)", n));
+  else
+    plan_add (plan, 0.05, "INFO", g_strdup_printf ("Encoding prompt (%u× %d×%d)", n, 1024,
+                                                   g_str_has_prefix (endpoint->id, "fal-ai/flux") ? 768 : 1024));
   for (guint i = 1; i <= steps; i++)
     plan_add (plan, 0.1 + 0.8 * i / steps, "INFO", g_strdup_printf ("Step %u/%u", i, steps));
   plan_add (plan, 0.93, "INFO", g_strdup ("Running the safety checker"));

@@ -166,6 +166,12 @@ fal_local_fault_parse (const char  *spec,
         {
           if (!parse_status (key, value ? value : "500", &fault->fail_status, error))
             return NULL;
+          if (fault->fail_status < 400)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "Fault \"fail\" needs an error status (400–599), got %u", fault->fail_status);
+              return NULL;
+            }
         }
       else if (g_str_equal (key, "fail-type") && value)
         fault->fail_error_type = g_strdup (value);

@@ -455,7 +455,9 @@ fal_local_queue_submit (FalLocalQueue *self,
   EndpointQueue *eq = endpoint_queue_for (self, fal_local_job_get_endpoint_id (job));
   gint64 deadline = fal_local_job_get_start_deadline (job);
 
-  g_hash_table_replace (self->jobs, (gpointer) fal_local_job_get_id (job), g_object_ref (job));
+  /* Only queue requests can be asked about later. */
+  if (fal_local_job_get_mode (job) == FAL_LOCAL_JOB_MODE_QUEUE)
+    g_hash_table_replace (self->jobs, (gpointer) fal_local_job_get_id (job), g_object_ref (job));
 
   if (fal_local_job_get_priority (job) == FAL_LOCAL_JOB_PRIORITY_NORMAL)
     {

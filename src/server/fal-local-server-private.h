@@ -142,6 +142,18 @@ void fal_local_server_early_handler (SoupServer        *soup,
 void fal_local_server_route_cdn (FalLocalCall       *call,
            const char *rest);
 
+/* A paused message is not read from: a client that hangs up goes
+ * unnoticed until the answer is written. This watches the socket. */
+typedef void (*FalLocalHangupFunc) (gpointer data);
+GSource *fal_local_call_watch_hangup (FalLocalCall       *call,
+                                      FalLocalHangupFunc  func,
+                                      gpointer            data);
+
+/* The path and query a proxy-form request is meant for. */
+gboolean fal_local_target_resolve (const char  *target,
+                                   char       **path,
+                                   char       **query);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalLocalCall, fal_local_call_unref)
 
 G_END_DECLS

@@ -188,6 +188,11 @@ status_stream_send (StatusStream *stream)
   guint n_logs = fal_local_job_get_n_logs (stream->job);
   g_autoptr(JsonNode) node = NULL;
 
+  if (fault && fault->drop_after_events == 0)
+    {
+      fal_local_raw_finish (stream->raw, TRUE);
+      return;
+    }
   if (stream->events_sent > 0 && state == stream->last_state &&
       position == stream->last_position && (!stream->logs || n_logs == stream->logs_sent))
     return;
@@ -273,6 +278,7 @@ typedef struct {
   FalLocalJob *job;
   gulong changed_handler;
   gulong finished_handler;
+  GSource *hangup;
 } SyncRun;
 
 static void
@@ -280,9 +286,22 @@ sync_run_free (SyncRun *run)
 {
   g_clear_signal_handler (&run->changed_handler, run->job);
   g_clear_signal_handler (&run->finished_handler, run->call->msg);
+  if (run->hangup)
+    g_source_destroy (run->hangup);
+  g_clear_pointer (&run->hangup, g_source_unref);
   g_clear_object (&run->job);
   fal_local_call_unref (run->call);
   g_free (run);
+}
+
+/* The job ends cancelled (499) soon; its answer then fails to write and
+ * the message finishes. */
+static void
+sync_run_hangup_cb (gpointer data)
+{
+  SyncRun *run = data;
+
+  fal_local_queue_cancel (run->call->server->queue, run->job);
 }
 
 static void
@@ -324,6 +343,7 @@ serve_sync_run (FalLocalCall       *call,
   run->job = g_object_ref (job);
   run->changed_handler = g_signal_connect (job, "changed", G_CALLBACK (sync_run_changed_cb), run);
   run->finished_handler = g_signal_connect (call->msg, "finished", G_CALLBACK (sync_run_finished_cb), run);
+  run->hangup = fal_local_call_watch_hangup (call, sync_run_hangup_cb, run);
   soup_server_message_pause (call->msg);
   fal_local_queue_submit (self->queue, job);
 }
@@ -341,12 +361,22 @@ typedef struct {
   gulong changed_handler;
   gulong finished_handler;
   gulong closed_handler;
+  GSource *hangup;
   gboolean done;
 } StreamRun;
 
 static void
+stream_run_stop_hangup_watch (StreamRun *run)
+{
+  if (run->hangup)
+    g_source_destroy (run->hangup);
+  g_clear_pointer (&run->hangup, g_source_unref);
+}
+
+static void
 stream_run_free (StreamRun *run)
 {
+  stream_run_stop_hangup_watch (run);
   g_clear_signal_handler (&run->changed_handler, run->job);
   if (run->raw == NULL)
     g_clear_signal_handler (&run->finished_handler, run->call->msg);
@@ -377,6 +407,7 @@ stream_run_begin (StreamRun *run)
 {
   if (run->raw)
     return;
+  stream_run_stop_hangup_watch (run);
   g_clear_signal_handler (&run->finished_handler, run->call->msg);
   fal_local_call_log_status (run->call, 200);
   run->call->answered_raw = TRUE;
@@ -465,6 +496,12 @@ stream_run_step (StreamRun *run)
       run->done = TRUE;
       return FALSE;
     }
+  if (fault && fault->end_after_events >= 0 && run->next_event >= (guint) fault->end_after_events)
+    {
+      fal_local_raw_finish (run->raw, FALSE);
+      run->done = TRUE;
+      return FALSE;
+    }
   if (run->next_event >= run->events->len)
     {
       fal_local_raw_finish (run->raw, FALSE);
@@ -515,6 +552,17 @@ stream_run_finished_cb (SoupServerMessage *msg,
     stream_run_free (run);
 }
 
+/* Before the first event the message is paused: cancelling the job makes
+ * the next tick answer 499 and the message finish. */
+static void
+stream_run_hangup_cb (gpointer data)
+{
+  StreamRun *run = data;
+
+  g_clear_pointer (&run->hangup, g_source_unref);
+  fal_local_queue_cancel (run->call->server->queue, run->job);
+}
+
 static void
 serve_stream_run (FalLocalCall       *call,
                   const char *endpoint_id)
@@ -543,6 +591,7 @@ serve_stream_run (FalLocalCall       *call,
   run->interval_ms = MAX (STREAM_MIN_INTERVAL_MS, fal_local_queue_get_run_ms (self->queue, job) / 12);
   run->changed_handler = g_signal_connect (job, "changed", G_CALLBACK (stream_run_changed_cb), run);
   run->finished_handler = g_signal_connect (call->msg, "finished", G_CALLBACK (stream_run_finished_cb), run);
+  run->hangup = fal_local_call_watch_hangup (call, stream_run_hangup_cb, run);
   soup_server_message_pause (call->msg);
   fal_local_queue_submit (self->queue, job);
 }

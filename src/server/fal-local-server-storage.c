@@ -171,12 +171,30 @@ fal_local_server_early_handler (SoupServer        *soup,
   g_autoptr(GError) error = NULL;
   PutSink *sink;
 
+  const char *target = soup_message_headers_get_one (headers, "x-fal-target-url");
+  g_autofree char *target_path = NULL;
+  g_autofree char *target_query = NULL;
+
+  /* An upload may come in the proxy form too. */
+  if (target && fal_local_target_resolve (target, &target_path, &target_query))
+    path = target_path;
+
   if (!g_str_equal (soup_server_message_get_method (msg), "PUT") ||
       !parse_upload_path (path, &token, &part, &multipart))
     {
       if (soup_message_headers_get_content_length (headers) > MAX_JSON_BODY &&
           !g_str_has_prefix (path, "/cdn/"))
-        soup_server_message_set_status (msg, 413, NULL);
+        {
+          /* Answered here, before libsoup reads the body: the handler
+           * never runs for it, so it is logged here too. */
+          static const char body[] = "{\"detail\":\"Request body too large\"}";
+          guint64 id = fal_local_request_log_begin (self->request_log, soup_server_message_get_method (msg),
+                                                    path, NULL, target ? "proxy" : "direct", headers);
+
+          fal_local_request_log_set_status (self->request_log, id, 413);
+          soup_server_message_set_status (msg, 413, NULL);
+          soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, sizeof body - 1);
+        }
       return;
     }
 

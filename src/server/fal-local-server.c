@@ -65,7 +65,7 @@ route_web (FalLocalCall       *call,
   soup_message_headers_replace (headers, "ETag", etag);
   soup_message_headers_replace (headers, "Cache-Control", "public, max-age=300");
   if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
-  if (if_none_match && (strstr (if_none_match, etag) || g_str_equal (g_strstrip (g_strdup (if_none_match)), "*")))
+  if (if_none_match && (strstr (if_none_match, etag) || strchr (if_none_match, '*')))
     {
       soup_server_message_set_status (call->msg, 304, NULL);
       return;
@@ -113,6 +113,11 @@ route_control (FalLocalCall       *call,
           if (fault == NULL)
             {
               fal_local_call_respond_detail (call, 400, "Expected {\"fault\": \"…\", \"path\": \"regex\", \"method\": \"…\", \"count\": N}");
+              return;
+            }
+          if (json_object_get_int_member_with_default (object, "count", 1) < 1)
+            {
+              fal_local_call_respond_detail (call, 400, "count must be 1 or more");
               return;
             }
           if (!fal_local_faults_add (self->faults,
@@ -200,9 +205,10 @@ stall_done_cb (gpointer data)
 }
 
 /* The proxy form: x-fal-target-url names the fal host and path. */
-static gboolean
-resolve_target (FalLocalCall        *call,
-                const char  *target)
+gboolean
+fal_local_target_resolve (const char  *target,
+                          char       **path,
+                          char       **query)
 {
   static const struct {
     const char *host;
@@ -231,11 +237,25 @@ resolve_target (FalLocalCall        *call,
         return FALSE;
     }
 
+  *path = g_strconcat (prefix, g_uri_get_path (uri), NULL);
+  *query = g_strdup (g_uri_get_query (uri));
+  return TRUE;
+}
+
+static gboolean
+resolve_target (FalLocalCall  *call,
+                const char    *target,
+                char         **query)
+{
+  g_autofree char *path = NULL;
+
+  if (!fal_local_target_resolve (target, &path, query))
+    return FALSE;
   g_free (call->path);
-  call->path = g_strconcat (prefix, g_uri_get_path (uri), NULL);
+  call->path = g_steal_pointer (&path);
   g_clear_pointer (&call->query, g_hash_table_unref);
-  if (g_uri_get_query (uri))
-    call->query = soup_form_decode (g_uri_get_query (uri));
+  if (*query)
+    call->query = soup_form_decode (*query);
   return TRUE;
 }
 
@@ -259,6 +279,7 @@ handler (SoupServer        *soup,
   const char *target = soup_message_headers_get_one (headers, "x-fal-target-url");
   const char *fault_spec = soup_message_headers_get_one (headers, FAL_LOCAL_FAULT_HEADER);
   g_autoptr(GError) error = NULL;
+  g_autofree char *target_query = NULL;
   FalLocalCall *call = g_new0 (FalLocalCall, 1);
 
   g_atomic_ref_count_init (&call->ref_count);
@@ -270,15 +291,7 @@ handler (SoupServer        *soup,
   /* The message owns the call; async work holds extra references. */
   g_object_set_data_full (G_OBJECT (msg), "fal-local-call", call, (GDestroyNotify) fal_local_call_unref);
 
-  if (soup_server_message_get_status (msg) == 413)
-    {
-      call->log_id = fal_local_request_log_begin (self->request_log, call->method, path, NULL, "", headers);
-      fal_local_call_log_status (call, 413);
-      fal_local_call_respond_detail (call, 413, "Request body too large");
-      return;
-    }
-
-  if (target && !resolve_target (call, target))
+  if (target && !resolve_target (call, target, &target_query))
     {
       call->log_id = fal_local_request_log_begin (self->request_log, call->method, path, NULL, "", headers);
       g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), call);
@@ -287,7 +300,7 @@ handler (SoupServer        *soup,
     }
 
   call->log_id = fal_local_request_log_begin (self->request_log, call->method, call->path,
-                                              g_uri_get_query (soup_server_message_get_uri (msg)),
+                                              target ? target_query : g_uri_get_query (soup_server_message_get_uri (msg)),
                                               target ? "proxy" : "direct", headers);
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), call);
 

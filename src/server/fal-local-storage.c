@@ -320,6 +320,9 @@ fal_local_storage_finish_put (FalLocalStorage *self,
       register_file (self, upload->file_id, final,
                      content_type ? content_type : upload->content_type,
                      upload->file_name, st.st_size);
+      /* A signed upload URL is good for one upload: the file it made is
+       * served as immutable. */
+      g_hash_table_remove (self->uploads, token);
     }
   else
     {

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falctl"
+
+#include "config.h"
+
+#include <stdio.h>
+
+#include "falctl-common.h"
+
+int
+falctl_exit_code_for (const GError *error)
+{
+  if (error == NULL)
+    return FALCTL_EXIT_OK;
+  if (error->domain != FAL_ERROR)
+    return FALCTL_EXIT_FAILED;
+
+  switch ((FalErrorCode) error->code)
+    {
+    case FAL_ERROR_INVALID_ENDPOINT:
+    case FAL_ERROR_INSECURE_URL:
+      return FALCTL_EXIT_USAGE;
+    case FAL_ERROR_MISSING_KEY:
+    case FAL_ERROR_UNAUTHORIZED:
+    case FAL_ERROR_FORBIDDEN:
+      return FALCTL_EXIT_AUTH;
+    case FAL_ERROR_VALIDATION:
+      return FALCTL_EXIT_VALIDATION;
+    case FAL_ERROR_NOT_FOUND:
+      return FALCTL_EXIT_NOT_FOUND;
+    case FAL_ERROR_CANCELLED:
+      return FALCTL_EXIT_INTERRUPTED;
+    case FAL_ERROR_RATE_LIMITED:
+    case FAL_ERROR_TIMEOUT:
+    case FAL_ERROR_SERVER:
+    case FAL_ERROR_NETWORK:
+    case FAL_ERROR_PROTOCOL:
+      return FALCTL_EXIT_NETWORK;
+    case FAL_ERROR_APP:
+    default:
+      return FALCTL_EXIT_FAILED;
+    }
+}
+
+void
+falctl_print_error (const char   *command,
+                    const GError *error)
+{
+  g_autofree char *line = error->domain == FAL_ERROR ? fal_error_describe (error) : g_strdup (error->message);
+
+  fprintf (stderr, "falctl %s: %s\n", command, line);
+}
+
+void
+falctl_wait (gboolean *done)
+{
+  while (!*done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct {
+  gboolean done;
+  char *key;
+  GError *error;
+} Lookup;
+
+static void
+lookup_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Lookup *lookup = data;
+
+  lookup->key = fal_credentials_lookup_finish (result, &lookup->error);
+  lookup->done = TRUE;
+}
+
+FalClient *
+falctl_client_new (GError **error)
+{
+  g_autoptr(FalClient) client = fal_client_new ();
+  Lookup lookup = { 0 };
+
+  if (fal_client_has_key (client))
+    return g_steal_pointer (&client);
+
+  fal_credentials_lookup_async (NULL, lookup_cb, &lookup);
+  falctl_wait (&lookup.done);
+  if (lookup.key)
+    {
+      fal_client_set_key (client, lookup.key, FAL_KEY_SOURCE_SECRET_SERVICE);
+      g_free (lookup.key);
+      return g_steal_pointer (&client);
+    }
+
+  if (lookup.error)
+    {
+      g_set_error (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
+                   "No fal key: set FAL_KEY, or store one with 'falctl key set' (the Secret Service said: %s)",
+                   lookup.error->message);
+      g_clear_error (&lookup.error);
+    }
+  else
+    g_set_error_literal (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
+                         "No fal key: set FAL_KEY, or store one with 'falctl key set'");
+  return NULL;
+}
+
+void
+falctl_print_json (JsonNode *node,
+                   gboolean  pretty)
+{
+  g_autofree char *text = fal_json_to_string (node, pretty);
+
+  printf ("%s\n", text);
+  fflush (stdout);
+}

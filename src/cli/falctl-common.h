@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "fal.h"
+#include "falctl.h"
+
+G_BEGIN_DECLS
+
+/* The exit code for an error, as documented in docs/falctl.md. */
+int        falctl_exit_code_for   (const GError *error);
+/* Prints "falctl COMMAND: <one line>" on stderr. */
+void       falctl_print_error     (const char   *command,
+                                   const GError *error);
+/* A client with the key from the environment or, failing that, the
+ * Secret Service (iterating the default context while it asks). */
+FalClient *falctl_client_new      (GError      **error);
+/* Runs the default main context until *done is TRUE. */
+void       falctl_wait            (gboolean     *done);
+void       falctl_print_json      (JsonNode     *node,
+                                   gboolean      pretty);
+
+G_END_DECLS

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "fal-client-private.h"
+#include "fal-error.h"
+#include "fal-json.h"
+
+/* One API call and its retries. */
+typedef struct {
+  FalClient *client;
+  char *method;
+  char *url;
+  GBytes *body;
+  FalCallOptions *options;
+  FalRetryKind kind;
+  gboolean long_calls;
+  guint attempt;
+  guint timer;
+  gulong cancel_handler;
+  SoupMessage *msg;
+} Call;
+
+typedef struct {
+  JsonNode *node;
+  guint http_status;
+  char *request_id;
+} CallResult;
+
+static void
+call_free (gpointer data)
+{
+  Call *call = data;
+
+  _fal_clear_source (&call->timer);
+  g_clear_object (&call->client);
+  g_free (call->method);
+  g_free (call->url);
+  g_clear_pointer (&call->body, g_bytes_unref);
+  _fal_call_options_free (call->options);
+  g_clear_object (&call->msg);
+  g_free (call);
+}
+
+static void
+call_result_free (gpointer data)
+{
+  CallResult *result = data;
+
+  g_clear_pointer (&result->node, json_node_unref);
+  g_free (result->request_id);
+  g_free (result);
+}
+
+static void call_send (GTask *task);
+
+static gboolean
+retry_cb (gpointer data)
+{
+  GTask *task = data;
+  Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  call->timer = 0;
+  if (call->cancel_handler)
+    {
+      g_cancellable_disconnect (cancellable, call->cancel_handler);
+      call->cancel_handler = 0;
+    }
+  if (g_cancellable_is_cancelled (cancellable))
+    g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+  else
+    call_send (g_object_ref (task));
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancelled_during_wait_cb (GCancellable *cancellable,
+                          GTask        *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  /* Runs in the cancelling thread; the caller's context handles it. */
+  if (call->timer != 0)
+    {
+      _fal_clear_source (&call->timer);
+      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+      g_object_unref (task);
+    }
+}
+
+/* Waits before the next attempt, or gives up when the server asks for a
+ * longer wait than this kind of call allows. FALSE after returning. */
+static gboolean
+schedule_retry (GTask              *task,
+                SoupMessageHeaders *headers,
+                guint               http_status)
+{
+  Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  guint delay_ms = 0;
+  gint64 retry_after = -1;
+
+  if (!fal_retry_delay (call->kind, call->attempt, headers, g_get_real_time () / G_USEC_PER_SEC,
+                        g_random_double (), &delay_ms, &retry_after))
+    {
+      GError *error = fal_error_new_from_response (http_status, headers, NULL);
+
+      error->code = FAL_ERROR_RATE_LIMITED;
+      g_task_return_error (task, error);
+      return FALSE;
+    }
+
+  g_debug ("Retrying %s %s in %u ms (attempt %u)", call->method, call->url, delay_ms, call->attempt + 1);
+  call->attempt++;
+  call->timer = _fal_timeout_add (delay_ms, retry_cb, g_object_ref (task));
+  if (cancellable)
+    call->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_during_wait_cb), task, NULL);
+  return TRUE;
+}
+
+static void
+parsed_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = fal_json_parse_finish (result, &error);
+  CallResult *call_result;
+
+  if (node == NULL)
+    {
+      GError *protocol = fal_error_new_literal_full (FAL_ERROR_PROTOCOL, error->message,
+                                                     soup_message_get_status (call->msg),
+                                                     soup_message_headers_get_one (soup_message_get_response_headers (call->msg), "x-fal-request-id"),
+                                                     NULL);
+      g_task_return_error (task, protocol);
+      return;
+    }
+
+  call_result = g_new0 (CallResult, 1);
+  call_result->node = node;
+  call_result->http_status = soup_message_get_status (call->msg);
+  call_result->request_id = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (call->msg),
+                                                                    "x-fal-request-id"));
+  g_task_return_pointer (task, call_result, call_result_free);
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  SoupMessageHeaders *headers;
+  guint status;
+
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          fal_retry_should_retry (call->kind, call->attempt, 0, NULL, error) &&
+          schedule_retry (task, NULL, 0))
+        return;
+      if (!g_task_had_error (task))
+        g_task_return_error (task, fal_error_new_from_transport (error));
+      return;
+    }
+
+  status = soup_message_get_status (call->msg);
+  headers = soup_message_get_response_headers (call->msg);
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      fal_json_parse_async (bytes, g_task_get_cancellable (task), parsed_cb, g_object_ref (task));
+      return;
+    }
+
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL,
+                                                             "The server answered with a redirect, which keyed calls do not follow",
+                                                             status, NULL, NULL));
+      return;
+    }
+
+  if (fal_retry_should_retry (call->kind, call->attempt, status, headers, NULL))
+    {
+      schedule_retry (task, headers, status);
+      return;
+    }
+
+  {
+    gsize length = 0;
+    const char *text = g_bytes_get_data (bytes, &length);
+    g_autoptr(JsonNode) body = length > 0 ? fal_json_parse (text, length, NULL) : NULL;
+
+    g_task_return_error (task, fal_error_new_from_response (status, headers, body));
+  }
+}
+
+static void
+call_send (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&call->msg);
+  call->msg = _fal_client_new_message (call->client, call->method, call->url, &error);
+  if (call->msg == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  if (call->options)
+    _fal_client_apply_options (call->msg, call->options);
+  if (call->body)
+    soup_message_set_request_body_from_bytes (call->msg, "application/json", call->body);
+
+  soup_session_send_and_read_async (_fal_client_get_session (call->client, call->long_calls),
+                                    call->msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                    sent_cb, task);
+}
+
+void
+_fal_client_call_async (FalClient            *self,
+                        const char           *method,
+                        const char           *url,
+                        JsonNode             *body,
+                        const FalCallOptions *options,
+                        FalRetryKind          kind,
+                        gboolean              long_calls,
+                        GCancellable         *cancellable,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Call *call = g_new0 (Call, 1);
+
+  g_task_set_source_tag (task, _fal_client_call_async);
+  call->client = g_object_ref (self);
+  call->method = g_strdup (method);
+  call->url = g_strdup (url);
+  if (body)
+    {
+      char *text = fal_json_to_string (body, FALSE);
+      call->body = g_bytes_new_take (text, strlen (text));
+    }
+  call->options = options ? _fal_call_options_copy (options) : NULL;
+  call->kind = kind;
+  call->long_calls = long_calls;
+  g_task_set_task_data (task, call, call_free);
+
+  call_send (task);
+}
+
+JsonNode *
+_fal_client_call_finish (FalClient     *self,
+                         GAsyncResult  *result,
+                         guint         *http_status,
+                         char         **request_id,
+                         GError       **error)
+{
+  CallResult *call_result = g_task_propagate_pointer (G_TASK (result), error);
+  JsonNode *node;
+
+  if (call_result == NULL)
+    return NULL;
+  if (http_status)
+    *http_status = call_result->http_status;
+  if (request_id)
+    *request_id = g_steal_pointer (&call_result->request_id);
+  node = g_steal_pointer (&call_result->node);
+  call_result_free (call_result);
+  return node;
+}
+
+/* ------------------------------------------------------------------ streams */
+
+typedef struct {
+  SoupMessage *msg;
+  GInputStream *body;
+  GOutputStream *error_body;
+} OpenStream;
+
+static void
+open_stream_free (gpointer data)
+{
+  OpenStream *open = data;
+
+  g_clear_object (&open->msg);
+  g_clear_object (&open->body);
+  g_clear_object (&open->error_body);
+  g_free (open);
+}
+
+static void
+error_body_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  OpenStream *open = g_task_get_task_data (task);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  guint status = soup_message_get_status (open->msg);
+
+  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (open->error_body));
+  if (g_bytes_get_size (bytes) > 0)
+    body = fal_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+  g_task_return_error (task, fal_error_new_from_response (status, soup_message_get_response_headers (open->msg), body));
+}
+
+static void
+stream_sent_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  OpenStream *open = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  guint status;
+  const char *content_type;
+
+  open->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (open->body == NULL)
+    {
+      g_task_return_error (task, fal_error_new_from_transport (error));
+      return;
+    }
+
+  status = soup_message_get_status (open->msg);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      /* Error bodies are small JSON: read it whole for the message. */
+      open->error_body = g_memory_output_stream_new_resizable ();
+      g_output_stream_splice_async (open->error_body, open->body,
+                                    G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                    G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                    error_body_cb, g_object_ref (task));
+      return;
+    }
+
+  content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (open->msg), NULL);
+  if (content_type == NULL || g_ascii_strcasecmp (content_type, "text/event-stream") != 0)
+    {
+      g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The answer is not an event stream",
+                                                             status,
+                                                             soup_message_headers_get_one (soup_message_get_response_headers (open->msg), "x-fal-request-id"),
+                                                             NULL));
+      g_input_stream_close_async (open->body, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+
+  g_task_return_pointer (task, g_object_ref (open->body), g_object_unref);
+}
+
+void
+_fal_client_open_stream_async (FalClient            *self,
+                               const char           *method,
+                               const char           *url,
+                               JsonNode             *body,
+                               const FalCallOptions *options,
+                               GCancellable         *cancellable,
+                               GAsyncReadyCallback   callback,
+                               gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  OpenStream *open = g_new0 (OpenStream, 1);
+
+  g_task_set_source_tag (task, _fal_client_open_stream_async);
+  g_task_set_task_data (task, open, open_stream_free);
+
+  open->msg = _fal_client_new_message (self, method, url, &error);
+  if (open->msg == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (open->msg), "Accept", "text/event-stream");
+  if (options)
+    _fal_client_apply_options (open->msg, options);
+  if (body)
+    {
+      char *text = fal_json_to_string (body, FALSE);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
+
+      soup_message_set_request_body_from_bytes (open->msg, "application/json", bytes);
+    }
+
+  soup_session_send_async (_fal_client_get_session (self, TRUE), open->msg, G_PRIORITY_DEFAULT,
+                           cancellable, stream_sent_cb, g_steal_pointer (&task));
+}
+
+GInputStream *
+_fal_client_open_stream_finish (FalClient     *self,
+                                GAsyncResult  *result,
+                                char         **request_id,
+                                GError       **error)
+{
+  OpenStream *open = g_task_get_task_data (G_TASK (result));
+
+  if (request_id && open->msg)
+    *request_id = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (open->msg),
+                                                          "x-fal-request-id"));
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

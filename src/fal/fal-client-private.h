@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "fal-client.h"
+#include "fal-endpoint-id.h"
+#include "fal-retry.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FAL_HOST_QUEUE,
+  FAL_HOST_RUN,
+  FAL_HOST_REST,
+  FAL_HOST_WEB,
+} FalHost;
+
+/* base + "/" + path (path without a leading slash). */
+char        *_fal_client_build_url      (FalClient   *self,
+                                         FalHost      host,
+                                         const char  *path);
+/* A message to url, routed through the proxy when one is set, with the
+ * key only where it may go; NULL with FAL_ERROR_INSECURE_URL for plain
+ * http to a non-loopback host. */
+SoupMessage *_fal_client_new_message    (FalClient   *self,
+                                         const char  *method,
+                                         const char  *url,
+                                         GError     **error);
+/* The headers of a submit, run or stream call. */
+void         _fal_client_apply_options  (SoupMessage          *msg,
+                                         const FalCallOptions *options);
+SoupSession *_fal_client_get_session    (FalClient *self,
+                                         gboolean   long_calls);
+
+/* A JSON call with the retry policy of its kind: the parsed 2xx body;
+ * otherwise a FAL_ERROR built from the answer. long_calls picks the
+ * session without a timeout (runs, results). */
+void         _fal_client_call_async     (FalClient            *self,
+                                         const char           *method,
+                                         const char           *url,
+                                         JsonNode             *body,
+                                         const FalCallOptions *options,
+                                         FalRetryKind          kind,
+                                         gboolean              long_calls,
+                                         GCancellable         *cancellable,
+                                         GAsyncReadyCallback   callback,
+                                         gpointer              user_data);
+JsonNode    *_fal_client_call_finish    (FalClient     *self,
+                                         GAsyncResult  *result,
+                                         guint         *http_status,
+                                         char         **request_id,
+                                         GError       **error);
+
+/* Opens an event stream (long session, no retries): the body stream once
+ * a 2xx text/event-stream answer arrived; else the error from the answer
+ * (FAL_ERROR_PROTOCOL when a 2xx is not an event stream). */
+void          _fal_client_open_stream_async  (FalClient            *self,
+                                              const char           *method,
+                                              const char           *url,
+                                              JsonNode             *body,
+                                              const FalCallOptions *options,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+GInputStream *_fal_client_open_stream_finish (FalClient     *self,
+                                              GAsyncResult  *result,
+                                              char         **request_id,
+                                              GError       **error);
+
+/* Timers on the caller's thread-default context (g_timeout_add would use
+ * the global default one). */
+guint        _fal_timeout_add           (guint        interval_ms,
+                                         GSourceFunc  function,
+                                         gpointer     data);
+void         _fal_clear_source          (guint       *source_id);
+
+/* Made by the client only. */
+FalRequest  *_fal_request_new           (FalClient     *client,
+                                         FalEndpointId *endpoint,
+                                         JsonNode      *input,
+                                         const FalCallOptions *options,
+                                         const char    *request_id);
+FalStream   *_fal_stream_new            (FalClient     *client,
+                                         FalEndpointId *endpoint,
+                                         JsonNode      *input,
+                                         const FalCallOptions *options);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Options outlive the caller's struct in async work. */
+FalCallOptions *_fal_call_options_copy (const FalCallOptions *options);
+void            _fal_call_options_free (FalCallOptions       *options);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalCallOptions, _fal_call_options_free)
+
+G_END_DECLS

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "fal-request.h"
+#include "fal-stream.h"
+
+G_BEGIN_DECLS
+
+#define FAL_DEFAULT_QUEUE_URL "https://queue.fal.run"
+#define FAL_DEFAULT_RUN_URL   "https://fal.run"
+#define FAL_DEFAULT_REST_URL  "https://rest.fal.ai"
+#define FAL_DEFAULT_WEB_URL   "https://fal.ai"
+
+typedef enum {
+  FAL_KEY_SOURCE_NONE,
+  FAL_KEY_SOURCE_ENVIRONMENT,      /* FAL_KEY, or FAL_KEY_ID + FAL_KEY_SECRET */
+  FAL_KEY_SOURCE_SECRET_SERVICE,
+  FAL_KEY_SOURCE_PROPERTY,         /* set by the program (a key typed in) */
+} FalKeySource;
+
+/* Options of a submit, run or stream; all optional. */
+typedef struct {
+  gboolean low_priority;           /* x-fal-queue-priority: low */
+  const char *runner_hint;         /* x-fal-runner-hint */
+  double start_timeout;            /* x-fal-request-timeout, seconds (> 1), 0 = none */
+  const char * const *headers;     /* extra headers: name, value, …, NULL */
+} FalCallOptions;
+
+/* The entry point of libfal: credentials, the fal hosts' base URLs, and
+ * the HTTP sessions every call goes through. The key is only ever sent to
+ * the queue, run and rest bases (or the configured proxy), never to the
+ * web base, upload or file URLs. */
+#define FAL_TYPE_CLIENT (fal_client_get_type ())
+G_DECLARE_FINAL_TYPE (FalClient, fal_client, FAL, CLIENT, GObject)
+
+/* Reads FAL_KEY / FAL_KEY_ID + FAL_KEY_SECRET and FALSTAFF_QUEUE_URL,
+ * FALSTAFF_RUN_URL, FALSTAFF_REST_URL, FALSTAFF_WEB_URL, FALSTAFF_PROXY_URL,
+ * FALSTAFF_LOCAL_URL (all four bases under one local server). */
+FalClient    *fal_client_new                (void);
+
+/* A key from the environment wins over one set here. */
+void          fal_client_set_key            (FalClient    *self,
+                                             const char   *key,
+                                             FalKeySource  source);
+gboolean      fal_client_has_key            (FalClient    *self);
+FalKeySource  fal_client_get_key_source     (FalClient    *self);
+
+const char   *fal_client_get_queue_url      (FalClient  *self);
+const char   *fal_client_get_run_url        (FalClient  *self);
+const char   *fal_client_get_rest_url       (FalClient  *self);
+const char   *fal_client_get_web_url        (FalClient  *self);
+const char   *fal_client_get_proxy_url      (FalClient  *self);
+/* Points the four bases at one server in the local server's layout
+ * (URL/queue, URL/run, URL/rest, URL/web). */
+void          fal_client_use_local_server   (FalClient  *self,
+                                             const char *url);
+guint         fal_client_get_poll_interval  (FalClient  *self);
+void          fal_client_set_poll_interval  (FalClient  *self,
+                                             guint       interval_ms);
+
+/* Queue: submits and returns at once a request that follows itself. Fails
+ * at once only for an invalid endpoint id or an insecure base URL. */
+FalRequest   *fal_client_submit             (FalClient            *self,
+                                             const char           *endpoint_id,
+                                             JsonNode             *input,
+                                             const FalCallOptions *options,
+                                             GError              **error);
+/* Follows a request submitted earlier (by this or another process). */
+FalRequest   *fal_client_attach             (FalClient            *self,
+                                             const char           *endpoint_id,
+                                             const char           *request_id,
+                                             GError              **error);
+
+/* One-shot queue calls (falctl status|result|cancel, and FalRequest). */
+void          fal_client_status_async       (FalClient            *self,
+                                             const char           *endpoint_id,
+                                             const char           *request_id,
+                                             gboolean              logs,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+JsonNode     *fal_client_status_finish      (FalClient            *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
+void          fal_client_result_async       (FalClient            *self,
+                                             const char           *endpoint_id,
+                                             const char           *request_id,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+JsonNode     *fal_client_result_finish      (FalClient            *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
+void          fal_client_cancel_async       (FalClient            *self,
+                                             const char           *endpoint_id,
+                                             const char           *request_id,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+/* TRUE: accepted (202); FALSE with FAL_ERROR_APP and error type
+ * "already_completed" when it was too late. */
+gboolean      fal_client_cancel_finish      (FalClient            *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
+
+/* Synchronous run (fal.run): the output, and the request id. */
+void          fal_client_run_async          (FalClient            *self,
+                                             const char           *endpoint_id,
+                                             JsonNode             *input,
+                                             const FalCallOptions *options,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+JsonNode     *fal_client_run_finish         (FalClient            *self,
+                                             GAsyncResult         *result,
+                                             char                **request_id,
+                                             GError              **error);
+
+/* Streaming run (fal.run/…/stream): starts at once. */
+FalStream    *fal_client_stream             (FalClient            *self,
+                                             const char           *endpoint_id,
+                                             JsonNode             *input,
+                                             const FalCallOptions *options,
+                                             GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal"
+
+#include "config.h"
+
+#include "fal-error.h"
+#include "fal-json.h"
+
+JsonNode *
+fal_json_parse (const char  *data,
+                gsize        length,
+                GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (length > G_MAXSSIZE)
+    {
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The answer is too large to parse");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
+    {
+      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The answer is not valid JSON: %s", local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The answer is empty where JSON was expected");
+      return NULL;
+    }
+  return json_node_ref (root);
+}
+
+static void
+parse_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GBytes *bytes = task_data;
+  GError *error = NULL;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (bytes, &length);
+  JsonNode *node = fal_json_parse (data, length, &error);
+
+  if (node)
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+fal_json_parse_async (GBytes              *bytes,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, fal_json_parse_async);
+  g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  if (g_bytes_get_size (bytes) > FAL_JSON_THREAD_THRESHOLD)
+    g_task_run_in_thread (task, parse_thread);
+  else
+    parse_thread (task, NULL, bytes, cancellable);
+}
+
+JsonNode *
+fal_json_parse_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static JsonNode *
+value_member (JsonObject *object,
+              const char *member,
+              GType       type)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+const char *
+fal_json_get_string (JsonObject *object,
+                     const char *member)
+{
+  JsonNode *node = value_member (object, member, G_TYPE_STRING);
+
+  return node ? json_node_get_string (node) : NULL;
+}
+
+gboolean
+fal_json_get_int (JsonObject *object,
+                  const char *member,
+                  gint64     *value)
+{
+  JsonNode *node = value_member (object, member, G_TYPE_INT64);
+
+  if (node == NULL)
+    return FALSE;
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+fal_json_get_double (JsonObject *object,
+                     const char *member,
+                     double     *value)
+{
+  JsonNode *node = value_member (object, member, G_TYPE_DOUBLE);
+
+  if (node)
+    {
+      *value = json_node_get_double (node);
+      return TRUE;
+    }
+  node = value_member (object, member, G_TYPE_INT64);
+  if (node)
+    {
+      *value = (double) json_node_get_int (node);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+JsonObject *
+fal_json_get_object (JsonObject *object,
+                     const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+fal_json_get_array (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+char *
+fal_json_to_string (JsonNode *node,
+                    gboolean  pretty)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+  json_generator_set_pretty (generator, pretty);
+  return json_generator_to_data (generator, NULL);
+}
+
+JsonNode *
+fal_json_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      JsonObject *object_copy = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init_ordered (&iter, object);
+      while (json_object_iter_next_ordered (&iter, &name, &member))
+        json_object_set_member (object_copy, name, fal_json_deep_copy (member));
+      copy = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (copy, object_copy);
+      return copy;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      JsonArray *array_copy = json_array_sized_new (json_array_get_length (array));
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (array_copy, fal_json_deep_copy (json_array_get_element (array, i)));
+      copy = json_node_new (JSON_NODE_ARRAY);
+      json_node_take_array (copy, array_copy);
+      return copy;
+    }
+  return json_node_copy (node);
+}

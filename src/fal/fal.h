@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* libfal: the fal.ai protocol on a GLib main loop. */
+
+#include "fal-client.h"
+#include "fal-credentials.h"
+#include "fal-endpoint-id.h"
+#include "fal-error.h"
+#include "fal-json.h"
+#include "fal-log-entry.h"
+#include "fal-log-list.h"
+#include "fal-request.h"
+#include "fal-retry.h"
+#include "fal-sse-parser.h"
+#include "fal-stream.h"
