@@ -14,6 +14,11 @@ static const struct {
   int (*run) (int argc, char **argv);
   const char *summary;
 } commands[] = {
+  { "run", falctl_run, "Run an endpoint (queue, --sync or --stream) and print its result" },
+  { "status", falctl_request_command, "Print a queued request's status" },
+  { "result", falctl_request_command, "Print a queued request's result" },
+  { "cancel", falctl_request_command, "Cancel a queued request" },
+  { "key", falctl_key, "Store, forget or locate the fal key (set|forget|show-source)" },
   { "serve", falctl_serve, "Run the local fal server on 127.0.0.1" },
 };
 

@@ -17,7 +17,14 @@ enum {
   FALCTL_EXIT_INTERRUPTED = 130,
 };
 
-int falctl_serve (int    argc,
-                  char **argv);
+int falctl_serve           (int    argc,
+                            char **argv);
+int falctl_run             (int    argc,
+                            char **argv);
+/* status, result and cancel: argv[0] says which. */
+int falctl_request_command (int    argc,
+                            char **argv);
+int falctl_key             (int    argc,
+                            char **argv);
 
 G_END_DECLS

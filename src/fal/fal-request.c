@@ -264,13 +264,14 @@ handle_status (FalRequest *self,
 
   if (g_strcmp0 (state, "IN_QUEUE") == 0)
     {
-      set_status (self, FAL_REQUEST_IN_QUEUE);
-      if (self->status == FAL_REQUEST_IN_QUEUE && fal_json_get_int (status, "queue_position", &position) &&
+      /* The position first, so a status watcher sees both. */
+      if (self->status <= FAL_REQUEST_IN_QUEUE && fal_json_get_int (status, "queue_position", &position) &&
           position != self->queue_position)
         {
           self->queue_position = (int) CLAMP (position, 0, G_MAXINT);
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_POSITION]);
         }
+      set_status (self, FAL_REQUEST_IN_QUEUE);
     }
   else if (g_strcmp0 (state, "IN_PROGRESS") == 0)
     set_status (self, FAL_REQUEST_IN_PROGRESS);
