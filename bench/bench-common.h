@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 G_BEGIN_DECLS
@@ -28,14 +29,17 @@ gboolean     bench_server_is_separate (BenchServer  *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchServer, bench_server_free)
 
-/* CPU seconds (user + system) of a whole process, and of its threads
- * whose name starts with thread_prefix. */
+/* CPU seconds (user + system) of a whole process, and of the local
+ * server's own thread (where every request and job step runs) in it. */
 double       bench_process_cpu        (int           pid);
-double       bench_thread_cpu         (int           pid,
-                                       const char   *thread_prefix);
+double       bench_server_thread_cpu  (int           pid);
 /* A "VmHWM"/"VmRSS" line of /proc/PID/status in KiB, or -1. */
 gint64       bench_proc_status_kib    (int           pid,
                                        const char   *field);
+
+/* The kernel's count of connections dropped because a listen queue was
+ * full (all sockets of the machine), or -1. */
+gint64       bench_listen_overflows   (void);
 
 SoupSession *bench_session_new        (guint         max_conns);
 SoupMessage *bench_message_new_json   (const char   *method,

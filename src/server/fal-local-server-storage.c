@@ -205,9 +205,16 @@ fal_local_server_early_handler (SoupServer        *soup,
   sink->storage = g_object_ref (self->storage);
   sink->token = g_steal_pointer (&token);
   sink->part = part;
-  sink->out = fal_local_storage_begin_put (self->storage, sink->token, part, &error);
-  if (sink->out == NULL)
-    g_warning ("Cannot store an upload: %s", error->message);
+  {
+    g_autoptr(GOutputStream) file_out = fal_local_storage_begin_put (self->storage, sink->token, part, &error);
+
+    /* libsoup hands the body over in 8 KiB chunks: a write each would
+     * keep this thread busy with system calls. */
+    if (file_out)
+      sink->out = g_buffered_output_stream_new_sized (file_out, 1024 * 1024);
+    else
+      g_warning ("Cannot store an upload: %s", error->message);
+  }
 
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (put_got_chunk_cb), sink);

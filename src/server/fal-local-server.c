@@ -331,6 +331,25 @@ handler (SoupServer        *soup,
 
 /* ------------------------------------------------------------------ thread */
 
+/* soup_server_listen_local() keeps GSocket's listen backlog of 10: fifty
+ * clients connecting at once would overflow it and wait for SYN
+ * retransmits (1 s, 3 s). Our own socket gets a deep backlog. */
+static gboolean
+listen_on_loopback (FalLocalServer  *self,
+                    GError         **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, self->port);
+
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, 512);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return FALSE;
+  return soup_server_listen_socket (self->soup, socket, 0, error);
+}
+
 static gboolean
 setup (FalLocalServer  *self,
        GError         **error)
@@ -351,7 +370,7 @@ setup (FalLocalServer  *self,
   self->soup = soup_server_new ("server-header", "falstaff-local/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, fal_local_server_early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, handler, self, NULL);
-  if (!soup_server_listen_local (self->soup, self->port, SOUP_SERVER_LISTEN_IPV4_ONLY, error))
+  if (!listen_on_loopback (self, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);
@@ -565,7 +584,7 @@ fal_local_server_start (FalLocalServer  *self,
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->ready = FALSE;
-  self->thread = g_thread_new ("fal-local-server", server_thread, self);
+  self->thread = g_thread_new ("fal-local-srv", server_thread, self);
 
   g_mutex_lock (&self->mutex);
   while (!self->ready)
