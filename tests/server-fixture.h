@@ -163,11 +163,28 @@ GBytes        *fal_test_download     (FalTestServer *ts,
 GSocketConnection *fal_test_raw_connect (FalTestServer *ts);
 void           fal_test_raw_write    (GSocketConnection *connection,
                                       const char        *text);
-/* Reads until `needle` has been seen or the peer closes or timeout_ms;
- * returns what was read. */
+/* Reads until `needle` (NULL: nothing) has been seen or the peer closes
+ * or timeout_ms; returns what was read. */
 char          *fal_test_raw_read_until (GSocketConnection *connection,
                                         const char        *needle,
                                         guint              timeout_ms);
+
+/* One request on its own connection (with the key, Content-Length and
+ * Connection: close; extra_headers are "Name: value\r\n" lines or NULL);
+ * returns all bytes of the answer up to the close. For what libsoup's
+ * client hides: libsoup 3.2 takes a body cut at a chunk boundary, or
+ * short of its Content-Length, as complete. */
+char          *fal_test_raw_request  (FalTestServer *ts,
+                                      const char    *method,
+                                      const char    *path,
+                                      const char    *extra_headers,
+                                      const char    *body,
+                                      guint          timeout_ms);
+/* The body of a raw answer: the part after the head, de-chunked when
+ * chunked; *complete tells whether the body was properly ended (the last
+ * chunk, or the whole Content-Length). */
+GBytes        *fal_test_raw_body     (const char    *answer,
+                                      gboolean      *complete);
 
 /* Counts the files directly in the server's data directory (finished
  * uploads and outputs) and in its uploads/ folder (parts, partial PUTs). */

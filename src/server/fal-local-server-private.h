@@ -66,6 +66,7 @@ typedef struct {
   guint64 log_id;
   char *request_id;      /* echoed as x-fal-request-id */
   gboolean answered_raw;
+  gboolean detached;     /* the message no longer owns the call */
 } FalLocalCall;
 
 FalLocalCall * fal_local_call_ref (FalLocalCall *call);

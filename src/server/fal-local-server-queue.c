@@ -323,6 +323,9 @@ static void
 sync_run_finished_cb (SoupServerMessage *msg,
                       SyncRun           *run)
 {
+  /* The cancel below emits "changed": that handler must not answer (and
+   * free the run) under us. */
+  g_clear_signal_handler (&run->changed_handler, run->job);
   fal_local_queue_cancel (run->call->server->queue, run->job);
   sync_run_free (run);
 }
@@ -413,7 +416,6 @@ stream_run_begin (StreamRun *run)
   run->call->answered_raw = TRUE;
   run->raw = fal_local_raw_new (run->call->msg, 200, fal_local_call_sse_headers (run->call));
   run->closed_handler = g_signal_connect (run->raw, "closed", G_CALLBACK (stream_run_closed_cb), run);
-  soup_server_message_unpause (run->call->msg);
 }
 
 static void

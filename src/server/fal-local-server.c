@@ -259,12 +259,38 @@ resolve_target (FalLocalCall  *call,
   return TRUE;
 }
 
+static gboolean
+detach_cb (gpointer data)
+{
+  g_object_set_data (G_OBJECT (data), "fal-local-call", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The message and its call refer to each other: once the message is
+ * done (answered, or its connection stolen or lost), it lets go of the
+ * call. Later, from the main loop: the code that stole the connection may
+ * still be using the call. */
+static void
+message_done (SoupServerMessage *msg,
+              FalLocalCall      *call)
+{
+  g_autoptr(GSource) source = NULL;
+
+  if (call->detached)
+    return;
+  call->detached = TRUE;
+  source = g_idle_source_new ();
+  g_source_set_callback (source, detach_cb, g_object_ref (msg), g_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+}
+
 static void
 message_finished_cb (SoupServerMessage *msg,
-                     FalLocalCall              *call)
+                     FalLocalCall      *call)
 {
   if (!call->answered_raw)
     fal_local_call_log_status (call, soup_server_message_get_status (msg));
+  message_done (msg, call);
 }
 
 static void
@@ -295,6 +321,7 @@ handler (SoupServer        *soup,
     {
       call->log_id = fal_local_request_log_begin (self->request_log, call->method, path, NULL, "", headers);
       g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), call);
+      g_signal_connect (msg, "disconnected", G_CALLBACK (message_done), call);
       fal_local_call_respond_detail (call, 400, "Invalid request: x-fal-target-url is not a fal URL");
       return;
     }
@@ -303,6 +330,7 @@ handler (SoupServer        *soup,
                                               target ? target_query : g_uri_get_query (soup_server_message_get_uri (msg)),
                                               target ? "proxy" : "direct", headers);
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), call);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (message_done), call);
 
   if (fault_spec)
     {
