@@ -149,9 +149,8 @@ bench_process_cpu (int pid)
   return stat_cpu (path, NULL);
 }
 
-/* The server's thread asks to be called "fal-local-server", but that is
- * one byte over the kernel's 15, so the name is refused and the thread
- * keeps its process's name: take any thread so named but the main one. */
+/* The server's own thread is named "fal-local-srv" (the kernel keeps 15
+ * bytes of a name). The other threads are GLib's and libsoup's workers. */
 double
 bench_server_thread_cpu (int pid)
 {
@@ -171,11 +170,12 @@ bench_server_thread_cpu (int pid)
 
       if (comm == NULL)
         continue;
-      if (g_str_has_prefix (comm, "fal-local-serv"))
+      if (g_str_equal (comm, "fal-local-srv"))
         named += cpu;
       else if (atoi (tid) != pid && g_strcmp0 (comm, main_comm) == 0)
         unnamed += cpu;
     }
+  /* An older server left its thread with the process's name. */
   return named > 0 ? named : unnamed;
 }
 
