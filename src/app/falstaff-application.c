@@ -6,11 +6,14 @@
 #include <glib/gi18n.h>
 
 #include "falstaff-application.h"
+#include "falstaff-session.h"
 #include "falstaff-window.h"
 
 struct _FalstaffApplication
 {
   AdwApplication parent_instance;
+
+  FalstaffSession *session;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffApplication, falstaff_application, ADW_TYPE_APPLICATION)
@@ -21,7 +24,8 @@ falstaff_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (falstaff_window_new (FALSTAFF_APPLICATION (app)));
+    window = GTK_WINDOW (falstaff_window_new (FALSTAFF_APPLICATION (app),
+                                              falstaff_application_get_session (FALSTAFF_APPLICATION (app))));
   gtk_window_present (window);
 }
 
@@ -68,9 +72,21 @@ falstaff_application_startup (GApplication *app)
 }
 
 static void
+falstaff_application_dispose (GObject *object)
+{
+  FalstaffApplication *self = (FalstaffApplication *)object;
+
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (falstaff_application_parent_class)->dispose (object);
+}
+
+static void
 falstaff_application_class_init (FalstaffApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = falstaff_application_dispose;
 
   app_class->activate = falstaff_application_activate;
   app_class->startup = falstaff_application_startup;
@@ -79,6 +95,16 @@ falstaff_application_class_init (FalstaffApplicationClass *klass)
 static void
 falstaff_application_init (FalstaffApplication *self)
 {
+}
+
+FalstaffSession *
+falstaff_application_get_session (FalstaffApplication *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_APPLICATION (self), NULL);
+
+  if (self->session == NULL)
+    self->session = falstaff_session_new ();
+  return self->session;
 }
 
 FalstaffApplication *

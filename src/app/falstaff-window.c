@@ -3,21 +3,773 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "fal.h"
+#include "fal-form-model.h"
+#include "fal-schema-cache.h"
+
+#include "falstaff-catalog.h"
+#include "falstaff-endpoint-picker.h"
+#include "falstaff-form-view.h"
+#include "falstaff-request-view.h"
+#include "falstaff-welcome-page.h"
 #include "falstaff-window.h"
+#include "falstaff-window-private.h"
+
+#define MAX_RECENT 5
 
 struct _FalstaffWindow
 {
   AdwApplicationWindow parent_instance;
+
+  /* Template. */
+  AdwToastOverlay *toast_overlay;
+  GtkStack *main_stack;
+  FalstaffWelcomePage *welcome_page;
+  AdwLeaflet *leaflet;
+  GtkWidget *sidebar;
+  GtkWidget *content;
+  FalstaffEndpointPicker *picker;
+  AdwWindowTitle *window_title;
+  GtkToggleButton *stream_toggle;
+  GtkRevealer *demo_banner;
+  GtkRevealer *key_banner;
+  GtkLabel *key_banner_label;
+  GtkStack *form_stack;
+  AdwStatusPage *form_error_page;
+  FalstaffFormView *form_view;
+  FalstaffRequestView *request_view;
+
+  FalstaffSession *session;
+  GSettings *settings;
+  FalstaffCatalog *catalog;
+  char *endpoint_id;
+  FalFormModel *form_model;
+  GCancellable *schema_cancellable;
+  FalRequest *request;
+  FalStream *stream;
+  gboolean running;
+  gboolean close_confirmed;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffWindow, falstaff_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_RUNNING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void update_actions (FalstaffWindow *self);
+
+/* ------------------------------------------------------------------ helpers */
+
+static void
+toast (FalstaffWindow *self,
+       const char     *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+static void
+set_running (FalstaffWindow *self,
+             gboolean        running)
+{
+  if (self->running == running)
+    return;
+  self->running = running;
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
+static void
+update_actions (FalstaffWindow *self)
+{
+  gboolean studio = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") == 0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run",
+                                 studio && !self->running && self->form_model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", self->running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-form", self->form_model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-key",
+                                 falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_ONLINE);
+}
+
+static void
+update_banners (FalstaffWindow *self)
+{
+  const char *warning = falstaff_session_get_key_warning (self->session);
+
+  gtk_revealer_set_reveal_child (self->demo_banner, falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
+  gtk_label_set_text (self->key_banner_label, warning ? warning : "");
+  gtk_revealer_set_reveal_child (self->key_banner, warning != NULL);
+  falstaff_endpoint_picker_set_local_only (self->picker,
+                                           falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
+}
+
+static void
+show_page (FalstaffWindow *self,
+           const char     *name)
+{
+  gtk_stack_set_visible_child_name (self->main_stack, name);
+  update_banners (self);
+  update_actions (self);
+  if (g_str_equal (name, "studio"))
+    gtk_widget_grab_focus (falstaff_endpoint_picker_get_search_entry (self->picker));
+}
+
+/* ------------------------------------------------------------------ form values */
+
+/* The changed values of the current form, kept per endpoint. */
+static void
+save_form_values (FalstaffWindow *self)
+{
+  g_autoptr(GVariant) old = NULL;
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{ss}"));
+  g_autoptr(JsonObject) values = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  GVariantIter iter;
+  const char *key, *value;
+  guint n;
+
+  if (self->form_model == NULL || self->endpoint_id == NULL)
+    return;
+
+  values = json_object_new ();
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->form_model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FalFormField) field = g_list_model_get_item (G_LIST_MODEL (self->form_model), i);
+      const char *name = fal_form_field_get_name (field);
+      JsonNode *current = fal_form_model_get_value (self->form_model, name);
+
+      if (fal_form_model_is_changed (self->form_model, name) && current)
+        json_object_set_member (values, name, fal_json_deep_copy (current));
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, values);
+  text = fal_json_to_string (node, FALSE);
+
+  old = g_settings_get_value (self->settings, "form-values");
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+    if (!g_str_equal (key, self->endpoint_id))
+      g_variant_builder_add (&builder, "{ss}", key, value);
+  g_variant_builder_add (&builder, "{ss}", self->endpoint_id, text);
+  g_settings_set_value (self->settings, "form-values", g_variant_builder_end (&builder));
+}
+
+static void
+restore_form_values (FalstaffWindow *self)
+{
+  g_autoptr(GVariant) all = g_settings_get_value (self->settings, "form-values");
+  const char *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (!g_variant_lookup (all, self->endpoint_id, "&s", &text))
+    return;
+  node = fal_json_parse (text, strlen (text), NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &name, &value))
+    fal_form_model_set_value (self->form_model, name, value);
+}
+
+static void
+remember_endpoint (FalstaffWindow *self,
+                   const char     *endpoint_id)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-endpoints");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) updated = NULL;
+  guint n = 1;
+
+  g_strv_builder_add (builder, endpoint_id);
+  for (guint i = 0; recent[i] && n < MAX_RECENT; i++)
+    if (!g_str_equal (recent[i], endpoint_id))
+      {
+        g_strv_builder_add (builder, recent[i]);
+        n++;
+      }
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-endpoints", (const char * const *) updated);
+  g_settings_set_string (self->settings, "last-endpoint", endpoint_id);
+}
+
+/* ------------------------------------------------------------------ endpoint */
+
+static gboolean
+stream_choice (FalstaffWindow *self,
+               const char     *endpoint_id)
+{
+  g_autoptr(GVariant) choices = g_settings_get_value (self->settings, "stream-choices");
+  FalstaffEndpointInfo *info = falstaff_catalog_lookup (self->catalog, endpoint_id);
+  gboolean choice;
+
+  if (g_variant_lookup (choices, endpoint_id, "b", &choice))
+    return choice;
+  /* The queue by default for ids not in the catalog. */
+  return info != NULL && falstaff_endpoint_info_get_streams (info);
+}
+
+static void
+stream_toggled_cb (FalstaffWindow *self)
+{
+  g_autoptr(GVariant) old = NULL;
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sb}"));
+  GVariantIter iter;
+  const char *key;
+  gboolean value;
+
+  if (self->endpoint_id == NULL)
+    return;
+  old = g_settings_get_value (self->settings, "stream-choices");
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&sb}", &key, &value))
+    if (!g_str_equal (key, self->endpoint_id))
+      g_variant_builder_add (&builder, "{sb}", key, value);
+  g_variant_builder_add (&builder, "{sb}", self->endpoint_id, gtk_toggle_button_get_active (self->stream_toggle));
+  g_settings_set_value (self->settings, "stream-choices", g_variant_builder_end (&builder));
+}
+
+static void
+schema_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  FalSchemaSource schema_source = FAL_SCHEMA_SOURCE_FETCHED;
+  g_autoptr(JsonNode) document = fal_client_fetch_schema_finish (FAL_CLIENT (source), result, &schema_source, &error);
+  g_autoptr(FalFormModel) model = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED))
+    return;
+  if (document)
+    model = fal_form_model_new_from_openapi (document, self->endpoint_id, &error);
+  if (model == NULL)
+    {
+      g_autofree char *line = error->domain == FAL_ERROR ? fal_error_describe (error) : g_strdup (error->message);
+
+      adw_status_page_set_description (self->form_error_page, line);
+      gtk_stack_set_visible_child_name (self->form_stack, "error");
+      update_actions (self);
+      return;
+    }
+  if (schema_source == FAL_SCHEMA_SOURCE_CACHED_OFFLINE)
+    toast (self, _("Offline: using the saved form of this endpoint"));
+
+  g_set_object (&self->form_model, model);
+  restore_form_values (self);
+  falstaff_form_view_set_model (self->form_view, model);
+  gtk_stack_set_visible_child_name (self->form_stack, "form");
+  update_actions (self);
+}
+
+void
+falstaff_window_select_endpoint (FalstaffWindow *self,
+                                 const char     *endpoint_id)
+{
+  FalstaffEndpointInfo *info;
+  g_auto(GStrv) recent = NULL;
+
+  g_return_if_fail (FALSTAFF_IS_WINDOW (self));
+
+  save_form_values (self);
+  g_cancellable_cancel (self->schema_cancellable);
+  g_clear_object (&self->schema_cancellable);
+  g_clear_object (&self->form_model);
+  falstaff_form_view_set_model (self->form_view, NULL);
+
+  g_free (self->endpoint_id);
+  self->endpoint_id = g_strdup (endpoint_id);
+  info = falstaff_catalog_lookup (self->catalog, endpoint_id);
+  adw_window_title_set_title (self->window_title, endpoint_id);
+  adw_window_title_set_subtitle (self->window_title, info ? falstaff_endpoint_info_get_description (info) : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->stream_toggle), TRUE);
+  g_signal_handlers_block_by_func (self->stream_toggle, stream_toggled_cb, self);
+  gtk_toggle_button_set_active (self->stream_toggle, stream_choice (self, endpoint_id));
+  g_signal_handlers_unblock_by_func (self->stream_toggle, stream_toggled_cb, self);
+
+  remember_endpoint (self, endpoint_id);
+  recent = g_settings_get_strv (self->settings, "recent-endpoints");
+  falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
+  falstaff_endpoint_picker_select (self->picker, endpoint_id);
+
+  gtk_stack_set_visible_child_name (self->form_stack, "loading");
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+  update_actions (self);
+
+  self->schema_cancellable = g_cancellable_new ();
+  fal_client_fetch_schema_async (falstaff_session_get_client (self->session), endpoint_id,
+                                 self->schema_cancellable, schema_cb, g_object_ref (self));
+}
+
+static void
+endpoint_activated_cb (FalstaffWindow *self,
+                       const char     *endpoint_id)
+{
+  falstaff_window_select_endpoint (self, endpoint_id);
+}
+
+/* ------------------------------------------------------------------ run */
+
+/* A 422 names fields: put its errors on their rows. */
+static void
+show_field_errors (FalstaffWindow *self,
+                   const GError   *error)
+{
+  JsonArray *fields = error ? fal_error_get_field_errors (error) : NULL;
+
+  if (fields)
+    falstaff_form_view_show_errors (self->form_view, fields);
+}
+
+static void
+request_finished_cb (FalRequest     *request,
+                     FalstaffWindow *self)
+{
+  if (request != self->request)
+    return;
+  show_field_errors (self, fal_request_get_error (request));
+  set_running (self, FALSE);
+}
+
+static void
+stream_finished_cb (FalStream      *stream,
+                    FalstaffWindow *self)
+{
+  if (stream != self->stream)
+    return;
+  show_field_errors (self, fal_stream_get_error (stream));
+  set_running (self, FALSE);
+}
+
+static void
+run_activated (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  FalClient *client = falstaff_session_get_client (self->session);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+
+  /* A second press while the first runs does nothing: the action is off
+   * from here until the run ends. */
+  if (self->running || self->form_model == NULL)
+    return;
+  set_running (self, TRUE);
+
+  falstaff_form_view_show_errors (self->form_view, NULL);
+  body = fal_form_model_build_body (self->form_model, &error);
+  if (body == NULL)
+    {
+      show_field_errors (self, error);
+      falstaff_request_view_clear (self->request_view);
+      falstaff_request_view_show_error (self->request_view, error);
+      set_running (self, FALSE);
+      return;
+    }
+  save_form_values (self);
+
+  g_clear_object (&self->request);
+  g_clear_object (&self->stream);
+  if (gtk_toggle_button_get_active (self->stream_toggle))
+    {
+      self->stream = fal_client_stream (client, self->endpoint_id, body, NULL, &error);
+      if (self->stream)
+        {
+          g_signal_connect_object (self->stream, "finished", G_CALLBACK (stream_finished_cb), self, 0);
+          falstaff_request_view_set_stream (self->request_view, self->stream);
+        }
+    }
+  else
+    {
+      self->request = fal_client_submit (client, self->endpoint_id, body, NULL, &error);
+      if (self->request)
+        {
+          g_signal_connect_object (self->request, "finished", G_CALLBACK (request_finished_cb), self, 0);
+          falstaff_request_view_set_request (self->request_view, self->request);
+        }
+    }
+  if (error)
+    {
+      falstaff_request_view_clear (self->request_view);
+      falstaff_request_view_show_error (self->request_view, error);
+      set_running (self, FALSE);
+    }
+}
+
+static void
+cancelled_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  FalCancelOutcome outcome;
+
+  if (!fal_request_cancel_finish (FAL_REQUEST (source), result, &outcome, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not cancel: %s"), error->message);
+      toast (self, text);
+      return;
+    }
+  switch (outcome)
+    {
+    case FAL_CANCEL_LEFT_QUEUE:
+      toast (self, _("Cancelled: the request left the queue"));
+      break;
+    case FAL_CANCEL_REQUESTED:
+      toast (self, _("Cancellation requested: the model was told to stop"));
+      break;
+    case FAL_CANCEL_ALREADY_COMPLETED:
+    default:
+      toast (self, _("Too late to cancel: the request had already completed"));
+      break;
+    }
+}
+
+static void
+cancel_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  if (self->request && !fal_request_is_done (self->request))
+    fal_request_cancel_async (self->request, NULL, cancelled_cb, g_object_ref (self));
+  else if (self->stream && !fal_stream_is_done (self->stream))
+    {
+      fal_stream_cancel (self->stream);
+      toast (self, _("Stream cancelled"));
+    }
+}
+
+static void
+reset_form_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  if (self->form_model == NULL)
+    return;
+  fal_form_model_reset (self->form_model);
+  falstaff_form_view_refresh (self->form_view);
+  save_form_values (self);
+}
+
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  gtk_widget_grab_focus (falstaff_endpoint_picker_get_search_entry (self->picker));
+}
+
+static void
+show_endpoints_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+}
+
+/* ------------------------------------------------------------------ key and demo */
+
+static void
+enter_studio (FalstaffWindow *self)
+{
+  g_autofree char *last = g_settings_get_string (self->settings, "last-endpoint");
+
+  show_page (self, "studio");
+  if (self->endpoint_id == NULL && last && *last &&
+      (falstaff_session_get_mode (self->session) != FALSTAFF_SESSION_DEMO ||
+       (falstaff_catalog_lookup (self->catalog, last) &&
+        falstaff_endpoint_info_get_local (falstaff_catalog_lookup (self->catalog, last)))))
+    falstaff_window_select_endpoint (self, last);
+}
+
+static void
+key_set_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  falstaff_welcome_page_set_busy (self->welcome_page, FALSE);
+  if (!falstaff_session_set_key_finish (FALSTAFF_SESSION (source), result, &error))
+    {
+      g_autofree char *line = error->domain == FAL_ERROR ? fal_error_describe (error) : g_strdup (error->message);
+      falstaff_welcome_page_show_message (self->welcome_page, line);
+      return;
+    }
+  falstaff_welcome_page_clear (self->welcome_page);
+  enter_studio (self);
+}
+
+static void
+welcome_key_entered_cb (FalstaffWindow *self,
+                        const char     *key)
+{
+  falstaff_welcome_page_show_message (self->welcome_page, NULL);
+  falstaff_welcome_page_set_busy (self->welcome_page, TRUE);
+  falstaff_session_set_key_async (self->session, key, NULL, key_set_cb, g_object_ref (self));
+}
+
+static void
+demo_started_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  falstaff_welcome_page_set_busy (self->welcome_page, FALSE);
+  if (!falstaff_session_start_demo_finish (FALSTAFF_SESSION (source), result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The demo could not start: %s"), error->message);
+      falstaff_welcome_page_show_message (self->welcome_page, text);
+      return;
+    }
+  enter_studio (self);
+}
+
+static void
+welcome_demo_requested_cb (FalstaffWindow *self)
+{
+  falstaff_welcome_page_set_busy (self->welcome_page, TRUE);
+  falstaff_session_start_demo_async (self->session, NULL, demo_started_cb, g_object_ref (self));
+}
+
+static void
+demo_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  welcome_demo_requested_cb (FALSTAFF_WINDOW (widget));
+}
+
+static void
+replace_key_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  falstaff_welcome_page_clear (self->welcome_page);
+  show_page (self, "welcome");
+}
+
+static void
+key_forgotten_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_session_forget_key_finish (FALSTAFF_SESSION (source), result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The saved key could not be removed: %s"), error->message);
+      toast (self, text);
+    }
+  if (falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_NO_KEY)
+    show_page (self, "welcome");
+  else
+    toast (self, _("The key comes from the environment (FAL_KEY): unset it to forget it"));
+}
+
+static void
+forget_key_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  falstaff_session_forget_key_async (self->session, NULL, key_forgotten_cb, g_object_ref (self));
+}
+
+static void
+key_loaded_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+
+  if (falstaff_session_load_key_finish (FALSTAFF_SESSION (source), result, NULL))
+    enter_studio (self);
+  else
+    show_page (self, "welcome");
+}
+
+static void
+session_notify_cb (FalstaffSession *session,
+                   GParamSpec      *pspec,
+                   FalstaffWindow  *self)
+{
+  update_banners (self);
+  update_actions (self);
+}
+
+/* ------------------------------------------------------------------ closing */
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   FalstaffWindow   *self)
+{
+  if (g_str_equal (response, "stay"))
+    return;
+  if (g_str_equal (response, "cancel"))
+    {
+      if (self->request && !fal_request_is_done (self->request))
+        fal_request_cancel_async (self->request, NULL, NULL, NULL);
+      if (self->stream)
+        fal_stream_cancel (self->stream);
+    }
+  self->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Quitting while a request runs asks: cancel it, or leave it running at
+ * fal (its request id stays in view). */
+static gboolean
+falstaff_window_close_request (GtkWindow *window)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (window);
+  AdwMessageDialog *dialog;
+
+  if (!self->running || self->close_confirmed)
+    {
+      save_form_values (self);
+      return GTK_WINDOW_CLASS (falstaff_window_parent_class)->close_request (window);
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("A Request Is Running"),
+                                                       _("Cancel it, or leave it running at fal? A request left running is still billed, and its id stays in the status bar until you quit.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "stay", _("_Keep Working"),
+                                    "leave", _("_Leave Running"),
+                                    "cancel", _("_Cancel Request"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "cancel", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "stay");
+  adw_message_dialog_set_close_response (dialog, "stay");
+  g_signal_connect (dialog, "response", G_CALLBACK (close_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ GObject */
+
+static void
+falstaff_window_constructed (GObject *object)
+{
+  FalstaffWindow *self = (FalstaffWindow *)object;
+  g_auto(GStrv) recent = NULL;
+  g_autoptr(GError) error = NULL;
+
+  G_OBJECT_CLASS (falstaff_window_parent_class)->constructed (object);
+
+  /* A window made without one (a template check) gets its own. */
+  if (self->session == NULL)
+    self->session = falstaff_session_new ();
+  g_signal_connect_object (self->session, "notify", G_CALLBACK (session_notify_cb), self, 0);
+
+  self->catalog = falstaff_catalog_new (&error);
+  if (self->catalog == NULL)
+    g_critical ("The endpoint catalog is broken: %s", error->message);
+  falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
+  recent = g_settings_get_strv (self->settings, "recent-endpoints");
+  falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
+
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  update_actions (self);
+  if (falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO)
+    enter_studio (self);
+  else
+    falstaff_session_load_key_async (self->session, NULL, key_loaded_cb, g_object_ref (self));
+}
+
 static void
 falstaff_window_dispose (GObject *object)
 {
-  gtk_widget_dispose_template (GTK_WIDGET (object), FALSTAFF_TYPE_WINDOW);
+  FalstaffWindow *self = (FalstaffWindow *)object;
+
+  g_cancellable_cancel (self->schema_cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW);
+  g_clear_object (&self->schema_cancellable);
+  g_clear_object (&self->request);
+  g_clear_object (&self->stream);
+  g_clear_object (&self->form_model);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->endpoint_id, g_free);
 
   G_OBJECT_CLASS (falstaff_window_parent_class)->dispose (object);
+}
+
+static void
+falstaff_window_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+falstaff_window_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -25,19 +777,104 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->constructed = falstaff_window_constructed;
   object_class->dispose = falstaff_window_dispose;
+  object_class->get_property = falstaff_window_get_property;
+  object_class->set_property = falstaff_window_set_property;
+  window_class->close_request = falstaff_window_close_request;
+
+  properties[PROP_SESSION] = g_param_spec_object ("session", NULL, NULL, FALSTAFF_TYPE_SESSION,
+                                                  G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                                                   G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (FALSTAFF_TYPE_WELCOME_PAGE);
+  g_type_ensure (FALSTAFF_TYPE_ENDPOINT_PICKER);
+  g_type_ensure (FALSTAFF_TYPE_FORM_VIEW);
+  g_type_ensure (FALSTAFF_TYPE_REQUEST_VIEW);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, picker);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, stream_toggle);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, demo_banner);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_error_page);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, request_view);
+  gtk_widget_class_bind_template_callback (widget_class, welcome_key_entered_cb);
+  gtk_widget_class_bind_template_callback (widget_class, welcome_demo_requested_cb);
+  gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stream_toggled_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.run", NULL, run_activated);
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
+  gtk_widget_class_install_action (widget_class, "win.reset-form", NULL, reset_form_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-endpoints", NULL, show_endpoints_activated);
+  gtk_widget_class_install_action (widget_class, "win.replace-key", NULL, replace_key_activated);
+  gtk_widget_class_install_action (widget_class, "win.forget-key", NULL, forget_key_activated);
+  gtk_widget_class_install_action (widget_class, "win.demo", NULL, demo_activated);
+
+  /* Ctrl+Period cancels: Escape stays with popovers, search and dialogs. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.run", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.run", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK, "win.cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
 }
 
 static void
 falstaff_window_init (FalstaffWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = g_settings_new (APPLICATION_ID);
 }
 
 FalstaffWindow *
-falstaff_window_new (FalstaffApplication *application)
+falstaff_window_new (FalstaffApplication *application,
+                     FalstaffSession     *session)
 {
-  return g_object_new (FALSTAFF_TYPE_WINDOW, "application", application, NULL);
+  return g_object_new (FALSTAFF_TYPE_WINDOW, "application", application, "session", session, NULL);
 }
+
+const char *
+falstaff_window_get_page (FalstaffWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+gboolean
+falstaff_window_is_running (FalstaffWindow *self)
+{
+  return self->running;
+}
+
+FalRequest *
+falstaff_window_get_request (FalstaffWindow *self)
+{
+  return self->request;
+}
+
+FalStream *
+falstaff_window_get_stream (FalstaffWindow *self)
+{
+  return self->stream;
+}
+
+FalstaffEndpointPicker *_falstaff_window_get_picker (FalstaffWindow *self) { return self->picker; }
+FalstaffFormView *_falstaff_window_get_form_view (FalstaffWindow *self) { return self->form_view; }
+FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { return self->request_view; }
+FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return self->welcome_page; }
+GtkToggleButton *_falstaff_window_get_stream_toggle (FalstaffWindow *self) { return self->stream_toggle; }
+const char *_falstaff_window_get_form_state (FalstaffWindow *self) { return gtk_stack_get_visible_child_name (self->form_stack); }

@@ -4,12 +4,23 @@
 #include <adwaita.h>
 
 #include "falstaff-application.h"
+#include "falstaff-session.h"
 
 G_BEGIN_DECLS
 
 #define FALSTAFF_TYPE_WINDOW (falstaff_window_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffWindow, falstaff_window, FALSTAFF, WINDOW, AdwApplicationWindow)
 
-FalstaffWindow *falstaff_window_new (FalstaffApplication *application);
+FalstaffWindow *falstaff_window_new             (FalstaffApplication *application,
+                                                 FalstaffSession     *session);
+/* Picks an endpoint as the picker would. */
+void            falstaff_window_select_endpoint (FalstaffWindow *self,
+                                                 const char     *endpoint_id);
+/* "welcome" or "studio". */
+const char     *falstaff_window_get_page        (FalstaffWindow *self);
+gboolean        falstaff_window_is_running      (FalstaffWindow *self);
+/* What a test drives: the live request or stream of the last run. */
+FalRequest     *falstaff_window_get_request     (FalstaffWindow *self);
+FalStream      *falstaff_window_get_stream      (FalstaffWindow *self);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "fal.h"
+#include "fal-form-model.h"
 #include "falctl.h"
 
 G_BEGIN_DECLS
@@ -18,5 +19,9 @@ FalClient *falctl_client_new      (GError      **error);
 void       falctl_wait            (gboolean     *done);
 void       falctl_print_json      (JsonNode     *node,
                                    gboolean      pretty);
+/* The endpoint's form model, or NULL (with a note on stderr) when its
+ * schema cannot be had. */
+FalFormModel *falctl_schema_load_model (FalClient  *client,
+                                        const char *endpoint_id);
 
 G_END_DECLS

@@ -51,9 +51,10 @@ parse_value (const char *text)
 }
 
 static JsonNode *
-build_input (const char  *json_file,
-             char       **inputs,
-             GError     **error)
+build_input (const char    *json_file,
+             char         **inputs,
+             FalFormModel  *model,
+             GError       **error)
 {
   g_autoptr(JsonNode) input = NULL;
   JsonObject *object;
@@ -111,6 +112,24 @@ build_input (const char  *json_file,
           return NULL;
         }
       name = g_strndup (inputs[i], eq - inputs[i]);
+      /* Typed as the endpoint's schema says where it is known ("4" stays
+       * a string for a string enum); else as a JSON literal. */
+      if (model)
+        {
+          g_autoptr(GError) coerce_error = NULL;
+          JsonNode *value = fal_form_model_coerce (model, name, eq + 1, &coerce_error);
+
+          if (value)
+            {
+              json_object_set_member (object, name, value);
+              continue;
+            }
+          if (!g_error_matches (coerce_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "-i %s: %s", name, coerce_error->message);
+              return NULL;
+            }
+        }
       json_object_set_member (object, name, parse_value (eq + 1));
     }
   return g_steal_pointer (&input);
@@ -294,6 +313,7 @@ falctl_run (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("ENDPOINT - run a fal endpoint");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) input = NULL;
+  g_autoptr(FalFormModel) model = NULL;
   FalCallOptions options = { 0 };
   Run run = { 0 };
   guint sigint;
@@ -309,18 +329,20 @@ falctl_run (int    argc,
       fprintf (stderr, "falctl run: give one ENDPOINT (and at most one of --stream and --sync)\n");
       return FALCTL_EXIT_USAGE;
     }
-  input = build_input (json_file, inputs, &error);
-  if (input == NULL)
-    {
-      fprintf (stderr, "falctl run: %s\n", error->message);
-      return FALCTL_EXIT_USAGE;
-    }
-
   run.client = falctl_client_new (&error);
   if (run.client == NULL)
     {
       falctl_print_error ("run", error);
       return falctl_exit_code_for (error);
+    }
+  if (inputs)
+    model = falctl_schema_load_model (run.client, argv[1]);
+  input = build_input (json_file, inputs, model, &error);
+  if (input == NULL)
+    {
+      fprintf (stderr, "falctl run: %s\n", error->message);
+      g_clear_object (&run.client);
+      return FALCTL_EXIT_USAGE;
     }
   run.cancellable = g_cancellable_new ();
   run.logs = logs;

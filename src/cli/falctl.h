@@ -26,5 +26,7 @@ int falctl_request_command (int    argc,
                             char **argv);
 int falctl_key             (int    argc,
                             char **argv);
+int falctl_schema          (int    argc,
+                            char **argv);
 
 G_END_DECLS

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falstaff"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "falstaff-endpoint-info.h"
+
+struct _FalstaffEndpointInfo
+{
+  GObject parent_instance;
+
+  char *id;
+  char *category;
+  char *description;
+  char *haystack;       /* lower-cased text the search looks in */
+  gboolean streams;
+  gboolean local;
+};
+
+G_DEFINE_FINAL_TYPE (FalstaffEndpointInfo, falstaff_endpoint_info, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_CATEGORY,
+  PROP_DESCRIPTION,
+  PROP_STREAMS,
+  PROP_LOCAL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+falstaff_endpoint_info_finalize (GObject *object)
+{
+  FalstaffEndpointInfo *self = (FalstaffEndpointInfo *)object;
+
+  g_free (self->id);
+  g_free (self->category);
+  g_free (self->description);
+  g_free (self->haystack);
+
+  G_OBJECT_CLASS (falstaff_endpoint_info_parent_class)->finalize (object);
+}
+
+static void
+falstaff_endpoint_info_get_property (GObject    *object,
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
+{
+  FalstaffEndpointInfo *self = FALSTAFF_ENDPOINT_INFO (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+    case PROP_CATEGORY:
+      g_value_set_string (value, self->category);
+      break;
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, self->description);
+      break;
+    case PROP_STREAMS:
+      g_value_set_boolean (value, self->streams);
+      break;
+    case PROP_LOCAL:
+      g_value_set_boolean (value, self->local);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+falstaff_endpoint_info_class_init (FalstaffEndpointInfoClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = falstaff_endpoint_info_finalize;
+  object_class->get_property = falstaff_endpoint_info_get_property;
+
+  properties[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, flags);
+  properties[PROP_CATEGORY] = g_param_spec_string ("category", NULL, NULL, NULL, flags);
+  properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, flags);
+  properties[PROP_STREAMS] = g_param_spec_boolean ("streams", NULL, NULL, FALSE, flags);
+  properties[PROP_LOCAL] = g_param_spec_boolean ("local", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+falstaff_endpoint_info_init (FalstaffEndpointInfo *self)
+{
+}
+
+FalstaffEndpointInfo *
+falstaff_endpoint_info_new (const char *id,
+                            const char *category,
+                            const char *description,
+                            gboolean    streams,
+                            gboolean    local)
+{
+  FalstaffEndpointInfo *self = g_object_new (FALSTAFF_TYPE_ENDPOINT_INFO, NULL);
+  g_autofree char *joined = NULL;
+
+  self->id = g_strdup (id);
+  self->category = g_strdup (category ? category : "other");
+  self->description = g_strdup (description ? description : "");
+  self->streams = streams;
+  self->local = local;
+  joined = g_strjoin (" ", self->id, self->description, self->category,
+                      falstaff_endpoint_info_get_category_title (self), NULL);
+  self->haystack = g_utf8_casefold (joined, -1);
+  return self;
+}
+
+const char *falstaff_endpoint_info_get_id (FalstaffEndpointInfo *self) { return self->id; }
+const char *falstaff_endpoint_info_get_category (FalstaffEndpointInfo *self) { return self->category; }
+const char *falstaff_endpoint_info_get_description (FalstaffEndpointInfo *self) { return self->description; }
+gboolean falstaff_endpoint_info_get_streams (FalstaffEndpointInfo *self) { return self->streams; }
+gboolean falstaff_endpoint_info_get_local (FalstaffEndpointInfo *self) { return self->local; }
+
+const char *
+falstaff_endpoint_info_get_category_title (FalstaffEndpointInfo *self)
+{
+  static const struct {
+    const char *id;
+    const char *title;
+  } titles[] = {
+    { "recent", N_("Recent") },
+    { "text-to-image", N_("Text to Image") },
+    { "image-to-image", N_("Image to Image") },
+    { "editing", N_("Editing") },
+    { "video", N_("Video") },
+    { "audio", N_("Audio") },
+    { "speech-to-text", N_("Speech to Text") },
+    { "llm", N_("Language Models") },
+    { "vision", N_("Vision") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    if (g_str_equal (self->category, titles[i].id))
+      return _(titles[i].title);
+  return _("Other");
+}
+
+gboolean
+falstaff_endpoint_info_matches (FalstaffEndpointInfo *self,
+                                const char           *query)
+{
+  g_autofree char *folded = NULL;
+  g_auto(GStrv) words = NULL;
+
+  if (query == NULL || *query == '\0')
+    return TRUE;
+  folded = g_utf8_casefold (query, -1);
+  words = g_strsplit_set (folded, " \t", -1);
+  for (guint i = 0; words[i]; i++)
+    if (*words[i] && strstr (self->haystack, words[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}

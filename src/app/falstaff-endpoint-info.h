@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* One catalog entry: an endpoint id with what the picker shows of it. */
+#define FALSTAFF_TYPE_ENDPOINT_INFO (falstaff_endpoint_info_get_type ())
+G_DECLARE_FINAL_TYPE (FalstaffEndpointInfo, falstaff_endpoint_info, FALSTAFF, ENDPOINT_INFO, GObject)
+
+FalstaffEndpointInfo *falstaff_endpoint_info_new             (const char *id,
+                                                              const char *category,
+                                                              const char *description,
+                                                              gboolean    streams,
+                                                              gboolean    local);
+const char           *falstaff_endpoint_info_get_id          (FalstaffEndpointInfo *self);
+const char           *falstaff_endpoint_info_get_category    (FalstaffEndpointInfo *self);
+/* The category as a person reads it: "Text to image". */
+const char           *falstaff_endpoint_info_get_category_title (FalstaffEndpointInfo *self);
+const char           *falstaff_endpoint_info_get_description (FalstaffEndpointInfo *self);
+gboolean              falstaff_endpoint_info_get_streams     (FalstaffEndpointInfo *self);
+/* Offered by the local server (the offline demo). */
+gboolean              falstaff_endpoint_info_get_local       (FalstaffEndpointInfo *self);
+/* Whether every word of the query is in the id, description or category. */
+gboolean              falstaff_endpoint_info_matches         (FalstaffEndpointInfo *self,
+                                                              const char           *query);
+
+G_END_DECLS

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "falstaff-catalog.h"
+
+G_BEGIN_DECLS
+
+/* The searchable list of endpoints: recent ones on top, then the catalog
+ * by category; a typed endpoint id that parses can be used as it is.
+ * Emits "endpoint-activated" with the id. */
+#define FALSTAFF_TYPE_ENDPOINT_PICKER (falstaff_endpoint_picker_get_type ())
+G_DECLARE_FINAL_TYPE (FalstaffEndpointPicker, falstaff_endpoint_picker, FALSTAFF, ENDPOINT_PICKER, GtkWidget)
+
+void       falstaff_endpoint_picker_set_catalog   (FalstaffEndpointPicker *self,
+                                                   FalstaffCatalog        *catalog);
+void       falstaff_endpoint_picker_set_recent    (FalstaffEndpointPicker *self,
+                                                   const char * const     *endpoint_ids);
+/* Only the endpoints the local server offers (the demo). */
+void       falstaff_endpoint_picker_set_local_only (FalstaffEndpointPicker *self,
+                                                    gboolean                local_only);
+void       falstaff_endpoint_picker_select        (FalstaffEndpointPicker *self,
+                                                   const char             *endpoint_id);
+GtkWidget *falstaff_endpoint_picker_get_search_entry (FalstaffEndpointPicker *self);
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fal.h"
+#include "fal-form-model.h"
+
+G_BEGIN_DECLS
+
+/* The form of an endpoint, built from its FalFormModel: one row per field,
+ * the kind deciding the control (prompts as wrapping text, enums as
+ * drop-downs, bounded numbers as spin buttons or scales, switches, image
+ * sizes, seeds with "random", JSON editors), required fields first and
+ * marked, the rest of the optional ones under "Advanced". Rows write into
+ * the model as they change; field errors (local or a 422's) show on the
+ * row their loc names. */
+#define FALSTAFF_TYPE_FORM_VIEW (falstaff_form_view_get_type ())
+G_DECLARE_FINAL_TYPE (FalstaffFormView, falstaff_form_view, FALSTAFF, FORM_VIEW, GtkWidget)
+
+void          falstaff_form_view_set_model   (FalstaffFormView *self,
+                                              FalFormModel     *model);
+FalFormModel *falstaff_form_view_get_model   (FalstaffFormView *self);
+/* Rebuilds the rows from the model's values (after a reset or restore). */
+void          falstaff_form_view_refresh     (FalstaffFormView *self);
+/* 422-shaped errors; NULL clears them. Returns how many landed on a row. */
+guint         falstaff_form_view_show_errors (FalstaffFormView *self,
+                                              JsonArray        *errors);
+/* The row of a field, for tests and focus. */
+GtkWidget    *falstaff_form_view_get_row     (FalstaffFormView *self,
+                                              const char       *name);
+/* The error shown on a field's row, or NULL. */
+const char   *falstaff_form_view_get_row_error (FalstaffFormView *self,
+                                                const char       *name);
+
+G_END_DECLS

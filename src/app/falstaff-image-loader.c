@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falstaff"
+
+#include "config.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include "falstaff-image-loader.h"
+
+typedef struct {
+  GBytes *bytes;
+  int max_size;
+  int full_width;
+  int full_height;
+} Decode;
+
+static void
+decode_free (gpointer data)
+{
+  Decode *decode = data;
+
+  g_clear_pointer (&decode->bytes, g_bytes_unref);
+  g_free (decode);
+}
+
+static void
+size_prepared_cb (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  Decode          *decode)
+{
+  double scale;
+
+  decode->full_width = width;
+  decode->full_height = height;
+  if (decode->max_size <= 0 || (width <= decode->max_size && height <= decode->max_size))
+    return;
+  scale = MIN ((double) decode->max_size / width, (double) decode->max_size / height);
+  gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
+}
+
+static void
+decode_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Decode *decode = task_data;
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  GError *error = NULL;
+  GdkPixbuf *pixbuf;
+  GBytes *pixels;
+  GdkTexture *texture;
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), decode);
+  if (!gdk_pixbuf_loader_write_bytes (loader, decode->bytes, &error) ||
+      !gdk_pixbuf_loader_close (loader, &error))
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      g_task_return_error (task, error);
+      return;
+    }
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
+      return;
+    }
+  /* A memory texture: immutable, so making it here is safe. */
+  pixels = gdk_pixbuf_read_pixel_bytes (pixbuf);
+  texture = gdk_memory_texture_new (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
+                                    gdk_pixbuf_get_has_alpha (pixbuf) ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8,
+                                    pixels, gdk_pixbuf_get_rowstride (pixbuf));
+  g_bytes_unref (pixels);
+  g_task_return_pointer (task, texture, g_object_unref);
+}
+
+void
+falstaff_image_loader_decode_async (GBytes              *bytes,
+                                    int                  max_size,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Decode *decode = g_new0 (Decode, 1);
+
+  g_task_set_source_tag (task, falstaff_image_loader_load_async);
+  decode->bytes = g_bytes_ref (bytes);
+  decode->max_size = max_size;
+  g_task_set_task_data (task, decode, decode_free);
+  g_task_run_in_thread (task, decode_thread);
+}
+
+static void
+downloaded_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  Decode *decode = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  GError *error = NULL;
+
+  decode->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (decode->bytes == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "Download failed: HTTP %u",
+                               soup_message_get_status (msg));
+      return;
+    }
+  g_task_run_in_thread (task, decode_thread);
+}
+
+void
+falstaff_image_loader_load_async (SoupSession         *session,
+                                  const char          *url,
+                                  int                  max_size,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  Decode *decode = g_new0 (Decode, 1);
+
+  g_task_set_source_tag (task, falstaff_image_loader_load_async);
+  decode->max_size = max_size;
+  g_task_set_task_data (task, decode, decode_free);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not a valid URL: %s", url);
+      return;
+    }
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable, downloaded_cb,
+                                    g_steal_pointer (&task));
+}
+
+GdkTexture *
+falstaff_image_loader_load_finish (GAsyncResult  *result,
+                                   int           *full_width,
+                                   int           *full_height,
+                                   GError       **error)
+{
+  Decode *decode = g_task_get_task_data (G_TASK (result));
+
+  if (full_width)
+    *full_width = decode->full_width;
+  if (full_height)
+    *full_height = decode->full_height;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

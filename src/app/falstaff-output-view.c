@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falstaff"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "fal.h"
+
+#include "falstaff-image-loader.h"
+#include "falstaff-output-view.h"
+
+/* Thumbnails are made at most this big: never a full-size texture. */
+#define THUMBNAIL_SIZE 512
+
+typedef struct {
+  int width;
+  int height;
+  gboolean loaded;
+} ImageInfo;
+
+struct _FalstaffOutputView
+{
+  GtkWidget parent_instance;
+
+  GtkStack *stack;
+  AdwStatusPage *empty_page;
+  GtkFlowBox *gallery;
+  GtkTextView *text_view;
+  GtkListBox *file_list;
+
+  SoupSession *session;
+  GCancellable *cancellable;
+  GArray *images;         /* ImageInfo, in gallery order */
+  char *gallery_urls;     /* the URLs shown, joined: a repeated result is not reloaded */
+};
+
+G_DEFINE_FINAL_TYPE (FalstaffOutputView, falstaff_output_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_N_IMAGES,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct {
+  FalstaffOutputView *self;
+  GtkPicture *picture;
+  GtkLabel *label;
+  guint index;
+} Thumbnail;
+
+static void
+thumbnail_loaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  Thumbnail *thumbnail = data;
+  g_autoptr(GError) error = NULL;
+  int width = 0, height = 0;
+  g_autoptr(GdkTexture) texture = falstaff_image_loader_load_finish (result, &width, &height, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_free (thumbnail);
+      return;
+    }
+  if (texture == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not load: %s"), error->message);
+      gtk_label_set_text (thumbnail->label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (thumbnail->label), "error");
+    }
+  else
+    {
+      FalstaffOutputView *self = thumbnail->self;
+      ImageInfo *info = &g_array_index (self->images, ImageInfo, thumbnail->index);
+      g_autofree char *size = g_strdup_printf ("%d × %d", width, height);
+
+      gtk_picture_set_paintable (thumbnail->picture, GDK_PAINTABLE (texture));
+      gtk_label_set_text (thumbnail->label, size);
+      info->width = width;
+      info->height = height;
+      info->loaded = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_IMAGES]);
+    }
+  g_free (thumbnail);
+}
+
+static void
+add_image (FalstaffOutputView *self,
+           const char         *url)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *frame = gtk_frame_new (NULL);
+  GtkWidget *picture = gtk_picture_new ();
+  GtkWidget *label = gtk_label_new (_("Loading…"));
+  Thumbnail *thumbnail = g_new0 (Thumbnail, 1);
+  ImageInfo info = { 0 };
+
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
+  gtk_widget_set_size_request (picture, 160, 160);
+  gtk_widget_set_hexpand (picture, TRUE);
+  gtk_frame_set_child (GTK_FRAME (frame), picture);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "caption");
+  gtk_box_append (GTK_BOX (box), frame);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_flow_box_append (self->gallery, box);
+
+  thumbnail->self = self;
+  thumbnail->picture = GTK_PICTURE (picture);
+  thumbnail->label = GTK_LABEL (label);
+  thumbnail->index = self->images->len;
+  g_array_append_val (self->images, info);
+  falstaff_image_loader_load_async (self->session, url, THUMBNAIL_SIZE, self->cancellable,
+                                    thumbnail_loaded_cb, thumbnail);
+}
+
+static void
+reset (FalstaffOutputView *self)
+{
+  GtkWidget *child;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->gallery))))
+    gtk_flow_box_remove (self->gallery, child);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->file_list))))
+    gtk_list_box_remove (self->file_list, child);
+  g_array_set_size (self->images, 0);
+  g_clear_pointer (&self->gallery_urls, g_free);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
+}
+
+static gboolean
+show_images (FalstaffOutputView *self,
+             JsonArray          *images)
+{
+  g_autoptr(GString) urls = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (images); i++)
+    {
+      JsonNode *element = json_array_get_element (images, i);
+      const char *url = JSON_NODE_HOLDS_OBJECT (element) ? fal_json_get_string (json_node_get_object (element), "url") : NULL;
+
+      if (url)
+        g_string_append_printf (urls, "%s\n", url);
+    }
+  if (urls->len == 0)
+    return FALSE;
+  if (g_strcmp0 (urls->str, self->gallery_urls) == 0)
+    return TRUE;
+
+  reset (self);
+  self->gallery_urls = g_strdup (urls->str);
+  for (guint i = 0; i < json_array_get_length (images); i++)
+    {
+      JsonNode *element = json_array_get_element (images, i);
+      const char *url = JSON_NODE_HOLDS_OBJECT (element) ? fal_json_get_string (json_node_get_object (element), "url") : NULL;
+
+      if (url)
+        add_image (self, url);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "gallery");
+  return TRUE;
+}
+
+static void
+show_text (FalstaffOutputView *self,
+           const char         *text,
+           JsonArray          *chunks)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  g_autoptr(GString) shown = g_string_new (text);
+
+  /* Speech to text: the timed chunks under the text. */
+  for (guint i = 0; chunks && i < json_array_get_length (chunks); i++)
+    {
+      JsonNode *element = json_array_get_element (chunks, i);
+      JsonObject *chunk = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      JsonArray *timestamp = chunk ? fal_json_get_array (chunk, "timestamp") : NULL;
+
+      if (i == 0)
+        g_string_append (shown, "\n\n");
+      if (timestamp && json_array_get_length (timestamp) == 2)
+        g_string_append_printf (shown, "[%.1f – %.1f s] ",
+                                json_array_get_double_element (timestamp, 0),
+                                json_array_get_double_element (timestamp, 1));
+      g_string_append_printf (shown, "%s\n", chunk ? fal_json_get_string (chunk, "text") : "");
+    }
+  gtk_text_buffer_set_text (buffer, shown->str, -1);
+  gtk_stack_set_visible_child_name (self->stack, "text");
+}
+
+static void
+open_file_cb (GtkButton *button,
+              gpointer   data)
+{
+  const char *url = g_object_get_data (G_OBJECT (button), "url");
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, url, GDK_CURRENT_TIME);
+}
+
+static void
+add_file_row (FalstaffOutputView *self,
+              const char         *title,
+              JsonObject         *file)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *open = gtk_button_new_from_icon_name ("external-link-symbolic");
+  const char *url = fal_json_get_string (file, "url");
+  const char *type = fal_json_get_string (file, "content_type");
+  gint64 size = 0;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *size_text = NULL;
+
+  if (fal_json_get_int (file, "file_size", &size))
+    size_text = g_format_size (size);
+  subtitle = g_strjoin (" · ", type ? type : _("file"), size_text ? size_text : "", NULL);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (open, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (open, _("Open in Another App"));
+  g_object_set_data_full (G_OBJECT (open), "url", g_strdup (url), g_free);
+  g_signal_connect (open, "clicked", G_CALLBACK (open_file_cb), NULL);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), open);
+  gtk_list_box_append (self->file_list, row);
+}
+
+/* Media files of other kinds: objects with a url, one level down. */
+static gboolean
+show_files (FalstaffOutputView *self,
+            JsonObject         *output)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gboolean any = FALSE;
+
+  reset (self);
+  json_object_iter_init_ordered (&iter, output);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    if (JSON_NODE_HOLDS_OBJECT (member) && fal_json_get_string (json_node_get_object (member), "url"))
+      {
+        add_file_row (self, name, json_node_get_object (member));
+        any = TRUE;
+      }
+  if (any)
+    gtk_stack_set_visible_child_name (self->stack, "files");
+  return any;
+}
+
+static void
+falstaff_output_view_dispose (GObject *object)
+{
+  FalstaffOutputView *self = (FalstaffOutputView *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_OUTPUT_VIEW);
+  /* The template's root child is not bound: it goes here. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+      gtk_widget_unparent (child);
+  }
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->images, g_array_unref);
+  g_clear_pointer (&self->gallery_urls, g_free);
+
+  G_OBJECT_CLASS (falstaff_output_view_parent_class)->dispose (object);
+}
+
+static void
+falstaff_output_view_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  FalstaffOutputView *self = FALSTAFF_OUTPUT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_IMAGES:
+      g_value_set_uint (value, falstaff_output_view_get_n_images (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+falstaff_output_view_class_init (FalstaffOutputViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = falstaff_output_view_dispose;
+  object_class->get_property = falstaff_output_view_get_property;
+
+  properties[PROP_N_IMAGES] = g_param_spec_uint ("n-images", NULL, NULL, 0, G_MAXUINT, 0,
+                                                 G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-output-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, gallery);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, text_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, file_list);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+falstaff_output_view_init (FalstaffOutputView *self)
+{
+  g_autofree char *user_agent = g_strdup_printf ("Falstaff/%s", PACKAGE_VERSION);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  /* Media URLs are fetched without the key: a session that has none. */
+  self->session = soup_session_new_with_options ("user-agent", user_agent, "max-conns-per-host", 6, NULL);
+  self->cancellable = g_cancellable_new ();
+  self->images = g_array_new (FALSE, TRUE, sizeof (ImageInfo));
+}
+
+void
+falstaff_output_view_clear (FalstaffOutputView *self)
+{
+  g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
+
+  reset (self);
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_IMAGES]);
+}
+
+void
+falstaff_output_view_show (FalstaffOutputView *self,
+                           JsonNode           *output)
+{
+  JsonObject *object;
+  JsonArray *images;
+  const char *text;
+
+  g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
+
+  if (output == NULL || !JSON_NODE_HOLDS_OBJECT (output))
+    return;
+  object = json_node_get_object (output);
+
+  if ((images = fal_json_get_array (object, "images")) && show_images (self, images))
+    return;
+  if ((text = fal_json_get_string (object, "output")) != NULL)
+    {
+      show_text (self, text, NULL);
+      return;
+    }
+  if ((text = fal_json_get_string (object, "text")) != NULL)
+    {
+      show_text (self, text, fal_json_get_array (object, "chunks"));
+      return;
+    }
+  if (fal_json_get_object (object, "image") && fal_json_get_string (fal_json_get_object (object, "image"), "url"))
+    {
+      g_autoptr(JsonArray) one = json_array_new ();
+
+      json_array_add_object_element (one, json_object_ref (fal_json_get_object (object, "image")));
+      if (show_images (self, one))
+        return;
+    }
+  if (show_files (self, object))
+    return;
+  /* Progress events and unknown shapes: the JSON tab has them. */
+}
+
+const char *
+falstaff_output_view_get_kind (FalstaffOutputView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+guint
+falstaff_output_view_get_n_images (FalstaffOutputView *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), 0);
+  for (guint i = 0; i < self->images->len; i++)
+    n += g_array_index (self->images, ImageInfo, i).loaded;
+  return n;
+}
+
+gboolean
+falstaff_output_view_get_image_size (FalstaffOutputView *self,
+                                     guint               index,
+                                     int                *width,
+                                     int                *height)
+{
+  ImageInfo *info;
+
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), FALSE);
+  if (index >= self->images->len)
+    return FALSE;
+  info = &g_array_index (self->images, ImageInfo, index);
+  if (!info->loaded)
+    return FALSE;
+  *width = info->width;
+  *height = info->height;
+  return TRUE;
+}
+
+char *
+falstaff_output_view_get_text (FalstaffOutputView *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), NULL);
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}

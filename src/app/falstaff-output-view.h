@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* A result as a person wants to see it: images as a gallery of
+ * display-size thumbnails (decoded off the main thread), text that grows
+ * while it streams, speech-to-text with its timed chunks, other media
+ * files as rows. */
+#define FALSTAFF_TYPE_OUTPUT_VIEW (falstaff_output_view_get_type ())
+G_DECLARE_FINAL_TYPE (FalstaffOutputView, falstaff_output_view, FALSTAFF, OUTPUT_VIEW, GtkWidget)
+
+void        falstaff_output_view_clear        (FalstaffOutputView *self);
+/* A streamed event or the final result. */
+void        falstaff_output_view_show         (FalstaffOutputView *self,
+                                               JsonNode           *output);
+/* "empty", "gallery", "text" or "files". */
+const char *falstaff_output_view_get_kind     (FalstaffOutputView *self);
+/* Thumbnails loaded so far. */
+guint       falstaff_output_view_get_n_images (FalstaffOutputView *self);
+/* The full pixel size of image i (from the decoded file), or FALSE. */
+gboolean    falstaff_output_view_get_image_size (FalstaffOutputView *self,
+                                                 guint               index,
+                                                 int                *width,
+                                                 int                *height);
+char       *falstaff_output_view_get_text     (FalstaffOutputView *self);
+
+G_END_DECLS

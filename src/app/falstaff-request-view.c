@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falstaff"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "falstaff-log-view.h"
+#include "falstaff-output-view.h"
+#include "falstaff-request-view.h"
+
+struct _FalstaffRequestView
+{
+  GtkWidget parent_instance;
+
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkSpinner *spinner;
+  GtkLabel *status_label;
+  GtkLabel *request_id_label;
+  GtkButton *copy_id_button;
+  AdwViewStack *view_stack;
+  FalstaffOutputView *output_view;
+  FalstaffLogView *log_view;
+  GtkTextView *json_view;
+
+  FalRequest *request;
+  FalStream *stream;
+  gulong notify_handler;
+  gulong finished_handler;
+  gulong event_handler;
+  guint tick;
+  char *error_text;
+};
+
+G_DEFINE_FINAL_TYPE (FalstaffRequestView, falstaff_request_view, GTK_TYPE_WIDGET)
+
+static void
+set_request_id (FalstaffRequestView *self,
+                const char          *request_id)
+{
+  gtk_label_set_text (self->request_id_label, request_id ? request_id : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->copy_id_button), request_id != NULL);
+}
+
+static void
+show_json (FalstaffRequestView *self,
+           JsonNode            *node)
+{
+  g_autofree char *text = node ? fal_json_to_string (node, TRUE) : g_strdup ("");
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->json_view), text, -1);
+}
+
+static void
+show_error (FalstaffRequestView *self,
+            const GError        *error)
+{
+  g_autoptr(GString) text = NULL;
+
+  g_clear_pointer (&self->error_text, g_free);
+  if (error == NULL)
+    {
+      gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+      return;
+    }
+  text = g_string_new (NULL);
+  if (error->domain == FAL_ERROR)
+    {
+      g_autofree char *line = fal_error_describe (error);
+      g_string_append (text, line);
+      if (fal_error_get_error_type (error))
+        g_string_append_printf (text, "\n%s: %s", _("Type"), fal_error_get_error_type (error));
+    }
+  else
+    g_string_append (text, error->message);
+  self->error_text = g_string_free (g_steal_pointer (&text), FALSE);
+  gtk_label_set_text (self->error_label, self->error_text);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+static void
+update_status (FalstaffRequestView *self)
+{
+  g_autofree char *text = NULL;
+  gboolean busy = FALSE;
+
+  if (self->request)
+    {
+      FalRequest *request = self->request;
+      int position = fal_request_get_queue_position (request);
+      double inference = 0;
+
+      switch (fal_request_get_status (request))
+        {
+        case FAL_REQUEST_SUBMITTING:
+          text = g_strdup (_("Submitting…"));
+          busy = TRUE;
+          break;
+        case FAL_REQUEST_IN_QUEUE:
+          if (position == 0)
+            text = g_strdup (_("In queue · next"));
+          else if (position > 0)
+            text = g_strdup_printf (ngettext ("In queue · %d ahead", "In queue · %d ahead", position), position);
+          else
+            text = g_strdup (_("In queue"));
+          busy = TRUE;
+          break;
+        case FAL_REQUEST_IN_PROGRESS:
+          text = g_strdup_printf (_("Running · %.0f s"), fal_request_get_elapsed (request));
+          busy = TRUE;
+          break;
+        case FAL_REQUEST_COMPLETED:
+        default:
+          if (!fal_request_is_done (request))
+            {
+              text = g_strdup (_("Completed · fetching the result…"));
+              busy = TRUE;
+            }
+          else if (fal_request_get_error (request))
+            text = g_strdup (_("Failed"));
+          else if (fal_request_get_metrics (request) &&
+                   fal_json_get_double (fal_request_get_metrics (request), "inference_time", &inference))
+            text = g_strdup_printf (_("Completed in %.2f s"), inference);
+          else
+            text = g_strdup_printf (_("Completed in %.1f s"), fal_request_get_elapsed (request));
+          break;
+        }
+    }
+  else if (self->stream)
+    {
+      guint n = fal_stream_get_n_events (self->stream);
+
+      if (!fal_stream_is_done (self->stream))
+        {
+          text = g_strdup_printf (ngettext ("Streaming · %u event", "Streaming · %u events", n), n);
+          busy = TRUE;
+        }
+      else if (fal_stream_get_error (self->stream))
+        text = g_strdup (_("Failed"));
+      else
+        text = g_strdup_printf (ngettext ("Completed · %u event", "Completed · %u events", n), n);
+    }
+  else
+    text = g_strdup (_("Ready"));
+
+  gtk_label_set_text (self->status_label, text);
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  update_status (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+request_notify_cb (FalRequest          *request,
+                   GParamSpec          *pspec,
+                   FalstaffRequestView *self)
+{
+  set_request_id (self, fal_request_get_request_id (request));
+  update_status (self);
+}
+
+static void
+request_finished_cb (FalRequest          *request,
+                     FalstaffRequestView *self)
+{
+  JsonNode *result = fal_request_get_result (request);
+
+  g_clear_handle_id (&self->tick, g_source_remove);
+  if (result)
+    {
+      falstaff_output_view_show (self->output_view, result);
+      show_json (self, result);
+    }
+  show_error (self, fal_request_get_error (request));
+  update_status (self);
+}
+
+static void
+stream_event_cb (FalStream           *stream,
+                 JsonNode            *event,
+                 FalstaffRequestView *self)
+{
+  falstaff_output_view_show (self->output_view, event);
+  show_json (self, event);
+  update_status (self);
+}
+
+static void
+stream_finished_cb (FalStream           *stream,
+                    FalstaffRequestView *self)
+{
+  set_request_id (self, fal_stream_get_request_id (stream));
+  show_error (self, fal_stream_get_error (stream));
+  update_status (self);
+}
+
+static void
+disconnect_all (FalstaffRequestView *self)
+{
+  g_clear_handle_id (&self->tick, g_source_remove);
+  if (self->request)
+    {
+      g_clear_signal_handler (&self->notify_handler, self->request);
+      g_clear_signal_handler (&self->finished_handler, self->request);
+    }
+  if (self->stream)
+    {
+      g_clear_signal_handler (&self->event_handler, self->stream);
+      g_clear_signal_handler (&self->finished_handler, self->stream);
+    }
+  g_clear_object (&self->request);
+  g_clear_object (&self->stream);
+}
+
+static void
+copy_id_cb (FalstaffRequestView *self)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), gtk_label_get_text (self->request_id_label));
+}
+
+static void
+copy_error_cb (FalstaffRequestView *self)
+{
+  g_autoptr(GString) text = g_string_new (self->error_text);
+
+  if (*gtk_label_get_text (self->request_id_label))
+    g_string_append_printf (text, "\n%s: %s", _("Request"), gtk_label_get_text (self->request_id_label));
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text->str);
+}
+
+static void
+falstaff_request_view_dispose (GObject *object)
+{
+  FalstaffRequestView *self = (FalstaffRequestView *)object;
+
+  disconnect_all (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_REQUEST_VIEW);
+  /* The template's root child is not bound: it goes here. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+      gtk_widget_unparent (child);
+  }
+  g_clear_pointer (&self->error_text, g_free);
+
+  G_OBJECT_CLASS (falstaff_request_view_parent_class)->dispose (object);
+}
+
+static void
+falstaff_request_view_class_init (FalstaffRequestViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = falstaff_request_view_dispose;
+
+  g_type_ensure (FALSTAFF_TYPE_OUTPUT_VIEW);
+  g_type_ensure (FALSTAFF_TYPE_LOG_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-request-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, error_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, request_id_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, copy_id_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, output_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, log_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, json_view);
+  gtk_widget_class_bind_template_callback (widget_class, copy_id_cb);
+  gtk_widget_class_bind_template_callback (widget_class, copy_error_cb);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+falstaff_request_view_init (FalstaffRequestView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+void
+falstaff_request_view_clear (FalstaffRequestView *self)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+
+  disconnect_all (self);
+  falstaff_output_view_clear (self->output_view);
+  falstaff_log_view_set_model (self->log_view, NULL);
+  show_json (self, NULL);
+  show_error (self, NULL);
+  set_request_id (self, NULL);
+  update_status (self);
+}
+
+void
+falstaff_request_view_set_request (FalstaffRequestView *self,
+                                   FalRequest          *request)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+
+  falstaff_request_view_clear (self);
+  self->request = g_object_ref (request);
+  self->notify_handler = g_signal_connect (request, "notify", G_CALLBACK (request_notify_cb), self);
+  self->finished_handler = g_signal_connect (request, "finished", G_CALLBACK (request_finished_cb), self);
+  falstaff_log_view_set_model (self->log_view, fal_request_get_logs (request));
+  /* The elapsed time moves on its own. */
+  self->tick = g_timeout_add_seconds (1, tick_cb, self);
+  set_request_id (self, fal_request_get_request_id (request));
+  if (fal_request_is_done (request))
+    request_finished_cb (request, self);
+  update_status (self);
+}
+
+void
+falstaff_request_view_set_stream (FalstaffRequestView *self,
+                                  FalStream           *stream)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+
+  falstaff_request_view_clear (self);
+  self->stream = g_object_ref (stream);
+  self->event_handler = g_signal_connect (stream, "event", G_CALLBACK (stream_event_cb), self);
+  self->finished_handler = g_signal_connect (stream, "finished", G_CALLBACK (stream_finished_cb), self);
+  update_status (self);
+}
+
+void
+falstaff_request_view_show_error (FalstaffRequestView *self,
+                                  const GError        *error)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+  show_error (self, error);
+}
+
+const char *
+falstaff_request_view_get_status_text (FalstaffRequestView *self)
+{
+  return gtk_label_get_text (self->status_label);
+}
+
+const char *
+falstaff_request_view_get_error_text (FalstaffRequestView *self)
+{
+  return gtk_revealer_get_reveal_child (self->error_revealer) ? self->error_text : NULL;
+}
+
+GtkWidget *
+falstaff_request_view_get_output_view (FalstaffRequestView *self)
+{
+  return GTK_WIDGET (self->output_view);
+}
+
+GtkWidget *
+falstaff_request_view_get_log_view (FalstaffRequestView *self)
+{
+  return GTK_WIDGET (self->log_view);
+}
+
+void
+falstaff_request_view_show_page (FalstaffRequestView *self,
+                                 const char          *name)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fal.h"
+
+G_BEGIN_DECLS
+
+/* One run as it goes: its status (queue position, elapsed time, inference
+ * time), its request id, its error as a banner, and its output, logs and
+ * raw JSON. Follows a FalRequest (queue) or a FalStream. */
+#define FALSTAFF_TYPE_REQUEST_VIEW (falstaff_request_view_get_type ())
+G_DECLARE_FINAL_TYPE (FalstaffRequestView, falstaff_request_view, FALSTAFF, REQUEST_VIEW, GtkWidget)
+
+void        falstaff_request_view_set_request (FalstaffRequestView *self,
+                                               FalRequest          *request);
+void        falstaff_request_view_set_stream  (FalstaffRequestView *self,
+                                               FalStream           *stream);
+/* An error before any request existed (local validation, a refused key). */
+void        falstaff_request_view_show_error  (FalstaffRequestView *self,
+                                               const GError        *error);
+void        falstaff_request_view_clear       (FalstaffRequestView *self);
+const char *falstaff_request_view_get_status_text (FalstaffRequestView *self);
+const char *falstaff_request_view_get_error_text  (FalstaffRequestView *self);
+GtkWidget  *falstaff_request_view_get_output_view (FalstaffRequestView *self);
+GtkWidget  *falstaff_request_view_get_log_view    (FalstaffRequestView *self);
+/* "output", "logs" or "json". */
+void        falstaff_request_view_show_page   (FalstaffRequestView *self,
+                                               const char          *name);
+
+G_END_DECLS

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "falstaff-endpoint-picker.h"
+#include "falstaff-form-view.h"
+#include "falstaff-request-view.h"
+#include "falstaff-welcome-page.h"
+#include "falstaff-window.h"
+
+G_BEGIN_DECLS
+
+/* The window's parts, for the UI tests that drive them. */
+FalstaffEndpointPicker *_falstaff_window_get_picker       (FalstaffWindow *self);
+FalstaffFormView       *_falstaff_window_get_form_view    (FalstaffWindow *self);
+FalstaffRequestView    *_falstaff_window_get_request_view (FalstaffWindow *self);
+FalstaffWelcomePage    *_falstaff_window_get_welcome_page (FalstaffWindow *self);
+GtkToggleButton        *_falstaff_window_get_stream_toggle (FalstaffWindow *self);
+/* "none", "loading", "error" or "form". */
+const char             *_falstaff_window_get_form_state   (FalstaffWindow *self);
+
+G_END_DECLS

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "fal-client.h"
+
+G_BEGIN_DECLS
+
+/* Where a schema came from. */
+typedef enum {
+  FAL_SCHEMA_SOURCE_FETCHED,        /* 200: new or changed; the cache now holds it */
+  FAL_SCHEMA_SOURCE_REVALIDATED,    /* 304: the cached copy is current */
+  FAL_SCHEMA_SOURCE_CACHED_OFFLINE, /* fal.ai did not answer: the cached copy, maybe stale */
+} FalSchemaSource;
+
+/* g_get_user_cache_dir()/falstaff/schemas */
+char     *fal_schema_cache_get_default_dir (void);
+/* The file name stem of an endpoint's cached copy: the id with every
+ * byte but [A-Za-z0-9-] written as _XX, so ids never collide and never
+ * reach outside the directory ("fal-ai/flux/dev" → "fal-ai_2Fflux_2Fdev");
+ * the document is STEM.json, its ETag STEM.etag. */
+char     *fal_schema_cache_file_stem       (const char *endpoint_id);
+
+/* Fetches the endpoint's OpenAPI document from the web base
+ * ({web}/api/openapi/queue/openapi.json?endpoint_id=ID), without the key.
+ * With a cached copy it asks with If-None-Match and keeps the copy on a
+ * 304. A new document is written to the cache (document, then ETag, each
+ * replaced atomically) before the call returns. When fal.ai cannot be
+ * reached (FAL_ERROR_NETWORK, FAL_ERROR_TIMEOUT) the cached copy is the
+ * answer, marked FAL_SCHEMA_SOURCE_CACHED_OFFLINE; without one, or for any
+ * other error (FAL_ERROR_NOT_FOUND for an unknown endpoint…), the error.
+ * A cached copy that does not parse, or whose ETag file does not match
+ * it, is ignored and replaced. */
+void      fal_client_fetch_schema_async      (FalClient           *client,
+                                              const char          *endpoint_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* The same with another cache directory (NULL: the default). */
+void      fal_client_fetch_schema_full_async (FalClient           *client,
+                                              const char          *endpoint_id,
+                                              const char          *cache_dir,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* The document (a JSON object), and where it came from. */
+JsonNode *fal_client_fetch_schema_finish     (FalClient           *client,
+                                              GAsyncResult        *result,
+                                              FalSchemaSource     *source,
+                                              GError             **error);
+
+G_END_DECLS

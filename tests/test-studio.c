@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "fal.h"
+#include "fal-local-server.h"
+
+#include "falstaff-application.h"
+#include "falstaff-log-view.h"
+#include "falstaff-output-view.h"
+#include "falstaff-session.h"
+#include "falstaff-window-private.h"
+#include "ui-test-utils.h"
+
+/* The studio window driven as a person would, against the local fal
+ * server: the demo (started from the window) or an in-process server
+ * with its own key (FALSTAFF_LOCAL_URL). */
+
+typedef struct {
+  FalstaffApplication *app;
+  FalstaffSession *session;
+  FalstaffWindow *window;
+} Studio;
+
+static FalLocalServer *keyed_server;
+static FalstaffApplication *app;
+
+/* One application for the process (its id is registered once); each
+ * test gets a new session and window. */
+static Studio *
+studio_new (void)
+{
+  Studio *studio = g_new0 (Studio, 1);
+
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+  /* Each test starts as a first launch would. */
+  g_settings_reset (settings, "form-values");
+  g_settings_reset (settings, "recent-endpoints");
+  g_settings_reset (settings, "last-endpoint");
+  g_settings_reset (settings, "stream-choices");
+  studio->app = g_object_ref (app);
+  studio->session = falstaff_session_new ();
+  studio->window = falstaff_window_new (studio->app, studio->session);
+  gtk_window_set_default_size (GTK_WINDOW (studio->window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (studio->window));
+  return studio;
+}
+
+static void
+studio_free (Studio *studio)
+{
+  gtk_window_destroy (GTK_WINDOW (studio->window));
+  g_object_unref (studio->session);
+  g_object_unref (studio->app);
+  g_free (studio);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Studio, studio_free)
+
+static gboolean
+on_page (gpointer data)
+{
+  void **args = data;
+
+  return g_strcmp0 (falstaff_window_get_page (args[0]), args[1]) == 0;
+}
+
+static void
+wait_for_page (Studio     *studio,
+               const char *page)
+{
+  void *args[] = { studio->window, (void *) page };
+
+  g_assert_true (falstaff_test_wait_until (on_page, args, 10000));
+}
+
+static gboolean
+form_ready (gpointer data)
+{
+  return g_strcmp0 (_falstaff_window_get_form_state (data), "form") == 0;
+}
+
+static gboolean
+not_running (gpointer data)
+{
+  return !falstaff_window_is_running (data);
+}
+
+static void
+start_demo (Studio *studio)
+{
+  wait_for_page (studio, "welcome");
+  /* The welcome page's own button, as a person would press it. */
+  g_signal_emit_by_name (falstaff_welcome_page_get_demo_button (_falstaff_window_get_welcome_page (studio->window)), "clicked");
+  wait_for_page (studio, "studio");
+  g_assert_cmpint (falstaff_session_get_mode (studio->session), ==, FALSTAFF_SESSION_DEMO);
+}
+
+/* Types in the picker's search and presses Enter. */
+static void
+pick_endpoint (Studio     *studio,
+               const char *query)
+{
+  GtkWidget *search = falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window));
+
+  gtk_editable_set_text (GTK_EDITABLE (search), query);
+  /* GtkSearchEntry delays search-changed; emit it as the delay would. */
+  g_signal_emit_by_name (search, "search-changed");
+  g_signal_emit_by_name (search, "activate");
+  g_assert_true (falstaff_test_wait_until (form_ready, studio->window, 10000));
+}
+
+static void
+type_text (GtkWidget  *control,
+           const char *text)
+{
+  if (GTK_IS_TEXT_VIEW (control))
+    gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (control)), text, -1);
+  else
+    gtk_editable_set_text (GTK_EDITABLE (control), text);
+}
+
+static GtkWidget *
+row_control (Studio     *studio,
+             const char *field)
+{
+  GtkWidget *control = falstaff_form_view_get_row (_falstaff_window_get_form_view (studio->window), field);
+
+  g_assert_nonnull (control);
+  return control;
+}
+
+static FalFormModel *
+form_model (Studio *studio)
+{
+  return falstaff_form_view_get_model (_falstaff_window_get_form_view (studio->window));
+}
+
+static void
+run (Studio *studio)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.run", NULL));
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void
+test_first_run_page (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autofree char *shot = NULL;
+
+  wait_for_page (studio, "welcome");
+  g_assert_true (gtk_widget_get_visible (falstaff_welcome_page_get_demo_button (_falstaff_window_get_welcome_page (studio->window))));
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (studio->window)) == FALSE);
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "first-run");
+}
+
+static gboolean
+welcome_has_message (gpointer data)
+{
+  return falstaff_welcome_page_get_message (data) != NULL;
+}
+
+static void
+test_wrong_key (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffWelcomePage *welcome = _falstaff_window_get_welcome_page (studio->window);
+  GtkWidget *key_row = falstaff_welcome_page_get_key_row (welcome);
+
+  wait_for_page (studio, "welcome");
+  gtk_editable_set_text (GTK_EDITABLE (key_row), "wrong:key");
+  g_signal_emit_by_name (key_row, "apply");
+  g_assert_true (falstaff_test_wait_until (welcome_has_message, welcome, 10000));
+  /* The server's own words, and still on the first-run page. */
+  g_assert_nonnull (strstr (falstaff_welcome_page_get_message (welcome), "No user found for Key ID and Secret"));
+  g_assert_cmpstr (falstaff_window_get_page (studio->window), ==, "welcome");
+  g_assert_false (fal_client_has_key (falstaff_session_get_client (studio->session)));
+}
+
+static void
+test_key_entry (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *key_row = falstaff_welcome_page_get_key_row (_falstaff_window_get_welcome_page (studio->window));
+
+  wait_for_page (studio, "welcome");
+  gtk_editable_set_text (GTK_EDITABLE (key_row), "test:key");
+  g_signal_emit_by_name (key_row, "apply");
+  wait_for_page (studio, "studio");
+  g_assert_cmpint (falstaff_session_get_mode (studio->session), ==, FALSTAFF_SESSION_ONLINE);
+  g_assert_true (fal_client_has_key (falstaff_session_get_client (studio->session)));
+}
+
+static void
+test_demo (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autofree char *shot = NULL;
+
+  start_demo (studio);
+  g_assert_nonnull (falstaff_session_get_demo_url (studio->session));
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "empty");
+}
+
+typedef struct {
+  GPtrArray *statuses;
+} StatusLog;
+
+static void
+status_changed_cb (FalRequest *request,
+                   GParamSpec *pspec,
+                   StatusLog  *log)
+{
+  const char *status = fal_request_status_to_string (fal_request_get_status (request));
+
+  if (log->statuses->len == 0 || !g_str_equal (g_ptr_array_index (log->statuses, log->statuses->len - 1), status))
+    g_ptr_array_add (log->statuses, g_strdup (status));
+}
+
+static gboolean
+images_loaded (gpointer data)
+{
+  void **args = data;
+
+  return falstaff_output_view_get_n_images (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+static gboolean
+request_exists (gpointer data)
+{
+  return falstaff_window_get_request (data) != NULL;
+}
+
+static void
+test_run_images (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(JsonNode) size = json_from_string ("{\"width\": 256, \"height\": 192}", NULL);
+  StatusLog log = { g_ptr_array_new_with_free_func (g_free) };
+  FalstaffRequestView *view;
+  FalstaffOutputView *output;
+  FalRequest *request;
+  void *args[2];
+  int width = 0, height = 0;
+  g_autofree char *shot1 = NULL;
+  g_autofree char *shot2 = NULL;
+  g_autofree char *shot3 = NULL;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  g_assert_cmpstr (fal_form_model_get_endpoint_id (form_model (studio)), ==, "fal-ai/fast-sdxl");
+
+  /* The prompt through its text area, the rest through their rows. */
+  type_text (row_control (studio, "prompt"), "a lighthouse on a cliff at dusk");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_control (studio, "num_images")), 2);
+  fal_form_model_set_value (form_model (studio), "image_size", size);
+  falstaff_form_view_refresh (_falstaff_window_get_form_view (studio->window));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (row_control (studio, "seed"))), FALSE);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_control (studio, "seed")), 42);
+  shot1 = falstaff_test_screenshot (GTK_WIDGET (studio->window), "form-filled");
+
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  request = falstaff_window_get_request (studio->window);
+  g_signal_connect (request, "notify::status", G_CALLBACK (status_changed_cb), &log);
+  /* A second press while it runs must not send it twice. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.run", NULL) &&
+                  falstaff_window_get_request (studio->window) != request);
+
+  view = _falstaff_window_get_request_view (studio->window);
+  falstaff_request_view_show_page (view, "logs");
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_null (fal_request_get_error (request));
+
+  /* The statuses seen after submit: queue, progress, completion. */
+  g_assert_cmpuint (log.statuses->len, >=, 2);
+  g_assert_cmpstr (g_ptr_array_index (log.statuses, log.statuses->len - 1), ==, "COMPLETED");
+  g_assert_true (g_ptr_array_find_with_equal_func (log.statuses, "IN_PROGRESS", g_str_equal, NULL));
+  g_assert_nonnull (strstr (falstaff_request_view_get_status_text (view), "Completed"));
+  g_assert_cmpuint (g_list_model_get_n_items (fal_request_get_logs (request)), >, 0);
+  shot2 = falstaff_test_screenshot (GTK_WIDGET (studio->window), "running-logs");
+
+  falstaff_request_view_show_page (view, "output");
+  output = FALSTAFF_OUTPUT_VIEW (falstaff_request_view_get_output_view (view));
+  args[0] = output;
+  args[1] = GUINT_TO_POINTER (2);
+  g_assert_true (falstaff_test_wait_until (images_loaded, args, 20000));
+  g_assert_cmpstr (falstaff_output_view_get_kind (output), ==, "gallery");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (falstaff_output_view_get_image_size (output, i, &width, &height));
+      g_assert_cmpint (width, ==, 256);
+      g_assert_cmpint (height, ==, 192);
+    }
+  shot3 = falstaff_test_screenshot (GTK_WIDGET (studio->window), "image-results");
+  g_ptr_array_unref (log.statuses);
+}
+
+typedef struct {
+  FalstaffOutputView *output;
+  GHashTable *lengths;
+} Growth;
+
+static void
+stream_event_cb (FalStream *stream,
+                 JsonNode  *event,
+                 Growth    *growth)
+{
+  /* What the view shows right after each event. */
+  g_autofree char *text = falstaff_output_view_get_text (growth->output);
+
+  g_hash_table_add (growth->lengths, GUINT_TO_POINTER ((guint) strlen (text) + 1));
+}
+
+static gboolean
+stream_exists (gpointer data)
+{
+  return falstaff_window_get_stream (data) != NULL;
+}
+
+static void
+test_stream_text (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(GHashTable) lengths = g_hash_table_new (NULL, NULL);
+  Growth growth;
+  FalStream *stream;
+  g_autofree char *final = NULL;
+  g_autofree char *shot = NULL;
+
+  start_demo (studio);
+  pick_endpoint (studio, "any-llm");
+  g_assert_true (gtk_toggle_button_get_active (_falstaff_window_get_stream_toggle (studio->window)));
+  type_text (row_control (studio, "prompt"), "Why is the sky blue?");
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (stream_exists, studio->window, 5000));
+  stream = falstaff_window_get_stream (studio->window);
+  growth.output = FALSTAFF_OUTPUT_VIEW (falstaff_request_view_get_output_view (_falstaff_window_get_request_view (studio->window)));
+  growth.lengths = lengths;
+  g_signal_connect_after (stream, "event", G_CALLBACK (stream_event_cb), &growth);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_null (fal_stream_get_error (stream));
+
+  /* The text took at least three growing lengths while it streamed. */
+  g_assert_cmpuint (g_hash_table_size (lengths), >=, 3);
+  final = falstaff_output_view_get_text (growth.output);
+  g_assert_nonnull (strstr (final, "Why is the sky blue?"));
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "streaming-text");
+}
+
+static void
+test_422_on_row (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(JsonNode) size = json_from_string ("{\"width\": 5000, \"height\": 5000}", NULL);
+  g_autofree char *shot = NULL;
+  FalFormModel *model;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  model = form_model (studio);
+  type_text (row_control (studio, "prompt"), "too big");
+  /* Valid for the schema; the server's 4096 px cap answers 422. */
+  fal_form_model_set_value (model, "image_size", size);
+  falstaff_form_view_refresh (_falstaff_window_get_form_view (studio->window));
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 30000));
+  g_assert_nonnull (falstaff_form_view_get_row_error (_falstaff_window_get_form_view (studio->window), "image_size"));
+  g_assert_nonnull (falstaff_request_view_get_error_text (_falstaff_window_get_request_view (studio->window)));
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "error");
+}
+
+static void
+test_local_validation (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  type_text (row_control (studio, "prompt"), "");
+  run (studio);
+  /* Refused before sending: nothing submitted, the prompt row says why. */
+  g_assert_null (falstaff_window_get_request (studio->window));
+  g_assert_nonnull (falstaff_form_view_get_row_error (_falstaff_window_get_form_view (studio->window), "prompt"));
+}
+
+static gboolean
+request_in (gpointer data)
+{
+  void **args = data;
+  FalRequest *request = falstaff_window_get_request (args[0]);
+
+  return request && fal_request_get_status (request) == GPOINTER_TO_UINT (args[1]);
+}
+
+static void
+cancel_at (FalRequestStatus status)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalRequest *request;
+  const GError *error;
+  void *args[2];
+
+  start_demo (studio);
+  pick_endpoint (studio, "minimax");
+  type_text (row_control (studio, "prompt"), "a paper boat");
+  run (studio);
+  args[0] = studio->window;
+  args[1] = GUINT_TO_POINTER (status);
+  g_assert_true (falstaff_test_wait_until (request_in, args, 20000));
+  request = falstaff_window_get_request (studio->window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.cancel", NULL));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 30000));
+  error = fal_request_get_error (request);
+  g_assert_error (error, FAL_ERROR, FAL_ERROR_CANCELLED);
+}
+
+static void
+test_cancel_in_queue (void)
+{
+  cancel_at (FAL_REQUEST_IN_QUEUE);
+}
+
+static void
+test_cancel_running (void)
+{
+  cancel_at (FAL_REQUEST_IN_PROGRESS);
+}
+
+static void
+test_templates (void)
+{
+  GType types[] = {
+    FALSTAFF_TYPE_WELCOME_PAGE, FALSTAFF_TYPE_ENDPOINT_PICKER, FALSTAFF_TYPE_FORM_VIEW,
+    FALSTAFF_TYPE_REQUEST_VIEW, FALSTAFF_TYPE_OUTPUT_VIEW, FALSTAFF_TYPE_LOG_VIEW,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      GtkWidget *widget = g_object_ref_sink (g_object_new (types[i], NULL));
+
+      g_assert_true (GTK_IS_WIDGET (widget));
+      g_object_unref (widget);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  /* A server with a key of its own for the key tests; the demo starts
+   * its own from the window. No key from the environment, none stored. */
+  g_unsetenv ("FAL_KEY");
+  g_unsetenv ("FAL_KEY_ID");
+  g_unsetenv ("FAL_KEY_SECRET");
+  g_setenv ("FALSTAFF_SECRET_SERVICE", "0", TRUE);
+  g_setenv ("FALSTAFF_DEMO_SPEED", "4", TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* Screenshots of settled states, not of transitions. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  app = falstaff_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+
+  keyed_server = g_object_new (FAL_LOCAL_TYPE_SERVER, "key", "test:key", "speed", 10.0, NULL);
+  g_assert_true (fal_local_server_start (keyed_server, &error));
+  g_setenv ("FALSTAFF_LOCAL_URL", fal_local_server_get_url (keyed_server), TRUE);
+
+  g_test_add_func ("/ui/studio/templates", test_templates);
+  g_test_add_func ("/ui/welcome/first-run", test_first_run_page);
+  g_test_add_func ("/ui/welcome/wrong-key", test_wrong_key);
+  g_test_add_func ("/ui/welcome/key-entry", test_key_entry);
+  g_test_add_func ("/ui/demo/start", test_demo);
+  g_test_add_func ("/ui/studio/run-images", test_run_images);
+  g_test_add_func ("/ui/studio/stream-text", test_stream_text);
+  g_test_add_func ("/ui/studio/422-on-row", test_422_on_row);
+  g_test_add_func ("/ui/studio/local-validation", test_local_validation);
+  g_test_add_func ("/ui/studio/cancel-in-queue", test_cancel_in_queue);
+  g_test_add_func ("/ui/studio/cancel-running", test_cancel_running);
+
+  status = g_test_run ();
+  fal_local_server_stop (keyed_server);
+  g_object_unref (keyed_server);
+  g_object_unref (app);
+  return status;
+}
