@@ -8,3 +8,5 @@ echo
 "$2"
 echo
 "$3"
+echo
+"$4"

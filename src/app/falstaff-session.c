@@ -393,6 +393,9 @@ falstaff_session_start_demo_async (FalstaffSession     *self,
   server = fal_local_server_new ();
   if (speed)
     g_object_set (server, "speed", g_ascii_strtod (speed, NULL), NULL);
+  /* Screenshots: the same ids, times and inference times every run. */
+  if (g_strcmp0 (g_getenv ("FALSTAFF_DEMO_FIXED_CLOCK"), "1") == 0)
+    g_object_set (server, "fixed-clock", TRUE, NULL);
   g_task_set_task_data (task, g_object_ref (server), g_object_unref);
   g_task_run_in_thread (task, start_thread);
 }

@@ -54,6 +54,7 @@ static JsonNode *
 build_input (const char    *json_file,
              char         **inputs,
              FalFormModel  *model,
+             GPtrArray     *file_paths,
              GError       **error)
 {
   g_autoptr(JsonNode) input = NULL;
@@ -112,6 +113,16 @@ build_input (const char    *json_file,
           return NULL;
         }
       name = g_strndup (inputs[i], eq - inputs[i]);
+      /* name=@FILE: a local file, uploaded before the run; only values
+       * marked this way are, so a path typed into a prompt stays text. */
+      if (eq[1] == '@' && eq[2] != '\0')
+        {
+          g_autofree char *path = g_canonicalize_filename (eq + 2, NULL);
+
+          json_object_set_string_member (object, name, path);
+          g_ptr_array_add (file_paths, g_strdup (name));
+          continue;
+        }
       /* Typed as the endpoint's schema says where it is known ("4" stays
        * a string for a string enum); else as a JSON literal. */
       if (model)
@@ -126,7 +137,8 @@ build_input (const char    *json_file,
             }
           if (!g_error_matches (coerce_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
             {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "-i %s: %s", name, coerce_error->message);
+              /* The schema refuses it: a validation error, as a 422 is. */
+              g_set_error (error, FAL_ERROR, FAL_ERROR_VALIDATION, "-i %s: %s", name, coerce_error->message);
               return NULL;
             }
         }
@@ -292,6 +304,23 @@ interrupt_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+  gboolean done;
+  JsonNode *input;
+  GError *error;
+} UploadInputs;
+
+static void
+inputs_uploaded_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  UploadInputs *uploads = data;
+
+  uploads->input = fal_client_upload_inputs_finish (FAL_CLIENT (source), result, &uploads->error);
+  uploads->done = TRUE;
+}
+
 int
 falctl_run (int    argc,
             char **argv)
@@ -314,6 +343,7 @@ falctl_run (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) input = NULL;
   g_autoptr(FalFormModel) model = NULL;
+  g_autoptr(GPtrArray) file_paths = g_ptr_array_new_with_free_func (g_free);
   FalCallOptions options = { 0 };
   Run run = { 0 };
   guint sigint;
@@ -337,12 +367,12 @@ falctl_run (int    argc,
     }
   if (inputs)
     model = falctl_schema_load_model (run.client, argv[1]);
-  input = build_input (json_file, inputs, model, &error);
+  input = build_input (json_file, inputs, model, file_paths, &error);
   if (input == NULL)
     {
       fprintf (stderr, "falctl run: %s\n", error->message);
       g_clear_object (&run.client);
-      return FALCTL_EXIT_USAGE;
+      return g_error_matches (error, FAL_ERROR, FAL_ERROR_VALIDATION) ? FALCTL_EXIT_VALIDATION : FALCTL_EXIT_USAGE;
     }
   run.cancellable = g_cancellable_new ();
   run.logs = logs;
@@ -350,6 +380,29 @@ falctl_run (int    argc,
   options.low_priority = low;
 
   sigint = g_unix_signal_add (SIGINT, interrupt_cb, &run);
+
+  if (file_paths->len > 0)
+    {
+      UploadInputs uploads = { 0 };
+
+      g_ptr_array_add (file_paths, NULL);
+      fprintf (stderr, "Uploading %u file%s…\n", file_paths->len - 1, file_paths->len == 2 ? "" : "s");
+      fal_client_upload_inputs_async (run.client, input, (const char * const *) file_paths->pdata, 0,
+                                      run.cancellable, inputs_uploaded_cb, &uploads);
+      falctl_wait (&uploads.done);
+      if (uploads.input == NULL)
+        {
+          g_source_remove (sigint);
+          falctl_print_error ("run", uploads.error);
+          run.exit_code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (uploads.error);
+          g_clear_error (&uploads.error);
+          g_clear_object (&run.cancellable);
+          g_clear_object (&run.client);
+          return run.exit_code;
+        }
+      json_node_unref (input);
+      input = uploads.input;
+    }
 
   if (stream)
     {

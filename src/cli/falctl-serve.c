@@ -26,6 +26,7 @@ falctl_serve (int    argc,
   int runners = 2;
   int keepalive_ms = 15000;
   g_autofree char *data_dir = NULL;
+  gboolean fixed_clock = FALSE;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0 = a free port)", "PORT" },
     { "key", 'k', 0, G_OPTION_ARG_STRING, &key, "The one key accepted (default local:secret)", "ID:SECRET" },
@@ -33,6 +34,7 @@ falctl_serve (int    argc,
     { "runners", 'r', 0, G_OPTION_ARG_INT, &runners, "Runners per endpoint queue (default 2)", "N" },
     { "keepalive", 0, 0, G_OPTION_ARG_INT, &keepalive_ms, "Status stream keep-alive interval (default 15000)", "MS" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Keep stored files here (default: a temporary directory)", "DIR" },
+    { "fixed-clock", 0, 0, G_OPTION_ARG_NONE, &fixed_clock, "Request ids, log times and inference times the same on every run", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- run the local fal server");
@@ -61,6 +63,7 @@ falctl_serve (int    argc,
                          "speed", speed,
                          "runners", (guint) runners,
                          "keepalive-interval", (guint) keepalive_ms,
+                         "fixed-clock", fixed_clock,
                          NULL);
   if (key)
     g_object_set (server, "key", key, NULL);

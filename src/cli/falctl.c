@@ -19,6 +19,7 @@ static const struct {
   { "result", falctl_request_command, "Print a queued request's result" },
   { "cancel", falctl_request_command, "Cancel a queued request" },
   { "key", falctl_key, "Store, forget or locate the fal key (set|forget|show-source)" },
+  { "upload", falctl_upload, "Upload a file to fal's storage and print its URL" },
   { "schema", falctl_schema, "Print an endpoint's input form (kinds, defaults, bounds) as JSON" },
   { "serve", falctl_serve, "Run the local fal server on 127.0.0.1" },
 };

@@ -28,5 +28,7 @@ int falctl_key             (int    argc,
                             char **argv);
 int falctl_schema          (int    argc,
                             char **argv);
+int falctl_upload          (int    argc,
+                            char **argv);
 
 G_END_DECLS

@@ -134,6 +134,11 @@ parsed_cb (GObject      *source,
   JsonNode *node = fal_json_parse_finish (result, &error);
   CallResult *call_result;
 
+  if (node == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, fal_error_new_from_transport (error));
+      return;
+    }
   if (node == NULL)
     {
       GError *protocol = fal_error_new_literal_full (FAL_ERROR_PROTOCOL, error->message,
@@ -247,6 +252,8 @@ _fal_client_call_async (FalClient            *self,
   Call *call = g_new0 (Call, 1);
 
   g_task_set_source_tag (task, _fal_client_call_async);
+  /* A cancelled call ends FAL_ERROR_CANCELLED (mapped below), not GIO's. */
+  g_task_set_check_cancellable (task, FALSE);
   call->client = g_object_ref (self);
   call->method = g_strdup (method);
   call->url = g_strdup (url);
@@ -380,6 +387,7 @@ _fal_client_open_stream_async (FalClient            *self,
   OpenStream *open = g_new0 (OpenStream, 1);
 
   g_task_set_source_tag (task, _fal_client_open_stream_async);
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, open, open_stream_free);
 
   open->msg = _fal_client_new_message (self, method, url, &error);

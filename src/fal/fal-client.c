@@ -595,6 +595,7 @@ queue_call (FalClient           *self,
   GError *error = NULL;
 
   g_task_set_source_tag (task, source_tag);
+  g_task_set_check_cancellable (task, FALSE);
   endpoint = fal_endpoint_id_parse (endpoint_id, &error);
   if (endpoint == NULL)
     {
@@ -732,6 +733,7 @@ fal_client_run_async (FalClient            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fal_client_run_async);
+  g_task_set_check_cancellable (task, FALSE);
   endpoint = fal_endpoint_id_parse (endpoint_id, &error);
   if (endpoint == NULL)
     {

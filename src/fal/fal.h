@@ -3,6 +3,7 @@
 
 /* libfal: the fal.ai protocol on a GLib main loop. */
 
+#include "fal-auto-upload.h"
 #include "fal-client.h"
 #include "fal-credentials.h"
 #include "fal-endpoint-id.h"
@@ -13,7 +14,9 @@
 #include "fal-json.h"
 #include "fal-log-entry.h"
 #include "fal-log-list.h"
+#include "fal-range-input-stream.h"
 #include "fal-request.h"
 #include "fal-retry.h"
 #include "fal-sse-parser.h"
 #include "fal-stream.h"
+#include "fal-upload.h"

@@ -30,6 +30,10 @@ struct _FalLocalJob
   char *error;
   char *error_type;
 
+  gboolean fixed_clock;
+  guint sequence;
+  guint nominal_run_ms;
+
   gboolean cancel_requested;
   guint log_flood;
   guint planned_failure;
@@ -198,6 +202,30 @@ fal_local_job_set_queue_position (FalLocalJob *self,
 }
 
 void
+fal_local_job_set_fixed_clock (FalLocalJob *self,
+                               guint        sequence,
+                               guint        nominal_run_ms)
+{
+  self->fixed_clock = TRUE;
+  self->sequence = sequence;
+  self->nominal_run_ms = nominal_run_ms;
+  g_free (self->id);
+  self->id = g_strdup_printf ("00000000-0000-4000-8000-%012u", sequence);
+}
+
+/* 2026-01-01T12:00:00Z, a minute per job, 100 ms per log line. */
+static char *
+fixed_timestamp (FalLocalJob *self,
+                 guint        line)
+{
+  g_autoptr(GDateTime) day = g_date_time_new_utc (2026, 1, 1, 12, 0, 0);
+  g_autoptr(GDateTime) at = g_date_time_add (day, ((gint64) self->sequence * 60 * 1000 + line * 100) * 1000);
+  g_autofree char *seconds = g_date_time_format (at, "%Y-%m-%dT%H:%M:%S");
+
+  return g_strdup_printf ("%s.%03dZ", seconds, g_date_time_get_microsecond (at) / 1000);
+}
+
+void
 fal_local_job_add_log (FalLocalJob *self,
                        const char  *level,
                        const char  *message)
@@ -209,7 +237,7 @@ fal_local_job_add_log (FalLocalJob *self,
   line = g_new0 (FalLocalLogLine, 1);
   line->message = g_strdup (message);
   line->level = g_strdup (level ? level : "INFO");
-  line->timestamp = fal_local_timestamp_now ();
+  line->timestamp = self->fixed_clock ? fixed_timestamp (self, self->logs->len) : fal_local_timestamp_now ();
   g_ptr_array_add (self->logs, line);
 
   g_signal_emit (self, signals[CHANGED], 0);
@@ -328,7 +356,9 @@ fal_local_job_status_object (FalLocalJob *self,
     {
       JsonObject *metrics = json_object_new ();
 
-      if (self->started_at > 0)
+      if (self->fixed_clock)
+        json_object_set_double_member (metrics, "inference_time", self->nominal_run_ms / 1000.0);
+      else if (self->started_at > 0)
         json_object_set_double_member (metrics, "inference_time",
                                        (self->completed_at - self->started_at) / (double) G_USEC_PER_SEC);
       json_object_set_object_member (object, "metrics", metrics);

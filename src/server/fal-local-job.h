@@ -102,6 +102,13 @@ void                fal_local_job_set_start_deadline (FalLocalJob *self,
 JsonObject         *fal_local_job_status_object     (FalLocalJob *self,
                                                      int          from_log);
 
+/* For screenshots and demos that must look the same every time: the id
+ * from a sequence number, log times from a fixed day, and the inference
+ * time the timeline's nominal run time. */
+void                fal_local_job_set_fixed_clock   (FalLocalJob *self,
+                                                     guint        sequence,
+                                                     guint        nominal_run_ms);
+
 char               *fal_local_timestamp_now         (void);
 
 G_END_DECLS

@@ -31,6 +31,8 @@ struct _FalLocalServer
   double speed;
   guint runners;
   guint keepalive_ms;
+  gboolean fixed_clock;
+  guint job_sequence;
   char *data_dir;
 
   /* The server thread and what lives on it. */

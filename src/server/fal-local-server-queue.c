@@ -126,6 +126,9 @@ job_from_request (FalLocalCall            *call,
         fal_local_job_set_planned_failure (job, call->fault->fail_status, call->fault->fail_error_type);
     }
 
+  if (self->fixed_clock)
+    fal_local_job_set_fixed_clock (job, ++self->job_sequence,
+                                   fal_local_endpoint_get_run_ms (endpoint, json_node_get_object (input)));
   call->request_id = g_strdup (fal_local_job_get_id (job));
   return job;
 }

@@ -29,6 +29,7 @@ enum {
   PROP_RUNNERS,
   PROP_KEEPALIVE_INTERVAL,
   PROP_DATA_DIR,
+  PROP_FIXED_CLOCK,
   PROP_URL,
   N_PROPS
 };
@@ -510,6 +511,9 @@ fal_local_server_get_property (GObject    *object,
     case PROP_DATA_DIR:
       g_value_set_string (value, self->data_dir);
       break;
+    case PROP_FIXED_CLOCK:
+      g_value_set_boolean (value, self->fixed_clock);
+      break;
     case PROP_URL:
       g_value_set_string (value, self->url);
       break;
@@ -554,6 +558,9 @@ fal_local_server_set_property (GObject      *object,
       g_free (self->data_dir);
       self->data_dir = g_value_dup_string (value);
       break;
+    case PROP_FIXED_CLOCK:
+      self->fixed_clock = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -578,6 +585,7 @@ fal_local_server_class_init (FalLocalServerClass *klass)
   properties[PROP_KEEPALIVE_INTERVAL] = g_param_spec_uint ("keepalive-interval", NULL, NULL,
                                                            0, G_MAXUINT, 15000, flags);
   properties[PROP_DATA_DIR] = g_param_spec_string ("data-dir", NULL, NULL, NULL, flags);
+  properties[PROP_FIXED_CLOCK] = g_param_spec_boolean ("fixed-clock", NULL, NULL, FALSE, flags);
   properties[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL,
                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
