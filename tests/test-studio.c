@@ -279,6 +279,7 @@ test_run_images (void)
   /* The statuses seen after submit: queue, progress, completion. */
   g_assert_cmpuint (log.statuses->len, >=, 2);
   g_assert_cmpstr (g_ptr_array_index (log.statuses, log.statuses->len - 1), ==, "COMPLETED");
+  g_assert_true (g_ptr_array_find_with_equal_func (log.statuses, "IN_QUEUE", g_str_equal, NULL));
   g_assert_true (g_ptr_array_find_with_equal_func (log.statuses, "IN_PROGRESS", g_str_equal, NULL));
   g_assert_nonnull (strstr (falstaff_request_view_get_status_text (view), "Completed"));
   g_assert_cmpuint (g_list_model_get_n_items (fal_request_get_logs (request)), >, 0);
@@ -431,6 +432,118 @@ test_cancel_running (void)
   cancel_at (FAL_REQUEST_IN_PROGRESS);
 }
 
+static guint
+string_index (GtkDropDown *drop_down,
+              const char  *text)
+{
+  GListModel *items = gtk_drop_down_get_model (drop_down);
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (items, i);
+
+      if (g_str_equal (gtk_string_object_get_string (item), text))
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+/* Each kind of row, driven through its widget, lands in the body. */
+static void
+test_row_kinds (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GtkWidget *seed;
+  JsonObject *object;
+  JsonArray *loras;
+  double guidance = 0;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+
+  type_text (row_control (studio, "prompt"), "a red fox");
+  type_text (row_control (studio, "negative_prompt"), "blurry");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_control (studio, "num_inference_steps")), 12);
+  g_assert_true (GTK_IS_SCALE (row_control (studio, "guidance_scale")));
+  gtk_range_set_value (GTK_RANGE (row_control (studio, "guidance_scale")), 5.5);
+  gtk_switch_set_active (GTK_SWITCH (row_control (studio, "expand_prompt")), TRUE);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (row_control (studio, "format")),
+                              string_index (GTK_DROP_DOWN (row_control (studio, "format")), "png"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (row_control (studio, "image_size")),
+                              string_index (GTK_DROP_DOWN (row_control (studio, "image_size")), "square"));
+  type_text (row_control (studio, "loras"), "[{\"path\": \"https://example.com/style.safetensors\", \"scale\": 0.5}]");
+  seed = row_control (studio, "seed");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (seed)), FALSE);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (seed), 7);
+
+  body = fal_form_model_build_body (form_model (studio), &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (body);
+  g_assert_cmpstr (json_object_get_string_member (object, "prompt"), ==, "a red fox");
+  g_assert_cmpstr (json_object_get_string_member (object, "negative_prompt"), ==, "blurry");
+  g_assert_cmpint (json_object_get_int_member (object, "num_inference_steps"), ==, 12);
+  g_assert_true (fal_json_get_double (object, "guidance_scale", &guidance));
+  g_assert_cmpfloat_with_epsilon (guidance, 5.5, 0.01);
+  g_assert_true (json_object_get_boolean_member (object, "expand_prompt"));
+  g_assert_cmpstr (json_object_get_string_member (object, "format"), ==, "png");
+  g_assert_cmpstr (json_object_get_string_member (object, "image_size"), ==, "square");
+  g_assert_cmpint (json_object_get_int_member (object, "seed"), ==, 7);
+  loras = json_object_get_array_member (object, "loras");
+  g_assert_cmpuint (json_array_get_length (loras), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (loras, 0), "path"), ==,
+                   "https://example.com/style.safetensors");
+  /* Untouched optional fields are not sent. */
+  g_assert_false (json_object_has_member (object, "sync_mode"));
+
+  /* And the run really uses it: the square preset and the seed come back. */
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  object = json_node_get_object (fal_request_get_result (falstaff_window_get_request (studio->window)));
+  g_assert_cmpint (json_object_get_int_member (object, "seed"), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (object, "images"), 0), "width"), ==, 512);
+}
+
+/* The values typed for an endpoint come back with it. */
+static void
+test_values_kept (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  type_text (row_control (studio, "prompt"), "kept across endpoints");
+  pick_endpoint (studio, "flux/schnell");
+  pick_endpoint (studio, "fast-sdxl");
+  g_assert_cmpstr (json_node_get_string (fal_form_model_get_value (form_model (studio), "prompt")), ==,
+                   "kept across endpoints");
+}
+
+static gboolean
+results_shown (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (_falstaff_window_get_request_view (data)));
+}
+
+/* At 360 px the panes stack: the form, then the results after Run. */
+static void
+test_narrow (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autofree char *shot = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (studio->window), 360, 700);
+  start_demo (studio);
+  pick_endpoint (studio, "any-llm");
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (_falstaff_window_get_request_view (studio->window))));
+  type_text (row_control (studio, "prompt"), "Say hello");
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (results_shown, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "narrow");
+}
+
 static void
 test_templates (void)
 {
@@ -462,6 +575,7 @@ main (int    argc,
   g_unsetenv ("FAL_KEY_SECRET");
   g_setenv ("FALSTAFF_SECRET_SERVICE", "0", TRUE);
   g_setenv ("FALSTAFF_DEMO_SPEED", "4", TRUE);
+  g_setenv ("FALSTAFF_DEMO_FIXED_CLOCK", "1", TRUE);
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -485,6 +599,9 @@ main (int    argc,
   g_test_add_func ("/ui/studio/stream-text", test_stream_text);
   g_test_add_func ("/ui/studio/422-on-row", test_422_on_row);
   g_test_add_func ("/ui/studio/local-validation", test_local_validation);
+  g_test_add_func ("/ui/studio/row-kinds", test_row_kinds);
+  g_test_add_func ("/ui/studio/values-kept", test_values_kept);
+  g_test_add_func ("/ui/studio/narrow", test_narrow);
   g_test_add_func ("/ui/studio/cancel-in-queue", test_cancel_in_queue);
   g_test_add_func ("/ui/studio/cancel-running", test_cancel_running);
 

@@ -146,25 +146,23 @@ activate_id (FalstaffEndpointPicker *self,
   g_signal_emit (self, signals[ENDPOINT_ACTIVATED], 0, endpoint_id);
 }
 
-/* Enter picks the typed id, or else the first match. */
+/* Enter picks the first match, or else the typed id. */
 static void
 search_activated_cb (FalstaffEndpointPicker *self)
 {
-  g_autoptr(FalstaffEndpointInfo) first = NULL;
+  g_autoptr(FalstaffEndpointInfo) first = g_list_model_get_item (G_LIST_MODEL (self->filtered), 0);
 
-  if (self->custom_id)
-    {
-      g_autofree char *id = g_strdup (self->custom_id);
-      activate_id (self, id);
-      return;
-    }
-  first = g_list_model_get_item (G_LIST_MODEL (self->filtered), 0);
   if (first)
     {
       GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->list_box, 0);
 
       gtk_list_box_select_row (self->list_box, row);
       activate_id (self, falstaff_endpoint_info_get_id (first));
+    }
+  else if (self->custom_id)
+    {
+      g_autofree char *id = g_strdup (self->custom_id);
+      activate_id (self, id);
     }
 }
 

@@ -31,6 +31,8 @@ struct _FalstaffWindow
   AdwLeaflet *leaflet;
   GtkWidget *sidebar;
   GtkWidget *content;
+  AdwLeaflet *content_leaflet;
+  GtkWidget *back_button;
   FalstaffEndpointPicker *picker;
   AdwWindowTitle *window_title;
   GtkToggleButton *stream_toggle;
@@ -222,6 +224,8 @@ stream_choice (FalstaffWindow *self,
   return info != NULL && falstaff_endpoint_info_get_streams (info);
 }
 
+static void layout_changed_cb (FalstaffWindow *self);
+
 static void
 stream_toggled_cb (FalstaffWindow *self)
 {
@@ -309,6 +313,7 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
 
   gtk_stack_set_visible_child_name (self->form_stack, "loading");
   adw_leaflet_set_visible_child (self->leaflet, self->content);
+  adw_leaflet_set_visible_child (self->content_leaflet, GTK_WIDGET (self->form_stack));
   update_actions (self);
 
   self->schema_cancellable = g_cancellable_new ();
@@ -383,6 +388,8 @@ run_activated (GtkWidget  *widget,
       return;
     }
   save_form_values (self);
+  /* On a narrow window the results take the place of the form. */
+  adw_leaflet_set_visible_child (self->content_leaflet, GTK_WIDGET (self->request_view));
 
   g_clear_object (&self->request);
   g_clear_object (&self->stream);
@@ -483,6 +490,8 @@ search_activated (GtkWidget  *widget,
   gtk_widget_grab_focus (falstaff_endpoint_picker_get_search_entry (self->picker));
 }
 
+/* Back: from the results to the form when they are stacked, then from
+ * the form to the endpoints. */
 static void
 show_endpoints_activated (GtkWidget  *widget,
                           const char *action_name,
@@ -490,7 +499,20 @@ show_endpoints_activated (GtkWidget  *widget,
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
 
-  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  if (adw_leaflet_get_folded (self->content_leaflet) &&
+      adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->request_view))
+    adw_leaflet_set_visible_child (self->content_leaflet, GTK_WIDGET (self->form_stack));
+  else
+    adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+}
+
+static void
+layout_changed_cb (FalstaffWindow *self)
+{
+  gboolean results_stacked = adw_leaflet_get_folded (self->content_leaflet) &&
+                             adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->request_view);
+
+  gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet) || results_stacked);
 }
 
 /* ------------------------------------------------------------------ key and demo */
@@ -803,6 +825,8 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, content_leaflet);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, picker);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, stream_toggle);
@@ -817,6 +841,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, welcome_demo_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stream_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);

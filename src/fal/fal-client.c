@@ -457,6 +457,13 @@ _fal_client_new_message (FalClient   *self,
 
   if (!check_secure (url, error))
     return NULL;
+  /* fal answers 401 without a key: say what is missing instead. */
+  if (api_call && self->key == NULL && self->proxy_url == NULL)
+    {
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
+                           "No fal key: set FAL_KEY, or enter a key");
+      return NULL;
+    }
 
   if (self->proxy_url && api_call)
     {

@@ -159,6 +159,25 @@ fal_json_to_string (JsonNode *node,
   return json_generator_to_data (generator, NULL);
 }
 
+static void
+unref_func (gpointer data,
+            gpointer user_data)
+{
+  json_node_unref (data);
+}
+
+void
+fal_json_unref_later (JsonNode *node)
+{
+  static GThreadPool *pool;
+
+  if (node == NULL)
+    return;
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (unref_func, NULL, 1, FALSE, NULL));
+  g_thread_pool_push (pool, node, NULL);
+}
+
 JsonNode *
 fal_json_deep_copy (JsonNode *node)
 {

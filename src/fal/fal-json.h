@@ -39,6 +39,10 @@ JsonArray  *fal_json_get_array    (JsonObject *object,
                                    const char *member);
 char       *fal_json_to_string    (JsonNode   *node,
                                    gboolean    pretty);
+/* Drops a reference in a worker thread: freeing a 100,000-line tree takes
+ * tens of milliseconds the caller's main loop should not spend. */
+void        fal_json_unref_later  (JsonNode   *node);
+
 /* json_node_copy() shares objects and arrays; this does not. */
 JsonNode   *fal_json_deep_copy    (JsonNode   *node);
 

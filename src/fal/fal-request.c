@@ -11,6 +11,8 @@
 #include "fal-sse-parser.h"
 
 #define READ_CHUNK (16 * 1024)
+
+typedef struct _StreamConn StreamConn;
 /* After the stream failed, poll this many times before trying it again;
  * doubled on each failure in a row, up to the cap. */
 #define POLLS_BEFORE_STREAM_RETRY 4
@@ -50,7 +52,9 @@ struct _FalRequest
   gboolean streaming;
   GInputStream *stream;
   FalSseParser *parser;
-  guint conn_log_pos;          /* log lines seen on this stream connection */
+  StreamConn *conn;            /* the stream connection now open */
+  GQueue pending_events;       /* PendingEvent: big events parse off-thread, in order */
+  gboolean parsing_event;
   guint stream_failures;
   guint polls_until_stream;
   guint poll_timer;
@@ -58,6 +62,50 @@ struct _FalRequest
 };
 
 G_DEFINE_FINAL_TYPE (FalRequest, fal_request, G_TYPE_OBJECT)
+
+/* Log lines seen on one status stream connection: its first event holds
+ * the whole log so far, later ones only new lines. Events waiting to be
+ * parsed keep their connection's count. */
+struct _StreamConn {
+  gatomicrefcount ref_count;
+  guint log_pos;
+};
+
+static StreamConn *
+stream_conn_new (void)
+{
+  StreamConn *conn = g_new0 (StreamConn, 1);
+
+  g_atomic_ref_count_init (&conn->ref_count);
+  return conn;
+}
+
+static StreamConn *
+stream_conn_ref (StreamConn *conn)
+{
+  g_atomic_ref_count_inc (&conn->ref_count);
+  return conn;
+}
+
+static void
+stream_conn_unref (StreamConn *conn)
+{
+  if (conn && g_atomic_ref_count_dec (&conn->ref_count))
+    g_free (conn);
+}
+
+typedef struct {
+  StreamConn *conn;
+  GBytes *data;
+} PendingEvent;
+
+static void
+pending_event_free (PendingEvent *event)
+{
+  stream_conn_unref (event->conn);
+  g_bytes_unref (event->data);
+  g_free (event);
+}
 
 enum {
   PROP_0,
@@ -141,6 +189,7 @@ static void
 stop_following (FalRequest *self)
 {
   _fal_clear_source (&self->poll_timer);
+  g_clear_pointer (&self->conn, stream_conn_unref);
   g_clear_pointer (&self->parser, fal_sse_parser_free);
   if (self->stream)
     {
@@ -247,7 +296,7 @@ take_logs (FalRequest *self,
 static void
 handle_status (FalRequest *self,
                JsonObject *status,
-               gboolean    from_stream)
+               StreamConn *conn)
 {
   const char *state = fal_json_get_string (status, "status");
   JsonArray *logs = fal_json_get_array (status, "logs");
@@ -255,11 +304,11 @@ handle_status (FalRequest *self,
 
   if (logs)
     {
-      guint first = from_stream ? self->conn_log_pos : 0;
+      guint first = conn ? conn->log_pos : 0;
 
       take_logs (self, logs, first);
-      if (from_stream)
-        self->conn_log_pos += json_array_get_length (logs);
+      if (conn)
+        conn->log_pos += json_array_get_length (logs);
     }
 
   if (g_strcmp0 (state, "IN_QUEUE") == 0)
@@ -358,10 +407,13 @@ poll_cb (GObject      *source,
 {
   g_autoptr(FalRequest) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = fal_client_status_finish (FAL_CLIENT (source), result, &error);
+  JsonNode *node = fal_client_status_finish (FAL_CLIENT (source), result, &error);
 
   if (self->done || self->fetching_result)
-    return;
+    {
+      fal_json_unref_later (node);
+      return;
+    }
   if (node == NULL)
     {
       if (g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED) && g_cancellable_is_cancelled (self->cancellable))
@@ -371,7 +423,8 @@ poll_cb (GObject      *source,
       return;
     }
 
-  handle_status (self, json_node_get_object (node), FALSE);
+  handle_status (self, json_node_get_object (node), NULL);
+  fal_json_unref_later (node);
   if (self->fetching_result || self->done)
     return;
 
@@ -401,6 +454,60 @@ schedule_poll (FalRequest *self)
 
 /* ------------------------------------------------------------------ status stream */
 
+static void parse_next_event (FalRequest *self);
+
+static void
+stream_failed (FalRequest *self,
+               const char *why)
+{
+  g_debug ("Status stream of %s sent a bad event: %s", self->request_id, why);
+  /* Closing the stream makes the read loop fall back to polling. */
+  if (self->stream)
+    g_cancellable_cancel (g_object_get_data (G_OBJECT (self->stream), "fal-read-cancellable"));
+}
+
+static void
+event_parsed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(FalRequest) self = data;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = fal_json_parse_finish (result, &error);
+  PendingEvent *event = g_queue_pop_head (&self->pending_events);
+
+  self->parsing_event = FALSE;
+  if (!self->done && !self->fetching_result && event)
+    {
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        stream_failed (self, error ? error->message : "not an object");
+      else
+        handle_status (self, json_node_get_object (node), event->conn);
+    }
+  fal_json_unref_later (node);
+  if (event)
+    pending_event_free (event);
+  parse_next_event (self);
+}
+
+static void
+parse_next_event (FalRequest *self)
+{
+  PendingEvent *event = g_queue_peek_head (&self->pending_events);
+
+  if (self->parsing_event || event == NULL)
+    return;
+  if (self->done || self->fetching_result)
+    {
+      g_queue_clear_full (&self->pending_events, (GDestroyNotify) pending_event_free);
+      return;
+    }
+  self->parsing_event = TRUE;
+  fal_json_parse_async (event->data, self->cancellable, event_parsed_cb, g_object_ref (self));
+}
+
+/* Small events are handled at once; a big one (a flood of log lines) is
+ * parsed off the main loop, and the ones after it wait their turn. */
 static void
 stream_event_cb (const FalSseEvent *event,
                  gpointer           user_data)
@@ -409,18 +516,27 @@ stream_event_cb (const FalSseEvent *event,
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->done || self->fetching_result)
+  if (self->done || self->fetching_result || self->conn == NULL)
     return;
+
+  if (event->data_length > FAL_JSON_THREAD_THRESHOLD || !g_queue_is_empty (&self->pending_events))
+    {
+      PendingEvent *pending = g_new0 (PendingEvent, 1);
+
+      pending->conn = stream_conn_ref (self->conn);
+      pending->data = g_bytes_new (event->data, event->data_length);
+      g_queue_push_tail (&self->pending_events, pending);
+      parse_next_event (self);
+      return;
+    }
+
   node = fal_json_parse (event->data, event->data_length, &error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_debug ("Status stream of %s sent a bad event: %s", self->request_id,
-               error ? error->message : "not an object");
-      /* Closing the stream makes the read loop fall back to polling. */
-      g_cancellable_cancel (g_object_get_data (G_OBJECT (self->stream), "fal-read-cancellable"));
+      stream_failed (self, error ? error->message : "not an object");
       return;
     }
-  handle_status (self, json_node_get_object (node), TRUE);
+  handle_status (self, json_node_get_object (node), self->conn);
 }
 
 static void
@@ -486,7 +602,8 @@ stream_opened_cb (GObject      *source,
 
   self->stream = g_steal_pointer (&stream);
   self->parser = fal_sse_parser_new (stream_event_cb, NULL, self);
-  self->conn_log_pos = 0;
+  g_clear_pointer (&self->conn, stream_conn_unref);
+  self->conn = stream_conn_new ();
   set_streaming (self, TRUE);
 
   /* Its own cancellable, child of the request's: a bad event stops this
@@ -567,7 +684,7 @@ submitted_cb (GObject      *source,
     set_ids (self, json_node_get_object (node));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_ID]);
   if (JSON_NODE_HOLDS_OBJECT (node))
-    handle_status (self, json_node_get_object (node), FALSE);
+    handle_status (self, json_node_get_object (node), NULL);
   set_status (self, FAL_REQUEST_IN_QUEUE);
   if (!self->fetching_result)
     start_stream (self);
@@ -642,6 +759,8 @@ fal_request_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending_cancels, g_ptr_array_unref);
+  g_queue_clear_full (&self->pending_events, (GDestroyNotify) pending_event_free);
+  g_clear_pointer (&self->conn, stream_conn_unref);
 
   G_OBJECT_CLASS (fal_request_parent_class)->finalize (object);
 }
@@ -725,6 +844,7 @@ fal_request_init (FalRequest *self)
   self->cancellable = g_cancellable_new ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->pending_cancels = g_ptr_array_new_with_free_func (g_object_unref);
+  g_queue_init (&self->pending_events);
   self->submitted_at = g_get_monotonic_time ();
 }
 

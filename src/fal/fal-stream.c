@@ -145,8 +145,17 @@ read_cb (GObject      *source,
     {
       /* A clean end: the last event is the result. A cut-off event is
        * a broken stream. */
+      JsonObject *last = self->last_event && JSON_NODE_HOLDS_OBJECT (self->last_event)
+                         ? json_node_get_object (self->last_event) : NULL;
+
       if (fal_sse_parser_finish (self->parser))
         finish (self, fal_error_new_literal_full (FAL_ERROR_NETWORK, "The stream was cut off in the middle of an event",
+                                                  200, self->request_id, NULL));
+      /* libsoup 3.2 takes a chunked body cut between chunks for a clean
+       * end: an event that says more follows is no final result. */
+      else if (last && json_object_has_member (last, "partial") &&
+               json_object_get_boolean_member_with_default (last, "partial", FALSE))
+        finish (self, fal_error_new_literal_full (FAL_ERROR_NETWORK, "The stream ended before its final result",
                                                   200, self->request_id, NULL));
       else
         finish (self, NULL);
