@@ -102,15 +102,22 @@ row_shell (FieldRow  *row,
   GtkWidget *error = gtk_label_new (NULL);
   const char *description = fal_form_field_get_description (field);
 
-  title_text = fal_form_field_get_required (field)
-               ? g_strdup_printf ("%s <span foreground=\"#c01c28\">*</span>", fal_form_field_get_title (field))
-               : g_markup_escape_text (fal_form_field_get_title (field), -1);
-  if (fal_form_field_get_required (field))
+  /* A long description beside a control would be squeezed into a narrow
+   * column: the control goes under it. */
+  if (!control_below && description && g_utf8_strlen (description, -1) > 90)
     {
-      g_autofree char *escaped = g_markup_escape_text (fal_form_field_get_title (field), -1);
-      g_free (title_text);
-      title_text = g_strdup_printf ("%s <span foreground=\"#c01c28\">*</span>", escaped);
+      control_below = TRUE;
+      gtk_widget_set_halign (control, GTK_ALIGN_START);
     }
+
+  {
+    g_autofree char *escaped = g_markup_escape_text (fal_form_field_get_title (field), -1);
+
+    /* Required fields are marked, as forms usually do. */
+    title_text = fal_form_field_get_required (field)
+                 ? g_strdup_printf ("%s <span foreground=\"#c01c28\">*</span>", escaped)
+                 : g_steal_pointer (&escaped);
+  }
   title = gtk_label_new (NULL);
   gtk_label_set_markup (GTK_LABEL (title), title_text);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
@@ -155,6 +162,8 @@ row_shell (FieldRow  *row,
                                   fal_form_field_get_title (field), -1);
   if (description)
     gtk_accessible_update_property (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+  if (fal_form_field_get_required (field))
+    gtk_accessible_update_property (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_PROPERTY_REQUIRED, TRUE, -1);
 
   row->row = outer;
   row->error_label = GTK_LABEL (error);

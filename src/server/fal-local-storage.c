@@ -7,7 +7,6 @@
 
 #include "fal-local-storage.h"
 
-#define JOIN_BUFFER (4 * 1024 * 1024)
 
 typedef struct {
   char *token;
@@ -49,7 +48,7 @@ fal_local_file_free (FalLocalFile *file)
   if (file == NULL)
     return;
   g_free (file->id);
-  g_free (file->path);
+  g_strfreev (file->paths);
   g_free (file->content_type);
   g_free (file->file_name);
   g_free (file);
@@ -61,7 +60,7 @@ file_copy (const FalLocalFile *file)
   FalLocalFile *copy = g_new0 (FalLocalFile, 1);
 
   copy->id = g_strdup (file->id);
-  copy->path = g_strdup (file->path);
+  copy->paths = g_strdupv (file->paths);
   copy->content_type = g_strdup (file->content_type);
   copy->file_name = g_strdup (file->file_name);
   copy->size = file->size;
@@ -88,6 +87,24 @@ part_path (FalLocalStorage *self,
 }
 
 static void
+register_pieces (FalLocalStorage  *self,
+                 const char       *file_id,
+                 char            **paths,
+                 const char       *content_type,
+                 const char       *file_name,
+                 goffset           size)
+{
+  FalLocalFile *file = g_new0 (FalLocalFile, 1);
+
+  file->id = g_strdup (file_id);
+  file->paths = paths;
+  file->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  file->file_name = g_strdup (file_name ? file_name : "file.bin");
+  file->size = size;
+  g_hash_table_replace (self->files, file->id, file);
+}
+
+static void
 register_file (FalLocalStorage *self,
                const char      *file_id,
                const char      *path,
@@ -95,14 +112,10 @@ register_file (FalLocalStorage *self,
                const char      *file_name,
                goffset          size)
 {
-  FalLocalFile *file = g_new0 (FalLocalFile, 1);
+  char **paths = g_new0 (char *, 2);
 
-  file->id = g_strdup (file_id);
-  file->path = g_strdup (path);
-  file->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
-  file->file_name = g_strdup (file_name ? file_name : "file.bin");
-  file->size = size;
-  g_hash_table_replace (self->files, file->id, file);
+  paths[0] = g_strdup (path);
+  register_pieces (self, file_id, paths, content_type, file_name, size);
 }
 
 static void
@@ -201,20 +214,55 @@ fal_local_storage_read (FalLocalStorage *self,
                         const char      *file_id,
                         GError         **error)
 {
+  g_autoptr(GPtrArray) pieces = fal_local_storage_read_pieces (self, file_id, error);
+  g_autoptr(GByteArray) joined = NULL;
+
+  if (pieces == NULL)
+    return NULL;
+  if (pieces->len == 1)
+    return g_bytes_ref (g_ptr_array_index (pieces, 0));
+  joined = g_byte_array_new ();
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      gsize size = 0;
+      const guint8 *data = g_bytes_get_data (g_ptr_array_index (pieces, i), &size);
+
+      g_byte_array_append (joined, data, size);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&joined));
+}
+
+GPtrArray *
+fal_local_storage_read_pieces (FalLocalStorage *self,
+                               const char      *file_id,
+                               GError         **error)
+{
   g_autoptr(FalLocalFile) file = fal_local_storage_lookup (self, file_id);
-  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GPtrArray) pieces = NULL;
 
   if (file == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No stored file %s", file_id);
       return NULL;
     }
-  if (file->size == 0)
-    return g_bytes_new (NULL, 0);
-  mapped = g_mapped_file_new (file->path, FALSE, error);
-  if (mapped == NULL)
-    return NULL;
-  return g_mapped_file_get_bytes (mapped);
+  pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; file->paths[i]; i++)
+    {
+      g_autoptr(GMappedFile) mapped = NULL;
+      GStatBuf st;
+
+      /* An empty file cannot be mapped. */
+      if (g_stat (file->paths[i], &st) == 0 && st.st_size == 0)
+        {
+          g_ptr_array_add (pieces, g_bytes_new (NULL, 0));
+          continue;
+        }
+      mapped = g_mapped_file_new (file->paths[i], FALSE, error);
+      if (mapped == NULL)
+        return NULL;
+      g_ptr_array_add (pieces, g_mapped_file_get_bytes (mapped));
+    }
+  return g_steal_pointer (&pieces);
 }
 
 char *
@@ -352,13 +400,9 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
   g_autofree char *id = NULL;
   g_autofree char *content_type = NULL;
   g_autofree char *file_name = NULL;
-  g_autofree char *final = NULL;
-  g_autofree char *partial = NULL;
-  g_autoptr(GFile) out_file = NULL;
-  g_autoptr(GFileOutputStream) out = NULL;
+  char **paths;
   Upload *upload;
   goffset total = 0;
-  g_autofree char *buffer = g_malloc (JOIN_BUFFER);
 
   g_mutex_lock (&self->mutex);
   upload = g_hash_table_lookup (self->uploads, token);
@@ -391,44 +435,24 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
   file_name = g_strdup (upload->file_name);
   g_mutex_unlock (&self->mutex);
 
-  final = g_build_filename (self->directory, id, NULL);
-  partial = g_strconcat (final, ".partial", NULL);
-  out_file = g_file_new_for_path (partial);
-  out = g_file_replace (out_file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, error);
-  if (out == NULL)
-    return FALSE;
-
+  /* Each part becomes a piece of the file, in the order given. */
+  paths = g_new0 (char *, n_parts + 1);
   for (guint i = 0; i < n_parts; i++)
     {
-      g_autofree char *path = part_path (self, token, part_numbers[i], FALSE);
-      g_autoptr(GFile) in_file = g_file_new_for_path (path);
-      g_autoptr(GFileInputStream) in = g_file_read (in_file, NULL, error);
+      g_autofree char *from = part_path (self, token, part_numbers[i], FALSE);
+      g_autofree char *name = g_strdup_printf ("%s.%u", id, i);
+      GStatBuf st;
 
-      if (in == NULL)
-        return FALSE;
-      /* g_output_stream_splice() copies 8 KiB at a time: a GiB of parts
-       * would take seconds. */
-      for (;;)
+      paths[i] = g_build_filename (self->directory, name, NULL);
+      if (g_rename (from, paths[i]) != 0 || g_stat (paths[i], &st) != 0)
         {
-          gsize got = 0;
-
-          if (!g_input_stream_read_all (G_INPUT_STREAM (in), buffer, JOIN_BUFFER, &got, NULL, error))
-            return FALSE;
-          if (got == 0)
-            break;
-          if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), buffer, got, NULL, NULL, error))
-            return FALSE;
-          total += got;
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "Cannot store part %u: %s", part_numbers[i], g_strerror (saved));
+          g_strfreev (paths);
+          return FALSE;
         }
-    }
-  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
-    return FALSE;
-  if (g_rename (partial, final) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot store the upload: %s", g_strerror (saved));
-      return FALSE;
+      total += st.st_size;
     }
 
   g_mutex_lock (&self->mutex);
@@ -446,7 +470,7 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
         }
       g_hash_table_remove (self->uploads, token);
     }
-  register_file (self, id, final, content_type, file_name, total);
+  register_pieces (self, id, paths, content_type, file_name, total);
   g_mutex_unlock (&self->mutex);
 
   *file_id = g_steal_pointer (&id);

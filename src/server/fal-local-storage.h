@@ -13,7 +13,7 @@ G_DECLARE_FINAL_TYPE (FalLocalStorage, fal_local_storage, FAL_LOCAL, STORAGE, GO
 
 typedef struct {
   char *id;
-  char *path;
+  char **paths;      /* the file's pieces, in order: one, or a multipart upload's parts */
   char *content_type;
   char *file_name;
   goffset size;
@@ -32,7 +32,12 @@ char            *fal_local_storage_put_bytes    (FalLocalStorage *self,
 /* A copy of the file's record, or NULL. */
 FalLocalFile    *fal_local_storage_lookup       (FalLocalStorage *self,
                                                  const char      *file_id);
+/* The whole file (parts are joined: for model inputs, which are small). */
 GBytes          *fal_local_storage_read         (FalLocalStorage *self,
+                                                 const char      *file_id,
+                                                 GError         **error);
+/* The file as mapped pieces (GBytes), to serve without copying. */
+GPtrArray       *fal_local_storage_read_pieces  (FalLocalStorage *self,
                                                  const char      *file_id,
                                                  GError         **error);
 void             fal_local_file_free            (FalLocalFile *file);
@@ -60,7 +65,8 @@ gboolean         fal_local_storage_finish_put   (FalLocalStorage *self,
                                                  const char      *content_type,
                                                  char           **etag,
                                                  GError         **error);
-/* Joins the parts in the order given; blocking (call from a worker). */
+/* Makes the parts, in the order given, the pieces of the file: nothing is
+ * copied, so completing a GiB takes no time. */
 gboolean         fal_local_storage_complete_multipart (FalLocalStorage *self,
                                                        const char      *token,
                                                        const guint     *part_numbers,
