@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "fal.h"
+#include "fal-local-server.h"
+
+/* falctl as a person runs it: a real process against the local server,
+ * checked by its output and its documented exit codes. */
+
+static FalLocalServer *server;
+static const char *falctl;
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static GSubprocess *
+spawn (const char * const *args,
+       const char         *key,
+       GError            **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_subprocess_launcher_setenv (launcher, "FALSTAFF_LOCAL_URL", fal_local_server_get_url (server), TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "FAL_KEY_ID");
+  g_subprocess_launcher_unsetenv (launcher, "FAL_KEY_SECRET");
+  if (key)
+    g_subprocess_launcher_setenv (launcher, "FAL_KEY", key, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "FAL_KEY");
+  g_ptr_array_add (argv, (gpointer) falctl);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
+}
+
+static void
+run_falctl (Run                *run,
+            const char         *key,
+            const char * const *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn (args, key, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error));
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (process);
+  g_test_message ("falctl %s → %d\nstdout: %s\nstderr: %s", args[0], run->status, run->out, run->err);
+}
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = fal_json_parse (text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
+static void
+test_run_queue (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonNode) result = NULL;
+  JsonObject *image;
+  const char *args[] = { "run", "fal-ai/fast-sdxl", "-i", "prompt=a fox", "-i", "image_size=64x48",
+                         "-i", "num_images=2", "-i", "seed=7", "--logs", NULL };
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  /* Progress and logs on stderr, the result alone on stdout. */
+  g_assert_nonnull (strstr (run.err, "IN_PROGRESS"));
+  g_assert_nonnull (strstr (run.err, "Step "));
+  g_assert_nonnull (strstr (run.err, "COMPLETED"));
+  result = parse (run.out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (result), "seed"), ==, 7);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (result), "images")), ==, 2);
+  image = json_array_get_object_element (json_object_get_array_member (json_node_get_object (result), "images"), 0);
+  /* "64x48" was typed by the schema into {width, height}. */
+  g_assert_cmpint (json_object_get_int_member (image, "width"), ==, 64);
+  g_assert_cmpint (json_object_get_int_member (image, "height"), ==, 48);
+}
+
+static void
+test_run_sync_and_out (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *dir = g_dir_make_tmp ("falctl-out-XXXXXX", NULL);
+  g_autofree char *saved = g_build_filename (dir, "image-3-0.png", NULL);
+  const char *args[] = { "run", "fal-ai/flux/schnell", "--sync", "-i", "prompt=x", "-i", "image_size=32x32",
+                         "-i", "seed=3", "--out", dir, NULL };
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_get_contents (saved, &contents, &length, NULL));
+  g_assert_cmpmem (contents, 8, "\x89PNG\r\n\x1a\n", 8);
+  g_unlink (saved);
+  g_rmdir (dir);
+}
+
+static void
+test_run_stream (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  guint n;
+  const char *args[] = { "run", "fal-ai/any-llm", "--stream", "-i", "prompt=why is the sky blue", NULL };
+  g_autoptr(JsonNode) last = NULL;
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = g_strsplit (g_strstrip (run.out), "\n", -1);
+  n = g_strv_length (lines);
+  /* One compact JSON line per event; the last is the final result. */
+  g_assert_cmpuint (n, >=, 3);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonNode) event = parse (lines[i]);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (event));
+    }
+  last = parse (lines[n - 1]);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (last), "partial"));
+}
+
+static void
+test_exit_codes (void)
+{
+  struct {
+    const char *key;
+    const char *args[8];
+    int status;
+    const char *says;
+  } cases[] = {
+    { "local:secret", { "run", "fal-ai/fast-sdxl", "-i", "negative_prompt=x", NULL }, 4, "prompt" },
+    { "local:secret", { "run", "fal-ai/fast-sdxl", "-i", "prompt=x", "-i", "num_inference_steps=lots", NULL }, 4, "num_inference_steps" },
+    { "wrong:key", { "run", "fal-ai/fast-sdxl", "-i", "prompt=x", NULL }, 3, "No user found" },
+    { "local:secret", { "run", "not an id", NULL }, 2, "Invalid endpoint id" },
+    { "local:secret", { "run", NULL }, 2, NULL },
+    { "local:secret", { "status", "fal-ai/fast-sdxl", "00000000-0000-0000-0000-000000000000", NULL }, 6, NULL },
+    { "local:secret", { "run", "fal-ai/fast-sdxl", "-i", "prompt=x", "-H", NULL }, 2, NULL },
+    { "local:secret", { "frobnicate", NULL }, 2, "unknown command" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_falctl (&run, cases[i].key, cases[i].args);
+      g_assert_cmpint (run.status, ==, cases[i].status);
+      if (cases[i].says)
+        g_assert_nonnull (strstr (run.err, cases[i].says));
+      /* The key never shows, whatever went wrong. */
+      g_assert_null (strstr (run.err, "local:secret"));
+      g_assert_null (strstr (run.out, "local:secret"));
+    }
+}
+
+static void
+test_no_key (void)
+{
+  g_auto(Run) run = { 0 };
+  const char *args[] = { "run", "fal-ai/fast-sdxl", "-i", "prompt=x", NULL };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+
+  /* No environment key, and (in the test session) no stored one under
+   * the test's own keyring unless another test put one there: forget it. */
+  {
+    const char *forget[] = { "key", "forget", NULL };
+    g_auto(Run) forgot = { 0 };
+    run_falctl (&forgot, NULL, forget);
+  }
+  run_falctl (&run, NULL, args);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "No fal key"));
+}
+
+static void
+test_upload_and_file_input (void)
+{
+  g_auto(Run) upload = { 0 };
+  g_auto(Run) run = { 0 };
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falctl-test-input.wav", NULL);
+  g_autoptr(GBytes) wav = NULL;
+  g_autofree char *argument = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  const char *upload_args[] = { "upload", path, NULL };
+  const char *run_args[5] = { "run", "fal-ai/whisper", "-i", NULL, NULL };
+
+  /* A one-second WAV, made by the local server's own audio model. */
+  {
+    const char *make[] = { "run", "fal-ai/stable-audio", "--sync", "-i", "prompt=rain", "-i", "seconds_total=1", NULL };
+    g_auto(Run) made = { 0 };
+    g_autoptr(JsonNode) made_result = NULL;
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autoptr(SoupMessage) msg = NULL;
+
+    run_falctl (&made, "local:secret", make);
+    g_assert_cmpint (made.status, ==, 0);
+    made_result = parse (made.out);
+    msg = soup_message_new ("GET", json_object_get_string_member (json_object_get_object_member (json_node_get_object (made_result), "audio_file"), "url"));
+    wav = soup_session_send_and_read (session, msg, NULL, NULL);
+    g_assert_nonnull (wav);
+    g_assert_true (g_file_set_contents (path, g_bytes_get_data (wav, NULL), g_bytes_get_size (wav), NULL));
+  }
+
+  run_falctl (&upload, "local:secret", upload_args);
+  g_assert_cmpint (upload.status, ==, 0);
+  g_assert_true (g_str_has_prefix (upload.out, fal_local_server_get_url (server)));
+
+  /* -i name=@FILE uploads it and sends its URL. */
+  argument = g_strdup_printf ("audio_url=@%s", path);
+  run_args[3] = argument;
+  run_falctl (&run, "local:secret", run_args);
+  g_assert_cmpint (run.status, ==, 0);
+  result = parse (run.out);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (result), "text"), "1.00 seconds"));
+  g_unlink (path);
+}
+
+static void
+test_schema (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonNode) form = NULL;
+  JsonArray *fields;
+  const char *args[] = { "schema", "fal-ai/fast-sdxl", NULL };
+
+  run_falctl (&run, NULL, args);
+  g_assert_cmpint (run.status, ==, 0);
+  form = parse (run.out);
+  fields = json_object_get_array_member (json_node_get_object (form), "fields");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (fields, 0), "name"), ==, "prompt");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (fields, 0), "kind"), ==, "long_text");
+}
+
+static void
+test_key_show_source (void)
+{
+  g_auto(Run) run = { 0 };
+  const char *args[] = { "key", "show-source", NULL };
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "environment"));
+  g_assert_null (strstr (run.out, "secret:"));
+  g_assert_null (strstr (run.out, "local:secret"));
+}
+
+/* Ctrl+C cancels the request at fal and exits 130. */
+static void
+test_interrupt (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *args[] = { "run", "fal-ai/minimax/video-01", "-i", "prompt=a boat", NULL };
+  g_autoptr(GSubprocess) process = spawn (args, "local:secret", &error);
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *request_id = NULL;
+
+  g_assert_no_error (error);
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  /* Wait until it runs: the status line names the request. */
+  while ((line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error)) != NULL)
+    {
+      const char *id = strstr (line, "(request ");
+
+      if (strstr (line, "IN_PROGRESS") && id)
+        {
+          request_id = g_strndup (id + strlen ("(request "), 36);
+          break;
+        }
+      g_clear_pointer (&line, g_free);
+    }
+  g_assert_nonnull (request_id);
+  g_subprocess_send_signal (process, SIGINT);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 130);
+  rest = g_data_input_stream_read_upto (err, "", 0, NULL, NULL, NULL);
+  g_assert_nonnull (strstr (rest, "Cancellation requested"));
+
+  /* And at the server, the request ended cancelled. */
+  {
+    const char *status_args[] = { "result", "fal-ai/minimax/video-01", request_id, NULL };
+    g_auto(Run) run = { 0 };
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    do
+      {
+        run_clear (&run);
+        memset (&run, 0, sizeof run);
+        run_falctl (&run, "local:secret", status_args);
+      }
+    while (run.status == 1 && strstr (run.err, "still in progress") && g_get_monotonic_time () < deadline);
+    g_assert_cmpint (run.status, ==, 130);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  falctl = g_getenv ("FALCTL");
+  g_assert_nonnull (falctl);
+
+  server = g_object_new (FAL_LOCAL_TYPE_SERVER, "speed", 20.0, NULL);
+  g_assert_true (fal_local_server_start (server, &error));
+
+  g_test_add_func ("/falctl/run/queue", test_run_queue);
+  g_test_add_func ("/falctl/run/sync-and-out", test_run_sync_and_out);
+  g_test_add_func ("/falctl/run/stream", test_run_stream);
+  g_test_add_func ("/falctl/exit-codes", test_exit_codes);
+  g_test_add_func ("/falctl/no-key", test_no_key);
+  g_test_add_func ("/falctl/upload-and-file-input", test_upload_and_file_input);
+  g_test_add_func ("/falctl/schema", test_schema);
+  g_test_add_func ("/falctl/key/show-source", test_key_show_source);
+  g_test_add_func ("/falctl/interrupt", test_interrupt);
+
+  status = g_test_run ();
+  fal_local_server_stop (server);
+  g_object_unref (server);
+  return status;
+}
