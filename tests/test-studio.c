@@ -544,6 +544,103 @@ test_narrow (void)
   shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "narrow");
 }
 
+static gboolean
+form_failed (gpointer data)
+{
+  return g_strcmp0 (_falstaff_window_get_form_state (data), "error") == 0;
+}
+
+/* An id the catalog does not know is used as typed; an endpoint without
+ * a schema says so instead of a form. */
+static void
+test_typed_id (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *search;
+
+  start_demo (studio);
+  search = falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window));
+  gtk_editable_set_text (GTK_EDITABLE (search), "someone/unknown-model");
+  g_signal_emit_by_name (search, "search-changed");
+  g_signal_emit_by_name (search, "activate");
+  g_assert_true (falstaff_test_wait_until (form_failed, studio->window, 10000));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.run", NULL) &&
+                  falstaff_window_get_request (studio->window) != NULL);
+}
+
+static void
+test_forget_key (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *key_row = falstaff_welcome_page_get_key_row (_falstaff_window_get_welcome_page (studio->window));
+
+  wait_for_page (studio, "welcome");
+  gtk_editable_set_text (GTK_EDITABLE (key_row), "test:key");
+  g_signal_emit_by_name (key_row, "apply");
+  wait_for_page (studio, "studio");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.forget-key", NULL));
+  wait_for_page (studio, "welcome");
+  g_assert_false (fal_client_has_key (falstaff_session_get_client (studio->session)));
+}
+
+static GtkWindow *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      /* The list keeps the window alive. */
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+static gboolean
+request_done (gpointer data)
+{
+  return fal_request_is_done (data);
+}
+
+/* Closing while a request runs asks; "Cancel Request" cancels it at fal. */
+static void
+test_close_while_running (void)
+{
+  Studio *studio = studio_new ();
+  g_autoptr(FalRequest) request = NULL;
+  void *args[2];
+
+  start_demo (studio);
+  pick_endpoint (studio, "minimax");
+  type_text (row_control (studio, "prompt"), "a paper boat");
+  run (studio);
+  args[0] = studio->window;
+  args[1] = GUINT_TO_POINTER (FAL_REQUEST_IN_PROGRESS);
+  g_assert_true (falstaff_test_wait_until (request_in, args, 20000));
+  request = g_object_ref (falstaff_window_get_request (studio->window));
+
+  gtk_window_close (GTK_WINDOW (studio->window));
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  /* Still open: it asked first. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (studio->window)));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_dialog ()), "cancel");
+  g_assert_true (falstaff_test_wait_until (request_done, request, 30000));
+  g_assert_error (fal_request_get_error (request), FAL_ERROR, FAL_ERROR_CANCELLED);
+
+  g_object_unref (studio->session);
+  g_object_unref (studio->app);
+  g_free (studio);
+}
+
 static void
 test_templates (void)
 {
@@ -602,6 +699,9 @@ main (int    argc,
   g_test_add_func ("/ui/studio/row-kinds", test_row_kinds);
   g_test_add_func ("/ui/studio/values-kept", test_values_kept);
   g_test_add_func ("/ui/studio/narrow", test_narrow);
+  g_test_add_func ("/ui/studio/typed-id", test_typed_id);
+  g_test_add_func ("/ui/welcome/forget-key", test_forget_key);
+  g_test_add_func ("/ui/studio/close-while-running", test_close_while_running);
   g_test_add_func ("/ui/studio/cancel-in-queue", test_cancel_in_queue);
   g_test_add_func ("/ui/studio/cancel-running", test_cancel_running);
 

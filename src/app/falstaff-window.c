@@ -655,6 +655,13 @@ session_notify_cb (FalstaffSession *session,
 
 /* ------------------------------------------------------------------ closing */
 
+static gboolean
+close_later_cb (gpointer data)
+{
+  gtk_window_close (GTK_WINDOW (data));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 close_response_cb (AdwMessageDialog *dialog,
                    const char       *response,
@@ -670,7 +677,9 @@ close_response_cb (AdwMessageDialog *dialog,
         fal_stream_cancel (self->stream);
     }
   self->close_confirmed = TRUE;
-  gtk_window_close (GTK_WINDOW (self));
+  /* After the dialog is done: closing now would pull its parent from
+   * under it. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, close_later_cb, g_object_ref (self), g_object_unref);
 }
 
 /* Quitting while a request runs asks: cancel it, or leave it running at
