@@ -3,10 +3,13 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "bench-common.h"
 #include "fal-local-server.h"
@@ -280,4 +283,198 @@ const char *
 bench_goal_word (gboolean met)
 {
   return met ? "goal met" : "goal missed";
+}
+
+/* ------------------------------------------------------------------ upload file */
+
+#define MIB (1024 * 1024)
+
+static guint64
+pattern_word (guint64 k)
+{
+  guint64 x = (k + 1) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+
+  x ^= x >> 31;
+  x *= G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
+  return GUINT64_TO_LE (x ^ (x >> 29));
+}
+
+void
+bench_pattern_fill (guint8  *buffer,
+                    guint64  offset,
+                    gsize    length)
+{
+  gsize i = 0;
+
+  while (i < length && (offset + i) % 8 != 0)
+    {
+      guint64 word = pattern_word ((offset + i) / 8);
+      buffer[i] = ((const guint8 *) &word)[(offset + i) % 8];
+      i++;
+    }
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 word = pattern_word ((offset + i) / 8);
+      memcpy (buffer + i, &word, 8);
+    }
+  for (; i < length; i++)
+    {
+      guint64 word = pattern_word ((offset + i) / 8);
+      buffer[i] = ((const guint8 *) &word)[(offset + i) % 8];
+    }
+}
+
+char *
+bench_create_file (const char  *dir,
+                   const char  *name_template,
+                   guint64      size,
+                   GError     **error)
+{
+  g_autofree char *template = g_build_filename (dir, name_template, NULL);
+  g_autofree guint8 *buffer = g_malloc (MIB);
+  guint64 written = 0;
+  int fd = g_mkstemp (template);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", template, g_strerror (saved));
+      return NULL;
+    }
+  while (written < size)
+    {
+      gsize n = MIN ((guint64) MIB, size - written);
+      gsize done = 0;
+
+      bench_pattern_fill (buffer, written, n);
+      while (done < n)
+        {
+          gssize w = write (fd, buffer + done, n - done);
+
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w <= 0)
+            {
+              int saved = errno;
+              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", template, g_strerror (saved));
+              close (fd);
+              g_unlink (template);
+              return NULL;
+            }
+          done += w;
+        }
+      written += n;
+    }
+  close (fd);
+  return g_steal_pointer (&template);
+}
+
+gboolean
+bench_verify_file (SoupSession  *session,
+                   const char   *file_url,
+                   guint64       size,
+                   GError      **error)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", file_url);
+  g_autoptr(GInputStream) in = NULL;
+  g_autofree guint8 *expected = g_malloc (MIB);
+  g_autofree guint8 *buffer = g_malloc (MIB);
+  guint64 offset = 0;
+
+  {
+    BenchWait wait = { loop, NULL };
+    g_autoptr(GAsyncResult) result = NULL;
+
+    soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, bench_wait_cb, &wait);
+    result = bench_wait_run (&wait);
+    in = soup_session_send_finish (session, result, error);
+  }
+  if (in == NULL)
+    return FALSE;
+  if (soup_message_get_status (msg) != 200)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "GET %s: HTTP %u", file_url, soup_message_get_status (msg));
+      return FALSE;
+    }
+  for (;;)
+    {
+      BenchWait wait = { loop, NULL };
+      g_autoptr(GAsyncResult) result = NULL;
+      gsize n = 0;
+
+      /* Whole MiBs into one buffer (no allocation per chunk); one byte
+       * more than is left, so a longer file shows. */
+      g_input_stream_read_all_async (in, buffer, MIN ((guint64) MIB, size - offset + 1), G_PRIORITY_DEFAULT,
+                                     NULL, bench_wait_cb, &wait);
+      result = bench_wait_run (&wait);
+      if (!g_input_stream_read_all_finish (in, result, &n, error))
+        return FALSE;
+      if (n == 0)
+        break;
+      if (offset + n > size)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "stored file is longer than %" G_GUINT64_FORMAT " bytes", size);
+          return FALSE;
+        }
+      bench_pattern_fill (expected, offset, n);
+      if (memcmp (buffer, expected, n) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "stored file differs within bytes %" G_GUINT64_FORMAT "…%" G_GUINT64_FORMAT, offset, offset + n);
+          return FALSE;
+        }
+      offset += n;
+    }
+  if (offset != size)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "stored file has %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes", offset, size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ waiting */
+
+void
+bench_wait_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  BenchWait *wait = data;
+
+  wait->result = g_object_ref (result);
+  g_main_loop_quit (wait->loop);
+}
+
+GAsyncResult *
+bench_wait_run (BenchWait *wait)
+{
+  g_main_loop_run (wait->loop);
+  return wait->result;
+}
+
+GBytes *
+bench_send_and_read (SoupSession  *session,
+                     SoupMessage  *msg,
+                     GError      **error)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  BenchWait wait = { loop, NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, bench_wait_cb, &wait);
+  result = bench_wait_run (&wait);
+  return soup_session_send_and_read_finish (session, result, error);
+}
+
+double
+bench_cpu_seconds (int who)
+{
+  struct rusage usage;
+
+  getrusage (who, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
 }

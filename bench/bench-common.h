@@ -53,4 +53,42 @@ gint64       bench_percentile         (GArray       *sorted_usec,
                                        double        q);
 const char  *bench_goal_word          (gboolean      met);
 
+/* The upload benchmarks' file: word k is a mix of k, so any offset can
+ * be checked without keeping the file or a hash. Incompressible, and not
+ * sparse. */
+void         bench_pattern_fill       (guint8       *buffer,
+                                       guint64       offset,
+                                       gsize         length);
+/* Writes size bytes of the pattern to a new file in dir, named after
+ * name_template (which ends in XXXXXX.bin); returns its path. */
+char        *bench_create_file        (const char   *dir,
+                                       const char   *name_template,
+                                       guint64       size,
+                                       GError      **error);
+/* Reads a stored file back as it arrives and compares it with the
+ * pattern: TRUE when it is the whole file, byte for byte. */
+gboolean     bench_verify_file        (SoupSession  *session,
+                                       const char   *file_url,
+                                       guint64       size,
+                                       GError      **error);
+
+/* Each step is async on the main loop; a benchmark runs them one after
+ * the other, so it waits for each on the loop: pass bench_wait_cb and
+ * the BenchWait, then bench_wait_run gives the result. */
+typedef struct {
+  GMainLoop *loop;
+  GAsyncResult *result;
+} BenchWait;
+
+void         bench_wait_cb            (GObject      *source,
+                                       GAsyncResult *result,
+                                       gpointer      data);
+GAsyncResult *bench_wait_run          (BenchWait    *wait);
+GBytes      *bench_send_and_read      (SoupSession  *session,
+                                       SoupMessage  *msg,
+                                       GError      **error);
+
+/* CPU seconds (user + system) of getrusage (who). */
+double       bench_cpu_seconds        (int           who);
+
 G_END_DECLS

@@ -28,103 +28,6 @@
 
 #define MIB (1024 * 1024)
 
-/* ------------------------------------------------------------------ the file */
-
-/* Word k of the file is a mix of k: incompressible, not sparse, and any
- * offset can be checked without keeping the file. */
-static guint64
-pattern_word (guint64 k)
-{
-  guint64 x = (k + 1) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-
-  x ^= x >> 31;
-  x *= G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  return GUINT64_TO_LE (x ^ (x >> 29));
-}
-
-/* offset and length multiples of 8 except at the very end. */
-static void
-pattern_fill (guint8  *buffer,
-              guint64  offset,
-              gsize    length)
-{
-  for (gsize i = 0; i < length; i += 8)
-    {
-      guint64 word = pattern_word ((offset + i) / 8);
-
-      memcpy (buffer + i, &word, MIN (8, length - i));
-    }
-}
-
-static char *
-create_file (const char  *dir,
-             guint64      size,
-             GError     **error)
-{
-  g_autofree char *template = g_build_filename (dir, "falstaff-bench-client-XXXXXX.bin", NULL);
-  g_autofree guint8 *buffer = g_malloc (MIB);
-  guint64 written = 0;
-  int fd = g_mkstemp (template);
-
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", template, g_strerror (saved));
-      return NULL;
-    }
-  while (written < size)
-    {
-      gsize n = MIN ((guint64) MIB, size - written);
-      gsize done = 0;
-
-      pattern_fill (buffer, written, n);
-      while (done < n)
-        {
-          gssize w = write (fd, buffer + done, n - done);
-
-          if (w < 0 && errno == EINTR)
-            continue;
-          if (w <= 0)
-            {
-              int saved = errno;
-              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", template, g_strerror (saved));
-              close (fd);
-              g_unlink (template);
-              return NULL;
-            }
-          done += w;
-        }
-      written += n;
-    }
-  close (fd);
-  return g_steal_pointer (&template);
-}
-
-/* ------------------------------------------------------------------ waiting */
-
-typedef struct {
-  GMainLoop *loop;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = g_object_ref (result);
-  g_main_loop_quit (wait->loop);
-}
-
-static GAsyncResult *
-wait_run (Wait *wait)
-{
-  g_main_loop_run (wait->loop);
-  return wait->result;
-}
-
 /* ------------------------------------------------------------------ memory */
 
 /* Linux ≥ 4.0 resets VmHWM to the current RSS on "5" > clear_refs, so
@@ -141,16 +44,6 @@ reset_peak_rss (void)
   ok = write (fd, "5", 1) == 1;
   close (fd);
   return ok;
-}
-
-static double
-cpu_seconds (int who)
-{
-  struct rusage usage;
-
-  getrusage (who, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
-         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
 }
 
 /* ------------------------------------------------------------------ runs */
@@ -190,7 +83,7 @@ upload_with_libfal (FalClient               *client,
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(FalUpload) upload = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  Wait wait = { loop, NULL };
+  BenchWait wait = { loop, NULL };
   int server_pid = bench_server_get_pid (server);
   gint64 rss0, t0, t1;
   double cpu0, thread0;
@@ -198,14 +91,14 @@ upload_with_libfal (FalClient               *client,
   rss0 = bench_proc_status_kib (getpid (), "VmRSS");
   if (!reset_peak_rss ())
     rss0 = bench_proc_status_kib (getpid (), "VmHWM");
-  cpu0 = cpu_seconds (RUSAGE_SELF);
+  cpu0 = bench_cpu_seconds (RUSAGE_SELF);
   thread0 = bench_server_thread_cpu (server_pid);
   t0 = run->t0 = g_get_monotonic_time ();
 
   upload = fal_client_upload_full (client, file, "application/octet-stream", options);
   g_signal_connect (upload, "notify::bytes-sent", G_CALLBACK (count_notify_cb), run);
-  fal_upload_wait_async (upload, NULL, wait_cb, &wait);
-  result = wait_run (&wait);
+  fal_upload_wait_async (upload, NULL, bench_wait_cb, &wait);
+  result = bench_wait_run (&wait);
   run->url = fal_upload_wait_finish (upload, result, error);
   t1 = g_get_monotonic_time ();
   if (run->url == NULL)
@@ -214,7 +107,7 @@ upload_with_libfal (FalClient               *client,
   run->seconds = (t1 - t0) / 1e6;
   run->mib_s = size / (double) MIB / run->seconds;
   run->rss_growth_kib = bench_proc_status_kib (getpid (), "VmHWM") - rss0;
-  run->client_cpu = (cpu_seconds (RUSAGE_SELF) - cpu0) / run->seconds;
+  run->client_cpu = (bench_cpu_seconds (RUSAGE_SELF) - cpu0) / run->seconds;
   run->server_cpu = (bench_server_thread_cpu (server_pid) - thread0) / run->seconds;
   if (fal_upload_get_multipart (upload) != (options->multipart_threshold != G_MAXUINT64))
     {
@@ -222,20 +115,6 @@ upload_with_libfal (FalClient               *client,
       return FALSE;
     }
   return TRUE;
-}
-
-static GBytes *
-send_and_read (SoupSession  *session,
-               SoupMessage  *msg,
-               GError      **error)
-{
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Wait wait = { loop, NULL };
-  g_autoptr(GAsyncResult) result = NULL;
-
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, wait_cb, &wait);
-  result = wait_run (&wait);
-  return soup_session_send_and_read_finish (session, result, error);
 }
 
 static gboolean
@@ -251,7 +130,7 @@ upload_with_curl (SoupSession  *session,
                                       "/rest/storage/upload/initiate?storage_type=fal-cdn-v3", NULL);
   g_autoptr(SoupMessage) msg = bench_message_new_json ("POST", url, "{\"content_type\":\"application/octet-stream\","
                                                                      "\"file_name\":\"bench.bin\"}");
-  g_autoptr(GBytes) bytes = send_and_read (session, msg, error);
+  g_autoptr(GBytes) bytes = bench_send_and_read (session, msg, error);
   g_autoptr(JsonObject) answer = NULL;
   const char *upload_url;
   int server_pid = bench_server_get_pid (server);
@@ -272,7 +151,7 @@ upload_with_curl (SoupSession  *session,
   {
     const char *argv[] = { curl, "-s", "-S", "-f", "-o", "/dev/null", "-T", path, upload_url, NULL };
 
-    cpu0 = cpu_seconds (RUSAGE_CHILDREN);
+    cpu0 = bench_cpu_seconds (RUSAGE_CHILDREN);
     thread0 = bench_server_thread_cpu (server_pid);
     t0 = g_get_monotonic_time ();
     if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &wait_status, error) ||
@@ -282,75 +161,8 @@ upload_with_curl (SoupSession  *session,
   }
   run->seconds = (t1 - t0) / 1e6;
   run->mib_s = size / (double) MIB / run->seconds;
-  run->client_cpu = (cpu_seconds (RUSAGE_CHILDREN) - cpu0) / run->seconds;
+  run->client_cpu = (bench_cpu_seconds (RUSAGE_CHILDREN) - cpu0) / run->seconds;
   run->server_cpu = (bench_server_thread_cpu (server_pid) - thread0) / run->seconds;
-  return TRUE;
-}
-
-/* Reads a stored file back as it arrives and compares it with the
- * pattern. */
-static gboolean
-verify_file (SoupSession  *session,
-             const char   *file_url,
-             guint64       size,
-             GError      **error)
-{
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", file_url);
-  g_autoptr(GInputStream) in = NULL;
-  g_autofree guint8 *expected = g_malloc (MIB);
-  g_autofree guint8 *buffer = g_malloc (MIB);
-  guint64 offset = 0;
-
-  {
-    Wait wait = { loop, NULL };
-    g_autoptr(GAsyncResult) result = NULL;
-
-    soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, wait_cb, &wait);
-    result = wait_run (&wait);
-    in = soup_session_send_finish (session, result, error);
-  }
-  if (in == NULL)
-    return FALSE;
-  if (soup_message_get_status (msg) != 200)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "GET %s: HTTP %u", file_url, soup_message_get_status (msg));
-      return FALSE;
-    }
-  for (;;)
-    {
-      Wait wait = { loop, NULL };
-      g_autoptr(GAsyncResult) result = NULL;
-      gsize n = 0;
-
-      /* Whole MiBs at 8-aligned offsets, so the pattern lines up. */
-      g_input_stream_read_all_async (in, buffer, MIN ((guint64) MIB, size - offset + 1), G_PRIORITY_DEFAULT,
-                                     NULL, wait_cb, &wait);
-      result = wait_run (&wait);
-      if (!g_input_stream_read_all_finish (in, result, &n, error))
-        return FALSE;
-      if (n == 0)
-        break;
-      if (offset + n > size)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "stored file is longer than %" G_GUINT64_FORMAT " bytes", size);
-          return FALSE;
-        }
-      pattern_fill (expected, offset, n);
-      if (memcmp (buffer, expected, n) != 0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "stored file differs within bytes %" G_GUINT64_FORMAT "…%" G_GUINT64_FORMAT, offset, offset + n);
-          return FALSE;
-        }
-      offset += n;
-    }
-  if (offset != size)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "stored file has %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes", offset, size);
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -404,7 +216,7 @@ libfal_run (const char              *falctl,
   client = new_client (server);
   if (!upload_with_libfal (client, server, path, size, options, run, error))
     return FALSE;
-  if (verify && !verify_file (session, run->url, size, error))
+  if (verify && !bench_verify_file (session, run->url, size, error))
     {
       g_prefix_error (error, "verifying %s: ", run->url);
       return FALSE;
@@ -525,7 +337,7 @@ main (int    argc,
   if (size <= FAL_UPLOAD_MULTIPART_THRESHOLD)
     multipart.multipart_threshold = size / 2;
 
-  path = create_file (dir ? dir : g_get_tmp_dir (), size, &error);
+  path = bench_create_file (dir ? dir : g_get_tmp_dir (), "falstaff-bench-client-XXXXXX.bin", size, &error);
   if (path == NULL)
     {
       g_printerr ("bench-upload-client: cannot write the test file: %s\n", error->message);

@@ -22,128 +22,6 @@
 
 #define MIB (1024 * 1024)
 
-/* The file's bytes: word k is a mix of k, so any offset can be checked
- * without keeping the file or a hash. Incompressible, and not sparse. */
-static guint64
-pattern_word (guint64 k)
-{
-  guint64 x = (k + 1) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-
-  x ^= x >> 31;
-  x *= G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  return GUINT64_TO_LE (x ^ (x >> 29));
-}
-
-static void
-pattern_fill (guint8  *buffer,
-              guint64  offset,
-              gsize    length)
-{
-  gsize i = 0;
-
-  while (i < length && (offset + i) % 8 != 0)
-    {
-      guint64 word = pattern_word ((offset + i) / 8);
-      buffer[i] = ((const guint8 *) &word)[(offset + i) % 8];
-      i++;
-    }
-  for (; i + 8 <= length; i += 8)
-    {
-      guint64 word = pattern_word ((offset + i) / 8);
-      memcpy (buffer + i, &word, 8);
-    }
-  for (; i < length; i++)
-    {
-      guint64 word = pattern_word ((offset + i) / 8);
-      buffer[i] = ((const guint8 *) &word)[(offset + i) % 8];
-    }
-}
-
-static char *
-create_file (const char  *dir,
-             guint64      size,
-             GError     **error)
-{
-  g_autofree char *template = g_build_filename (dir, "falstaff-bench-XXXXXX.bin", NULL);
-  g_autofree guint8 *buffer = g_malloc (MIB);
-  guint64 written = 0;
-  int fd = g_mkstemp (template);
-
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", template, g_strerror (saved));
-      return NULL;
-    }
-  while (written < size)
-    {
-      gsize n = MIN ((guint64) MIB, size - written);
-      gsize done = 0;
-
-      pattern_fill (buffer, written, n);
-      while (done < n)
-        {
-          gssize w = write (fd, buffer + done, n - done);
-
-          if (w < 0 && errno == EINTR)
-            continue;
-          if (w <= 0)
-            {
-              int saved = errno;
-              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", template, g_strerror (saved));
-              close (fd);
-              g_unlink (template);
-              return NULL;
-            }
-          done += w;
-        }
-      written += n;
-    }
-  close (fd);
-  return g_steal_pointer (&template);
-}
-
-/* ------------------------------------------------------------------ async steps */
-
-/* Each step is async on the main loop; the benchmark runs them one after
- * the other, so it waits for each on the loop. */
-typedef struct {
-  GMainLoop *loop;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = g_object_ref (result);
-  g_main_loop_quit (wait->loop);
-}
-
-static GAsyncResult *
-wait_run (Wait *wait)
-{
-  g_main_loop_run (wait->loop);
-  return wait->result;
-}
-
-static GBytes *
-send_and_read (SoupSession  *session,
-               SoupMessage  *msg,
-               GError      **error)
-{
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Wait wait = { loop, NULL };
-  g_autoptr(GAsyncResult) result = NULL;
-
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, wait_cb, &wait);
-  result = wait_run (&wait);
-  return soup_session_send_and_read_finish (session, result, error);
-}
-
 static gboolean
 initiate (SoupSession  *session,
           const char   *base_url,
@@ -155,7 +33,7 @@ initiate (SoupSession  *session,
   g_autoptr(SoupMessage) msg = bench_message_new_json ("POST", url,
                                                        "{\"content_type\":\"application/octet-stream\","
                                                        "\"file_name\":\"bench.bin\"}");
-  g_autoptr(GBytes) bytes = send_and_read (session, msg, error);
+  g_autoptr(GBytes) bytes = bench_send_and_read (session, msg, error);
   g_autoptr(JsonObject) object = NULL;
 
   if (bytes == NULL)
@@ -189,7 +67,7 @@ put_file (SoupSession  *session,
   msg = soup_message_new ("PUT", upload_url);
   /* Streamed from disk with its length: never held in memory. */
   soup_message_set_request_body (msg, "application/octet-stream", G_INPUT_STREAM (stream), size);
-  answer = send_and_read (session, msg, error);
+  answer = bench_send_and_read (session, msg, error);
   if (answer == NULL)
     return FALSE;
   if (soup_message_get_status (msg) != 200)
@@ -200,87 +78,7 @@ put_file (SoupSession  *session,
   return TRUE;
 }
 
-/* Reads a stored file back as it arrives and compares it with the
- * pattern: TRUE when it is the whole file, byte for byte. */
-static gboolean
-verify_file (SoupSession  *session,
-             const char   *file_url,
-             guint64       size,
-             GError      **error)
-{
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", file_url);
-  g_autoptr(GInputStream) in = NULL;
-  g_autofree guint8 *expected = g_malloc (MIB);
-  guint64 offset = 0;
-
-  {
-    Wait wait = { loop, NULL };
-    g_autoptr(GAsyncResult) result = NULL;
-
-    soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, wait_cb, &wait);
-    result = wait_run (&wait);
-    in = soup_session_send_finish (session, result, error);
-  }
-  if (in == NULL)
-    return FALSE;
-  if (soup_message_get_status (msg) != 200)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "GET %s: HTTP %u", file_url, soup_message_get_status (msg));
-      return FALSE;
-    }
-
-  for (;;)
-    {
-      Wait wait = { loop, NULL };
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(GBytes) chunk = NULL;
-      gsize n = 0;
-      const guint8 *data;
-
-      g_input_stream_read_bytes_async (in, MIB, G_PRIORITY_DEFAULT, NULL, wait_cb, &wait);
-      result = wait_run (&wait);
-      chunk = g_input_stream_read_bytes_finish (in, result, error);
-      if (chunk == NULL)
-        return FALSE;
-      data = g_bytes_get_data (chunk, &n);
-      if (n == 0)
-        break;
-      if (offset + n > size)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "stored file is longer than %" G_GUINT64_FORMAT " bytes", size);
-          return FALSE;
-        }
-      pattern_fill (expected, offset, n);
-      if (memcmp (data, expected, n) != 0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "stored file differs within bytes %" G_GUINT64_FORMAT "…%" G_GUINT64_FORMAT,
-                       offset, offset + n);
-          return FALSE;
-        }
-      offset += n;
-    }
-  if (offset != size)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "stored file has %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes", offset, size);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* ------------------------------------------------------------------ measuring */
-
-static double
-cpu_seconds (int who)
-{
-  struct rusage usage;
-
-  getrusage (who, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
-         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-}
 
 static gint64
 children_maxrss_kib (void)
@@ -364,7 +162,7 @@ main (int    argc,
   size = (guint64) upload_mib * MIB;
 
   t_create = g_get_monotonic_time ();
-  path = create_file (dir ? dir : g_get_tmp_dir (), size, &error);
+  path = bench_create_file (dir ? dir : g_get_tmp_dir (), "falstaff-bench-XXXXXX.bin", size, &error);
   t_create = g_get_monotonic_time () - t_create;
   if (path == NULL)
     {
@@ -399,7 +197,7 @@ main (int    argc,
         goto failed;
       hwm0 = bench_proc_status_kib (getpid (), "VmHWM");
       thread0 = bench_server_thread_cpu (server_pid);
-      cpu0 = cpu_seconds (RUSAGE_SELF);
+      cpu0 = bench_cpu_seconds (RUSAGE_SELF);
       t0 = g_get_monotonic_time ();
       if (!put_file (session, path, size, upload_url, &error))
         goto failed;
@@ -408,7 +206,7 @@ main (int    argc,
       soup_rates[i] = upload_mib / seconds;
       soup_rss_growth = MAX (soup_rss_growth, bench_proc_status_kib (getpid (), "VmHWM") - hwm0);
       soup_thread_share = MAX (soup_thread_share, (bench_server_thread_cpu (server_pid) - thread0) / seconds);
-      soup_client_share = MAX (soup_client_share, (cpu_seconds (RUSAGE_SELF) - cpu0) / seconds);
+      soup_client_share = MAX (soup_client_share, (bench_cpu_seconds (RUSAGE_SELF) - cpu0) / seconds);
       printf ("  libsoup PUT #%d   %7.1f MiB/s  (%.2f s)\n", i + 1, soup_rates[i], seconds);
       g_ptr_array_add (stored, g_steal_pointer (&file_url));
 
@@ -423,7 +221,7 @@ main (int    argc,
         int wait_status = 0;
 
         thread0 = bench_server_thread_cpu (server_pid);
-        cpu0 = cpu_seconds (RUSAGE_CHILDREN);
+        cpu0 = bench_cpu_seconds (RUSAGE_CHILDREN);
         t0 = g_get_monotonic_time ();
         if (!g_spawn_sync (NULL, (char **) curl_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
                            &wait_status, &error) ||
@@ -434,7 +232,7 @@ main (int    argc,
       seconds = (t1 - t0) / 1e6;
       curl_rates[i] = upload_mib / seconds;
       curl_thread_share = MAX (curl_thread_share, (bench_server_thread_cpu (server_pid) - thread0) / seconds);
-      curl_client_share = MAX (curl_client_share, (cpu_seconds (RUSAGE_CHILDREN) - cpu0) / seconds);
+      curl_client_share = MAX (curl_client_share, (bench_cpu_seconds (RUSAGE_CHILDREN) - cpu0) / seconds);
       printf ("  curl -T #%d       %7.1f MiB/s  (%.2f s)\n", i + 1, curl_rates[i], seconds);
       g_ptr_array_add (stored, g_steal_pointer (&file_url));
     }
@@ -445,7 +243,7 @@ main (int    argc,
   /* Read every stored file back before believing any figure. */
   t_verify = g_get_monotonic_time ();
   for (guint i = 0; i < stored->len; i++)
-    if (!verify_file (session, g_ptr_array_index (stored, i), size, &error))
+    if (!bench_verify_file (session, g_ptr_array_index (stored, i), size, &error))
       {
         g_prefix_error (&error, "verifying %s: ", (const char *) g_ptr_array_index (stored, i));
         goto failed;

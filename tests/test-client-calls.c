@@ -7,221 +7,11 @@
 
 #include "fal.h"
 #include "fal-client-private.h"
-#include "fal-local-server.h"
+#include "client-fixture.h"
 
 /* FalClient's one-shot calls, runs, streams, retries and where the key
  * goes, against the local server over real HTTP. Deadlines are generous:
  * the machine may be loaded, and a deadline only catches a hang. */
-#define DEADLINE_MS 60000
-
-/* ------------------------------------------------------------------ fixture */
-
-typedef struct {
-  FalLocalServer *server;
-  char *url;
-  SoupSession *control;   /* raw HTTP: /__control and checks against the server */
-  FalClient *client;
-} Fx;
-
-static Fx *
-fx_new (double speed,
-        guint  runners)
-{
-  Fx *fx = g_new0 (Fx, 1);
-  g_autoptr(GError) error = NULL;
-
-  fx->server = g_object_new (FAL_LOCAL_TYPE_SERVER,
-                             "port", 0,
-                             "speed", speed,
-                             "runners", runners,
-                             "key", FAL_LOCAL_DEFAULT_KEY,
-                             NULL);
-  fal_local_server_start (fx->server, &error);
-  g_assert_no_error (error);
-  fx->url = g_strdup (fal_local_server_get_url (fx->server));
-  fx->control = soup_session_new_with_options ("timeout", 60, NULL);
-
-  fx->client = fal_client_new ();
-  fal_client_use_local_server (fx->client, fx->url);
-  fal_client_set_key (fx->client, FAL_LOCAL_DEFAULT_KEY, FAL_KEY_SOURCE_PROPERTY);
-  /* Fallback polls come quickly, so a test sees streaming come back. */
-  fal_client_set_poll_interval (fx->client, 50);
-  return fx;
-}
-
-static void
-fx_free (Fx *fx)
-{
-  gint64 until = g_get_monotonic_time () + 200 * 1000;
-
-  g_clear_object (&fx->client);
-  /* Let cancelled calls run their callbacks before the server goes. */
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (5000);
-  soup_session_abort (fx->control);
-  g_clear_object (&fx->control);
-  fal_local_server_stop (fx->server);
-  g_clear_object (&fx->server);
-  g_free (fx->url);
-  g_free (fx);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fx, fx_free)
-
-/* A synchronous call with the key; the parsed body (NULL if not JSON). */
-static JsonNode *
-fx_http (Fx         *fx,
-         const char *method,
-         const char *path,
-         const char *body,
-         guint      *status)
-{
-  g_autofree char *url = g_strconcat (fx->url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (msg);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                "Key " FAL_LOCAL_DEFAULT_KEY);
-  if (body)
-    {
-      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-  bytes = soup_session_send_and_read (fx->control, msg, NULL, &error);
-  g_assert_no_error (error);
-  if (status)
-    *status = soup_message_get_status (msg);
-  if (g_bytes_get_size (bytes) == 0)
-    return NULL;
-  return json_from_string (g_bytes_get_data (bytes, NULL), NULL);
-}
-
-static JsonArray *
-fx_request_log (Fx *fx)
-{
-  guint status = 0;
-  g_autoptr(JsonNode) node = fx_http (fx, "GET", "/__control/requests", NULL, &status);
-
-  g_assert_cmpuint (status, ==, 200);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
-  return json_array_ref (json_node_get_array (node));
-}
-
-static void
-fx_add_fault (Fx         *fx,
-              const char *method,
-              const char *path_regex,
-              guint       count,
-              const char *fault)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) rule = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autofree char *text = NULL;
-  guint status = 0;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, method);
-  json_builder_set_member_name (builder, "path");
-  json_builder_add_string_value (builder, path_regex);
-  json_builder_set_member_name (builder, "count");
-  json_builder_add_int_value (builder, count);
-  json_builder_set_member_name (builder, "fault");
-  json_builder_add_string_value (builder, fault);
-  json_builder_end_object (builder);
-  rule = json_builder_get_root (builder);
-  text = json_to_string (rule, FALSE);
-  answer = fx_http (fx, "POST", "/__control/faults", text, &status);
-  g_assert_cmpuint (status, ==, 201);
-}
-
-/* Log entries with this method whose path matches the regex (and, when
- * request_id is set, contains it). */
-static guint
-count_requests (JsonArray  *log,
-                const char *method,
-                const char *path_regex,
-                const char *request_id)
-{
-  g_autoptr(GRegex) regex = g_regex_new (path_regex, 0, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (regex);
-  for (guint i = 0; i < json_array_get_length (log); i++)
-    {
-      JsonObject *entry = json_array_get_object_element (log, i);
-      const char *path = json_object_get_string_member (entry, "path");
-
-      if (g_strcmp0 (json_object_get_string_member (entry, "method"), method) == 0 &&
-          g_regex_match (regex, path, 0, NULL) &&
-          (request_id == NULL || strstr (path, request_id) != NULL))
-        n++;
-    }
-  return n;
-}
-
-static JsonNode *
-input (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  return node;
-}
-
-/* ------------------------------------------------------------------ waiting */
-
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the default context until condition holds; FALSE at the deadline. */
-static gboolean
-wait_for (Condition condition,
-          gpointer  data,
-          guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (10, tick_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = condition (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-  guint tick = g_timeout_add (10, tick_cb, NULL);
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
-
-static gboolean
-request_done (gpointer data)
-{
-  return fal_request_is_done (data);
-}
-
-static void
-wait_done (FalRequest *request)
-{
-  g_assert_true (wait_for (request_done, request, DEADLINE_MS));
-}
 
 /* ------------------------------------------------------------------ calls */
 
@@ -495,7 +285,7 @@ test_run (void)
   g_assert_cmpuint (fal_error_get_http_status (invalid.error), ==, 422);
   g_assert_cmpuint (fal_error_field_errors_for (invalid.error, "prompt")->len, ==, 1);
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/run/fal-ai/any-llm$", NULL), ==, 2);
   /* The user agent names the app. */
   for (guint i = 0; i < json_array_get_length (log); i++)
@@ -538,7 +328,7 @@ test_stream_events (void)
   g_assert_true (json_node_equal (fal_stream_get_last_event (stream), g_ptr_array_index (events, events->len - 1)));
   g_assert_true (g_uuid_string_is_valid (fal_stream_get_request_id (stream)));
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/run/fal-ai/any-llm/stream$", NULL), ==, 1);
 }
 
@@ -590,7 +380,7 @@ test_stream_cancel (void)
   g_autoptr(JsonNode) body = input ("{\"prompt\":\"slow\"}");
   g_autoptr(FalStream) stream = fal_client_stream (fx->client, "fal-ai/any-llm", body, NULL, NULL);
 
-  wait_ms (300);
+  fal_test_wait_ms (300);
   fal_stream_cancel (stream);
   g_assert_true (fal_stream_is_done (stream));
   g_assert_error ((GError *) fal_stream_get_error (stream), FAL_ERROR, FAL_ERROR_CANCELLED);
@@ -617,7 +407,7 @@ test_submit_retry (gconstpointer data)
   g_autoptr(JsonArray) log = NULL;
   const GError *error;
 
-  fx_add_fault (fx, "POST", "^/queue/fal-ai/any-llm$", spec->count, spec->fault);
+  fal_test_add_fault (fx->ts, "POST", "^/queue/fal-ai/any-llm$", spec->count, spec->fault);
   request = submit_and_wait (fx, fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", NULL);
   error = fal_request_get_error (request);
   g_test_message ("%s x%u: %s", spec->fault, spec->count, error ? error->message : "success");
@@ -630,7 +420,7 @@ test_submit_retry (gconstpointer data)
     {
       g_assert_true (g_error_matches (error, FAL_ERROR, FAL_ERROR_NETWORK) ||
                      g_error_matches (error, FAL_ERROR, FAL_ERROR_PROTOCOL));
-      wait_ms (2000);
+      fal_test_wait_ms (2000);
     }
   else
     {
@@ -642,9 +432,9 @@ test_submit_retry (gconstpointer data)
           g_assert_cmpstr (fal_request_get_request_id (request), ==, fal_error_get_request_id (error));
         }
       /* A retry, had one been planned, comes after ~1 s. */
-      wait_ms (2000);
+      fal_test_wait_ms (2000);
     }
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/queue/fal-ai/any-llm$", NULL), ==, spec->submits);
 }
 
@@ -659,7 +449,7 @@ test_retry_after_cap (void)
   gint64 started = g_get_monotonic_time ();
 
   /* Past the submit's 60 s cap: no wait, a rate-limited error with it. */
-  fx_add_fault (fx, "POST", "^/queue/fal-ai/any-llm$", 1, "status=429; retry-after=3600");
+  fal_test_add_fault (fx->ts, "POST", "^/queue/fal-ai/any-llm$", 1, "status=429; retry-after=3600");
   request = submit_and_wait (fx, fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", NULL);
   error = fal_request_get_error (request);
   g_assert_error ((GError *) error, FAL_ERROR, FAL_ERROR_RATE_LIMITED);
@@ -668,12 +458,12 @@ test_retry_after_cap (void)
   g_assert_cmpint (g_get_monotonic_time () - started, <, 30 * G_USEC_PER_SEC);
 
   /* The run's cap is 15 s: 20 is past it. */
-  fx_add_fault (fx, "POST", "^/run/fal-ai/any-llm$", 1, "status=503; retry-after=20");
+  fal_test_add_fault (fx->ts, "POST", "^/run/fal-ai/any-llm$", 1, "status=503; retry-after=20");
   run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", NULL, &outcome);
   g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_RATE_LIMITED);
   g_assert_cmpint (fal_error_get_retry_after (outcome.error), ==, 20);
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/queue/fal-ai/any-llm$", NULL), ==, 1);
   g_assert_cmpuint (count_requests (log, "POST", "^/run/fal-ai/any-llm$", NULL), ==, 1);
 }
@@ -695,7 +485,7 @@ test_other_retries (void)
   g_autoptr(FalRequest) done = NULL;
 
   /* Status polls: 500 is retried too. */
-  fx_add_fault (fx, "GET", "/status$", 2, "status=500");
+  fal_test_add_fault (fx->ts, "GET", "/status$", 2, "status=500");
   fal_client_status_async (fx->client, "fal-ai/any-llm", request_id, TRUE, NULL, status_cb, &polled);
   g_assert_true (wait_for (outcome_done, &polled, DEADLINE_MS));
   g_assert_no_error (polled.error);
@@ -704,14 +494,14 @@ test_other_retries (void)
   /* Results: 503 retried. Wait for completion first (polling raw). */
   done = fal_client_attach (fx->client, "fal-ai/any-llm", request_id, NULL);
   wait_done (done);
-  fx_add_fault (fx, "GET", "/requests/[^/]+$", 1, "status=503");
+  fal_test_add_fault (fx->ts, "GET", "/requests/[^/]+$", 1, "status=503");
   fal_client_result_async (fx->client, "fal-ai/any-llm", request_id, NULL, result_cb, &fetched);
   g_assert_true (wait_for (outcome_done, &fetched, DEADLINE_MS));
   g_assert_no_error (fetched.error);
   g_assert_true (json_object_has_member (json_node_get_object (fetched.node), "output"));
 
   /* Cancel: 502 retried; the answer is then "too late". */
-  fx_add_fault (fx, "PUT", "/cancel$", 1, "status=502");
+  fal_test_add_fault (fx->ts, "PUT", "/cancel$", 1, "status=502");
   fal_client_cancel_async (fx->client, "fal-ai/any-llm", request_id, NULL, cancel_cb, &cancelled);
   g_assert_true (wait_for (outcome_done, &cancelled, DEADLINE_MS));
   g_assert_false (cancelled.ok);
@@ -719,15 +509,15 @@ test_other_retries (void)
   g_assert_cmpstr (fal_error_get_error_type (cancelled.error), ==, "already_completed");
 
   /* Run: 504 without an id retried, 500 not. */
-  fx_add_fault (fx, "POST", "^/run/fal-ai/any-llm$", 1, "status=504");
+  fal_test_add_fault (fx->ts, "POST", "^/run/fal-ai/any-llm$", 1, "status=504");
   run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", NULL, &ran);
   g_assert_no_error (ran.error);
-  fx_add_fault (fx, "POST", "^/run/fal-ai/any-llm$", 1, "status=500; error-type=runner_server_error");
+  fal_test_add_fault (fx->ts, "POST", "^/run/fal-ai/any-llm$", 1, "status=500; error-type=runner_server_error");
   run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", NULL, &failed);
   g_assert_error (failed.error, FAL_ERROR, FAL_ERROR_SERVER);
   g_assert_cmpstr (fal_error_get_error_type (failed.error), ==, "runner_server_error");
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "GET", "/status$", request_id), ==, 3);
   /* The attach fetched it once, the call above twice. */
   g_assert_cmpuint (count_requests (log, "GET", "/requests/[^/]+$", request_id), ==, 3);
@@ -749,17 +539,17 @@ test_cancel_during_retry_wait (void)
   gint64 cancelled_at;
 
   /* Run: Retry-After 8 s is under its 15 s cap, so it waits. */
-  fx_add_fault (fx, "POST", "^/run/fal-ai/any-llm$", 5, "status=429; retry-after=8");
+  fal_test_add_fault (fx->ts, "POST", "^/run/fal-ai/any-llm$", 5, "status=429; retry-after=8");
   fal_client_run_async (fx->client, "fal-ai/any-llm", body, NULL, cancellable, run_cb, &outcome);
   for (gint64 until = g_get_monotonic_time () + DEADLINE_MS * 1000L; g_get_monotonic_time () < until;)
     {
-      g_autoptr(JsonArray) seen = fx_request_log (fx);
+      g_autoptr(JsonArray) seen = fal_test_request_log (fx->ts);
 
       if (count_requests (seen, "POST", "^/run/", NULL) == 1)
         break;
-      wait_ms (20);
+      fal_test_wait_ms (20);
     }
-  wait_ms (200);
+  fal_test_wait_ms (200);
   g_assert_false (outcome.done);
   cancelled_at = g_get_monotonic_time ();
   g_cancellable_cancel (cancellable);
@@ -768,17 +558,17 @@ test_cancel_during_retry_wait (void)
   g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_CANCELLED);
 
   /* A submit waiting to retry, stopped by the user. */
-  fx_add_fault (fx, "POST", "^/queue/fal-ai/any-llm$", 5, "status=429; retry-after=8");
+  fal_test_add_fault (fx->ts, "POST", "^/queue/fal-ai/any-llm$", 5, "status=429; retry-after=8");
   request = fal_client_submit (fx->client, "fal-ai/any-llm", body, NULL, NULL);
   for (gint64 until = g_get_monotonic_time () + DEADLINE_MS * 1000L; g_get_monotonic_time () < until;)
     {
-      g_autoptr(JsonArray) seen = fx_request_log (fx);
+      g_autoptr(JsonArray) seen = fal_test_request_log (fx->ts);
 
       if (count_requests (seen, "POST", "^/queue/", NULL) == 1)
         break;
-      wait_ms (20);
+      fal_test_wait_ms (20);
     }
-  wait_ms (200);
+  fal_test_wait_ms (200);
   cancelled_at = g_get_monotonic_time ();
   fal_request_stop (request);
   wait_done (request);
@@ -786,8 +576,8 @@ test_cancel_during_retry_wait (void)
   g_assert_error ((GError *) fal_request_get_error (request), FAL_ERROR, FAL_ERROR_CANCELLED);
 
   /* Past both retry times: still one attempt each. */
-  wait_ms (9000);
-  log = fx_request_log (fx);
+  fal_test_wait_ms (9000);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/run/fal-ai/any-llm$", NULL), ==, 1);
   g_assert_cmpuint (count_requests (log, "POST", "^/queue/fal-ai/any-llm$", NULL), ==, 1);
 }
@@ -895,7 +685,7 @@ test_key_placement (void)
   client_send (fx->client, FALSE, "GET", web_url, NULL, NULL, &web);
   g_assert_cmpuint (web.status, ==, 200);
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   assert_key_only_where_it_may_go (log, &keyed, &unkeyed);
   g_assert_cmpuint (count_requests (log, "GET", "/status/stream$", NULL), >=, 1);
   g_assert_cmpuint (count_requests (log, "PUT", "/cancel$", NULL), ==, 1);
@@ -968,7 +758,7 @@ test_key_no_redirect (void)
   g_assert_error (ran.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
   g_assert_cmpuint (fal_error_get_http_status (ran.error), ==, 302);
   /* libsoup would follow a 302 POST as a GET: neither came. */
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/run/", NULL), ==, 0);
   g_assert_cmpuint (count_requests (log, "GET", "^/run/", NULL), ==, 0);
   soup_server_disconnect (elsewhere);
@@ -1014,7 +804,7 @@ test_proxy (void)
   client_send (client, FALSE, "GET", web_url, NULL, NULL, &web);
   g_assert_cmpuint (web.status, ==, 200);
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   assert_key_only_where_it_may_go (log, &keyed, &unkeyed);
   for (guint i = 0; i < json_array_get_length (log); i++)
     {
@@ -1086,7 +876,7 @@ test_insecure (void)
   g_assert_error ((GError *) fal_request_get_error (request), FAL_ERROR, FAL_ERROR_INSECURE_URL);
 
   /* Not one request reached the server (only this log read). */
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (json_array_get_length (log), ==, 1);
 }
 

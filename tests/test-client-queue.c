@@ -6,246 +6,13 @@
 #include <string.h>
 
 #include "fal.h"
-#include "fal-local-server.h"
+#include "client-fixture.h"
 
 /* FalClient's queue (submit, FalRequest following itself, attach, cancel)
  * against the local server, over real HTTP. Deadlines are generous: the
  * machine may be loaded, and a deadline only catches a hang. */
-#define DEADLINE_MS 60000
-
-/* ------------------------------------------------------------------ fixture */
-
-typedef struct {
-  FalLocalServer *server;
-  char *url;
-  SoupSession *control;   /* raw HTTP: /__control and checks against the server */
-  FalClient *client;
-} Fx;
-
-static Fx *
-fx_new (double speed,
-        guint  runners)
-{
-  Fx *fx = g_new0 (Fx, 1);
-  g_autoptr(GError) error = NULL;
-
-  fx->server = g_object_new (FAL_LOCAL_TYPE_SERVER,
-                             "port", 0,
-                             "speed", speed,
-                             "runners", runners,
-                             "key", FAL_LOCAL_DEFAULT_KEY,
-                             NULL);
-  fal_local_server_start (fx->server, &error);
-  g_assert_no_error (error);
-  fx->url = g_strdup (fal_local_server_get_url (fx->server));
-  fx->control = soup_session_new_with_options ("timeout", 60, NULL);
-
-  fx->client = fal_client_new ();
-  fal_client_use_local_server (fx->client, fx->url);
-  fal_client_set_key (fx->client, FAL_LOCAL_DEFAULT_KEY, FAL_KEY_SOURCE_PROPERTY);
-  /* Fallback polls come quickly, so a test sees streaming come back. */
-  fal_client_set_poll_interval (fx->client, 50);
-  return fx;
-}
-
-static void
-fx_free (Fx *fx)
-{
-  gint64 until = g_get_monotonic_time () + 200 * 1000;
-
-  g_clear_object (&fx->client);
-  /* Let cancelled calls run their callbacks before the server goes. */
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (5000);
-  soup_session_abort (fx->control);
-  g_clear_object (&fx->control);
-  fal_local_server_stop (fx->server);
-  g_clear_object (&fx->server);
-  g_free (fx->url);
-  g_free (fx);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fx, fx_free)
-
-/* A synchronous call with the key; the parsed body (NULL if not JSON). */
-static JsonNode *
-fx_http (Fx         *fx,
-         const char *method,
-         const char *path,
-         const char *body,
-         guint      *status)
-{
-  g_autofree char *url = g_strconcat (fx->url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (msg);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                "Key " FAL_LOCAL_DEFAULT_KEY);
-  if (body)
-    {
-      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-  bytes = soup_session_send_and_read (fx->control, msg, NULL, &error);
-  g_assert_no_error (error);
-  if (status)
-    *status = soup_message_get_status (msg);
-  if (g_bytes_get_size (bytes) == 0)
-    return NULL;
-  return json_from_string (g_bytes_get_data (bytes, NULL), NULL);
-}
-
-static JsonArray *
-fx_request_log (Fx *fx)
-{
-  guint status = 0;
-  g_autoptr(JsonNode) node = fx_http (fx, "GET", "/__control/requests", NULL, &status);
-
-  g_assert_cmpuint (status, ==, 200);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
-  return json_array_ref (json_node_get_array (node));
-}
-
-static void
-fx_add_fault (Fx         *fx,
-              const char *method,
-              const char *path_regex,
-              guint       count,
-              const char *fault)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) rule = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autofree char *text = NULL;
-  guint status = 0;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, method);
-  json_builder_set_member_name (builder, "path");
-  json_builder_add_string_value (builder, path_regex);
-  json_builder_set_member_name (builder, "count");
-  json_builder_add_int_value (builder, count);
-  json_builder_set_member_name (builder, "fault");
-  json_builder_add_string_value (builder, fault);
-  json_builder_end_object (builder);
-  rule = json_builder_get_root (builder);
-  text = json_to_string (rule, FALSE);
-  answer = fx_http (fx, "POST", "/__control/faults", text, &status);
-  g_assert_cmpuint (status, ==, 201);
-}
-
-/* Log entries with this method whose path matches the regex (and, when
- * request_id is set, contains it). */
-static guint
-count_requests (JsonArray  *log,
-                const char *method,
-                const char *path_regex,
-                const char *request_id)
-{
-  g_autoptr(GRegex) regex = g_regex_new (path_regex, 0, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (regex);
-  for (guint i = 0; i < json_array_get_length (log); i++)
-    {
-      JsonObject *entry = json_array_get_object_element (log, i);
-      const char *path = json_object_get_string_member (entry, "path");
-
-      if (g_strcmp0 (json_object_get_string_member (entry, "method"), method) == 0 &&
-          g_regex_match (regex, path, 0, NULL) &&
-          (request_id == NULL || strstr (path, request_id) != NULL))
-        n++;
-    }
-  return n;
-}
-
-/* The id of the first (last) matching log entry, or -1. */
-static gint64
-find_request (JsonArray  *log,
-              const char *method,
-              const char *path_regex,
-              gboolean    last)
-{
-  g_autoptr(GRegex) regex = g_regex_new (path_regex, 0, 0, NULL);
-  gint64 found = -1;
-
-  for (guint i = 0; i < json_array_get_length (log); i++)
-    {
-      JsonObject *entry = json_array_get_object_element (log, i);
-
-      if (g_strcmp0 (json_object_get_string_member (entry, "method"), method) == 0 &&
-          g_regex_match (regex, json_object_get_string_member (entry, "path"), 0, NULL))
-        {
-          found = json_object_get_int_member (entry, "id");
-          if (!last)
-            break;
-        }
-    }
-  return found;
-}
-
-static JsonNode *
-input (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  return node;
-}
 
 /* ------------------------------------------------------------------ waiting */
-
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the default context until condition holds; FALSE at the deadline. */
-static gboolean
-wait_for (Condition condition,
-          gpointer  data,
-          guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (10, tick_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = condition (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-  guint tick = g_timeout_add (10, tick_cb, NULL);
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
-
-static gboolean
-request_done (gpointer data)
-{
-  return fal_request_is_done (data);
-}
-
-static void
-wait_done (FalRequest *request)
-{
-  g_assert_true (wait_for (request_done, request, DEADLINE_MS));
-}
 
 static gboolean
 request_running (gpointer data)
@@ -444,7 +211,7 @@ test_lifecycle (void)
   g_assert_false (fal_request_get_streaming (request));
   assert_logs_match_server (fx, request, "fal-ai/fast-sdxl");
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/queue/fal-ai/fast-sdxl$", NULL), ==, 1);
   g_assert_cmpuint (count_requests (log, "GET", "/status/stream$", NULL), ==, 1);
   g_assert_cmpuint (count_requests (log, "GET", "/requests/[^/]+$", fal_request_get_request_id (request)), ==, 1);
@@ -463,7 +230,7 @@ test_fallback (gconstpointer data)
   g_autoptr(JsonArray) log = NULL;
   gint64 first_poll, last_stream;
 
-  fx_add_fault (fx, "GET", "/status/stream$", 1, fault);
+  fal_test_add_fault (fx->ts, "GET", "/status/stream$", 1, fault);
   request = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a fox\",\"seed\":1}", &options);
   wait_done (request);
 
@@ -473,7 +240,7 @@ test_fallback (gconstpointer data)
   /* 25 steps and friends, plus the flood. */
   g_assert_cmpuint (g_list_model_get_n_items (fal_request_get_logs (request)), >=, 400 + 25);
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   first_poll = find_request (log, "GET", "/status$", FALSE);
   last_stream = find_request (log, "GET", "/status/stream$", TRUE);
   g_test_message ("%s: %u polls, %u streams", fault,
@@ -495,7 +262,7 @@ test_fallback_stream_never_works (void)
   g_autoptr(FalRequest) request = NULL;
   g_autoptr(JsonArray) log = NULL;
 
-  fx_add_fault (fx, "GET", "/status/stream$", 1000, "status=500");
+  fal_test_add_fault (fx->ts, "GET", "/status/stream$", 1000, "status=500");
   request = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a fox\"}", NULL);
   wait_done (request);
 
@@ -503,7 +270,7 @@ test_fallback_stream_never_works (void)
   assert_has_images (fal_request_get_result (request));
   assert_logs_match_server (fx, request, "fal-ai/fast-sdxl");
   g_assert_cmpuint (watch_get (request)->n_streaming, ==, 0);
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "GET", "/status$", NULL), >=, 2);
 }
 
@@ -540,14 +307,14 @@ test_poll_interval (void)
 
   /* Polling keeps to it: never more often than every interval. */
   fal_client_set_poll_interval (fx->client, 300);
-  fx_add_fault (fx, "GET", "/status/stream$", 1000, "status=500");
+  fal_test_add_fault (fx->ts, "GET", "/status/stream$", 1000, "status=500");
   started = g_get_monotonic_time ();
   request = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a fox\"}", NULL);
   wait_done (request);
   elapsed_ms = (g_get_monotonic_time () - started) / 1000.0;
   g_assert_no_error ((GError *) fal_request_get_error (request));
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   polls = count_requests (log, "GET", "/status$", NULL);
   g_test_message ("%u polls in %.0f ms at 300 ms", polls, elapsed_ms);
   g_assert_cmpuint (polls, >=, 2);
@@ -662,7 +429,7 @@ test_priority (void)
   g_assert_cmpint (watch_get (requests[0])->finished_at, <, watch_get (requests[2])->finished_at);
   g_assert_cmpint (watch_get (requests[2])->finished_at, <, watch_get (requests[1])->finished_at);
 
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   entry = find_submit (log, "x-test-name", "low");
   g_assert_nonnull (entry);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (entry, "headers"),
@@ -689,7 +456,7 @@ test_submit_options (void)
 
   wait_done (request);
   g_assert_no_error ((GError *) fal_request_get_error (request));
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   entry = find_submit (log, "x-fal-runner-hint", "runner-7");
   g_assert_nonnull (entry);
   sent = json_object_get_object_member (entry, "headers");
@@ -759,7 +526,7 @@ test_attach_running (void)
   status_path = g_strdup_printf ("/queue/fal-ai/fast-sdxl/requests/%s/status", request_id);
   raw.status_path = status_path;
   g_assert_true (wait_for (raw_in_progress, &raw, DEADLINE_MS));
-  wait_ms (500);
+  fal_test_wait_ms (500);
 
   request = fal_client_attach (fx->client, "fal-ai/fast-sdxl", request_id, &error);
   g_assert_no_error (error);
@@ -904,7 +671,7 @@ test_completed_with_error (void)
   g_assert_nonnull (strstr (error->message, "runner failed"));
 
   /* The result was fetched once each (a 500 result is not retried). */
-  log = fx_request_log (fx);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "GET", "/requests/[^/]+$", fal_request_get_request_id (invalid)), ==, 1);
   g_assert_cmpuint (count_requests (log, "GET", "/requests/[^/]+$", fal_request_get_request_id (broken)), ==, 1);
 }
@@ -940,8 +707,8 @@ test_start_timeout (void)
   g_assert_true (fal_error_is_user_timeout (error));
 
   /* Give a retry time to show up (the first would come after ~1 s). */
-  wait_ms (2500);
-  log = fx_request_log (fx);
+  fal_test_wait_ms (2500);
+  log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/queue/fal-ai/fast-sdxl$", NULL), ==, 2);
   g_assert_cmpuint (count_requests (log, "POST", "^/queue/fal-ai/flux/schnell$", NULL), ==, 1);
   g_assert_cmpuint (count_requests (log, "GET", "/requests/[^/]+$", fal_request_get_request_id (late)), ==, 1);

@@ -75,6 +75,15 @@ guint        _fal_timeout_add           (guint        interval_ms,
                                          gpointer     data);
 void         _fal_clear_source          (guint       *source_id);
 
+/* Returns every GTask in *waiters: a copy of error when it is set, else
+ * value_copy (value), freed with value_free. *waiters is swapped for an
+ * empty array first, so a callback that waits again is kept for later. */
+void         _fal_complete_waiters      (GPtrArray     **waiters,
+                                         const GError   *error,
+                                         gpointer        value,
+                                         GBoxedCopyFunc  value_copy,
+                                         GDestroyNotify  value_free);
+
 /* Made by the client only. */
 FalRequest  *_fal_request_new           (FalClient     *client,
                                          FalEndpointId *endpoint,

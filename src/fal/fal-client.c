@@ -73,6 +73,29 @@ _fal_clear_source (guint *source_id)
     }
 }
 
+/* ------------------------------------------------------------------ waiters */
+
+void
+_fal_complete_waiters (GPtrArray      **waiters,
+                       const GError    *error,
+                       gpointer         value,
+                       GBoxedCopyFunc   value_copy,
+                       GDestroyNotify   value_free)
+{
+  g_autoptr(GPtrArray) tasks = g_steal_pointer (waiters);
+
+  *waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      GTask *task = g_ptr_array_index (tasks, i);
+
+      if (error)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_pointer (task, value_copy (value), value_free);
+    }
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 static char *

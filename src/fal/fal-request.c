@@ -202,8 +202,6 @@ stop_following (FalRequest *self)
 static void
 finish (FalRequest *self)
 {
-  g_autoptr(GPtrArray) waiters = NULL;
-
   if (self->done)
     return;
 
@@ -220,17 +218,8 @@ finish (FalRequest *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DONE]);
   g_signal_emit (self, signals[FINISHED], 0);
 
-  waiters = g_steal_pointer (&self->waiters);
-  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < waiters->len; i++)
-    {
-      GTask *task = g_ptr_array_index (waiters, i);
-
-      if (self->error)
-        g_task_return_error (task, g_error_copy (self->error));
-      else
-        g_task_return_pointer (task, json_node_ref (self->result), (GDestroyNotify) json_node_unref);
-    }
+  _fal_complete_waiters (&self->waiters, self->error, self->result,
+                         (GBoxedCopyFunc) json_node_ref, (GDestroyNotify) json_node_unref);
 }
 
 static void

@@ -53,8 +53,6 @@ static void
 finish (FalStream *self,
         GError    *error)
 {
-  g_autoptr(GPtrArray) waiters = NULL;
-
   if (self->done)
     {
       g_clear_error (&error);
@@ -76,17 +74,8 @@ finish (FalStream *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DONE]);
   g_signal_emit (self, signals[FINISHED], 0);
 
-  waiters = g_steal_pointer (&self->waiters);
-  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < waiters->len; i++)
-    {
-      GTask *task = g_ptr_array_index (waiters, i);
-
-      if (self->error)
-        g_task_return_error (task, g_error_copy (self->error));
-      else
-        g_task_return_pointer (task, json_node_ref (self->last_event), (GDestroyNotify) json_node_unref);
-    }
+  _fal_complete_waiters (&self->waiters, self->error, self->last_event,
+                         (GBoxedCopyFunc) json_node_ref, (GDestroyNotify) json_node_unref);
 }
 
 static void

@@ -95,14 +95,23 @@ static guint signals[N_SIGNALS];
 
 /* ------------------------------------------------------------------ ending */
 
+/* A waiter's cancel source goes before its task returns, so it cannot
+ * return the task a second time. */
 static void
-waiter_return (FalUpload *self,
-               GTask     *task)
+waiter_disarm (gpointer task,
+               gpointer unused)
 {
   GSource *cancel_source = g_task_get_task_data (task);
 
   if (cancel_source)
     g_source_destroy (cancel_source);
+}
+
+static void
+waiter_return (FalUpload *self,
+               GTask     *task)
+{
+  waiter_disarm (task, NULL);
   if (self->error)
     g_task_return_error (task, g_error_copy (self->error));
   else
@@ -114,8 +123,6 @@ finish (FalUpload      *self,
         FalUploadState  state,
         GError         *error)
 {
-  g_autoptr(GPtrArray) waiters = NULL;
-
   if (self->finished)
     {
       g_clear_error (&error);
@@ -146,10 +153,8 @@ finish (FalUpload      *self,
 
   g_signal_emit (self, signals[FINISHED], 0);
 
-  waiters = g_steal_pointer (&self->waiters);
-  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < waiters->len; i++)
-    waiter_return (self, g_ptr_array_index (waiters, i));
+  g_ptr_array_foreach (self->waiters, waiter_disarm, NULL);
+  _fal_complete_waiters (&self->waiters, self->error, self->url, (GBoxedCopyFunc) g_strdup, g_free);
 }
 
 static void
