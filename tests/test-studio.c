@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include <adwaita.h>
 
 #include "fal.h"
 #include "fal-local-server.h"
 
 #include "falstaff-application.h"
+#include "falstaff-file-row.h"
+#include "falstaff-media-view.h"
 #include "falstaff-log-view.h"
 #include "falstaff-output-view.h"
 #include "falstaff-session.h"
@@ -641,6 +645,111 @@ test_close_while_running (void)
   g_free (studio);
 }
 
+static gboolean
+rows_idle (gpointer data)
+{
+  g_autoptr(GPtrArray) rows = falstaff_form_view_get_file_rows (data);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (falstaff_file_row_get_busy (g_ptr_array_index (rows, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* A picture dropped on the window lands in the image field, uploads, and
+ * the image-to-image output is made from it. */
+static void
+test_image_to_image_drop (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falstaff-drop-test.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GdkFileList *files;
+  g_autoptr(GPtrArray) rows = NULL;
+  GValue value = G_VALUE_INIT;
+  GtkDropTarget *target;
+  gboolean dropped = FALSE;
+  JsonObject *image;
+  g_autofree char *shot = NULL;
+
+  /* A 320×200 picture of our own. */
+  {
+    cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 320, 200);
+    cairo_t *cr = cairo_create (surface);
+
+    cairo_set_source_rgb (cr, 0.2, 0.4, 0.8);
+    cairo_paint (cr);
+    cairo_destroy (cr);
+    g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy (surface);
+  }
+
+  start_demo (studio);
+  pick_endpoint (studio, "image-to-image");
+  type_text (row_control (studio, "prompt"), "as a watercolor");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (row_control (studio, "seed"))), FALSE);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_control (studio, "seed")), 5);
+
+  /* The window's own drop target, as a drag from a file manager ends. */
+  target = _falstaff_window_get_drop_target (studio->window);
+  g_assert_nonnull (target);
+  files = gdk_file_list_new_from_array (&file, 1);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, files);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+  g_value_unset (&value);
+  g_assert_true (dropped);
+
+  rows = falstaff_form_view_get_file_rows (_falstaff_window_get_form_view (studio->window));
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpuint (falstaff_file_row_get_n_items (g_ptr_array_index (rows, 0)), ==, 1);
+  /* Run waits for the upload by itself. */
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (rows_idle, _falstaff_window_get_form_view (studio->window), 20000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_null (fal_request_get_error (falstaff_window_get_request (studio->window)));
+  image = json_array_get_object_element (json_object_get_array_member (json_node_get_object (fal_request_get_result (falstaff_window_get_request (studio->window))), "images"), 0);
+  /* Made from the dropped picture: its size. */
+  g_assert_cmpint (json_object_get_int_member (image, "width"), ==, 320);
+  g_assert_cmpint (json_object_get_int_member (image, "height"), ==, 200);
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "image-to-image");
+  g_unlink (path);
+}
+
+static gboolean
+media_prepared (gpointer data)
+{
+  GPtrArray *views = falstaff_output_view_get_media_views (data);
+  GtkMediaStream *stream;
+
+  if (views->len == 0)
+    return FALSE;
+  stream = falstaff_media_view_get_stream (g_ptr_array_index (views, 0));
+  return (stream && gtk_media_stream_is_prepared (stream)) ||
+         g_strcmp0 (falstaff_media_view_get_state (g_ptr_array_index (views, 0)), "error") == 0;
+}
+
+static void
+test_video_output (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffOutputView *output;
+  FalstaffMediaView *media;
+  g_autofree char *shot = NULL;
+
+  start_demo (studio);
+  pick_endpoint (studio, "minimax");
+  type_text (row_control (studio, "prompt"), "a paper boat drifting down a stream");
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  output = FALSTAFF_OUTPUT_VIEW (falstaff_request_view_get_output_view (_falstaff_window_get_request_view (studio->window)));
+  g_assert_true (falstaff_test_wait_until (media_prepared, output, 30000));
+  media = g_ptr_array_index (falstaff_output_view_get_media_views (output), 0);
+  g_assert_cmpstr (falstaff_media_view_get_state (media), ==, "video");
+  g_assert_true (gtk_media_stream_is_prepared (falstaff_media_view_get_stream (media)));
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "video-result");
+}
+
 static void
 test_templates (void)
 {
@@ -702,6 +811,8 @@ main (int    argc,
   g_test_add_func ("/ui/studio/typed-id", test_typed_id);
   g_test_add_func ("/ui/welcome/forget-key", test_forget_key);
   g_test_add_func ("/ui/studio/close-while-running", test_close_while_running);
+  g_test_add_func ("/ui/studio/image-to-image-drop", test_image_to_image_drop);
+  g_test_add_func ("/ui/studio/video-output", test_video_output);
   g_test_add_func ("/ui/studio/cancel-in-queue", test_cancel_in_queue);
   g_test_add_func ("/ui/studio/cancel-running", test_cancel_running);
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "falstaff-file-row.h"
 #include "falstaff-form-view.h"
 
 /* A bounded number whose range is at most this wide gets a scale. */
@@ -34,6 +35,7 @@ struct _FalstaffFormView
 
   GtkWidget *box;
   FalFormModel *model;
+  FalClient *client;
   GHashTable *rows;        /* name → FieldRow */
 };
 
@@ -654,13 +656,24 @@ build_row (FalstaffFormView *self,
     case FAL_FIELD_SEED:
       widget = seed_row (row);
       break;
+    case FAL_FIELD_FILE:
+    case FAL_FIELD_FILE_LIST:
+      if (self->client)
+        {
+          /* Drop, paste or choose files; they upload at once. */
+          widget = falstaff_file_row_new (field, self->model, self->client);
+          row->row = widget;
+          row->control = widget;
+          g_object_set_data (G_OBJECT (widget), "field-name", (gpointer) fal_form_field_get_name (field));
+          break;
+        }
+      widget = fal_form_field_get_kind (field) == FAL_FIELD_FILE ? entry_row (row) : text_area_row (row, TRUE);
+      break;
     case FAL_FIELD_OBJECT_LIST:
     case FAL_FIELD_JSON:
-    case FAL_FIELD_FILE_LIST:
       widget = text_area_row (row, TRUE);
       break;
     case FAL_FIELD_SHORT_TEXT:
-    case FAL_FIELD_FILE:
     default:
       widget = entry_row (row);
       break;
@@ -737,6 +750,7 @@ falstaff_form_view_dispose (GObject *object)
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->rows, g_hash_table_unref);
   g_clear_object (&self->model);
+  g_clear_object (&self->client);
 
   G_OBJECT_CLASS (falstaff_form_view_parent_class)->dispose (object);
 }
@@ -772,6 +786,31 @@ falstaff_form_view_set_model (FalstaffFormView *self,
   build (self);
 }
 
+void
+falstaff_form_view_set_client (FalstaffFormView *self,
+                               FalClient        *client)
+{
+  g_return_if_fail (FALSTAFF_IS_FORM_VIEW (self));
+  g_set_object (&self->client, client);
+}
+
+GPtrArray *
+falstaff_form_view_get_file_rows (FalstaffFormView *self)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+  guint n = self->model ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FalFormField) field = g_list_model_get_item (G_LIST_MODEL (self->model), i);
+      FieldRow *row = g_hash_table_lookup (self->rows, fal_form_field_get_name (field));
+
+      if (row && FALSTAFF_IS_FILE_ROW (row->row))
+        g_ptr_array_add (rows, row->row);
+    }
+  return rows;
+}
+
 FalFormModel *
 falstaff_form_view_get_model (FalstaffFormView *self)
 {
@@ -791,6 +830,11 @@ set_row_error (FieldRow   *row,
 {
   g_free (row->error);
   row->error = g_strdup (message);
+  if (FALSTAFF_IS_FILE_ROW (row->row))
+    {
+      falstaff_file_row_set_message (FALSTAFF_FILE_ROW (row->row), message);
+      return;
+    }
   gtk_label_set_text (row->error_label, message ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (row->error_label), message != NULL);
   if (message)

@@ -18,8 +18,13 @@ G_BEGIN_DECLS
 #define FALSTAFF_TYPE_FORM_VIEW (falstaff_form_view_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffFormView, falstaff_form_view, FALSTAFF, FORM_VIEW, GtkWidget)
 
+/* The client file rows upload with; set before the model. */
+void          falstaff_form_view_set_client  (FalstaffFormView *self,
+                                              FalClient        *client);
 void          falstaff_form_view_set_model   (FalstaffFormView *self,
                                               FalFormModel     *model);
+/* The rows of file fields (FalstaffFileRow), in form order. */
+GPtrArray    *falstaff_form_view_get_file_rows (FalstaffFormView *self);
 FalFormModel *falstaff_form_view_get_model   (FalstaffFormView *self);
 /* Rebuilds the rows from the model's values (after a reset or restore). */
 void          falstaff_form_view_refresh     (FalstaffFormView *self);

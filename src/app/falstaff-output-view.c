@@ -9,8 +9,12 @@
 
 #include "fal.h"
 
+#include "falstaff-file-name.h"
 #include "falstaff-image-loader.h"
+#include "falstaff-media-view.h"
+#include "falstaff-output-actions.h"
 #include "falstaff-output-view.h"
+#include "falstaff-zoom-window.h"
 
 /* Thumbnails are made at most this big: never a full-size texture. */
 #define THUMBNAIL_SIZE 512
@@ -35,6 +39,11 @@ struct _FalstaffOutputView
   GCancellable *cancellable;
   GArray *images;         /* ImageInfo, in gallery order */
   char *gallery_urls;     /* the URLs shown, joined: a repeated result is not reloaded */
+  GPtrArray *media_views;
+  char *endpoint_id;
+  char *request_id;
+  char *inputs_json;
+  char *seed;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffOutputView, falstaff_output_view, GTK_TYPE_WIDGET)
@@ -91,6 +100,146 @@ thumbnail_loaded_cb (GObject      *source,
   g_free (thumbnail);
 }
 
+/* ------------------------------------------------------------------ keeping outputs */
+
+static char **
+png_text (FalstaffOutputView *self)
+{
+  return falstaff_output_png_text_new (self->endpoint_id, self->request_id, self->seed, self->inputs_json);
+}
+
+static GtkWindow *
+parent_window (FalstaffOutputView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = falstaff_output_save_finish (result, &error);
+
+  if (file == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Could not save: %s", error->message);
+}
+
+static void
+save_clicked_cb (GtkButton          *button,
+                 FalstaffOutputView *self)
+{
+  const char *url = g_object_get_data (G_OBJECT (button), "url");
+  g_auto(GStrv) text = png_text (self);
+
+  falstaff_output_save_async (parent_window (self), self->session, url, NULL,
+                              (const char * const *) text, self->cancellable, saved_cb, NULL);
+}
+
+static void
+copy_url_clicked_cb (GtkButton          *button,
+                     FalstaffOutputView *self)
+{
+  falstaff_output_copy_url (GTK_WIDGET (self), g_object_get_data (G_OBJECT (button), "url"));
+}
+
+typedef struct {
+  FalstaffOutputView *self;
+  gboolean zoom;
+  char *url;
+} Fetch;
+
+static void
+fetched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Fetch *fetch = data;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+
+  if (bytes && fetch->zoom)
+    {
+      g_autofree char *title = falstaff_file_name_from_url (fetch->url, "image/png");
+      GtkWidget *window = falstaff_zoom_window_new (parent_window (fetch->self), bytes, title);
+
+      gtk_window_present (GTK_WINDOW (window));
+    }
+  else if (bytes)
+    falstaff_output_copy_image_bytes (GTK_WIDGET (fetch->self), bytes, "image/png");
+  g_object_unref (fetch->self);
+  g_free (fetch->url);
+  g_free (fetch);
+}
+
+/* The full image, fetched again: the gallery keeps thumbnails only. */
+static void
+fetch_full_image (FalstaffOutputView *self,
+                  const char         *url,
+                  gboolean            zoom)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  Fetch *fetch;
+
+  if (msg == NULL)
+    return;
+  fetch = g_new0 (Fetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->zoom = zoom;
+  fetch->url = g_strdup (url);
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, self->cancellable, fetched_cb, fetch);
+}
+
+static void
+zoom_clicked_cb (GtkButton          *button,
+                 FalstaffOutputView *self)
+{
+  fetch_full_image (self, g_object_get_data (G_OBJECT (button), "url"), TRUE);
+}
+
+static void
+copy_image_clicked_cb (GtkButton          *button,
+                       FalstaffOutputView *self)
+{
+  fetch_full_image (self, g_object_get_data (G_OBJECT (button), "url"), FALSE);
+}
+
+static GtkWidget *
+action_button (FalstaffOutputView *self,
+               const char         *icon,
+               const char         *tooltip,
+               const char         *url,
+               GCallback           callback)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+  gtk_widget_add_css_class (button, "flat");
+  g_object_set_data_full (G_OBJECT (button), "url", g_strdup (url), g_free);
+  g_signal_connect (button, "clicked", callback, self);
+  return button;
+}
+
+static GtkWidget *
+item_actions (FalstaffOutputView *self,
+              const char         *url,
+              gboolean            image)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  if (image)
+    gtk_box_append (GTK_BOX (box), action_button (self, "zoom-in-symbolic", _("View Large"), url, G_CALLBACK (zoom_clicked_cb)));
+  gtk_box_append (GTK_BOX (box), action_button (self, "document-save-symbolic", _("Save As…"), url, G_CALLBACK (save_clicked_cb)));
+  if (image)
+    gtk_box_append (GTK_BOX (box), action_button (self, "edit-copy-symbolic", _("Copy Image"), url, G_CALLBACK (copy_image_clicked_cb)));
+  gtk_box_append (GTK_BOX (box), action_button (self, "insert-link-symbolic", _("Copy Link"), url, G_CALLBACK (copy_url_clicked_cb)));
+  return box;
+}
+
 static void
 add_image (FalstaffOutputView *self,
            const char         *url)
@@ -111,6 +260,8 @@ add_image (FalstaffOutputView *self,
   gtk_widget_add_css_class (label, "caption");
   gtk_box_append (GTK_BOX (box), frame);
   gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), item_actions (self, url, TRUE));
+  g_object_set_data_full (G_OBJECT (box), "url", g_strdup (url), g_free);
   gtk_flow_box_append (self->gallery, box);
 
   thumbnail->self = self;
@@ -135,6 +286,7 @@ reset (FalstaffOutputView *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->file_list))))
     gtk_list_box_remove (self->file_list, child);
   g_array_set_size (self->images, 0);
+  g_ptr_array_set_size (self->media_views, 0);
   g_clear_pointer (&self->gallery_urls, g_free);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
 }
@@ -235,6 +387,38 @@ add_file_row (FalstaffOutputView *self,
   gtk_list_box_append (self->file_list, row);
 }
 
+static gboolean
+is_media (JsonObject *file)
+{
+  const char *type = fal_json_get_string (file, "content_type");
+  const char *url = fal_json_get_string (file, "url");
+
+  if (type)
+    return g_str_has_prefix (type, "video/") || g_str_has_prefix (type, "audio/");
+  return url && (g_str_has_suffix (url, ".mp4") || g_str_has_suffix (url, ".webm") ||
+                 g_str_has_suffix (url, ".wav") || g_str_has_suffix (url, ".mp3"));
+}
+
+/* Video and audio play here; a missing codec says so and offers another app. */
+static void
+add_media (FalstaffOutputView *self,
+           JsonObject         *file)
+{
+  const char *url = fal_json_get_string (file, "url");
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *media = falstaff_media_view_new (self->session, url, fal_json_get_string (file, "content_type"));
+
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_box_append (GTK_BOX (box), media);
+  gtk_box_append (GTK_BOX (box), item_actions (self, url, FALSE));
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_append (self->file_list, row);
+  g_ptr_array_add (self->media_views, media);
+}
+
 /* Media files of other kinds: objects with a url, one level down. */
 static gboolean
 show_files (FalstaffOutputView *self,
@@ -250,7 +434,10 @@ show_files (FalstaffOutputView *self,
   while (json_object_iter_next_ordered (&iter, &name, &member))
     if (JSON_NODE_HOLDS_OBJECT (member) && fal_json_get_string (json_node_get_object (member), "url"))
       {
-        add_file_row (self, name, json_node_get_object (member));
+        if (is_media (json_node_get_object (member)))
+          add_media (self, json_node_get_object (member));
+        else
+          add_file_row (self, name, json_node_get_object (member));
         any = TRUE;
       }
   if (any)
@@ -275,7 +462,12 @@ falstaff_output_view_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
   g_clear_pointer (&self->images, g_array_unref);
+  g_clear_pointer (&self->media_views, g_ptr_array_unref);
   g_clear_pointer (&self->gallery_urls, g_free);
+  g_clear_pointer (&self->endpoint_id, g_free);
+  g_clear_pointer (&self->request_id, g_free);
+  g_clear_pointer (&self->inputs_json, g_free);
+  g_clear_pointer (&self->seed, g_free);
 
   G_OBJECT_CLASS (falstaff_output_view_parent_class)->dispose (object);
 }
@@ -330,6 +522,7 @@ falstaff_output_view_init (FalstaffOutputView *self)
   self->session = soup_session_new_with_options ("user-agent", user_agent, "max-conns-per-host", 6, NULL);
   self->cancellable = g_cancellable_new ();
   self->images = g_array_new (FALSE, TRUE, sizeof (ImageInfo));
+  self->media_views = g_ptr_array_new ();
 }
 
 void
@@ -355,6 +548,15 @@ falstaff_output_view_show (FalstaffOutputView *self,
   if (output == NULL || !JSON_NODE_HOLDS_OBJECT (output))
     return;
   object = json_node_get_object (output);
+  {
+    gint64 seed;
+
+    if (fal_json_get_int (object, "seed", &seed))
+      {
+        g_free (self->seed);
+        self->seed = g_strdup_printf ("%" G_GINT64_FORMAT, seed);
+      }
+  }
 
   if ((images = fal_json_get_array (object, "images")) && show_images (self, images))
     return;
@@ -428,4 +630,30 @@ falstaff_output_view_get_text (FalstaffOutputView *self)
   buffer = gtk_text_view_get_buffer (self->text_view);
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+void
+falstaff_output_view_set_context (FalstaffOutputView *self,
+                                  const char         *endpoint_id,
+                                  const char         *request_id,
+                                  JsonNode           *inputs)
+{
+  g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
+
+  g_free (self->endpoint_id);
+  self->endpoint_id = g_strdup (endpoint_id);
+  g_free (self->request_id);
+  self->request_id = g_strdup (request_id);
+  if (inputs)
+    {
+      g_free (self->inputs_json);
+      self->inputs_json = fal_json_to_string (inputs, FALSE);
+    }
+}
+
+GPtrArray *
+falstaff_output_view_get_media_views (FalstaffOutputView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), NULL);
+  return self->media_views;
 }

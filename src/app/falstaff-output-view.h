@@ -27,5 +27,12 @@ gboolean    falstaff_output_view_get_image_size (FalstaffOutputView *self,
                                                  int                *width,
                                                  int                *height);
 char       *falstaff_output_view_get_text     (FalstaffOutputView *self);
+/* What saved PNGs record: the endpoint, the request id and the inputs. */
+void        falstaff_output_view_set_context  (FalstaffOutputView *self,
+                                               const char         *endpoint_id,
+                                               const char         *request_id,
+                                               JsonNode           *inputs);
+/* The media views of audio and video outputs (FalstaffMediaView). */
+GPtrArray  *falstaff_output_view_get_media_views (FalstaffOutputView *self);
 
 G_END_DECLS

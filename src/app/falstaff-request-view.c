@@ -173,6 +173,8 @@ request_finished_cb (FalRequest          *request,
   JsonNode *result = fal_request_get_result (request);
 
   g_clear_handle_id (&self->tick, g_source_remove);
+  falstaff_output_view_set_context (self->output_view, fal_request_get_endpoint_id (request),
+                                    fal_request_get_request_id (request), NULL);
   if (result)
     {
       falstaff_output_view_show (self->output_view, result);
@@ -196,6 +198,8 @@ static void
 stream_finished_cb (FalStream           *stream,
                     FalstaffRequestView *self)
 {
+  falstaff_output_view_set_context (self->output_view, fal_stream_get_endpoint_id (stream),
+                                    fal_stream_get_request_id (stream), NULL);
   set_request_id (self, fal_stream_get_request_id (stream));
   show_error (self, fal_stream_get_error (stream));
   update_status (self);
@@ -369,4 +373,13 @@ falstaff_request_view_show_page (FalstaffRequestView *self,
                                  const char          *name)
 {
   adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+void
+falstaff_request_view_set_context (FalstaffRequestView *self,
+                                   const char          *endpoint_id,
+                                   JsonNode            *inputs)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+  falstaff_output_view_set_context (self->output_view, endpoint_id, NULL, inputs);
 }

@@ -21,6 +21,10 @@ void        falstaff_request_view_set_stream  (FalstaffRequestView *self,
 void        falstaff_request_view_show_error  (FalstaffRequestView *self,
                                                const GError        *error);
 void        falstaff_request_view_clear       (FalstaffRequestView *self);
+/* The run's endpoint and inputs, for what saved outputs record. */
+void        falstaff_request_view_set_context (FalstaffRequestView *self,
+                                               const char          *endpoint_id,
+                                               JsonNode            *inputs);
 const char *falstaff_request_view_get_status_text (FalstaffRequestView *self);
 const char *falstaff_request_view_get_error_text  (FalstaffRequestView *self);
 GtkWidget  *falstaff_request_view_get_output_view (FalstaffRequestView *self);

@@ -12,6 +12,8 @@
 
 #include "falstaff-catalog.h"
 #include "falstaff-endpoint-picker.h"
+#include "falstaff-file-drop.h"
+#include "falstaff-file-row.h"
 #include "falstaff-form-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-welcome-page.h"
@@ -46,6 +48,7 @@ struct _FalstaffWindow
 
   FalstaffSession *session;
   GSettings *settings;
+  GtkDropTarget *drop_target;
   FalstaffCatalog *catalog;
   char *endpoint_id;
   FalFormModel *form_model;
@@ -276,6 +279,7 @@ schema_cb (GObject      *source,
 
   g_set_object (&self->form_model, model);
   restore_form_values (self);
+  falstaff_form_view_set_client (self->form_view, falstaff_session_get_client (self->session));
   falstaff_form_view_set_model (self->form_view, model);
   gtk_stack_set_visible_child_name (self->form_stack, "form");
   update_actions (self);
@@ -361,21 +365,78 @@ stream_finished_cb (FalStream      *stream,
   set_running (self, FALSE);
 }
 
+static void start_run (FalstaffWindow *self);
+
+typedef struct {
+  FalstaffWindow *window;
+  guint pending;
+  GError *error;
+} UploadWait;
+
+static void
+file_row_ready_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  UploadWait *wait = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_file_row_wait_finish (FALSTAFF_FILE_ROW (source), result, &error) && wait->error == NULL)
+    wait->error = g_steal_pointer (&error);
+  if (--wait->pending > 0)
+    return;
+
+  if (wait->error)
+    {
+      falstaff_request_view_clear (wait->window->request_view);
+      falstaff_request_view_show_error (wait->window->request_view, wait->error);
+      set_running (wait->window, FALSE);
+    }
+  else
+    start_run (wait->window);
+  g_clear_error (&wait->error);
+  g_object_unref (wait->window);
+  g_free (wait);
+}
+
 static void
 run_activated (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
-  FalClient *client = falstaff_session_get_client (self->session);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  UploadWait *wait;
 
   /* A second press while the first runs does nothing: the action is off
    * from here until the run ends. */
   if (self->running || self->form_model == NULL)
     return;
   set_running (self, TRUE);
+
+  /* Uploads still in flight: the run waits for them. */
+  rows = falstaff_form_view_get_file_rows (self->form_view);
+  wait = g_new0 (UploadWait, 1);
+  wait->window = g_object_ref (self);
+  for (guint i = 0; i < rows->len; i++)
+    if (falstaff_file_row_get_busy (g_ptr_array_index (rows, i)))
+      {
+        wait->pending++;
+        falstaff_file_row_wait_async (g_ptr_array_index (rows, i), NULL, file_row_ready_cb, wait);
+      }
+  if (wait->pending > 0)
+    return;
+  g_object_unref (wait->window);
+  g_free (wait);
+  start_run (self);
+}
+
+static void
+start_run (FalstaffWindow *self)
+{
+  FalClient *client = falstaff_session_get_client (self->session);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
 
   falstaff_form_view_show_errors (self->form_view, NULL);
   body = fal_form_model_build_body (self->form_model, &error);
@@ -388,6 +449,7 @@ run_activated (GtkWidget  *widget,
       return;
     }
   save_form_values (self);
+  falstaff_request_view_set_context (self->request_view, self->endpoint_id, body);
   /* On a narrow window the results take the place of the form. */
   adw_leaflet_set_visible_child (self->content_leaflet, GTK_WIDGET (self->request_view));
 
@@ -713,6 +775,30 @@ falstaff_window_close_request (GtkWindow *window)
 
 /* ------------------------------------------------------------------ GObject */
 
+/* Files dropped anywhere on the studio go to the first empty file field
+ * of a matching type. */
+static gboolean
+window_drop_cb (GtkDropTarget  *target,
+                const GValue   *value,
+                double          x,
+                double          y,
+                FalstaffWindow *self)
+{
+  g_autoptr(GPtrArray) rows = falstaff_form_view_get_file_rows (self->form_view);
+
+  if (rows->len == 0)
+    {
+      toast (self, _("This endpoint takes no files"));
+      return FALSE;
+    }
+  if (!falstaff_file_drop_deliver (rows, value))
+    {
+      toast (self, _("No file field here takes this kind of file"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 falstaff_window_constructed (GObject *object)
 {
@@ -737,6 +823,12 @@ falstaff_window_constructed (GObject *object)
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  {
+    self->drop_target = falstaff_file_drop_target_new ();
+    g_signal_connect (self->drop_target, "drop", G_CALLBACK (window_drop_cb), self);
+    gtk_widget_add_controller (self->content, GTK_EVENT_CONTROLLER (self->drop_target));
+  }
 
   update_actions (self);
   if (falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO)
@@ -911,4 +1003,5 @@ FalstaffFormView *_falstaff_window_get_form_view (FalstaffWindow *self) { return
 FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { return self->request_view; }
 FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return self->welcome_page; }
 GtkToggleButton *_falstaff_window_get_stream_toggle (FalstaffWindow *self) { return self->stream_toggle; }
+GtkDropTarget *_falstaff_window_get_drop_target (FalstaffWindow *self) { return self->drop_target; }
 const char *_falstaff_window_get_form_state (FalstaffWindow *self) { return gtk_stack_get_visible_child_name (self->form_stack); }
