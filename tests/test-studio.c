@@ -11,6 +11,8 @@
 #include "falstaff-application.h"
 #include "falstaff-file-row.h"
 #include "falstaff-media-view.h"
+#include "falstaff-zoom-view.h"
+#include "falstaff-zoom-window.h"
 #include "falstaff-log-view.h"
 #include "falstaff-output-view.h"
 #include "falstaff-session.h"
@@ -234,6 +236,27 @@ images_loaded (gpointer data)
 }
 
 static gboolean
+zoom_window_shown (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (FALSTAFF_IS_ZOOM_WINDOW (window))
+        {
+          int width = 0, height = 0;
+
+          falstaff_zoom_view_get_image_size (falstaff_zoom_window_get_view (FALSTAFF_ZOOM_WINDOW (window)), &width, &height);
+          if (width == 256 && height == 192)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
 request_exists (gpointer data)
 {
   return falstaff_window_get_request (data) != NULL;
@@ -302,6 +325,21 @@ test_run_images (void)
       g_assert_cmpint (height, ==, 192);
     }
   shot3 = falstaff_test_screenshot (GTK_WIDGET (studio->window), "image-results");
+
+  /* A thumbnail opens large: the zoom window comes up with the full image. */
+  falstaff_output_view_open_image (output, 0);
+  g_assert_true (falstaff_test_wait_until (zoom_window_shown, NULL, 10000));
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+    for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+      {
+        g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i - 1);
+
+        if (FALSTAFF_IS_ZOOM_WINDOW (window))
+          gtk_window_destroy (window);
+      }
+  }
   g_ptr_array_unref (log.statuses);
 }
 

@@ -206,6 +206,38 @@ copy_image_clicked_cb (GtkButton          *button,
   fetch_full_image (self, g_object_get_data (G_OBJECT (button), "url"), FALSE);
 }
 
+static void
+opened_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_output_open_finish (result, &error))
+    g_warning ("Could not open the output: %s", error->message);
+}
+
+static void
+open_clicked_cb (GtkButton          *button,
+                 FalstaffOutputView *self)
+{
+  falstaff_output_open_async (parent_window (self), g_object_get_data (G_OBJECT (button), "url"),
+                              self->cancellable, opened_cb, NULL);
+}
+
+/* A click on a thumbnail opens the picture large. */
+static void
+thumbnail_pressed_cb (GtkGestureClick *gesture,
+                      int              n_press,
+                      double           x,
+                      double           y,
+                      gpointer         data)
+{
+  GtkWidget *frame = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+
+  fetch_full_image (data, g_object_get_data (G_OBJECT (frame), "url"), TRUE);
+}
+
 static GtkWidget *
 action_button (FalstaffOutputView *self,
                const char         *icon,
@@ -237,6 +269,8 @@ item_actions (FalstaffOutputView *self,
   if (image)
     gtk_box_append (GTK_BOX (box), action_button (self, "edit-copy-symbolic", _("Copy Image"), url, G_CALLBACK (copy_image_clicked_cb)));
   gtk_box_append (GTK_BOX (box), action_button (self, "insert-link-symbolic", _("Copy Link"), url, G_CALLBACK (copy_url_clicked_cb)));
+  if (image)
+    gtk_box_append (GTK_BOX (box), action_button (self, "external-link-symbolic", _("Open in Another App"), url, G_CALLBACK (open_clicked_cb)));
   return box;
 }
 
@@ -256,6 +290,15 @@ add_image (FalstaffOutputView *self,
   gtk_widget_set_size_request (picture, 160, 160);
   gtk_widget_set_hexpand (picture, TRUE);
   gtk_frame_set_child (GTK_FRAME (frame), picture);
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    g_object_set_data_full (G_OBJECT (frame), "url", g_strdup (url), g_free);
+    g_signal_connect (click, "released", G_CALLBACK (thumbnail_pressed_cb), self);
+    gtk_widget_add_controller (frame, GTK_EVENT_CONTROLLER (click));
+    gtk_widget_set_cursor_from_name (frame, "zoom-in");
+    gtk_widget_set_tooltip_text (frame, _("View Large"));
+  }
   gtk_widget_add_css_class (label, "dim-label");
   gtk_widget_add_css_class (label, "caption");
   gtk_box_append (GTK_BOX (box), frame);
@@ -445,6 +488,8 @@ show_files (FalstaffOutputView *self,
   return any;
 }
 
+static void child_activated_cb (GtkFlowBox *box, GtkFlowBoxChild *child, FalstaffOutputView *self);
+
 static void
 falstaff_output_view_dispose (GObject *object)
 {
@@ -523,6 +568,7 @@ falstaff_output_view_init (FalstaffOutputView *self)
   self->cancellable = g_cancellable_new ();
   self->images = g_array_new (FALSE, TRUE, sizeof (ImageInfo));
   self->media_views = g_ptr_array_new ();
+  g_signal_connect (self->gallery, "child-activated", G_CALLBACK (child_activated_cb), self);
 }
 
 void
@@ -656,4 +702,27 @@ falstaff_output_view_get_media_views (FalstaffOutputView *self)
 {
   g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), NULL);
   return self->media_views;
+}
+
+void
+falstaff_output_view_open_image (FalstaffOutputView *self,
+                                 guint               index)
+{
+  GtkFlowBoxChild *child;
+  const char *url;
+
+  g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
+
+  child = gtk_flow_box_get_child_at_index (self->gallery, index);
+  url = child ? g_object_get_data (G_OBJECT (gtk_flow_box_child_get_child (child)), "url") : NULL;
+  if (url)
+    fetch_full_image (self, url, TRUE);
+}
+
+static void
+child_activated_cb (GtkFlowBox         *box,
+                    GtkFlowBoxChild    *child,
+                    FalstaffOutputView *self)
+{
+  falstaff_output_view_open_image (self, gtk_flow_box_child_get_index (child));
 }

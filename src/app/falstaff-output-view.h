@@ -32,6 +32,10 @@ void        falstaff_output_view_set_context  (FalstaffOutputView *self,
                                                const char         *endpoint_id,
                                                const char         *request_id,
                                                JsonNode           *inputs);
+/* Opens image index of the gallery in the large view (what a click or
+ * Enter on a thumbnail does). */
+void        falstaff_output_view_open_image   (FalstaffOutputView *self,
+                                               guint               index);
 /* The media views of audio and video outputs (FalstaffMediaView). */
 GPtrArray  *falstaff_output_view_get_media_views (FalstaffOutputView *self);
 
