@@ -3,79 +3,9 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <string.h>
 
-#include "falstaff-file-row.h"
-
-/* Thumbnails are decoded at twice their shown size (HiDPI). */
-#define THUMB_SIZE 40
-/* Above this an image is shown by its icon: decoding it is not worth it. */
-#define THUMB_MAX_FILE_SIZE (64 * 1024 * 1024)
-/* Bytes read to tell a file's type by its content. */
-#define SNIFF_SIZE 4096
-
-typedef enum {
-  ITEM_CHECKING,   /* the PNG of a texture being saved, or the file being checked */
-  ITEM_UPLOADING,
-  ITEM_DONE,
-  ITEM_FAILED,
-  ITEM_LINK,       /* a URL used as it is */
-} ItemState;
-
-/* One file or link of the field, with its line in the list. */
-typedef struct {
-  FalstaffFileRow *row;
-  ItemState state;
-  GFile *file;
-  GdkTexture *texture;     /* a dropped or pasted image not saved yet */
-  char *name;
-  char *url;
-  char *error;
-  guint64 size;
-  FalUpload *upload;
-  GCancellable *cancellable;
-  GtkWidget *widget;
-  GtkWidget *thumb;
-  GtkWidget *name_label;
-  GtkWidget *detail_label;
-  GtkWidget *progress;
-  GtkWidget *error_label;
-  GtkWidget *retry_button;
-  GtkWidget *remove_button;
-} Item;
-
-struct _FalstaffFileRow
-{
-  GtkListBoxRow parent_instance;
-
-  GtkLabel *title_label;
-  GtkLabel *description_label;
-  GtkListBox *items_list;
-  GtkLabel *hint_label;
-  GtkLabel *message_label;
-
-  FalFormField *field;
-  FalFormModel *model;
-  FalClient *client;
-  GtkDropTarget *drop_target;
-  GtkFileChooserNative *chooser;
-  GCancellable *cancellable;
-  GPtrArray *items;        /* Item, in order */
-  GPtrArray *waiters;      /* GTask of wait_async */
-  char *message;
-  guint pending;           /* clipboard reads */
-  gulong value_handler;
-  gboolean busy;
-  gboolean failed;
-  gboolean writing;
-};
+#include "falstaff-file-row-private.h"
 
 G_DEFINE_FINAL_TYPE (FalstaffFileRow, falstaff_file_row, GTK_TYPE_LIST_BOX_ROW)
 
@@ -92,26 +22,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static void item_check (Item *item);
-
-/* ------------------------------------------------------------------ media */
-
-static FalFileMedia
-media_of_content_type (const char *content_type)
-{
-  g_autofree char *mime = content_type ? g_content_type_get_mime_type (content_type) : NULL;
-
-  if (mime == NULL)
-    return FAL_FILE_MEDIA_ANY;
-  if (g_str_has_prefix (mime, "image/"))
-    return FAL_FILE_MEDIA_IMAGE;
-  if (g_str_has_prefix (mime, "audio/"))
-    return FAL_FILE_MEDIA_AUDIO;
-  if (g_str_has_prefix (mime, "video/"))
-    return FAL_FILE_MEDIA_VIDEO;
-  return FAL_FILE_MEDIA_ANY;
-}
 
 static const char *
 media_plural (FalFileMedia media)
@@ -130,271 +40,10 @@ media_plural (FalFileMedia media)
     }
 }
 
-static const char *
-media_noun (FalFileMedia media)
-{
-  switch (media)
-    {
-    case FAL_FILE_MEDIA_IMAGE:
-      return _("an image");
-    case FAL_FILE_MEDIA_AUDIO:
-      return _("an audio file");
-    case FAL_FILE_MEDIA_VIDEO:
-      return _("a video");
-    case FAL_FILE_MEDIA_ANY:
-    default:
-      return _("a file");
-    }
-}
-
-/* NULL when a file of this type fits the field, else why not. */
-static char *
-media_problem (FalFileMedia  media,
-               const char   *name,
-               const char   *content_type)
-{
-  g_autofree char *description = NULL;
-
-  if (media == FAL_FILE_MEDIA_ANY || media_of_content_type (content_type) == media)
-    return NULL;
-  description = g_content_type_get_description (content_type);
-  return g_strdup_printf (_("“%s” is not %s (%s)"), name, media_noun (media), description);
-}
-
-static gboolean
-is_web_link (const char *text)
-{
-  g_autofree char *scheme = g_uri_parse_scheme (text);
-
-  return scheme && (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0);
-}
-
-/* The media a link names by its extension; ANY when it cannot tell. */
-static FalFileMedia
-media_of_link (const char *url,
-               char      **name)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *content_type = NULL;
-  const char *path = uri ? g_uri_get_path (uri) : NULL;
-  const char *slash = path ? strrchr (path, '/') : NULL;
-  g_autofree char *base = NULL;
-  gboolean uncertain = TRUE;
-
-  if (g_str_has_prefix (url, "data:"))
-    {
-      /* data:image/png;base64,… names its type. */
-      g_autofree char *mime = g_strndup (url + 5, strcspn (url + 5, ";,"));
-
-      if (name)
-        *name = g_strdup_printf (_("Data (%s)"), *mime ? mime : "text/plain");
-      content_type = g_content_type_from_mime_type (mime);
-      return media_of_content_type (content_type);
-    }
-  base = slash && slash[1] ? g_uri_unescape_string (slash + 1, NULL) : NULL;
-  if (name)
-    *name = g_strdup (base ? base : (uri && g_uri_get_host (uri) ? g_uri_get_host (uri) : url));
-  if (base == NULL)
-    return FAL_FILE_MEDIA_ANY;
-  content_type = g_content_type_guess (base, NULL, 0, &uncertain);
-  return uncertain ? FAL_FILE_MEDIA_ANY : media_of_content_type (content_type);
-}
-
-/* ------------------------------------------------------------------ checks (worker threads) */
-
-typedef struct {
-  GFile *file;
-  FalFileMedia media;
-  char *name;
-  char *content_type;
-  char *problem;           /* why the file cannot be used, or NULL */
-  guint64 size;
-} Check;
-
-static void
-check_free (gpointer data)
-{
-  Check *check = data;
-
-  g_clear_object (&check->file);
-  g_free (check->name);
-  g_free (check->content_type);
-  g_free (check->problem);
-  g_free (check);
-}
-
-static void
-check_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  Check *check = task_data;
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-  guint8 head[SNIFF_SIZE];
-  gsize n_read = 0;
-  GFileType type;
-
-  info = g_file_query_info (check->file,
-                            G_FILE_ATTRIBUTE_STANDARD_TYPE ","
-                            G_FILE_ATTRIBUTE_STANDARD_SIZE ","
-                            G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME,
-                            G_FILE_QUERY_INFO_NONE, cancellable, &error);
-  if (info == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        check->problem = g_strdup_printf (_("“%s” was not found"), check->name);
-      else
-        check->problem = g_strdup_printf (_("“%s” cannot be read: %s"), check->name, error->message);
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  g_free (check->name);
-  check->name = g_strdup (g_file_info_get_display_name (info));
-  type = g_file_info_get_file_type (info);
-  check->size = g_file_info_get_size (info);
-  if (type == G_FILE_TYPE_DIRECTORY)
-    check->problem = g_strdup_printf (_("“%s” is a folder, not a file"), check->name);
-  else if (type != G_FILE_TYPE_REGULAR)
-    check->problem = g_strdup_printf (_("“%s” is not a regular file"), check->name);
-  else if (check->size == 0)
-    check->problem = g_strdup_printf (_("“%s” is empty (0 bytes)"), check->name);
-  else if (check->size > FALSTAFF_FILE_ROW_MAX_SIZE)
-    {
-      g_autofree char *limit = g_format_size_full (FALSTAFF_FILE_ROW_MAX_SIZE, G_FORMAT_SIZE_IEC_UNITS);
-
-      check->problem = g_strdup_printf (_("“%s” is too big: files up to %s can be used here"), check->name, limit);
-    }
-  if (check->problem)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  /* Reading the first bytes proves the file readable and tells its type
-   * when the name does not. */
-  stream = g_file_read (check->file, cancellable, &error);
-  if (stream == NULL ||
-      !g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n_read, cancellable, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-        check->problem = g_strdup_printf (_("“%s” cannot be read: permission denied"), check->name);
-      else
-        check->problem = g_strdup_printf (_("“%s” cannot be read: %s"), check->name, error->message);
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  /* The bytes first (a recording named "x.png" is audio), the name when
-   * they say nothing certain. */
-  {
-    gboolean uncertain = TRUE;
-    g_autofree char *sniffed = g_content_type_guess (NULL, head, n_read, &uncertain);
-
-    if (!uncertain && !g_content_type_is_unknown (sniffed) && !g_content_type_equals (sniffed, "text/plain"))
-      check->content_type = g_steal_pointer (&sniffed);
-    else
-      check->content_type = g_content_type_guess (check->name, head, n_read, NULL);
-  }
-  check->problem = media_problem (check->media, check->name, check->content_type);
-  g_task_return_boolean (task, TRUE);
-}
-
-/* A dropped or pasted image becomes a PNG in the cache. */
-static void
-save_texture_thread (GTask        *task,
-                     gpointer      source,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  GdkTexture *texture = task_data;
-  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "falstaff", "drops", NULL);
-  g_autofree char *template = NULL;
-  g_autoptr(GBytes) png = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize size;
-  const guint8 *data;
-  int fd;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "%s: %s", dir, g_strerror (saved));
-      return;
-    }
-  template = g_strdup_printf ("%s/image-%dx%d-XXXXXX.png", dir,
-                              gdk_texture_get_width (texture), gdk_texture_get_height (texture));
-  png = gdk_texture_save_to_png_bytes (texture);
-  fd = g_mkstemp_full (template, O_WRONLY, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "%s: %s", template, g_strerror (saved));
-      return;
-    }
-  data = g_bytes_get_data (png, &size);
-  while (size > 0)
-    {
-      gssize written = write (fd, data, size);
-
-      if (written < 0 && errno == EINTR)
-        continue;
-      if (written < 0)
-        {
-          int saved = errno;
-
-          close (fd);
-          g_unlink (template);
-          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                                   "%s: %s", template, g_strerror (saved));
-          return;
-        }
-      data += written;
-      size -= written;
-    }
-  if (!g_close (fd, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, g_file_new_for_path (template), g_object_unref);
-}
-
-static void
-thumbnail_thread (GTask        *task,
-                  gpointer      source,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  GFile *file = task_data;
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GBytes) pixels = NULL;
-  GError *error = NULL;
-
-  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, THUMB_SIZE * 2, THUMB_SIZE * 2, TRUE, &error);
-  if (pixbuf == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  pixels = gdk_pixbuf_read_pixel_bytes (pixbuf);
-  g_task_return_pointer (task,
-                         gdk_memory_texture_new (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
-                                                 gdk_pixbuf_get_has_alpha (pixbuf) ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8,
-                                                 pixels, gdk_pixbuf_get_rowstride (pixbuf)),
-                         g_object_unref);
-}
-
 /* ------------------------------------------------------------------ state */
 
-static gboolean
-is_list (FalstaffFileRow *self)
+gboolean
+_falstaff_file_row_is_list (FalstaffFileRow *self)
 {
   return fal_form_field_get_kind (self->field) == FAL_FIELD_FILE_LIST;
 }
@@ -455,8 +104,8 @@ complete_waiters (FalstaffFileRow *self)
     }
 }
 
-static void
-update_state (FalstaffFileRow *self)
+void
+_falstaff_file_row_update_state (FalstaffFileRow *self)
 {
   gboolean busy = self->pending > 0;
   gboolean failed = FALSE;
@@ -486,8 +135,8 @@ update_state (FalstaffFileRow *self)
 }
 
 /* The URL(s) of the items that have one, in order, into the model. */
-static void
-write_value (FalstaffFileRow *self)
+void
+_falstaff_file_row_write_value (FalstaffFileRow *self)
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(JsonArray) urls = json_array_new ();
@@ -502,7 +151,7 @@ write_value (FalstaffFileRow *self)
     }
   if (json_array_get_length (urls) > 0)
     {
-      if (is_list (self))
+      if (_falstaff_file_row_is_list (self))
         {
           node = json_node_new (JSON_NODE_ARRAY);
           json_node_set_array (node, urls);
@@ -520,9 +169,9 @@ write_value (FalstaffFileRow *self)
   self->writing = FALSE;
 }
 
-static void
-set_message (FalstaffFileRow *self,
-             const char      *message)
+void
+_falstaff_file_row_set_message (FalstaffFileRow *self,
+                                const char      *message)
 {
   if (g_strcmp0 (self->message, message) == 0)
     return;
@@ -552,9 +201,9 @@ renumber_items (FalstaffFileRow *self)
     }
 }
 
-static void
-remove_item (FalstaffFileRow *self,
-             Item            *item)
+void
+_falstaff_file_row_remove_item (FalstaffFileRow *self,
+                                Item            *item)
 {
   gtk_list_box_remove (self->items_list, item->widget);
   g_ptr_array_remove (self->items, item);
@@ -564,8 +213,8 @@ remove_item (FalstaffFileRow *self,
 
 /* ------------------------------------------------------------------ item lines */
 
-static void
-item_show (Item *item)
+void
+_falstaff_file_row_item_show (Item *item)
 {
   g_autofree char *detail = NULL;
   g_autofree char *size = item->size ? g_format_size (item->size) : NULL;
@@ -677,10 +326,10 @@ item_widget (FalstaffFileRow *self,
   return line;
 }
 
-static Item *
-add_item (FalstaffFileRow *self,
-          ItemState        state,
-          const char      *name)
+Item *
+_falstaff_file_row_add_item (FalstaffFileRow *self,
+                             ItemState        state,
+                             const char      *name)
 {
   Item *item = g_new0 (Item, 1);
 
@@ -692,24 +341,24 @@ add_item (FalstaffFileRow *self,
   g_ptr_array_add (self->items, item);
   gtk_list_box_append (self->items_list, item->widget);
   renumber_items (self);
-  item_show (item);
+  _falstaff_file_row_item_show (item);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   return item;
 }
 
 /* A single-file field keeps only the newest file that was accepted. */
-static void
-keep_only (FalstaffFileRow *self,
-           Item            *kept)
+void
+_falstaff_file_row_keep_only (FalstaffFileRow *self,
+                              Item            *kept)
 {
-  if (is_list (self))
+  if (_falstaff_file_row_is_list (self))
     return;
   for (guint i = self->items->len; i > 0; i--)
     {
       Item *item = g_ptr_array_index (self->items, i - 1);
 
       if (item != kept)
-        remove_item (self, item);
+        _falstaff_file_row_remove_item (self, item);
     }
 }
 
@@ -720,7 +369,7 @@ upload_progress_cb (FalUpload  *upload,
                     GParamSpec *pspec,
                     Item       *item)
 {
-  item_show (item);
+  _falstaff_file_row_item_show (item);
 }
 
 static void
@@ -748,13 +397,13 @@ upload_finished_cb (FalUpload *upload,
     default:
       g_assert_not_reached ();
     }
-  item_show (item);
-  write_value (self);
-  update_state (self);
+  _falstaff_file_row_item_show (item);
+  _falstaff_file_row_write_value (self);
+  _falstaff_file_row_update_state (self);
 }
 
-static void
-item_upload (Item *item)
+void
+_falstaff_file_row_item_upload (Item *item)
 {
   FalstaffFileRow *self = item->row;
 
@@ -769,283 +418,10 @@ item_upload (Item *item)
   g_signal_connect (item->upload, "notify::bytes-sent", G_CALLBACK (upload_progress_cb), item);
   g_signal_connect (item->upload, "notify::bytes-total", G_CALLBACK (upload_progress_cb), item);
   g_signal_connect (item->upload, "finished", G_CALLBACK (upload_finished_cb), item);
-  item_show (item);
+  _falstaff_file_row_item_show (item);
 }
 
-static void
-thumbnail_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), NULL);
-  Item *item = user_data;
-
-  /* Cancelled means the item is gone; no thumbnail keeps the icon. */
-  if (texture == NULL)
-    return;
-  gtk_image_set_from_paintable (GTK_IMAGE (item->thumb), GDK_PAINTABLE (texture));
-}
-
-static void
-check_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  FalstaffFileRow *self = FALSTAFF_FILE_ROW (source);
-  Check *check = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  Item *item = user_data;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    return;   /* cancelled: the item was removed */
-
-  if (check->problem)
-    {
-      set_message (self, check->problem);
-      remove_item (self, item);
-      update_state (self);
-      return;
-    }
-
-  g_free (item->name);
-  item->name = g_strdup (check->name);
-  item->size = check->size;
-  {
-    g_autoptr(GIcon) icon = g_content_type_get_symbolic_icon (check->content_type);
-    gtk_image_set_from_gicon (GTK_IMAGE (item->thumb), icon);
-  }
-  if (media_of_content_type (check->content_type) == FAL_FILE_MEDIA_IMAGE && check->size <= THUMB_MAX_FILE_SIZE &&
-      g_file_is_native (item->file))
-    {
-      g_autoptr(GTask) task = g_task_new (self, item->cancellable, thumbnail_cb, item);
-
-      g_task_set_source_tag (task, thumbnail_cb);
-      g_task_set_task_data (task, g_object_ref (item->file), g_object_unref);
-      g_task_run_in_thread (task, thumbnail_thread);
-    }
-  keep_only (self, item);
-  item_upload (item);
-  write_value (self);
-  update_state (self);
-}
-
-static void
-texture_saved_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  FalstaffFileRow *self = FALSTAFF_FILE_ROW (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = g_task_propagate_pointer (G_TASK (result), &error);
-  Item *item = user_data;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (file == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("The image could not be saved for upload: %s"), error->message);
-
-      set_message (self, message);
-      remove_item (self, item);
-      update_state (self);
-      return;
-    }
-  g_clear_object (&item->texture);
-  item->file = g_steal_pointer (&file);
-  item_check (item);
-}
-
-/* Saves a texture, then checks the file: the first step of every item
- * that is not a link. */
-static void
-item_check (Item *item)
-{
-  FalstaffFileRow *self = item->row;
-  g_autoptr(GTask) task = NULL;
-
-  if (item->texture)
-    {
-      task = g_task_new (self, item->cancellable, texture_saved_cb, item);
-      g_task_set_source_tag (task, item_check);
-      g_task_set_task_data (task, g_object_ref (item->texture), g_object_unref);
-      g_task_run_in_thread (task, save_texture_thread);
-    }
-  else
-    {
-      Check *check = g_new0 (Check, 1);
-
-      check->file = g_object_ref (item->file);
-      check->media = fal_form_field_get_media (self->field);
-      check->name = g_strdup (item->name);
-      task = g_task_new (self, item->cancellable, check_cb, item);
-      g_task_set_source_tag (task, item_check);
-      g_task_set_task_data (task, check, check_free);
-      g_task_run_in_thread (task, check_thread);
-    }
-}
-
-/* ------------------------------------------------------------------ adding */
-
-/* Whether one more item fits; if not, the message says so. */
-static gboolean
-has_room (FalstaffFileRow *self)
-{
-  gint64 max = fal_form_field_get_max_length (self->field);
-  g_autofree char *message = NULL;
-
-  if (!is_list (self) || max < 0 || self->items->len < (guint64) max)
-    return TRUE;
-  message = g_strdup_printf (ngettext ("This field takes at most %d file", "This field takes at most %d files", (gulong) max),
-                             (int) max);
-  set_message (self, message);
-  return FALSE;
-}
-
-static gboolean
-add_local_file (FalstaffFileRow *self,
-                GFile           *file)
-{
-  g_autofree char *name = g_file_get_basename (file);
-  Item *item;
-
-  if (!has_room (self))
-    return FALSE;
-  item = add_item (self, ITEM_CHECKING, name);
-  item->file = g_object_ref (file);
-  item_check (item);
-  update_state (self);
-  return TRUE;
-}
-
-static gboolean
-add_texture (FalstaffFileRow *self,
-             GdkTexture      *texture)
-{
-  g_autofree char *name = NULL;
-  Item *item;
-
-  if (fal_form_field_get_media (self->field) != FAL_FILE_MEDIA_ANY &&
-      fal_form_field_get_media (self->field) != FAL_FILE_MEDIA_IMAGE)
-    {
-      g_autofree char *message = g_strdup_printf (_("An image does not fit here: this field takes %s"),
-                                                  media_noun (fal_form_field_get_media (self->field)));
-      set_message (self, message);
-      return FALSE;
-    }
-  if (!has_room (self))
-    return FALSE;
-  /* Translators: the name of a dropped or pasted picture, "Image 640×480". */
-  name = g_strdup_printf (_("Image %d×%d"), gdk_texture_get_width (texture), gdk_texture_get_height (texture));
-  item = add_item (self, ITEM_CHECKING, name);
-  /* Only memory textures are safe to encode in a worker thread. */
-  if (GDK_IS_MEMORY_TEXTURE (texture))
-    item->texture = g_object_ref (texture);
-  else
-    {
-      int width = gdk_texture_get_width (texture);
-      int height = gdk_texture_get_height (texture);
-      gsize stride = (gsize) width * 4;
-      guchar *pixels = g_malloc (stride * height);
-      g_autoptr(GBytes) bytes = NULL;
-
-      gdk_texture_download (texture, pixels, stride);
-      bytes = g_bytes_new_take (pixels, stride * height);
-      item->texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
-    }
-  item_check (item);
-  update_state (self);
-  return TRUE;
-}
-
-static gboolean
-add_link (FalstaffFileRow *self,
-          const char      *url)
-{
-  g_autofree char *name = NULL;
-  FalFileMedia media = media_of_link (url, &name);
-  FalFileMedia wanted = fal_form_field_get_media (self->field);
-  Item *item;
-
-  if (wanted != FAL_FILE_MEDIA_ANY && media != FAL_FILE_MEDIA_ANY && media != wanted)
-    {
-      g_autofree char *message = g_strdup_printf (_("“%s” is not %s"), name, media_noun (wanted));
-
-      set_message (self, message);
-      return FALSE;
-    }
-  if (!has_room (self))
-    return FALSE;
-  item = add_item (self, ITEM_LINK, name);
-  item->url = g_strdup (url);
-  item_show (item);
-  keep_only (self, item);
-  write_value (self);
-  update_state (self);
-  return TRUE;
-}
-
-static gboolean
-add_gfile (FalstaffFileRow *self,
-           GFile           *file)
-{
-  g_autofree char *uri = NULL;
-
-  if (g_file_is_native (file))
-    return add_local_file (self, file);
-  /* A browser's uri-list arrives as a file list of http(s) files: those
-   * are links, never read here. */
-  uri = g_file_get_uri (file);
-  if (is_web_link (uri))
-    return add_link (self, uri);
-  {
-    g_autofree char *message = g_strdup_printf (_("“%s” is neither a local file nor a web link"), uri);
-
-    set_message (self, message);
-  }
-  return FALSE;
-}
-
-static gboolean
-add_text (FalstaffFileRow *self,
-          const char      *text)
-{
-  g_auto(GStrv) uris = g_uri_list_extract_uris (text);
-  g_autofree char *stripped = g_strstrip (g_strdup (text));
-  gboolean added = FALSE;
-
-  /* Plain text that is not a uri-list: one link or path. */
-  if (uris == NULL || uris[0] == NULL)
-    {
-      g_strfreev (uris);
-      uris = g_new0 (char *, 2);
-      uris[0] = g_strdup (stripped);
-    }
-  for (guint i = 0; uris[i] && (is_list (self) || !added); i++)
-    {
-      const char *uri = uris[i];
-      g_autofree char *scheme = g_uri_parse_scheme (uri);
-
-      if (is_web_link (uri) || (scheme && g_ascii_strcasecmp (scheme, "data") == 0))
-        added |= add_link (self, uri);
-      else if (scheme && g_ascii_strcasecmp (scheme, "file") == 0)
-        {
-          g_autoptr(GFile) file = g_file_new_for_uri (uri);
-          added |= add_local_file (self, file);
-        }
-      else if (g_path_is_absolute (uri))
-        {
-          g_autoptr(GFile) file = g_file_new_for_path (uri);
-          added |= add_local_file (self, file);
-        }
-      else if (*uri)
-        {
-          g_autofree char *message = g_strdup_printf (_("“%s” is not a link to a file"), uri);
-
-          set_message (self, message);
-        }
-    }
-  return added;
-}
+/* ------------------------------------------------------------------ model value */
 
 /* The model's value, shown as links: on construction, and when the
  * value is changed elsewhere (a reset, a restored form). */
@@ -1056,7 +432,7 @@ load_value (FalstaffFileRow *self)
   g_autoptr(GPtrArray) urls = g_ptr_array_new ();
 
   while (self->items->len > 0)
-    remove_item (self, g_ptr_array_index (self->items, self->items->len - 1));
+    _falstaff_file_row_remove_item (self, g_ptr_array_index (self->items, self->items->len - 1));
   if (value && JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
     g_ptr_array_add (urls, (gpointer) json_node_get_string (value));
   else if (value && JSON_NODE_HOLDS_ARRAY (value))
@@ -1072,12 +448,12 @@ load_value (FalstaffFileRow *self)
       g_autofree char *name = NULL;
       Item *item;
 
-      media_of_link (g_ptr_array_index (urls, i), &name);
-      item = add_item (self, ITEM_LINK, name);
+      _falstaff_file_row_media_of_link (g_ptr_array_index (urls, i), &name);
+      item = _falstaff_file_row_add_item (self, ITEM_LINK, name);
       item->url = g_strdup (g_ptr_array_index (urls, i));
-      item_show (item);
+      _falstaff_file_row_item_show (item);
     }
-  update_state (self);
+  _falstaff_file_row_update_state (self);
 }
 
 static void
@@ -1089,141 +465,7 @@ value_changed_cb (FalFormModel    *model,
     load_value (self);
 }
 
-/* ------------------------------------------------------------------ drop, paste, choose */
-
-static gboolean
-drop_cb (GtkDropTarget   *target,
-         const GValue    *value,
-         double           x,
-         double           y,
-         FalstaffFileRow *self)
-{
-  return falstaff_file_row_add_value (self, value);
-}
-
-static void
-clipboard_value_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(FalstaffFileRow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
-
-  self->pending--;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* the row went away */
-  if (value)
-    falstaff_file_row_add_value (self, value);
-  else
-    {
-      g_autofree char *message = g_strdup_printf (_("Nothing could be pasted: %s"), error->message);
-
-      set_message (self, message);
-    }
-  update_state (self);
-}
-
-static void
-paste_activated (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  FalstaffFileRow *self = FALSTAFF_FILE_ROW (widget);
-  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
-  /* What the clipboard offers, and what its MIME types can become
-   * (a file manager's text/uri-list is a file list). */
-  g_autoptr(GdkContentFormats) formats =
-    gdk_content_formats_union_deserialize_gtypes (gdk_content_formats_ref (gdk_clipboard_get_formats (clipboard)));
-  /* Files first (a file manager's copy), then pictures, then links. */
-  const GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE, GDK_TYPE_TEXTURE, G_TYPE_STRING };
-
-  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
-    if (gdk_content_formats_contain_gtype (formats, types[i]))
-      {
-        self->pending++;
-        update_state (self);
-        gdk_clipboard_read_value_async (clipboard, types[i], G_PRIORITY_DEFAULT, self->cancellable,
-                                        clipboard_value_cb, g_object_ref (self));
-        return;
-      }
-  set_message (self, _("The clipboard holds no file, image or link"));
-}
-
-static void
-chooser_response_cb (GtkNativeDialog *dialog,
-                     int              response,
-                     FalstaffFileRow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
-
-      falstaff_file_row_add_files (self, files);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_clear_object (&self->chooser);
-}
-
-static GtkFileFilter *
-media_filter (FalFileMedia media)
-{
-  GtkFileFilter *filter = gtk_file_filter_new ();
-
-  switch (media)
-    {
-    case FAL_FILE_MEDIA_IMAGE:
-      gtk_file_filter_set_name (filter, _("Images"));
-      gtk_file_filter_add_mime_type (filter, "image/*");
-      break;
-    case FAL_FILE_MEDIA_AUDIO:
-      gtk_file_filter_set_name (filter, _("Audio"));
-      gtk_file_filter_add_mime_type (filter, "audio/*");
-      break;
-    case FAL_FILE_MEDIA_VIDEO:
-      gtk_file_filter_set_name (filter, _("Videos"));
-      gtk_file_filter_add_mime_type (filter, "video/*");
-      break;
-    case FAL_FILE_MEDIA_ANY:
-    default:
-      gtk_file_filter_set_name (filter, _("All Files"));
-      gtk_file_filter_add_pattern (filter, "*");
-      break;
-    }
-  return filter;
-}
-
-static void
-choose_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  FalstaffFileRow *self = FALSTAFF_FILE_ROW (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  FalFileMedia media = fal_form_field_get_media (self->field);
-  g_autoptr(GtkFileFilter) filter = media_filter (media);
-  g_autofree char *title = g_strdup_printf (_("Choose %s"), fal_form_field_get_title (self->field));
-
-  if (self->chooser)
-    {
-      gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-      return;
-    }
-  self->chooser = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (self->chooser), is_list (self));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
-  if (media != FAL_FILE_MEDIA_ANY)
-    {
-      g_autoptr(GtkFileFilter) all = media_filter (FAL_FILE_MEDIA_ANY);
-
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), all);
-    }
-  gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (self->chooser), filter);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
+/* ------------------------------------------------------------------ item actions */
 
 static Item *
 item_at (FalstaffFileRow *self,
@@ -1244,8 +486,8 @@ retry_activated (GtkWidget  *widget,
 
   if (item == NULL || item->state != ITEM_FAILED)
     return;
-  item_upload (item);
-  update_state (self);
+  _falstaff_file_row_item_upload (item);
+  _falstaff_file_row_update_state (self);
 }
 
 static void
@@ -1258,9 +500,9 @@ remove_activated (GtkWidget  *widget,
 
   if (item == NULL)
     return;
-  remove_item (self, item);
-  write_value (self);
-  update_state (self);
+  _falstaff_file_row_remove_item (self, item);
+  _falstaff_file_row_write_value (self);
+  _falstaff_file_row_update_state (self);
 }
 
 /* ------------------------------------------------------------------ object */
@@ -1295,11 +537,11 @@ falstaff_file_row_constructed (GObject *object)
       gtk_label_set_text (self->description_label, description);
       gtk_widget_set_visible (GTK_WIDGET (self->description_label), TRUE);
     }
-  if (is_list (self))
+  if (_falstaff_file_row_is_list (self))
     hint = g_strdup_printf (_("Drop %s here, paste them (Ctrl+V) or choose them; they are sent in this order."),
                             media_plural (media));
   else
-    hint = g_strdup_printf (_("Drop %s here, paste one (Ctrl+V) or choose one."), media_noun (media));
+    hint = g_strdup_printf (_("Drop %s here, paste one (Ctrl+V) or choose one."), _falstaff_file_row_media_noun (media));
   gtk_label_set_text (self->hint_label, hint);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -1460,28 +702,20 @@ falstaff_file_row_class_init (FalstaffFileRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, hint_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, message_label);
 
-  gtk_widget_class_install_action (widget_class, "file-row.choose", NULL, choose_activated);
-  gtk_widget_class_install_action (widget_class, "file-row.paste", NULL, paste_activated);
+  _falstaff_file_row_class_init_dnd (widget_class);
   gtk_widget_class_install_action (widget_class, "file-row.retry", "u", retry_activated);
   gtk_widget_class_install_action (widget_class, "file-row.remove", "u", remove_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "file-row.paste", NULL);
 }
 
 static void
 falstaff_file_row_init (FalstaffFileRow *self)
 {
-  const GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE, GDK_TYPE_TEXTURE, G_TYPE_STRING };
-
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "falstaff-field");
   self->cancellable = g_cancellable_new ();
   self->items = g_ptr_array_new_with_free_func (item_free);
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-
-  self->drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
-  gtk_drop_target_set_gtypes (self->drop_target, (GType *) types, G_N_ELEMENTS (types));
-  g_signal_connect (self->drop_target, "drop", G_CALLBACK (drop_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
+  _falstaff_file_row_init_dnd (self);
 }
 
 /* ------------------------------------------------------------------ public */
@@ -1540,119 +774,7 @@ falstaff_file_row_set_message (FalstaffFileRow *self,
                                const char      *message)
 {
   g_return_if_fail (FALSTAFF_IS_FILE_ROW (self));
-  set_message (self, message);
-}
-
-static FalFileMedia
-media_of_value (const GValue *value,
-                gboolean     *usable)
-{
-  *usable = TRUE;
-  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
-    return FAL_FILE_MEDIA_IMAGE;
-  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST) || G_VALUE_HOLDS (value, G_TYPE_FILE))
-    {
-      GSList *files = G_VALUE_HOLDS (value, G_TYPE_FILE) ? NULL : g_value_get_boxed (value);
-      GFile *file = G_VALUE_HOLDS (value, G_TYPE_FILE) ? g_value_get_object (value) : (files ? files->data : NULL);
-      g_autofree char *name = NULL;
-      g_autofree char *content_type = NULL;
-      gboolean uncertain = TRUE;
-
-      if (file == NULL)
-        {
-          *usable = FALSE;
-          return FAL_FILE_MEDIA_ANY;
-        }
-      name = g_file_get_basename (file);
-      content_type = g_content_type_guess (name, NULL, 0, &uncertain);
-      return uncertain ? FAL_FILE_MEDIA_ANY : media_of_content_type (content_type);
-    }
-  if (G_VALUE_HOLDS (value, G_TYPE_STRING) && g_value_get_string (value))
-    {
-      g_auto(GStrv) uris = g_uri_list_extract_uris (g_value_get_string (value));
-      g_autofree char *first = g_strstrip (g_strdup (uris && uris[0] ? uris[0] : g_value_get_string (value)));
-
-      return media_of_link (first, NULL);
-    }
-  *usable = FALSE;
-  return FAL_FILE_MEDIA_ANY;
-}
-
-gboolean
-falstaff_file_row_accepts (FalstaffFileRow *self,
-                           const GValue    *value)
-{
-  FalFileMedia wanted;
-  FalFileMedia media;
-  gboolean usable;
-
-  g_return_val_if_fail (FALSTAFF_IS_FILE_ROW (self), FALSE);
-  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
-
-  wanted = fal_form_field_get_media (self->field);
-  media = media_of_value (value, &usable);
-  return usable && (wanted == FAL_FILE_MEDIA_ANY || media == FAL_FILE_MEDIA_ANY || media == wanted);
-}
-
-gboolean
-falstaff_file_row_add_value (FalstaffFileRow *self,
-                             const GValue    *value)
-{
-  gboolean added = FALSE;
-
-  g_return_val_if_fail (FALSTAFF_IS_FILE_ROW (self), FALSE);
-  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
-
-  /* A new drop, paste or choice answers the last refusal. */
-  set_message (self, NULL);
-  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    {
-      /* A single-file field takes the first. */
-      for (GSList *l = g_value_get_boxed (value); l && (is_list (self) || !added); l = l->next)
-        added |= add_gfile (self, l->data);
-    }
-  else if (G_VALUE_HOLDS (value, G_TYPE_FILE) && g_value_get_object (value))
-    added = add_gfile (self, g_value_get_object (value));
-  else if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE) && g_value_get_object (value))
-    added = add_texture (self, g_value_get_object (value));
-  else if (G_VALUE_HOLDS (value, G_TYPE_STRING) && g_value_get_string (value))
-    added = add_text (self, g_value_get_string (value));
-  else
-    set_message (self, _("Only files, images and links can be used here"));
-  return added;
-}
-
-void
-falstaff_file_row_add_files (FalstaffFileRow *self,
-                             GListModel      *files)
-{
-  gboolean added = FALSE;
-
-  g_return_if_fail (FALSTAFF_IS_FILE_ROW (self));
-  g_return_if_fail (G_IS_LIST_MODEL (files));
-
-  set_message (self, NULL);
-
-  for (guint i = 0; i < g_list_model_get_n_items (files) && (is_list (self) || !added); i++)
-    {
-      g_autoptr(GFile) file = g_list_model_get_item (files, i);
-
-      added |= add_gfile (self, file);
-    }
-}
-
-GtkDropTarget *
-falstaff_file_row_get_drop_target (FalstaffFileRow *self)
-{
-  g_return_val_if_fail (FALSTAFF_IS_FILE_ROW (self), NULL);
-  return self->drop_target;
-}
-
-GtkFileChooserNative *
-falstaff_file_row_get_chooser (FalstaffFileRow *self)
-{
-  g_return_val_if_fail (FALSTAFF_IS_FILE_ROW (self), NULL);
-  return self->chooser;
+  _falstaff_file_row_set_message (self, message);
 }
 
 static Item *
