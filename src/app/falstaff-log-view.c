@@ -67,9 +67,10 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_width_chars (GTK_LABEL (level), 6);
   gtk_label_set_xalign (GTK_LABEL (level), 0);
   gtk_label_set_xalign (GTK_LABEL (message), 0);
-  gtk_label_set_wrap (GTK_LABEL (message), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (message), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (message), TRUE);
+  /* One line each: wrapping makes Pango measure every line on every frame
+   * while a flood arrives (40–60 ms frames). Copy gets the whole text. */
+  gtk_label_set_ellipsize (GTK_LABEL (message), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (message), TRUE);
   gtk_widget_set_hexpand (message, TRUE);
   gtk_widget_add_css_class (message, "monospace");
   gtk_widget_set_margin_start (box, 6);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fal.h"
@@ -773,6 +774,29 @@ falstaff_window_close_request (GtkWindow *window)
   return TRUE;
 }
 
+/* ------------------------------------------------------------------ benchmark hook */
+
+/* FALSTAFF_BENCH_FIRST_FRAME=1: the first frame painted while the window
+ * is mapped prints "first-frame <g_get_monotonic_time () µs>" on stderr,
+ * for bench/bench-launch (CLOCK_MONOTONIC is shared by all processes). */
+static void
+bench_after_paint_cb (GdkFrameClock *clock,
+                      GtkWidget     *widget)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  fprintf (stderr, "first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  fflush (stderr);
+  g_signal_handlers_disconnect_by_func (clock, bench_after_paint_cb, widget);
+}
+
+static void
+bench_realize_cb (GtkWidget *widget)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (bench_after_paint_cb), widget, 0);
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 /* Files dropped anywhere on the studio go to the first empty file field
@@ -965,6 +989,8 @@ falstaff_window_init (FalstaffWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = g_settings_new (APPLICATION_ID);
+  if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
+    g_signal_connect (self, "realize", G_CALLBACK (bench_realize_cb), NULL);
 }
 
 FalstaffWindow *
