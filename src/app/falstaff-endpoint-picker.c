@@ -26,6 +26,7 @@ struct _FalstaffEndpointPicker
   GtkFilterListModel *filtered;
   GtkCustomFilter *filter;
   gboolean local_only;
+  GStrv recent;
   char *custom_id;
   char *selected_id;
 };
@@ -201,6 +202,7 @@ falstaff_endpoint_picker_dispose (GObject *object)
   g_clear_object (&self->entries);
   g_clear_pointer (&self->custom_id, g_free);
   g_clear_pointer (&self->selected_id, g_free);
+  g_clear_pointer (&self->recent, g_strfreev);
 
   G_OBJECT_CLASS (falstaff_endpoint_picker_parent_class)->dispose (object);
 }
@@ -272,7 +274,7 @@ falstaff_endpoint_picker_set_catalog (FalstaffEndpointPicker *self,
   g_return_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self));
 
   g_set_object (&self->catalog, catalog);
-  rebuild (self, NULL);
+  rebuild (self, (const char * const *) self->recent);
 }
 
 void
@@ -281,7 +283,13 @@ falstaff_endpoint_picker_set_recent (FalstaffEndpointPicker *self,
 {
   g_return_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self));
 
-  rebuild (self, endpoint_ids);
+  /* Rows are rebuilt only when something changed: 38 of them cost. */
+  if (self->recent && endpoint_ids && g_strv_equal ((const char * const *) self->recent, endpoint_ids))
+    return;
+  g_strfreev (self->recent);
+  self->recent = g_strdupv ((char **) endpoint_ids);
+  if (self->catalog)
+    rebuild (self, endpoint_ids);
 }
 
 void

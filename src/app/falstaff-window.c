@@ -840,9 +840,10 @@ falstaff_window_constructed (GObject *object)
   self->catalog = falstaff_catalog_new (&error);
   if (self->catalog == NULL)
     g_critical ("The endpoint catalog is broken: %s", error->message);
-  falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
+  /* The recent list first: the rows are then built once. */
   recent = g_settings_get_strv (self->settings, "recent-endpoints");
   falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
+  falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
 
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
