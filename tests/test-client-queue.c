@@ -491,6 +491,18 @@ test_attach_completed (void)
   g_assert_cmpint (fal_request_get_status (again), ==, FAL_REQUEST_COMPLETED);
   g_assert_true (json_node_equal (fal_request_get_result (again), fal_request_get_result (first)));
   assert_logs_match_server (fx, again, "fal-ai/fast-sdxl");
+  /* The URLs are those the submit gave, as properties too. */
+  g_assert_cmpstr (fal_request_get_status_url (again), ==, fal_request_get_status_url (first));
+  g_assert_cmpstr (fal_request_get_response_url (again), ==, fal_request_get_response_url (first));
+  g_assert_cmpstr (fal_request_get_cancel_url (again), ==, fal_request_get_cancel_url (first));
+  {
+    g_autofree char *status_url = NULL;
+    double elapsed = -1;
+
+    g_object_get (first, "status-url", &status_url, "elapsed", &elapsed, NULL);
+    g_assert_cmpstr (status_url, ==, fal_request_get_status_url (first));
+    g_assert_cmpfloat (elapsed, >, 0);
+  }
 }
 
 typedef struct {

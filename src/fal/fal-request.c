@@ -111,7 +111,11 @@ enum {
   PROP_0,
   PROP_ENDPOINT_ID,
   PROP_REQUEST_ID,
+  PROP_STATUS_URL,
+  PROP_RESPONSE_URL,
+  PROP_CANCEL_URL,
   PROP_STATUS,
+  PROP_ELAPSED,
   PROP_QUEUE_POSITION,
   PROP_LOGS,
   PROP_METRICS,
@@ -173,6 +177,7 @@ set_status (FalRequest       *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_POSITION]);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
 }
 
 static void
@@ -632,6 +637,9 @@ set_ids (FalRequest *self,
   self->response_url = g_strdup (fal_json_get_string (answer, "response_url"));
   g_free (self->cancel_url);
   self->cancel_url = g_strdup (fal_json_get_string (answer, "cancel_url"));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_URL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESPONSE_URL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CANCEL_URL]);
 }
 
 static void
@@ -770,8 +778,20 @@ fal_request_get_property (GObject    *object,
     case PROP_REQUEST_ID:
       g_value_set_string (value, self->request_id);
       break;
+    case PROP_STATUS_URL:
+      g_value_set_string (value, self->status_url);
+      break;
+    case PROP_RESPONSE_URL:
+      g_value_set_string (value, self->response_url);
+      break;
+    case PROP_CANCEL_URL:
+      g_value_set_string (value, self->cancel_url);
+      break;
     case PROP_STATUS:
       g_value_set_uint (value, self->status);
+      break;
+    case PROP_ELAPSED:
+      g_value_set_double (value, fal_request_get_elapsed (self));
       break;
     case PROP_QUEUE_POSITION:
       g_value_set_int (value, self->queue_position);
@@ -811,7 +831,13 @@ fal_request_class_init (FalRequestClass *klass)
 
   properties[PROP_ENDPOINT_ID] = g_param_spec_string ("endpoint-id", NULL, NULL, NULL, flags);
   properties[PROP_REQUEST_ID] = g_param_spec_string ("request-id", NULL, NULL, NULL, flags);
+  properties[PROP_STATUS_URL] = g_param_spec_string ("status-url", NULL, NULL, NULL, flags);
+  properties[PROP_RESPONSE_URL] = g_param_spec_string ("response-url", NULL, NULL, NULL, flags);
+  properties[PROP_CANCEL_URL] = g_param_spec_string ("cancel-url", NULL, NULL, NULL, flags);
   properties[PROP_STATUS] = g_param_spec_uint ("status", NULL, NULL, 0, FAL_REQUEST_COMPLETED, 0, flags);
+  /* Seconds since submit, or since it started running; it moves on its
+   * own, so it is notified only when the status changes. */
+  properties[PROP_ELAPSED] = g_param_spec_double ("elapsed", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
   properties[PROP_QUEUE_POSITION] = g_param_spec_int ("queue-position", NULL, NULL, -1, G_MAXINT, -1, flags);
   properties[PROP_LOGS] = g_param_spec_object ("logs", NULL, NULL, G_TYPE_LIST_MODEL, flags);
   properties[PROP_METRICS] = g_param_spec_boxed ("metrics", NULL, NULL, JSON_TYPE_OBJECT, flags);
@@ -853,7 +879,14 @@ _fal_request_new (FalClient            *client,
 
   if (request_id)
     {
+      g_autofree char *escaped = g_uri_escape_string (request_id, NULL, FALSE);
+      g_autofree char *path = g_strconcat (fal_endpoint_id_get_app (endpoint), "/requests/", escaped, NULL);
+
       self->request_id = g_strdup (request_id);
+      /* Attached by id: the URLs are the ones fal would have given. */
+      self->response_url = _fal_client_build_url (client, FAL_HOST_QUEUE, path);
+      self->status_url = g_strconcat (self->response_url, "/status", NULL);
+      self->cancel_url = g_strconcat (self->response_url, "/cancel", NULL);
       start_stream (self);
     }
   else
