@@ -672,8 +672,10 @@ test_close_while_running (void)
 
   gtk_window_close (GTK_WINDOW (studio->window));
   g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
-  /* Still open: it asked first. */
+  /* Still open: it asked first, showing the id a paid result is fetched by. */
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (studio->window)));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (find_dialog ())),
+                            fal_request_get_request_id (request)));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_dialog ()), "cancel");
   g_assert_true (falstaff_test_wait_until (request_done, request, 30000));
   g_assert_error (fal_request_get_error (request), FAL_ERROR, FAL_ERROR_CANCELLED);

@@ -759,8 +759,22 @@ falstaff_window_close_request (GtkWindow *window)
       return GTK_WINDOW_CLASS (falstaff_window_parent_class)->close_request (window);
     }
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("A Request Is Running"),
-                                                       _("Cancel it, or leave it running at fal? A request left running is still billed, and its id stays in the status bar until you quit.")));
+  {
+    const char *request_id = self->request ? fal_request_get_request_id (self->request)
+                                           : self->stream ? fal_stream_get_request_id (self->stream) : NULL;
+    g_autofree char *body = NULL;
+
+    /* The id is what fetches a paid result later: it stays in view. */
+    if (request_id)
+      body = g_strdup_printf (_("Cancel it, or leave it running at fal? A request left running is still billed; "
+                                "its result can be fetched later with its id:\n\n%s\n\n"
+                                "(falctl result %s %s)"),
+                              request_id, self->endpoint_id, request_id);
+    else
+      body = g_strdup (_("Cancel it, or leave it running at fal? A request left running is still billed."));
+    dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("A Request Is Running"), body));
+    adw_message_dialog_set_body_use_markup (dialog, FALSE);
+  }
   adw_message_dialog_add_responses (dialog,
                                     "stay", _("_Keep Working"),
                                     "leave", _("_Leave Running"),
