@@ -270,7 +270,7 @@ item_actions (FalstaffOutputView *self,
     gtk_box_append (GTK_BOX (box), action_button (self, "edit-copy-symbolic", _("Copy Image"), url, G_CALLBACK (copy_image_clicked_cb)));
   gtk_box_append (GTK_BOX (box), action_button (self, "insert-link-symbolic", _("Copy Link"), url, G_CALLBACK (copy_url_clicked_cb)));
   if (image)
-    gtk_box_append (GTK_BOX (box), action_button (self, "external-link-symbolic", _("Open in Another App"), url, G_CALLBACK (open_clicked_cb)));
+    gtk_box_append (GTK_BOX (box), action_button (self, "document-open-symbolic", _("Open in Another App"), url, G_CALLBACK (open_clicked_cb)));
   return box;
 }
 
@@ -410,7 +410,7 @@ add_file_row (FalstaffOutputView *self,
               JsonObject         *file)
 {
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *open = gtk_button_new_from_icon_name ("external-link-symbolic");
+  GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
   const char *url = fal_json_get_string (file, "url");
   const char *type = fal_json_get_string (file, "content_type");
   gint64 size = 0;
