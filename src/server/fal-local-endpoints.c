@@ -880,7 +880,8 @@ fal_local_endpoint_compute_finish (GAsyncResult  *result,
 
 /* ------------------------------------------------------------------ streaming */
 
-/* json_node_copy() shares objects and arrays; events must not. */
+/* json_node_copy() shares objects and arrays; events must not. (libfal has
+ * its own fal_json_deep_copy(); the server links none of libfal on purpose.) */
 static JsonNode *
 deep_copy (JsonNode *node)
 {
