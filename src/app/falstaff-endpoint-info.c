@@ -121,7 +121,6 @@ falstaff_endpoint_info_new (const char *id,
 }
 
 const char *falstaff_endpoint_info_get_id (FalstaffEndpointInfo *self) { return self->id; }
-const char *falstaff_endpoint_info_get_category (FalstaffEndpointInfo *self) { return self->category; }
 const char *falstaff_endpoint_info_get_description (FalstaffEndpointInfo *self) { return self->description; }
 gboolean falstaff_endpoint_info_get_streams (FalstaffEndpointInfo *self) { return self->streams; }
 gboolean falstaff_endpoint_info_get_local (FalstaffEndpointInfo *self) { return self->local; }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "falstaff-file-row-private.h"
+#include "falstaff-image-loader.h"
 
 /* Above this an image is shown by its icon: decoding it is not worth it. */
 #define THUMB_MAX_FILE_SIZE (64 * 1024 * 1024)
@@ -273,7 +274,6 @@ thumbnail_thread (GTask        *task,
   GFile *file = task_data;
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GBytes) pixels = NULL;
   GError *error = NULL;
 
   pixbuf = gdk_pixbuf_new_from_file_at_scale (path, THUMB_SIZE * 2, THUMB_SIZE * 2, TRUE, &error);
@@ -282,12 +282,7 @@ thumbnail_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  pixels = gdk_pixbuf_read_pixel_bytes (pixbuf);
-  g_task_return_pointer (task,
-                         gdk_memory_texture_new (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
-                                                 gdk_pixbuf_get_has_alpha (pixbuf) ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8,
-                                                 pixels, gdk_pixbuf_get_rowstride (pixbuf)),
-                         g_object_unref);
+  g_task_return_pointer (task, falstaff_texture_new_for_pixbuf (pixbuf), g_object_unref);
 }
 
 /* ------------------------------------------------------------------ checks (main thread) */

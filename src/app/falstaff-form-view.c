@@ -76,13 +76,26 @@ string_node (const char *text)
   return node;
 }
 
+/* Empty is unset: a required field then says "Field required". */
+static void
+set_text_value (FieldRow   *row,
+                const char *text)
+{
+  g_autoptr(JsonNode) node = *text ? string_node (text) : NULL;
+
+  set_value (row, node);
+}
+
 /* ------------------------------------------------------------------ rows */
 
 /* Schema descriptions come wrapped at fixed widths: let them flow. */
 static char *
 flow_text (const char *text)
 {
-  g_autoptr(GRegex) spaces = g_regex_new ("[ \t]*\n[ \t]*(?!\n)", 0, 0, NULL);
+  static GRegex *spaces;
+
+  if (g_once_init_enter (&spaces))
+    g_once_init_leave (&spaces, g_regex_new ("[ \t]*\n[ \t]*(?!\n)", 0, 0, NULL));
 
   return g_regex_replace_literal (spaces, text, -1, 0, " ", 0, NULL);
 }
@@ -207,14 +220,7 @@ text_buffer_changed_cb (GtkTextBuffer *buffer,
       set_value (row, node);
       return;
     }
-  /* Empty is unset: a required field then says "Field required". */
-  if (*text == '\0')
-    set_value (row, NULL);
-  else
-    {
-      g_autoptr(JsonNode) node = string_node (text);
-      set_value (row, node);
-    }
+  set_text_value (row, text);
 }
 
 static GtkWidget *
@@ -264,15 +270,7 @@ static void
 entry_changed_cb (GtkEditable *editable,
                   FieldRow    *row)
 {
-  const char *text = gtk_editable_get_text (editable);
-
-  if (*text == '\0')
-    set_value (row, NULL);
-  else
-    {
-      g_autoptr(JsonNode) node = string_node (text);
-      set_value (row, node);
-    }
+  set_text_value (row, gtk_editable_get_text (editable));
 }
 
 static GtkWidget *

@@ -23,20 +23,67 @@ decode_free (gpointer data)
   g_free (decode);
 }
 
+typedef struct {
+  int max_size;
+  int full_width;
+  int full_height;
+} Sizes;
+
 static void
 size_prepared_cb (GdkPixbufLoader *loader,
                   int              width,
                   int              height,
-                  Decode          *decode)
+                  Sizes           *sizes)
 {
   double scale;
 
-  decode->full_width = width;
-  decode->full_height = height;
-  if (decode->max_size <= 0 || (width <= decode->max_size && height <= decode->max_size))
+  sizes->full_width = width;
+  sizes->full_height = height;
+  if (sizes->max_size <= 0 || (width <= sizes->max_size && height <= sizes->max_size))
     return;
-  scale = MIN ((double) decode->max_size / width, (double) decode->max_size / height);
+  scale = MIN ((double) sizes->max_size / width, (double) sizes->max_size / height);
   gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
+}
+
+GdkPixbuf *
+falstaff_image_decode (GBytes  *bytes,
+                       int      max_size,
+                       int     *full_width,
+                       int     *full_height,
+                       GError **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  Sizes sizes = { max_size, 0, 0 };
+  GdkPixbuf *pixbuf;
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &sizes);
+  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, error) ||
+      !gdk_pixbuf_loader_close (loader, error))
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      return NULL;
+    }
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
+      return NULL;
+    }
+  if (full_width)
+    *full_width = sizes.full_width;
+  if (full_height)
+    *full_height = sizes.full_height;
+  return g_object_ref (pixbuf);
+}
+
+GdkTexture *
+falstaff_texture_new_for_pixbuf (GdkPixbuf *pixbuf)
+{
+  g_autoptr(GBytes) pixels = gdk_pixbuf_read_pixel_bytes (pixbuf);
+
+  return gdk_memory_texture_new (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
+                                 gdk_pixbuf_get_has_alpha (pixbuf) ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8,
+                                 pixels, gdk_pixbuf_get_rowstride (pixbuf));
 }
 
 static void
@@ -46,50 +93,17 @@ decode_thread (GTask        *task,
                GCancellable *cancellable)
 {
   Decode *decode = task_data;
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
   GError *error = NULL;
-  GdkPixbuf *pixbuf;
-  GBytes *pixels;
-  GdkTexture *texture;
+  g_autoptr(GdkPixbuf) pixbuf = falstaff_image_decode (decode->bytes, decode->max_size,
+                                                       &decode->full_width, &decode->full_height, &error);
 
-  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), decode);
-  if (!gdk_pixbuf_loader_write_bytes (loader, decode->bytes, &error) ||
-      !gdk_pixbuf_loader_close (loader, &error))
+  if (pixbuf == NULL)
     {
-      gdk_pixbuf_loader_close (loader, NULL);
       g_task_return_error (task, error);
       return;
     }
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  if (pixbuf == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
-      return;
-    }
   /* A memory texture: immutable, so making it here is safe. */
-  pixels = gdk_pixbuf_read_pixel_bytes (pixbuf);
-  texture = gdk_memory_texture_new (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
-                                    gdk_pixbuf_get_has_alpha (pixbuf) ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8,
-                                    pixels, gdk_pixbuf_get_rowstride (pixbuf));
-  g_bytes_unref (pixels);
-  g_task_return_pointer (task, texture, g_object_unref);
-}
-
-void
-falstaff_image_loader_decode_async (GBytes              *bytes,
-                                    int                  max_size,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  Decode *decode = g_new0 (Decode, 1);
-
-  g_task_set_source_tag (task, falstaff_image_loader_load_async);
-  decode->bytes = g_bytes_ref (bytes);
-  decode->max_size = max_size;
-  g_task_set_task_data (task, decode, decode_free);
-  g_task_run_in_thread (task, decode_thread);
+  g_task_return_pointer (task, falstaff_texture_new_for_pixbuf (pixbuf), g_object_unref);
 }
 
 static void

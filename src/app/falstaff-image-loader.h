@@ -19,11 +19,15 @@ GdkTexture *falstaff_image_loader_load_finish (GAsyncResult        *result,
                                                int                 *full_width,
                                                int                 *full_height,
                                                GError             **error);
-/* The same, from bytes already in memory. */
-void        falstaff_image_loader_decode_async (GBytes              *bytes,
-                                                int                  max_size,
-                                                GCancellable        *cancellable,
-                                                GAsyncReadyCallback  callback,
-                                                gpointer             user_data);
+
+/* Thread-safe helpers for decoding workers. An image's pixels, scaled to
+ * fit max_size (0: full size); full_width/height get the size before. */
+GdkPixbuf  *falstaff_image_decode             (GBytes              *bytes,
+                                               int                  max_size,
+                                               int                 *full_width,
+                                               int                 *full_height,
+                                               GError             **error);
+/* An immutable texture of the pixbuf's pixels (safe off the main thread). */
+GdkTexture *falstaff_texture_new_for_pixbuf   (GdkPixbuf           *pixbuf);
 
 G_END_DECLS

@@ -94,19 +94,20 @@ bind_cb (GtkSignalListItemFactory *factory,
   GtkWidget *message = gtk_widget_get_next_sibling (level);
   g_autofree char *short_timestamp = short_time (fal_log_entry_get_timestamp (entry));
   g_autofree char *level_class = g_ascii_strdown (fal_log_entry_get_level (entry), -1);
+  g_autofree char *css = g_strconcat ("log-", level_class, NULL);
   const char *old_class = g_object_get_data (G_OBJECT (level), "level-class");
 
   gtk_label_set_text (GTK_LABEL (time), short_timestamp);
   gtk_label_set_text (GTK_LABEL (level), fal_log_entry_get_level (entry));
   gtk_label_set_text (GTK_LABEL (message), fal_log_entry_get_message (entry));
-  /* Levels are CSS classes: log-info, log-warn, log-error, … */
+  /* Levels are CSS classes: log-info, log-warn, log-error, …; a recycled
+   * row of the same level keeps its class (no restyling in a flood). */
+  if (g_strcmp0 (old_class, css) == 0)
+    return;
   if (old_class)
     gtk_widget_remove_css_class (level, old_class);
-  {
-    char *css = g_strconcat ("log-", level_class, NULL);
-    gtk_widget_add_css_class (level, css);
-    g_object_set_data_full (G_OBJECT (level), "level-class", css, g_free);
-  }
+  gtk_widget_add_css_class (level, css);
+  g_object_set_data_full (G_OBJECT (level), "level-class", g_steal_pointer (&css), g_free);
 }
 
 static gboolean
@@ -252,10 +253,4 @@ GListModel *
 falstaff_log_view_get_shown (FalstaffLogView *self)
 {
   return G_LIST_MODEL (self->filtered);
-}
-
-gboolean
-falstaff_log_view_get_following (FalstaffLogView *self)
-{
-  return self->following;
 }

@@ -15,6 +15,5 @@ void        falstaff_log_view_set_model   (FalstaffLogView *self,
                                            GListModel      *logs);
 GListModel *falstaff_log_view_get_shown   (FalstaffLogView *self);
 /* Whether new lines scroll the view (TRUE until the person scrolls up). */
-gboolean    falstaff_log_view_get_following (FalstaffLogView *self);
 
 G_END_DECLS

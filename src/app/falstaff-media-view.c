@@ -504,13 +504,6 @@ falstaff_media_view_new (SoupSession *session,
 }
 
 const char *
-falstaff_media_view_get_url (FalstaffMediaView *self)
-{
-  g_return_val_if_fail (FALSTAFF_IS_MEDIA_VIEW (self), NULL);
-  return self->url;
-}
-
-const char *
 falstaff_media_view_get_state (FalstaffMediaView *self)
 {
   g_return_val_if_fail (FALSTAFF_IS_MEDIA_VIEW (self), NULL);

@@ -18,7 +18,6 @@ G_DECLARE_FINAL_TYPE (FalstaffMediaView, falstaff_media_view, FALSTAFF, MEDIA_VI
 GtkWidget      *falstaff_media_view_new               (SoupSession       *session,
                                                        const char        *url,
                                                        const char        *content_type);
-const char     *falstaff_media_view_get_url           (FalstaffMediaView *self);
 /* "loading", "video", "audio" or "error" (notify::state). */
 const char     *falstaff_media_view_get_state         (FalstaffMediaView *self);
 /* The stream once downloaded, else NULL. Its "prepared" says it plays. */

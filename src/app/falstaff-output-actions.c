@@ -109,6 +109,8 @@ got_bytes (GTask  *task,
   write_bytes (task);
 }
 
+/* ------------------------------------------------------------------ fetch */
+
 static void
 downloaded_cb (GObject      *source,
                GAsyncResult *result,
@@ -131,7 +133,9 @@ downloaded_cb (GObject      *source,
                                soup_message_get_status (msg), soup_message_get_reason_phrase (msg));
       return;
     }
-  got_bytes (task, bytes);
+  g_task_set_task_data (task, g_strdup (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL)),
+                        g_free);
+  g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
 }
 
 static void
@@ -149,7 +153,88 @@ loaded_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  got_bytes (task, g_bytes_new_take (contents, length));
+  g_task_set_task_data (task, g_content_type_guess (g_task_get_task_data (task), (const guchar *) contents, length, NULL),
+                        g_free);
+  g_task_return_pointer (task, g_bytes_new_take (contents, length), (GDestroyNotify) g_bytes_unref);
+}
+
+void
+falstaff_output_fetch_async (SoupSession         *session,
+                             const char          *url,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SOUP_IS_SESSION (session));
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, falstaff_output_fetch_async);
+  if (g_str_has_prefix (url, "data:"))
+    {
+      char *content_type = NULL;
+      GBytes *bytes = soup_uri_decode_data_uri (url, &content_type);
+
+      g_task_set_task_data (task, content_type, g_free);
+      if (bytes == NULL)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Not a valid data URL"));
+      else
+        g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+    }
+  else if (g_str_has_prefix (url, "file:"))
+    {
+      g_autoptr(GFile) file = g_file_new_for_uri (url);
+
+      /* The name, until the content type is guessed from it. */
+      g_task_set_task_data (task, g_file_get_basename (file), g_free);
+      g_file_load_contents_async (file, cancellable, loaded_cb, g_steal_pointer (&task));
+    }
+  else
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+
+      if (msg == NULL)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Not a valid URL: %s"), url);
+          return;
+        }
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                        downloaded_cb, g_steal_pointer (&task));
+    }
+}
+
+GBytes *
+falstaff_output_fetch_finish (GAsyncResult  *result,
+                              char         **content_type,
+                              GError       **error)
+{
+  GBytes *bytes;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  bytes = g_task_propagate_pointer (G_TASK (result), error);
+  if (content_type)
+    *content_type = bytes ? g_strdup (g_task_get_task_data (G_TASK (result))) : NULL;
+  return bytes;
+}
+
+/* ------------------------------------------------------------------ save to a file, continued */
+
+static void
+fetched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+  GBytes *bytes = falstaff_output_fetch_finish (result, NULL, &error);
+
+  if (bytes == NULL)
+    g_task_return_error (task, error);
+  else
+    got_bytes (task, bytes);
 }
 
 void
@@ -175,34 +260,7 @@ falstaff_output_save_to_file_async (SoupSession         *session,
   save->target = g_object_ref (target);
   save->png_text = g_strdupv ((char **) png_text);
   g_task_set_task_data (task, save, save_free);
-
-  if (g_str_has_prefix (url, "data:"))
-    {
-      GBytes *bytes = soup_uri_decode_data_uri (url, NULL);
-
-      if (bytes == NULL)
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Not a valid data URL"));
-      else
-        got_bytes (task, bytes);
-    }
-  else if (g_str_has_prefix (url, "file:"))
-    {
-      g_autoptr(GFile) file = g_file_new_for_uri (url);
-
-      g_file_load_contents_async (file, cancellable, loaded_cb, g_steal_pointer (&task));
-    }
-  else
-    {
-      g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-
-      if (msg == NULL)
-        {
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Not a valid URL: %s"), url);
-          return;
-        }
-      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
-                                        downloaded_cb, g_steal_pointer (&task));
-    }
+  falstaff_output_fetch_async (session, url, cancellable, fetched_cb, g_steal_pointer (&task));
 }
 
 gboolean

@@ -28,6 +28,18 @@ void      falstaff_output_save_async          (GtkWindow           *parent,
 GFile    *falstaff_output_save_finish         (GAsyncResult        *result,
                                                GError             **error);
 
+/* The bytes of @url (http(s), data: or file:), and their content type
+ * (from the answer, the data URL or a guess; may be NULL). A non-2xx
+ * answer is an error. */
+void      falstaff_output_fetch_async         (SoupSession         *session,
+                                               const char          *url,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+GBytes   *falstaff_output_fetch_finish        (GAsyncResult        *result,
+                                               char               **content_type,
+                                               GError             **error);
+
 /* Downloads @url and writes it to @target (replacing it), with @png_text
  * inserted when the content is a PNG. */
 void      falstaff_output_save_to_file_async  (SoupSession         *session,

@@ -158,17 +158,19 @@ fetched_cb (GObject      *source,
             gpointer      data)
 {
   Fetch *fetch = data;
-  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  g_autofree char *content_type = NULL;
+  g_autoptr(GBytes) bytes = falstaff_output_fetch_finish (result, &content_type, NULL);
+  const char *type = content_type && g_str_has_prefix (content_type, "image/") ? content_type : "image/png";
 
   if (bytes && fetch->zoom)
     {
-      g_autofree char *title = falstaff_file_name_from_url (fetch->url, "image/png");
+      g_autofree char *title = falstaff_file_name_from_url (fetch->url, type);
       GtkWidget *window = falstaff_zoom_window_new (parent_window (fetch->self), bytes, title);
 
       gtk_window_present (GTK_WINDOW (window));
     }
   else if (bytes)
-    falstaff_output_copy_image_bytes (GTK_WIDGET (fetch->self), bytes, "image/png");
+    falstaff_output_copy_image_bytes (GTK_WIDGET (fetch->self), bytes, type);
   g_object_unref (fetch->self);
   g_free (fetch->url);
   g_free (fetch);
@@ -180,16 +182,12 @@ fetch_full_image (FalstaffOutputView *self,
                   const char         *url,
                   gboolean            zoom)
 {
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  Fetch *fetch;
+  Fetch *fetch = g_new0 (Fetch, 1);
 
-  if (msg == NULL)
-    return;
-  fetch = g_new0 (Fetch, 1);
   fetch->self = g_object_ref (self);
   fetch->zoom = zoom;
   fetch->url = g_strdup (url);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, self->cancellable, fetched_cb, fetch);
+  falstaff_output_fetch_async (self->session, url, self->cancellable, fetched_cb, fetch);
 }
 
 static void

@@ -93,6 +93,16 @@ set_running (FalstaffWindow *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
+/* A run that ended before or at its submit: the error in the request view. */
+static void
+run_failed (FalstaffWindow *self,
+            const GError   *error)
+{
+  falstaff_request_view_clear (self->request_view);
+  falstaff_request_view_show_error (self->request_view, error);
+  set_running (self, FALSE);
+}
+
 static void
 update_actions (FalstaffWindow *self)
 {
@@ -388,11 +398,7 @@ file_row_ready_cb (GObject      *source,
     return;
 
   if (wait->error)
-    {
-      falstaff_request_view_clear (wait->window->request_view);
-      falstaff_request_view_show_error (wait->window->request_view, wait->error);
-      set_running (wait->window, FALSE);
-    }
+    run_failed (wait->window, wait->error);
   else
     start_run (wait->window);
   g_clear_error (&wait->error);
@@ -444,9 +450,7 @@ start_run (FalstaffWindow *self)
   if (body == NULL)
     {
       show_field_errors (self, error);
-      falstaff_request_view_clear (self->request_view);
-      falstaff_request_view_show_error (self->request_view, error);
-      set_running (self, FALSE);
+      run_failed (self, error);
       return;
     }
   save_form_values (self);
@@ -475,11 +479,7 @@ start_run (FalstaffWindow *self)
         }
     }
   if (error)
-    {
-      falstaff_request_view_clear (self->request_view);
-      falstaff_request_view_show_error (self->request_view, error);
-      set_running (self, FALSE);
-    }
+    run_failed (self, error);
 }
 
 static void

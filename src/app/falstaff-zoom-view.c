@@ -6,6 +6,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
 
+#include "falstaff-image-loader.h"
 #include "falstaff-zoom-view.h"
 
 #define MIN_ZOOM 0.01
@@ -320,22 +321,13 @@ decode_thread (GTask        *task,
                GCancellable *cancellable)
 {
   GBytes *bytes = task_data;
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
   g_autoptr(GPtrArray) levels = g_ptr_array_new_with_free_func (g_object_unref);
   GError *error = NULL;
-  GdkPixbuf *pixbuf;
+  g_autoptr(GdkPixbuf) pixbuf = falstaff_image_decode (bytes, 0, NULL, NULL, &error);
 
-  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, &error) ||
-      !gdk_pixbuf_loader_close (loader, &error))
-    {
-      gdk_pixbuf_loader_close (loader, NULL);
-      g_task_return_error (task, error);
-      return;
-    }
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
   if (pixbuf == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
+      g_task_return_error (task, error);
       return;
     }
   /* Camera JPEGs stand as they were taken. */
@@ -588,13 +580,11 @@ falstaff_zoom_view_snapshot (GtkWidget   *widget,
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   double origin_x, origin_y, factor;
-  FrameKey key;
 
   if (self->levels == NULL)
     return;
-  wanted_frame (self, &key);
-  if (self->frame == NULL || !frame_key_equal (&key, &self->frame_key))
-    ensure_frame (self);
+  /* A new frame in a worker when the view asks for another one. */
+  ensure_frame (self);
   if (self->frame == NULL)
     {
       self->drawn_width = self->drawn_height = 0;

@@ -12,6 +12,7 @@
 #include "falctl-download.h"
 
 typedef struct {
+  GOutputStream *out;
   gboolean done;
   GError *error;
 } Wait;
@@ -88,9 +89,7 @@ sent_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      data)
 {
-  GTask *task = data;
-  Wait *wait = g_task_get_task_data (task);
-  GOutputStream *out = g_task_get_source_object (task);
+  Wait *wait = data;
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GInputStream) in = soup_session_send_finish (SOUP_SESSION (source), result, &wait->error);
 
@@ -102,12 +101,10 @@ sent_cb (GObject      *source,
   if (in == NULL)
     {
       wait->done = TRUE;
-      g_object_unref (task);
       return;
     }
-  g_output_stream_splice_async (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+  g_output_stream_splice_async (wait->out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
                                 G_PRIORITY_DEFAULT, NULL, spliced_cb, wait);
-  g_object_unref (task);
 }
 
 gboolean
@@ -140,7 +137,6 @@ falctl_download_outputs (JsonNode    *result,
       g_autoptr(SoupMessage) msg = NULL;
       g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
       Wait wait = { 0 };
-      GTask *task;
 
       if (uri == NULL || (g_str_equal (g_uri_get_scheme (uri), "http") &&
                           !(g_str_has_prefix (g_uri_get_host (uri), "127.") || g_str_equal (g_uri_get_host (uri), "localhost"))))
@@ -152,9 +148,8 @@ falctl_download_outputs (JsonNode    *result,
       if (out == NULL)
         return FALSE;
       msg = soup_message_new_from_uri ("GET", uri);
-      task = g_task_new (out, NULL, NULL, NULL);
-      g_task_set_task_data (task, &wait, NULL);
-      soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, task);
+      wait.out = G_OUTPUT_STREAM (out);
+      soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &wait);
       falctl_wait (&wait.done);
       if (wait.error)
         {

@@ -16,11 +16,8 @@ typedef struct {
   FalRequest *request;
   FalStream *stream;
   GCancellable *cancellable;
-  gboolean logs;
   gboolean done;
   gboolean interrupted;
-  int exit_code;
-  char *out_dir;
   JsonNode *result;
   GError *error;
   FalRequestStatus last_status;
@@ -34,8 +31,11 @@ typedef struct {
 static JsonNode *
 parse_value (const char *text)
 {
-  g_autoptr(GRegex) number = g_regex_new ("^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$", 0, 0, NULL);
+  static GRegex *number;
   JsonNode *node;
+
+  if (g_once_init_enter (&number))
+    g_once_init_leave (&number, g_regex_new ("^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$", 0, 0, NULL));
 
   if (g_str_equal (text, "true") || g_str_equal (text, "false") || g_str_equal (text, "null") ||
       g_regex_match (number, text, 0, NULL) ||
@@ -346,6 +346,7 @@ falctl_run (int    argc,
   g_autoptr(GPtrArray) file_paths = g_ptr_array_new_with_free_func (g_free);
   FalCallOptions options = { 0 };
   Run run = { 0 };
+  int code = 0;
   guint sigint;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -375,7 +376,6 @@ falctl_run (int    argc,
       return g_error_matches (error, FAL_ERROR, FAL_ERROR_VALIDATION) ? FALCTL_EXIT_VALIDATION : FALCTL_EXIT_USAGE;
     }
   run.cancellable = g_cancellable_new ();
-  run.logs = logs;
   run.last_position = -2;
   options.low_priority = low;
 
@@ -394,11 +394,11 @@ falctl_run (int    argc,
         {
           g_source_remove (sigint);
           falctl_print_error ("run", uploads.error);
-          run.exit_code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (uploads.error);
+          code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (uploads.error);
           g_clear_error (&uploads.error);
           g_clear_object (&run.cancellable);
           g_clear_object (&run.client);
-          return run.exit_code;
+          return code;
         }
       json_node_unref (input);
       input = uploads.input;
@@ -443,7 +443,7 @@ falctl_run (int    argc,
   g_source_remove (sigint);
   if (run.error)
     {
-      run.exit_code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (run.error);
+      code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (run.error);
       falctl_print_error ("run", run.error);
       if (run.request && fal_request_get_request_id (run.request))
         fprintf (stderr, "request id: %s\n", fal_request_get_request_id (run.request));
@@ -457,7 +457,7 @@ falctl_run (int    argc,
   g_clear_object (&run.stream);
   g_clear_object (&run.cancellable);
   g_clear_object (&run.client);
-  return run.exit_code;
+  return code;
 }
 
 /* status, result and cancel: one call each. */

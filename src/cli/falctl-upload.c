@@ -20,14 +20,17 @@ progress_cb (FalUpload  *upload,
              GParamSpec *pspec,
              UploadWait *wait)
 {
-  g_autofree char *sent = g_format_size (fal_upload_get_bytes_sent (upload));
-  g_autofree char *total = g_format_size (fal_upload_get_bytes_total (upload));
+  guint64 done = fal_upload_get_bytes_sent (upload);
   guint64 all = fal_upload_get_bytes_total (upload);
+  g_autofree char *sent = NULL;
+  g_autofree char *total = NULL;
 
   /* A line redrawn in place on a terminal; nothing in a log file. */
-  if (wait->tty)
-    fprintf (stderr, "\r%s / %s (%3.0f%%)   ", sent, total,
-             all ? 100.0 * fal_upload_get_bytes_sent (upload) / all : 100.0);
+  if (!wait->tty)
+    return;
+  sent = g_format_size (done);
+  total = g_format_size (all);
+  fprintf (stderr, "\r%s / %s (%3.0f%%)   ", sent, total, all ? 100.0 * done / all : 100.0);
 }
 
 static void

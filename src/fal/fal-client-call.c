@@ -203,13 +203,7 @@ sent_cb (GObject      *source,
       return;
     }
 
-  {
-    gsize length = 0;
-    const char *text = g_bytes_get_data (bytes, &length);
-    g_autoptr(JsonNode) body = length > 0 ? fal_json_parse (text, length, NULL) : NULL;
-
-    g_task_return_error (task, fal_error_new_from_response (status, headers, body));
-  }
+  g_task_return_error (task, fal_error_new_from_response_bytes (status, headers, bytes));
 }
 
 static void
@@ -318,14 +312,11 @@ error_body_cb (GObject      *source,
   g_autoptr(GTask) task = data;
   OpenStream *open = g_task_get_task_data (task);
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonNode) body = NULL;
   guint status = soup_message_get_status (open->msg);
 
   g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (open->error_body));
-  if (g_bytes_get_size (bytes) > 0)
-    body = fal_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
-  g_task_return_error (task, fal_error_new_from_response (status, soup_message_get_response_headers (open->msg), body));
+  g_task_return_error (task, fal_error_new_from_response_bytes (status, soup_message_get_response_headers (open->msg), bytes));
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fal-client-private.h"
+#include "fal-credentials.h"
 #include "fal-error.h"
 #include "fal-json.h"
 
@@ -279,25 +280,11 @@ fal_client_init (FalClient *self)
                                                       NULL);
 }
 
-static char *
-key_from_environment (void)
-{
-  const char *key = g_getenv ("FAL_KEY");
-  const char *id = g_getenv ("FAL_KEY_ID");
-  const char *secret = g_getenv ("FAL_KEY_SECRET");
-
-  if (key && *key)
-    return g_strdup (key);
-  if (id && *id && secret && *secret)
-    return g_strdup_printf ("%s:%s", id, secret);
-  return NULL;
-}
-
 FalClient *
 fal_client_new (void)
 {
   FalClient *self = g_object_new (FAL_TYPE_CLIENT, NULL);
-  g_autofree char *key = key_from_environment ();
+  g_autofree char *key = fal_credentials_from_environment ();
   const char *local = g_getenv ("FALSTAFF_LOCAL_URL");
   const char *value;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fal-error.h"
+#include "fal-json.h"
 #include "fal-retry.h"
 
 /* How many field errors a one-line summary names before "(+N more)". */
@@ -615,4 +616,17 @@ fal_error_describe (const GError *error)
     }
 
   return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* The same for a body not parsed yet (NULL or empty for none). */
+GError *
+fal_error_new_from_response_bytes (guint               http_status,
+                                   SoupMessageHeaders *headers,
+                                   GBytes             *body)
+{
+  gsize length = 0;
+  const char *text = body ? g_bytes_get_data (body, &length) : NULL;
+  g_autoptr(JsonNode) node = length > 0 ? fal_json_parse (text, length, NULL) : NULL;
+
+  return fal_error_new_from_response (http_status, headers, node);
 }

@@ -51,6 +51,9 @@ GPtrArray  *fal_error_field_errors_for   (const GError *error,
 GError     *fal_error_new_from_response  (guint               http_status,
                                           SoupMessageHeaders *headers,
                                           JsonNode           *body);
+GError     *fal_error_new_from_response_bytes (guint               http_status,
+                                               SoupMessageHeaders *headers,
+                                               GBytes             *body);
 GError     *fal_error_new_literal_full   (FalErrorCode  code,
                                           const char   *message,
                                           guint         http_status,

@@ -142,20 +142,6 @@ fal_range_input_stream_new (GFile   *file,
 }
 
 goffset
-fal_range_input_stream_get_offset (FalRangeInputStream *self)
-{
-  g_return_val_if_fail (FAL_IS_RANGE_INPUT_STREAM (self), 0);
-  return self->offset;
-}
-
-goffset
-fal_range_input_stream_get_length (FalRangeInputStream *self)
-{
-  g_return_val_if_fail (FAL_IS_RANGE_INPUT_STREAM (self), 0);
-  return self->length;
-}
-
-goffset
 fal_range_input_stream_get_position (FalRangeInputStream *self)
 {
   g_return_val_if_fail (FAL_IS_RANGE_INPUT_STREAM (self), 0);

@@ -22,8 +22,6 @@ GInputStream *fal_range_input_stream_new        (GFile   *file,
                                                  goffset  offset,
                                                  goffset  length);
 
-goffset       fal_range_input_stream_get_offset (FalRangeInputStream *self);
-goffset       fal_range_input_stream_get_length (FalRangeInputStream *self);
 /* Bytes returned so far. */
 goffset       fal_range_input_stream_get_position (FalRangeInputStream *self);
 /* The error of a failed read of the file itself (open, seek, read, or a

@@ -989,7 +989,8 @@ fal_request_cancel_async (FalRequest          *self,
       g_ptr_array_add (self->pending_cancels, g_steal_pointer (&task));
       return;
     }
-  if (self->request_id == NULL || (self->done && self->status == FAL_REQUEST_COMPLETED && self->request_id == NULL))
+  /* Done without ever being queued: nothing on the server to cancel. */
+  if (self->request_id == NULL)
     {
       FalCancelOutcome *outcome = g_new (FalCancelOutcome, 1);
       *outcome = FAL_CANCEL_LEFT_QUEUE;

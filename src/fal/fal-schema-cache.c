@@ -239,12 +239,7 @@ sent_cb (GObject      *source,
       if (status == SOUP_STATUS_NOT_MODIFIED)
         error = g_error_new (FAL_ERROR, FAL_ERROR_PROTOCOL, "fal.ai answered 304 Not Modified to an unconditional request");
       else
-        {
-          g_autoptr(JsonNode) body = g_bytes_get_size (bytes) > 0
-            ? fal_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) : NULL;
-
-          error = fal_error_new_from_response (status, soup_message_get_response_headers (fetch->msg), body);
-        }
+        error = fal_error_new_from_response_bytes (status, soup_message_get_response_headers (fetch->msg), bytes);
     }
 
   if (fetch->cached && (g_error_matches (error, FAL_ERROR, FAL_ERROR_NETWORK) ||

@@ -343,19 +343,6 @@ sleep_unless_cancelled (guint         ms,
   return !g_cancellable_is_cancelled (cancellable);
 }
 
-/* The error of a non-2xx answer. */
-static GError *
-answer_error (SoupMessage *msg,
-              GBytes      *bytes)
-{
-  gsize length = 0;
-  const char *text = bytes ? g_bytes_get_data (bytes, &length) : NULL;
-  g_autoptr(JsonNode) body = length > 0 ? fal_json_parse (text, length, NULL) : NULL;
-
-  return fal_error_new_from_response (soup_message_get_status (msg),
-                                      soup_message_get_response_headers (msg), body);
-}
-
 /* One PUT of one part (or of the whole file): its etag, or the error. */
 static gboolean
 put_once (FalUpload    *self,
@@ -408,7 +395,7 @@ put_once (FalUpload    *self,
     }
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
     {
-      g_propagate_error (error, answer_error (msg, bytes));
+      g_propagate_error (error, fal_error_new_from_response_bytes (soup_message_get_status (msg), soup_message_get_response_headers (msg), bytes));
       return FALSE;
     }
   if (!self->multipart)
@@ -547,7 +534,8 @@ complete_multipart (FalUpload    *self,
       if (answer == NULL)
         last_error = fal_error_new_from_transport (local_error);
       else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
-        last_error = answer_error (msg, answer);
+        last_error = fal_error_new_from_response_bytes (soup_message_get_status (msg),
+                                                        soup_message_get_response_headers (msg), answer);
       else
         return TRUE;
       if (g_cancellable_is_cancelled (self->cancellable) || !is_retryable (last_error))

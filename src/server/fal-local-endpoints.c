@@ -730,7 +730,6 @@ fal_local_endpoints_list (void)
 }
 
 const char *fal_local_endpoint_get_id (const FalLocalEndpoint *endpoint) { return endpoint->id; }
-const char *fal_local_endpoint_get_category (const FalLocalEndpoint *endpoint) { return endpoint->category; }
 guint fal_local_endpoint_get_queue_step_ms (const FalLocalEndpoint *endpoint) { return endpoint->queue_step_ms; }
 
 guint

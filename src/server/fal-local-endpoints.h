@@ -23,7 +23,6 @@ const FalLocalEndpoint *fal_local_endpoints_lookup   (const char *endpoint_id);
 const char * const     *fal_local_endpoints_list     (void);
 
 const char *fal_local_endpoint_get_id           (const FalLocalEndpoint *endpoint);
-const char *fal_local_endpoint_get_category     (const FalLocalEndpoint *endpoint);
 /* Time from reaching the head of the queue with a free runner to the
  * start, and the run time, both in ms at --speed 1. */
 guint       fal_local_endpoint_get_queue_step_ms (const FalLocalEndpoint *endpoint);

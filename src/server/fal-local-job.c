@@ -139,8 +139,6 @@ FalLocalJobMode fal_local_job_get_mode (FalLocalJob *self) { return self->mode; 
 FalLocalJobPriority fal_local_job_get_priority (FalLocalJob *self) { return self->priority; }
 FalLocalJobState fal_local_job_get_state (FalLocalJob *self) { return self->state; }
 guint fal_local_job_get_queue_position (FalLocalJob *self) { return self->queue_position; }
-gint64 fal_local_job_get_started_at (FalLocalJob *self) { return self->started_at; }
-gint64 fal_local_job_get_completed_at (FalLocalJob *self) { return self->completed_at; }
 gboolean fal_local_job_get_failed (FalLocalJob *self) { return self->result_status != 200; }
 guint fal_local_job_get_result_status (FalLocalJob *self) { return self->result_status; }
 JsonNode *fal_local_job_get_result (FalLocalJob *self) { return self->result; }
@@ -247,14 +245,6 @@ guint
 fal_local_job_get_n_logs (FalLocalJob *self)
 {
   return self->logs->len;
-}
-
-const FalLocalLogLine *
-fal_local_job_get_log (FalLocalJob *self,
-                       guint        index)
-{
-  g_return_val_if_fail (index < self->logs->len, NULL);
-  return g_ptr_array_index (self->logs, index);
 }
 
 void

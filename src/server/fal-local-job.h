@@ -50,15 +50,11 @@ void                fal_local_job_set_state         (FalLocalJob      *self,
 guint               fal_local_job_get_queue_position (FalLocalJob *self);
 void                fal_local_job_set_queue_position (FalLocalJob *self,
                                                       guint        position);
-gint64              fal_local_job_get_started_at    (FalLocalJob *self);
-gint64              fal_local_job_get_completed_at  (FalLocalJob *self);
 
 void                fal_local_job_add_log           (FalLocalJob *self,
                                                      const char  *level,
                                                      const char  *message);
 guint               fal_local_job_get_n_logs        (FalLocalJob *self);
-const FalLocalLogLine *fal_local_job_get_log        (FalLocalJob *self,
-                                                     guint        index);
 
 void                fal_local_job_complete          (FalLocalJob *self,
                                                      JsonNode    *result);

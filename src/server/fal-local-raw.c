@@ -210,9 +210,3 @@ fal_local_raw_finish (FalLocalRaw *self,
   self->finishing = TRUE;
   write_next (self);
 }
-
-gboolean
-fal_local_raw_is_closed (FalLocalRaw *self)
-{
-  return self->closed;
-}

@@ -26,6 +26,5 @@ void         fal_local_raw_write_chunk  (FalLocalRaw   *self,
 /* Ends a chunked body and closes, or (abrupt) just closes. */
 void         fal_local_raw_finish       (FalLocalRaw   *self,
                                          gboolean       abrupt);
-gboolean     fal_local_raw_is_closed    (FalLocalRaw   *self);
 
 G_END_DECLS

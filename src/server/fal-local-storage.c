@@ -165,12 +165,6 @@ fal_local_storage_new (const char  *directory,
   return g_steal_pointer (&self);
 }
 
-const char *
-fal_local_storage_get_directory (FalLocalStorage *self)
-{
-  return self->directory;
-}
-
 char *
 fal_local_storage_put_bytes (FalLocalStorage *self,
                              GBytes          *bytes,

@@ -21,7 +21,6 @@ typedef struct {
 
 FalLocalStorage *fal_local_storage_new          (const char  *directory,
                                                  GError     **error);
-const char      *fal_local_storage_get_directory (FalLocalStorage *self);
 
 /* Stores bytes as a new file; returns its id. */
 char            *fal_local_storage_put_bytes    (FalLocalStorage *self,
