@@ -549,7 +549,7 @@ fal_test_sse_free (FalTestSse *sse)
     return;
   /* A stream still open is cut: the cancel closes its connection. */
   g_cancellable_cancel (sse->cancellable);
-  fal_test_wait_until (not_reading, sse, 10000);
+  g_assert_true (fal_test_wait_until (not_reading, sse, 10000));
   g_clear_object (&sse->stream);
   g_clear_object (&sse->msg);
   g_clear_object (&sse->cancellable);
