@@ -699,6 +699,37 @@ rows_idle (gpointer data)
   return TRUE;
 }
 
+/* A 320×200 picture of our own. */
+static void
+write_picture (const char *path)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 320, 200);
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_set_source_rgb (cr, 0.2, 0.4, 0.8);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+}
+
+/* The window's own drop target, as a drag from a file manager ends. */
+static void
+drop_on_window (Studio *studio,
+                GFile  *file)
+{
+  GtkDropTarget *target = _falstaff_window_get_drop_target (studio->window);
+  GValue value = G_VALUE_INIT;
+  gboolean dropped = FALSE;
+
+  g_assert_nonnull (target);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_array (&file, 1));
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+  g_value_unset (&value);
+  g_assert_true (dropped);
+}
+
 /* A picture dropped on the window lands in the image field, uploads, and
  * the image-to-image output is made from it. */
 static void
@@ -707,25 +738,11 @@ test_image_to_image_drop (void)
   g_autoptr(Studio) studio = studio_new ();
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falstaff-drop-test.png", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  GdkFileList *files;
   g_autoptr(GPtrArray) rows = NULL;
-  GValue value = G_VALUE_INIT;
-  GtkDropTarget *target;
-  gboolean dropped = FALSE;
   JsonObject *image;
   g_autofree char *shot = NULL;
 
-  /* A 320×200 picture of our own. */
-  {
-    cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 320, 200);
-    cairo_t *cr = cairo_create (surface);
-
-    cairo_set_source_rgb (cr, 0.2, 0.4, 0.8);
-    cairo_paint (cr);
-    cairo_destroy (cr);
-    g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy (surface);
-  }
+  write_picture (path);
 
   start_demo (studio);
   pick_endpoint (studio, "image-to-image");
@@ -733,15 +750,7 @@ test_image_to_image_drop (void)
   gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (row_control (studio, "seed"))), FALSE);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_control (studio, "seed")), 5);
 
-  /* The window's own drop target, as a drag from a file manager ends. */
-  target = _falstaff_window_get_drop_target (studio->window);
-  g_assert_nonnull (target);
-  files = gdk_file_list_new_from_array (&file, 1);
-  g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_take_boxed (&value, files);
-  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
-  g_value_unset (&value);
-  g_assert_true (dropped);
+  drop_on_window (studio, file);
 
   rows = falstaff_form_view_get_file_rows (_falstaff_window_get_form_view (studio->window));
   g_assert_cmpuint (rows->len, ==, 1);
@@ -756,6 +765,41 @@ test_image_to_image_drop (void)
   g_assert_cmpint (json_object_get_int_member (image, "width"), ==, 320);
   g_assert_cmpint (json_object_get_int_member (image, "height"), ==, 200);
   shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "image-to-image");
+  g_unlink (path);
+}
+
+/* Cancel while Run still waits for an upload: nothing is sent, the run
+ * ends, the file finishes uploading and the next Run goes through. */
+static void
+test_cancel_while_uploading (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falstaff-cancel-test.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GPtrArray) rows = NULL;
+  FalstaffFormView *form;
+
+  write_picture (path);
+  start_demo (studio);
+  pick_endpoint (studio, "image-to-image");
+  type_text (row_control (studio, "prompt"), "as a charcoal sketch");
+  form = _falstaff_window_get_form_view (studio->window);
+  drop_on_window (studio, file);
+  rows = falstaff_form_view_get_file_rows (form);
+  g_assert_true (falstaff_file_row_get_busy (g_ptr_array_index (rows, 0)));
+
+  run (studio);
+  g_assert_true (falstaff_window_is_running (studio->window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.cancel", NULL));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 5000));
+  g_assert_null (falstaff_window_get_request (studio->window));
+
+  g_assert_true (falstaff_test_wait_until (rows_idle, form, 20000));
+  g_assert_false (falstaff_test_wait_until (request_exists, studio->window, 300));
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_null (fal_request_get_error (falstaff_window_get_request (studio->window)));
   g_unlink (path);
 }
 
@@ -855,6 +899,7 @@ main (int    argc,
   g_test_add_func ("/ui/welcome/forget-key", test_forget_key);
   g_test_add_func ("/ui/studio/close-while-running", test_close_while_running);
   g_test_add_func ("/ui/studio/image-to-image-drop", test_image_to_image_drop);
+  g_test_add_func ("/ui/studio/cancel-while-uploading", test_cancel_while_uploading);
   g_test_add_func ("/ui/studio/video-output", test_video_output);
   g_test_add_func ("/ui/studio/cancel-in-queue", test_cancel_in_queue);
   g_test_add_func ("/ui/studio/cancel-running", test_cancel_running);

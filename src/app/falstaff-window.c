@@ -54,6 +54,8 @@ struct _FalstaffWindow
   char *endpoint_id;
   FalFormModel *form_model;
   GCancellable *schema_cancellable;
+  /* While a run waits for its uploads: Cancel ends the wait. */
+  GCancellable *upload_wait;
   FalRequest *request;
   FalStream *stream;
   gboolean running;
@@ -380,6 +382,7 @@ static void start_run (FalstaffWindow *self);
 
 typedef struct {
   FalstaffWindow *window;
+  GCancellable *cancellable;
   guint pending;
   GError *error;
 } UploadWait;
@@ -397,11 +400,20 @@ file_row_ready_cb (GObject      *source,
   if (--wait->pending > 0)
     return;
 
-  if (wait->error)
+  if (wait->window->upload_wait == wait->cancellable)
+    g_clear_object (&wait->window->upload_wait);
+  if (g_error_matches (wait->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Nothing was sent; the files go on uploading for the next run. */
+      set_running (wait->window, FALSE);
+      toast (wait->window, _("Run cancelled before it was sent"));
+    }
+  else if (wait->error)
     run_failed (wait->window, wait->error);
   else
     start_run (wait->window);
   g_clear_error (&wait->error);
+  g_object_unref (wait->cancellable);
   g_object_unref (wait->window);
   g_free (wait);
 }
@@ -425,14 +437,19 @@ run_activated (GtkWidget  *widget,
   rows = falstaff_form_view_get_file_rows (self->form_view);
   wait = g_new0 (UploadWait, 1);
   wait->window = g_object_ref (self);
+  wait->cancellable = g_cancellable_new ();
   for (guint i = 0; i < rows->len; i++)
     if (falstaff_file_row_get_busy (g_ptr_array_index (rows, i)))
       {
         wait->pending++;
-        falstaff_file_row_wait_async (g_ptr_array_index (rows, i), NULL, file_row_ready_cb, wait);
+        falstaff_file_row_wait_async (g_ptr_array_index (rows, i), wait->cancellable, file_row_ready_cb, wait);
       }
   if (wait->pending > 0)
-    return;
+    {
+      g_set_object (&self->upload_wait, wait->cancellable);
+      return;
+    }
+  g_object_unref (wait->cancellable);
   g_object_unref (wait->window);
   g_free (wait);
   start_run (self);
@@ -519,7 +536,9 @@ cancel_activated (GtkWidget  *widget,
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
 
-  if (self->request && !fal_request_is_done (self->request))
+  if (self->upload_wait)
+    g_cancellable_cancel (self->upload_wait);
+  else if (self->request && !fal_request_is_done (self->request))
     fal_request_cancel_async (self->request, NULL, cancelled_cb, g_object_ref (self));
   else if (self->stream && !fal_stream_is_done (self->stream))
     {
@@ -884,6 +903,7 @@ falstaff_window_dispose (GObject *object)
   g_cancellable_cancel (self->schema_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW);
   g_clear_object (&self->schema_cancellable);
+  g_clear_object (&self->upload_wait);
   g_clear_object (&self->request);
   g_clear_object (&self->stream);
   g_clear_object (&self->form_model);
