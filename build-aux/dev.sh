@@ -14,7 +14,8 @@ BUILD_DIR="${BUILD_DIR:-build}"
 # packaging checks need, from Debian 12, checked on a bare debootstrap
 # (--no-install-recommends leaves out what GTK only recommends: the
 # accessibility bus, without which GTK warns and the UI tests abort, and
-# the SVG loader for the icon theme).
+# the SVG loader for the icon theme). gstreamer1.0-libav plays the H.264 in
+# MP4 that fal's video models return; xdotool sends the UI tests' real keys.
 PACKAGES=(
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
@@ -22,6 +23,7 @@ PACKAGES=(
   desktop-file-utils appstream libglib2.0-bin libgtk-4-bin
   xvfb xauth dbus at-spi2-core gnome-keyring curl python3 ca-certificates
   libgtk-4-media-gstreamer gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-libav xdotool
   fonts-dejavu-core librsvg2-common
 )
 
@@ -88,7 +90,11 @@ case "${1:-}" in
   deps)
     install_deps ;;
   run)
-    install_deps && build && exec "$BUILD_DIR/src/app/falstaff" ;;
+    # Through meson devenv: the uninstalled app finds the settings schema
+    # the build compiled.
+    shift
+    install_deps && build &&
+      exec meson devenv -C "$BUILD_DIR" "$(cd "$BUILD_DIR" && pwd)/src/app/falstaff" "$@" ;;
   test)
     shift
     install_deps && build && run_tests "$@" ;;

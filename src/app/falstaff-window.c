@@ -17,6 +17,7 @@
 #include "falstaff-file-row.h"
 #include "falstaff-form-view.h"
 #include "falstaff-request-view.h"
+#include "falstaff-settings.h"
 #include "falstaff-welcome-page.h"
 #include "falstaff-window.h"
 #include "falstaff-window-private.h"
@@ -888,6 +889,9 @@ falstaff_window_constructed (GObject *object)
     gtk_widget_add_controller (self->content, GTK_EVENT_CONTROLLER (self->drop_target));
   }
 
+  if (falstaff_settings_are_volatile ())
+    toast (self, _("Settings will not be kept after this run: the settings schema is not installed"));
+
   update_actions (self);
   if (falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO)
     enter_studio (self);
@@ -1023,7 +1027,7 @@ static void
 falstaff_window_init (FalstaffWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->settings = g_settings_new (APPLICATION_ID);
+  self->settings = falstaff_settings_new ();
   if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
     g_signal_connect (self, "realize", G_CALLBACK (bench_realize_cb), NULL);
 }
