@@ -3,6 +3,8 @@
 
 #include <glib/gstdio.h>
 
+#include <gdk/x11/gdkx.h>
+
 #include "ui-test-utils.h"
 
 static gboolean
@@ -83,4 +85,73 @@ falstaff_test_screenshot (GtkWidget  *widget,
   path = g_build_filename (dir, file, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   return path;
+}
+
+/* Real key events, as a person types them: the X server's input focus
+ * goes to the widget's window (there is no window manager under Xvfb),
+ * GTK's focus to the widget, and xdotool sends the keys through XTEST. */
+void
+falstaff_test_press_keys (GtkWidget  *focus,
+                          const char *keys)
+{
+  GtkNative *native = gtk_widget_get_native (focus);
+  g_autofree char *command = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  gulong xid;
+
+  g_assert_nonnull (native);
+  g_assert_true (GDK_IS_X11_SURFACE (gtk_native_get_surface (native)));
+  xid = gdk_x11_surface_get_xid (gtk_native_get_surface (native));
+  if (focus != GTK_WIDGET (native))
+    g_assert_true (gtk_widget_grab_focus (focus));
+  for (guint i = 0; i < 20 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  command = g_strdup_printf ("xdotool windowfocus --sync %lu key --clearmodifiers --delay 30 %s", xid, keys);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("xdotool failed: %s", err);
+  /* Let the events arrive and be handled. */
+  {
+    gint64 until = g_get_monotonic_time () + 150 * 1000;
+    while (g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  }
+}
+
+/* A real click: the pointer moves onto the widget's centre in its X
+ * window and the first button is pressed and released there. */
+void
+falstaff_test_click (GtkWidget *widget)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t centre;
+  double surface_x = 0, surface_y = 0;
+  g_autofree char *command = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_nonnull (native);
+  g_assert_true (gtk_widget_get_mapped (widget));
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.f,
+                                                                 gtk_widget_get_height (widget) / 2.f),
+                                           &centre));
+  gtk_native_get_surface_transform (native, &surface_x, &surface_y);
+  command = g_strdup_printf ("xdotool mousemove --window %lu --sync %d %d click 1",
+                             gdk_x11_surface_get_xid (gtk_native_get_surface (native)),
+                             (int) (centre.x + surface_x), (int) (centre.y + surface_y));
+  g_assert_true (g_spawn_command_line_sync (command, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("xdotool failed: %s", err);
+  {
+    gint64 until = g_get_monotonic_time () + 150 * 1000;
+    while (g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  }
 }

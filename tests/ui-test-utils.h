@@ -15,4 +15,14 @@ gboolean falstaff_test_wait_until (gboolean (*condition) (gpointer data),
 char    *falstaff_test_screenshot (GtkWidget  *widget,
                                    const char *name);
 
+/* Focuses the widget (and its window, for the X server) and sends real
+ * key events with xdotool, e.g. "ctrl+Return" or "Tab Tab"; then lets
+ * the main loop handle them. */
+void     falstaff_test_press_keys (GtkWidget  *focus,
+                                   const char *keys);
+
+/* A real click on the widget's centre (xdotool moves the pointer and
+ * presses the first button), then lets the main loop handle it. */
+void     falstaff_test_click      (GtkWidget  *widget);
+
 G_END_DECLS

@@ -39,6 +39,7 @@ struct _FalstaffWindow
   GtkWidget *back_button;
   FalstaffEndpointPicker *picker;
   AdwWindowTitle *window_title;
+  GtkWidget *run_button;
   GtkToggleButton *stream_toggle;
   GtkRevealer *demo_banner;
   GtkRevealer *key_banner;
@@ -131,6 +132,51 @@ update_banners (FalstaffWindow *self)
                                            falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
 }
 
+/* Focus starts where a person starts: the key field on the welcome page,
+ * the endpoint search in the studio. */
+static void
+focus_start (FalstaffWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") == 0)
+    gtk_widget_grab_focus (falstaff_endpoint_picker_get_search_entry (self->picker));
+  else
+    gtk_widget_grab_focus (falstaff_welcome_page_get_key_row (self->welcome_page));
+}
+
+/* Before the window is mapped, a grab may not hold: once it is shown,
+ * nothing focused means the start. */
+static gboolean
+focus_after_map_cb (gpointer data)
+{
+  FalstaffWindow *self = data;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
+    focus_start (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+window_map_cb (FalstaffWindow *self)
+{
+  /* Not from inside map: GTK is still handing out focus events. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, focus_after_map_cb, g_object_ref (self), g_object_unref);
+}
+
+/* An AdwLeaflet moves the focus into the child it shows. When it is not
+ * folded both children stay in view, and the focus stays where the
+ * person had it (typing in the search must not land on a toggle). */
+static void
+show_leaflet_child (FalstaffWindow *self,
+                    AdwLeaflet     *leaflet,
+                    GtkWidget      *child)
+{
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
+
+  adw_leaflet_set_visible_child (leaflet, child);
+  if (!adw_leaflet_get_folded (leaflet) && focus && gtk_window_get_focus (GTK_WINDOW (self)) != focus)
+    gtk_widget_grab_focus (focus);
+}
+
 static void
 show_page (FalstaffWindow *self,
            const char     *name)
@@ -138,8 +184,7 @@ show_page (FalstaffWindow *self,
   gtk_stack_set_visible_child_name (self->main_stack, name);
   update_banners (self);
   update_actions (self);
-  if (g_str_equal (name, "studio"))
-    gtk_widget_grab_focus (falstaff_endpoint_picker_get_search_entry (self->picker));
+  focus_start (self);
 }
 
 /* ------------------------------------------------------------------ form values */
@@ -330,8 +375,8 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   falstaff_endpoint_picker_select (self->picker, endpoint_id);
 
   gtk_stack_set_visible_child_name (self->form_stack, "loading");
-  adw_leaflet_set_visible_child (self->leaflet, self->content);
-  adw_leaflet_set_visible_child (self->content_leaflet, GTK_WIDGET (self->form_stack));
+  show_leaflet_child (self, self->leaflet, self->content);
+  show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->form_stack));
   update_actions (self);
 
   self->schema_cancellable = g_cancellable_new ();
@@ -474,7 +519,7 @@ start_run (FalstaffWindow *self)
   save_form_values (self);
   falstaff_request_view_set_context (self->request_view, self->endpoint_id, body);
   /* On a narrow window the results take the place of the form. */
-  adw_leaflet_set_visible_child (self->content_leaflet, GTK_WIDGET (self->request_view));
+  show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->request_view));
 
   g_clear_object (&self->request);
   g_clear_object (&self->stream);
@@ -993,6 +1038,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, picker);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, run_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, stream_toggle);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, demo_banner);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner);
@@ -1016,17 +1062,41 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.forget-key", NULL, forget_key_activated);
   gtk_widget_class_install_action (widget_class, "win.demo", NULL, demo_activated);
 
-  /* Ctrl+Period cancels: Escape stays with popovers, search and dialogs. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.run", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.run", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK, "win.cancel", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+}
+
+/* Ctrl+Enter runs and Ctrl+Period cancels wherever the focus is. A
+ * binding would come after the focused widget, and text widgets take
+ * these keys (a newline, the emoji chooser): this controller sees them
+ * first. A disabled action lets the key through. Escape stays with
+ * popovers, search and dialogs. */
+static void
+add_run_shortcuts (FalstaffWindow *self)
+{
+  static const struct { guint keyval; const char *action; } shortcuts[] = {
+    { GDK_KEY_Return, "win.run" },
+    { GDK_KEY_KP_Enter, "win.run" },
+    { GDK_KEY_ISO_Enter, "win.run" },
+    { GDK_KEY_period, "win.cancel" },
+    { GDK_KEY_KP_Decimal, "win.cancel" },
+  };
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_name (controller, "run-shortcuts");
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (shortcuts[i].keyval, GDK_CONTROL_MASK),
+                                                            gtk_named_action_new (shortcuts[i].action)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 static void
 falstaff_window_init (FalstaffWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_run_shortcuts (self);
+  g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
   self->settings = falstaff_settings_new ();
   if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
     g_signal_connect (self, "realize", G_CALLBACK (bench_realize_cb), NULL);
@@ -1068,5 +1138,6 @@ FalstaffFormView *_falstaff_window_get_form_view (FalstaffWindow *self) { return
 FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { return self->request_view; }
 FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return self->welcome_page; }
 GtkToggleButton *_falstaff_window_get_stream_toggle (FalstaffWindow *self) { return self->stream_toggle; }
+GtkWidget *_falstaff_window_get_run_button (FalstaffWindow *self) { return self->run_button; }
 GtkDropTarget *_falstaff_window_get_drop_target (FalstaffWindow *self) { return self->drop_target; }
 const char *_falstaff_window_get_form_state (FalstaffWindow *self) { return gtk_stack_get_visible_child_name (self->form_stack); }

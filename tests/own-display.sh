@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs one UI test program on an X server of its own: real key events and
+# clicks (xdotool) go to the focused window of a display, so tests running
+# side by side must not share one.
+#   own-display.sh PROGRAM [ARGS…]
+set -u
+dir=$(mktemp -d "${TMPDIR:-/tmp}/falstaff-display.XXXXXX")
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp -noreset 5>"$dir/display" 2>"$dir/xvfb.log" &
+xvfb=$!
+for _ in $(seq 1 100); do
+  [ -s "$dir/display" ] && break
+  kill -0 $xvfb 2>/dev/null || { cat "$dir/xvfb.log" >&2; exit 1; }
+  sleep 0.05
+done
+export DISPLAY=":$(tr -d '\n' <"$dir/display")"
+unset WAYLAND_DISPLAY
+"$@"
+status=$?
+kill $xvfb 2>/dev/null
+wait $xvfb 2>/dev/null
+rm -rf "$dir"
+exit $status
