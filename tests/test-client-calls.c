@@ -374,16 +374,99 @@ test_stream_fault (gconstpointer data)
 }
 
 static void
+count_event_cb (FalStream *stream,
+                JsonNode  *event,
+                guint     *n)
+{
+  (*n)++;
+}
+
+static gboolean
+has_events (gpointer data)
+{
+  return fal_stream_get_n_events (data) > 0;
+}
+
+/* The model failing, on /run and on /stream: a model failure in words,
+ * with the model's detail and error type; a 422 from the model stays a
+ * validation error with its field errors. */
+static void
+test_model_failure (void)
+{
+  g_autoptr(Fx) fx = fx_new (4, 2);
+  const char *fail_500[] = { "x-fal-fault", "fail=500", NULL };
+  const char *fail_422[] = { "x-fal-fault", "fail=422", NULL };
+  FalCallOptions options_500 = { .headers = fail_500 };
+  FalCallOptions options_422 = { .headers = fail_422 };
+  g_auto(Outcome) failed = { 0 };
+  g_auto(Outcome) refused = { 0 };
+  g_autoptr(FalStream) stream = NULL;
+  g_autoptr(FalStream) stream_refused = NULL;
+  g_autofree char *described = NULL;
+  g_autofree char *stream_described = NULL;
+  const GError *error;
+
+  run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", &options_500, &failed);
+  g_assert_error (failed.error, FAL_ERROR, FAL_ERROR_APP);
+  g_assert_true (fal_error_is_model_failure (failed.error));
+  g_assert_cmpuint (fal_error_get_http_status (failed.error), ==, 500);
+  g_assert_cmpstr (fal_error_get_error_type (failed.error), ==, "runner_server_error");
+  g_assert_true (g_uuid_string_is_valid (failed.request_id));
+  g_assert_cmpstr (fal_error_get_request_id (failed.error), ==, failed.request_id);
+  described = fal_error_describe (failed.error);
+  g_assert_true (g_str_has_prefix (described, "The model failed on fal's side: The runner failed (a fault injected "
+                                              "by the local server, status 500) (runner_server_error) [request "));
+
+  run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", &options_422, &refused);
+  g_assert_error (refused.error, FAL_ERROR, FAL_ERROR_VALIDATION);
+  g_assert_false (fal_error_is_model_failure (refused.error));
+  g_assert_cmpuint (fal_error_field_errors_for (refused.error, "prompt")->len, ==, 1);
+
+  stream = stream_with_fault (fx, "fail=500");
+  error = fal_stream_get_error (stream);
+  g_assert_error ((GError *) error, FAL_ERROR, FAL_ERROR_APP);
+  g_assert_true (fal_error_is_model_failure (error));
+  g_assert_cmpstr (fal_error_get_error_type (error), ==, "runner_server_error");
+  g_assert_cmpuint (fal_stream_get_n_events (stream), >, 0);
+  stream_described = fal_error_describe (error);
+  g_assert_true (g_str_has_prefix (stream_described, "The model failed on fal's side: The runner failed (a fault "
+                                                     "injected by the local server, status 500) (runner_server_error)"));
+
+  stream_refused = stream_with_fault (fx, "fail=422");
+  error = fal_stream_get_error (stream_refused);
+  g_assert_error ((GError *) error, FAL_ERROR, FAL_ERROR_VALIDATION);
+  g_assert_cmpstr (fal_error_get_error_type (error), ==, "content_policy_violation");
+  g_assert_cmpuint (fal_error_field_errors_for (error, "prompt")->len, ==, 1);
+}
+
+static void
 test_stream_cancel (void)
 {
   g_autoptr(Fx) fx = fx_new (0.5, 2);
   g_autoptr(JsonNode) body = input ("{\"prompt\":\"slow\"}");
   g_autoptr(FalStream) stream = fal_client_stream (fx->client, "fal-ai/any-llm", body, NULL, NULL);
+  g_autoptr(FalStream) running = NULL;
+  g_autofree char *described = NULL;
+  guint n_events = 0, seen;
 
   fal_test_wait_ms (300);
+  g_assert_cmpuint (fal_stream_get_n_events (stream), ==, 0);
   fal_stream_cancel (stream);
   g_assert_true (fal_stream_is_done (stream));
   g_assert_error ((GError *) fal_stream_get_error (stream), FAL_ERROR, FAL_ERROR_CANCELLED);
+  described = fal_error_describe (fal_stream_get_error (stream));
+  g_assert_cmpstr (described, ==, "Cancelled");
+
+  /* Cancelled while events flow: the same, and nothing after it. */
+  running = fal_client_stream (fx->client, "fal-ai/any-llm", body, NULL, NULL);
+  g_signal_connect (running, "event", G_CALLBACK (count_event_cb), &n_events);
+  g_assert_true (wait_for (has_events, running, DEADLINE_MS));
+  fal_stream_cancel (running);
+  seen = n_events;
+  g_assert_error ((GError *) fal_stream_get_error (running), FAL_ERROR, FAL_ERROR_CANCELLED);
+  fal_test_wait_ms (500);
+  g_assert_cmpuint (n_events, ==, seen);
+  g_assert_cmpuint (fal_stream_get_n_events (running), ==, seen);
 }
 
 /* ------------------------------------------------------------------ retries */
@@ -1090,6 +1173,7 @@ main (int   argc,
   g_test_add_func ("/fal/calls/stream/events", test_stream_events);
   g_test_add_func ("/fal/calls/stream/http-error", test_stream_http_error);
   g_test_add_func ("/fal/calls/stream/cancel", test_stream_cancel);
+  g_test_add_func ("/fal/calls/model-failure", test_model_failure);
   for (guint i = 0; i < G_N_ELEMENTS (stream_faults); i++)
     {
       g_autofree char *path = g_strdup_printf ("/fal/calls/stream/fault/%s", stream_faults[i].fault);

@@ -206,6 +206,12 @@ test_lifecycle (void)
     }
   g_assert_true (seen_queue && seen_progress && seen_completed);
 
+  /* fal was seen running it, and answered all along. */
+  g_assert_true (fal_request_get_started (request));
+  g_assert_false (fal_request_get_connection_lost (request));
+  g_assert_cmpint (fal_request_get_last_contact (request), >, 0);
+  g_assert_cmpint (fal_request_get_last_contact (request), <=, g_get_monotonic_time ());
+
   /* It followed the status stream, not polls. */
   g_assert_cmpuint (w->n_streaming, >=, 1);
   g_assert_false (fal_request_get_streaming (request));
@@ -606,6 +612,22 @@ cancel_request (FalRequest *request)
   return cancel.outcome;
 }
 
+/* "Cancelled" in words, never "HTTP 499", and the result was not asked
+ * for: a cancelled request has none. */
+static void
+assert_cancelled_in_words (FalRequest *request,
+                           const char *words)
+{
+  const GError *error = fal_request_get_error (request);
+  g_autofree char *described = fal_error_describe (error);
+  g_autofree char *expected = g_strdup_printf ("%s [request %s]", words, fal_request_get_request_id (request));
+
+  g_assert_cmpstr (described, ==, expected);
+  g_assert_cmpstr (fal_error_get_error_type (error), ==, "client_cancelled");
+  g_assert_null (fal_request_get_result (request));
+  g_assert_false (fal_request_get_connection_lost (request));
+}
+
 static void
 test_cancel (void)
 {
@@ -627,12 +649,16 @@ test_cancel (void)
   wait_done (queued);
   g_assert_error ((GError *) fal_request_get_error (queued), FAL_ERROR, FAL_ERROR_CANCELLED);
   g_assert_cmpuint (watch_get (queued)->running_at, ==, 0);
+  g_assert_false (fal_request_get_started (queued));
+  assert_cancelled_in_words (queued, "Cancelled before it started");
 
   /* Running: the runner is told, and it ends cancelled too. */
   g_assert_cmpint (fal_request_get_status (running), ==, FAL_REQUEST_IN_PROGRESS);
+  g_assert_true (fal_request_get_started (running));
   g_assert_cmpint (cancel_request (running), ==, FAL_CANCEL_REQUESTED);
   wait_done (running);
   g_assert_error ((GError *) fal_request_get_error (running), FAL_ERROR, FAL_ERROR_CANCELLED);
+  assert_cancelled_in_words (running, "Cancelled while it was running");
 
   /* Completed: too late, and nothing changes. */
   fast = fx_new (4, 2);
@@ -644,8 +670,51 @@ test_cancel (void)
   g_assert_nonnull (fal_request_get_result (quick));
 }
 
+/* Cancelled by someone else (another program, the fal dashboard): the
+ * request following it ends cancelled too, in words; so does one attached
+ * after the fact. */
+static void
+test_cancelled_elsewhere (void)
+{
+  g_autoptr(Fx) fx = fx_new (0.5, 1);
+  g_autoptr(FalRequest) running = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a\"}", NULL);
+  g_autoptr(FalRequest) queued = NULL;
+  g_autoptr(FalRequest) attached = NULL;
+  g_autofree char *cancel_running = NULL;
+  g_autofree char *cancel_queued = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) other = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+
+  g_assert_true (wait_for (request_running, running, DEADLINE_MS));
+  queued = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"b\"}", NULL);
+  g_assert_true (wait_for (request_has_id, queued, DEADLINE_MS));
+
+  cancel_queued = g_strdup_printf ("/queue/fal-ai/fast-sdxl/requests/%s/cancel", fal_request_get_request_id (queued));
+  answer = fx_http (fx, "PUT", cancel_queued, NULL, &status);
+  g_assert_cmpuint (status, ==, 202);
+  cancel_running = g_strdup_printf ("/queue/fal-ai/fast-sdxl/requests/%s/cancel", fal_request_get_request_id (running));
+  other = fx_http (fx, "PUT", cancel_running, NULL, &status);
+  g_assert_cmpuint (status, ==, 202);
+
+  wait_done (queued);
+  wait_done (running);
+  g_assert_error ((GError *) fal_request_get_error (queued), FAL_ERROR, FAL_ERROR_CANCELLED);
+  assert_cancelled_in_words (queued, "Cancelled before it started");
+  g_assert_error ((GError *) fal_request_get_error (running), FAL_ERROR, FAL_ERROR_CANCELLED);
+  assert_cancelled_in_words (running, "Cancelled while it was running");
+
+  attached = fal_client_attach (fx->client, "fal-ai/fast-sdxl", fal_request_get_request_id (queued), &error);
+  g_assert_no_error (error);
+  wait_done (attached);
+  g_assert_error ((GError *) fal_request_get_error (attached), FAL_ERROR, FAL_ERROR_CANCELLED);
+  assert_cancelled_in_words (attached, "Cancelled before it started");
+}
+
 /* COMPLETED with an error: the result is still fetched, and its error is
- * what the request ends with. */
+ * what the request ends with: a 422 stays a validation error, a 500 is the
+ * model failing. */
 static void
 test_completed_with_error (void)
 {
@@ -658,6 +727,7 @@ test_completed_with_error (void)
   g_autoptr(FalRequest) broken = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"b\"}", &options_500);
   g_autoptr(GPtrArray) fields = NULL;
   g_autoptr(JsonArray) log = NULL;
+  g_autofree char *described = NULL;
   const GError *error;
 
   wait_done (invalid);
@@ -675,12 +745,22 @@ test_completed_with_error (void)
   /* The whole timeline played out first. */
   assert_logs_match_server (fx, invalid, "fal-ai/fast-sdxl");
 
+  g_assert_false (fal_error_is_model_failure (error));
+
+  /* A 500 result after a failed status is the model failing, said in
+   * words with the model's own detail and the error type. */
   error = fal_request_get_error (broken);
-  g_assert_error ((GError *) error, FAL_ERROR, FAL_ERROR_SERVER);
+  g_assert_error ((GError *) error, FAL_ERROR, FAL_ERROR_APP);
+  g_assert_true (fal_error_is_model_failure (error));
   g_assert_cmpuint (fal_error_get_http_status (error), ==, 500);
   g_assert_cmpstr (fal_error_get_request_id (error), ==, fal_request_get_request_id (broken));
   g_assert_cmpstr (fal_error_get_error_type (error), ==, "runner_server_error");
-  g_assert_nonnull (strstr (error->message, "runner failed"));
+  g_assert_cmpstr (error->message, ==, "The runner failed (a fault injected by the local server, status 500)");
+  described = fal_error_describe (error);
+  g_assert_true (g_str_has_prefix (described, "The model failed on fal's side: The runner failed (a fault injected "
+                                              "by the local server, status 500) (runner_server_error) [request "));
+  g_assert_null (strstr (described, "HTTP"));
+  g_assert_true (fal_request_get_started (broken));
 
   /* The result was fetched once each (a 500 result is not retried). */
   log = fal_test_request_log (fx->ts);
@@ -756,6 +836,7 @@ main (int   argc,
   g_test_add_func ("/fal/queue/attach/running", test_attach_running);
   g_test_add_func ("/fal/queue/attach/unknown-id", test_attach_unknown);
   g_test_add_func ("/fal/queue/cancel", test_cancel);
+  g_test_add_func ("/fal/queue/cancelled-elsewhere", test_cancelled_elsewhere);
   g_test_add_func ("/fal/queue/completed-with-error", test_completed_with_error);
   g_test_add_func ("/fal/queue/start-timeout", test_start_timeout);
 

@@ -8,6 +8,7 @@
 #include "fal-client-private.h"
 #include "fal-credentials.h"
 #include "fal-error.h"
+#include "fal-error-private.h"
 #include "fal-json.h"
 
 #define SHORT_CALL_TIMEOUT_S 30
@@ -768,11 +769,26 @@ fal_client_run_finish (FalClient     *self,
                        char         **request_id,
                        GError       **error)
 {
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *node;
+
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   if (request_id)
     *request_id = g_strdup (g_object_get_data (G_OBJECT (result), "fal-request-id"));
-  return g_task_propagate_pointer (G_TASK (result), error);
+  node = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (node == NULL)
+    {
+      /* An answer that names its request came from the run itself: a
+       * failure there is the model's (a gateway names none). */
+      if (fal_error_get_request_id (local_error) != NULL)
+        g_propagate_error (error, _fal_error_for_job (local_error, NULL, NULL));
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      if (request_id && *request_id == NULL && local_error)
+        *request_id = g_strdup (fal_error_get_request_id (local_error));
+    }
+  return node;
 }
 
 FalRequest *

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fal-error.h"
+#include "fal-error-private.h"
 #include "fal-json.h"
 #include "fal-retry.h"
 
@@ -19,6 +20,7 @@ typedef struct {
   JsonArray *field_errors;
   gint64     retry_after;
   gboolean   user_timeout;
+  gboolean   model_failure;
 } FalErrorPrivate;
 
 static void
@@ -38,6 +40,7 @@ fal_error_private_copy (const FalErrorPrivate *src,
   dest->field_errors = src->field_errors ? json_array_ref (src->field_errors) : NULL;
   dest->retry_after = src->retry_after;
   dest->user_timeout = src->user_timeout;
+  dest->model_failure = src->model_failure;
 }
 
 static void
@@ -125,6 +128,17 @@ fal_error_is_user_timeout (const GError *error)
 
   priv = get_priv (error);
   return priv ? priv->user_timeout : FALSE;
+}
+
+gboolean
+fal_error_is_model_failure (const GError *error)
+{
+  FalErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  priv = get_priv (error);
+  return priv ? priv->model_failure : FALSE;
 }
 
 /* The last element of a field error's loc, if it is a string. */
@@ -386,7 +400,9 @@ set_details (GError     *error,
   FalErrorPrivate *priv = fal_error_get_private (error);
 
   priv->http_status = http_status;
+  g_free (priv->request_id);
   priv->request_id = g_strdup (request_id);
+  g_free (priv->error_type);
   priv->error_type = g_strdup (error_type);
 }
 
@@ -584,7 +600,39 @@ fal_error_describe (const GError *error)
     fallback = status_text (status);
 
   line = g_string_new (NULL);
-  if (status == 0 && g_ascii_strncasecmp (error->message, summary, strlen (summary)) == 0)
+  if (fal_error_is_model_failure (error))
+    {
+      /* The run reached the model and failed there: the model's own
+       * words, and its error type for whoever reports it. */
+      g_string_append (line, "The model failed on fal's side");
+      if (error->message != NULL && *error->message != '\0' &&
+          (fallback == NULL || !g_str_equal (error->message, fallback)))
+        {
+          g_string_append (line, ": ");
+          append_one_line (line, error->message);
+        }
+      if (fal_error_get_error_type (error) != NULL)
+        {
+          g_string_append (line, " (");
+          append_one_line (line, fal_error_get_error_type (error));
+          g_string_append_c (line, ')');
+        }
+    }
+  else if (error->code == FAL_ERROR_CANCELLED)
+    {
+      /* A cancellation is said in words: "HTTP 499" or the server's
+       * "Request was cancelled by the client" add nothing. */
+      if (g_ascii_strncasecmp (error->message, summary, strlen (summary)) == 0)
+        append_one_line (line, error->message);
+      else if (status != 0 || *error->message == '\0')
+        g_string_append (line, summary);
+      else
+        {
+          g_string_append_printf (line, "%s: ", summary);
+          append_one_line (line, error->message);
+        }
+    }
+  else if (status == 0 && g_ascii_strncasecmp (error->message, summary, strlen (summary)) == 0)
     /* Our own messages may say it already ("Invalid endpoint id …"). */
     append_one_line (line, error->message);
   else if (fallback != NULL && g_str_equal (error->message, fallback))
@@ -629,4 +677,80 @@ fal_error_new_from_response_bytes (guint               http_status,
   g_autoptr(JsonNode) node = length > 0 ? fal_json_parse (text, length, NULL) : NULL;
 
   return fal_error_new_from_response (http_status, headers, node);
+}
+
+/* ------------------------------------------------------------------ a job's outcome */
+
+GError *
+_fal_error_new_model_failure (const char *message,
+                              guint       http_status,
+                              const char *request_id,
+                              const char *error_type)
+{
+  GError *error = fal_error_new_literal_full (FAL_ERROR_APP, message, http_status, request_id, error_type);
+
+  fal_error_get_private (error)->model_failure = TRUE;
+  return error;
+}
+
+GError *
+_fal_error_for_job (const GError *answer,
+                    const char   *status_error,
+                    const char   *status_error_type)
+{
+  FalErrorPrivate *priv = get_priv (answer);
+  g_autofree char *fallback = NULL;
+  const char *error_type;
+  const char *message;
+
+  g_return_val_if_fail (answer != NULL, NULL);
+
+  /* 422s keep their field errors, 504s their timeout, 499s their
+   * cancellation; transport trouble and auth are not the model's. */
+  if (priv == NULL || priv->http_status == 0 || priv->http_status == 499 ||
+      (answer->code != FAL_ERROR_SERVER && answer->code != FAL_ERROR_APP))
+    return g_error_copy (answer);
+
+  error_type = priv->error_type ? priv->error_type : status_error_type;
+  /* Without an error type or a failed status, a 5xx is the gateway's. */
+  if (error_type == NULL && status_error == NULL)
+    return g_error_copy (answer);
+
+  fallback = status_text (priv->http_status);
+  message = answer->message;
+  if ((message == NULL || *message == '\0' || g_str_equal (message, fallback)) && status_error)
+    message = status_error;
+  return _fal_error_new_model_failure (message ? message : fallback, priv->http_status, priv->request_id, error_type);
+}
+
+GError *
+_fal_error_new_from_event (JsonObject *event,
+                           const char *request_id)
+{
+  const char *text = fal_json_get_string (event, "error");
+  const char *error_type = fal_json_get_string (event, "error_type");
+  JsonNode *detail = json_object_get_member (event, "detail");
+  const char *detail_text;
+  GError *error;
+
+  if (g_strcmp0 (error_type, "client_cancelled") == 0)
+    return fal_error_new_literal_full (FAL_ERROR_CANCELLED, "Cancelled", 0, request_id, error_type);
+
+  /* The detail may be the result body of a 422: its field errors. */
+  if (detail && JSON_NODE_HOLDS_OBJECT (detail) &&
+      JSON_NODE_HOLDS_ARRAY (get_member (detail, "detail")))
+    {
+      error = fal_error_new_from_response (422, NULL, detail);
+      set_details (error, 0, request_id, error_type);
+      return error;
+    }
+
+  if (g_strcmp0 (error_type, "request_timeout") == 0 || g_strcmp0 (error_type, "startup_timeout") == 0)
+    return fal_error_new_literal_full (FAL_ERROR_TIMEOUT, text ? text : "Timed out", 0, request_id, error_type);
+
+  detail_text = get_string_member (detail, "detail");
+  if (detail_text == NULL || *detail_text == '\0')
+    detail_text = detail && json_node_get_value_type (detail) == G_TYPE_STRING ? json_node_get_string (detail) : NULL;
+  return _fal_error_new_model_failure (detail_text && *detail_text ? detail_text : text ? text : "The model failed",
+                            0, request_id, error_type);
 }

@@ -40,6 +40,13 @@ JsonArray  *fal_error_get_field_errors   (const GError *error);
 gint64      fal_error_get_retry_after    (const GError *error);
 /* TRUE for a 504 with X-Fal-Request-Timeout-Type: user. */
 gboolean    fal_error_is_user_timeout    (const GError *error);
+/* TRUE when the run reached the model and the model failed there (a
+ * COMPLETED status with error/error_type, a failed /run answer that names
+ * its request, a /stream error event): a FAL_ERROR_APP whose message is
+ * the model's detail and whose error type says what failed. A 422 stays
+ * FAL_ERROR_VALIDATION, a start timeout FAL_ERROR_TIMEOUT, a cancellation
+ * FAL_ERROR_CANCELLED. */
+gboolean    fal_error_is_model_failure   (const GError *error);
 
 /* The field errors whose loc ends with this field name. */
 GPtrArray  *fal_error_field_errors_for   (const GError *error,
@@ -64,7 +71,9 @@ GError     *fal_error_new_literal_full   (FalErrorCode  code,
  * G_IO_ERROR_CANCELLED to FAL_ERROR_CANCELLED; a FAL_ERROR is copied. */
 GError     *fal_error_new_from_transport (const GError *error);
 
-/* One line for a person: "Validation failed: prompt: Field required". */
+/* One line for a person: "Validation failed: prompt: Field required",
+ * "The model failed on fal's side: <detail> (runner_server_error)",
+ * "Cancelled" (never an HTTP 499). */
 char       *fal_error_describe           (const GError *error);
 
 G_END_DECLS

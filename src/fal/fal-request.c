@@ -3,109 +3,15 @@
 
 #include "config.h"
 
-#include "fal-client-private.h"
 #include "fal-error.h"
+#include "fal-error-private.h"
 #include "fal-json.h"
-#include "fal-log-list.h"
-#include "fal-request.h"
-#include "fal-sse-parser.h"
+#include "fal-request-private.h"
 
-#define READ_CHUNK (16 * 1024)
-
-typedef struct _StreamConn StreamConn;
-/* After the stream failed, poll this many times before trying it again;
- * doubled on each failure in a row, up to the cap. */
-#define POLLS_BEFORE_STREAM_RETRY 4
-#define POLLS_BEFORE_STREAM_RETRY_MAX 64
-
-struct _FalRequest
-{
-  GObject parent_instance;
-
-  FalClient *client;
-  FalEndpointId *endpoint;
-  JsonNode *input;
-  FalCallOptions *options;
-
-  char *request_id;
-  char *status_url;
-  char *response_url;
-  char *cancel_url;
-  FalRequestStatus status;
-  int queue_position;
-  gint64 submitted_at;
-  gint64 started_at;
-  gint64 completed_at;
-  FalLogList *logs;
-  JsonObject *metrics;
-  char *status_error;
-  char *status_error_type;
-  JsonNode *result;
-  GError *error;
-  gboolean done;
-
-  GCancellable *cancellable;   /* everything this request does */
-  GPtrArray *waiters;          /* GTask */
-  GPtrArray *pending_cancels;  /* GTask: cancel asked before the submit answered */
-
-  /* Following. */
-  gboolean streaming;
-  GInputStream *stream;
-  FalSseParser *parser;
-  StreamConn *conn;            /* the stream connection now open */
-  GQueue pending_events;       /* PendingEvent: big events parse off-thread, in order */
-  gboolean parsing_event;
-  guint stream_failures;
-  guint polls_until_stream;
-  guint poll_timer;
-  gboolean fetching_result;
-};
+/* The request's state and its public face; following it (the status
+ * stream, polls, the result, contact with fal) is fal-request-follow.c. */
 
 G_DEFINE_FINAL_TYPE (FalRequest, fal_request, G_TYPE_OBJECT)
-
-/* Log lines seen on one status stream connection: its first event holds
- * the whole log so far, later ones only new lines. Events waiting to be
- * parsed keep their connection's count. */
-struct _StreamConn {
-  gatomicrefcount ref_count;
-  guint log_pos;
-};
-
-static StreamConn *
-stream_conn_new (void)
-{
-  StreamConn *conn = g_new0 (StreamConn, 1);
-
-  g_atomic_ref_count_init (&conn->ref_count);
-  return conn;
-}
-
-static StreamConn *
-stream_conn_ref (StreamConn *conn)
-{
-  g_atomic_ref_count_inc (&conn->ref_count);
-  return conn;
-}
-
-static void
-stream_conn_unref (StreamConn *conn)
-{
-  if (conn && g_atomic_ref_count_dec (&conn->ref_count))
-    g_free (conn);
-}
-
-typedef struct {
-  StreamConn *conn;
-  GBytes *data;
-} PendingEvent;
-
-static void
-pending_event_free (PendingEvent *event)
-{
-  stream_conn_unref (event->conn);
-  g_bytes_unref (event->data);
-  g_free (event);
-}
 
 enum {
   PROP_0,
@@ -117,12 +23,15 @@ enum {
   PROP_STATUS,
   PROP_ELAPSED,
   PROP_QUEUE_POSITION,
+  PROP_STARTED,
   PROP_LOGS,
   PROP_METRICS,
   PROP_RESULT,
   PROP_ERROR,
   PROP_DONE,
   PROP_STREAMING,
+  PROP_CONNECTION_LOST,
+  PROP_LAST_CONTACT,
   N_PROPS
 };
 
@@ -134,9 +43,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void start_stream (FalRequest *self);
-static void schedule_poll (FalRequest *self);
-static void fetch_result (FalRequest *self);
 static void send_cancel (FalRequest *self, GTask *task);
 
 const char *
@@ -155,8 +61,17 @@ fal_request_status_to_string (FalRequestStatus status)
 /* ------------------------------------------------------------------ state */
 
 static void
-set_status (FalRequest       *self,
-            FalRequestStatus  status)
+set_started (FalRequest *self)
+{
+  if (self->started)
+    return;
+  self->started = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTED]);
+}
+
+void
+_fal_request_set_status (FalRequest       *self,
+                         FalRequestStatus  status)
 {
   /* Statuses only move forward, whatever order answers come in. */
   if (status <= self->status)
@@ -178,11 +93,13 @@ set_status (FalRequest       *self,
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
+  if (status == FAL_REQUEST_IN_PROGRESS)
+    set_started (self);
 }
 
-static void
-set_streaming (FalRequest *self,
-               gboolean    streaming)
+void
+_fal_request_set_streaming (FalRequest *self,
+                            gboolean    streaming)
 {
   if (self->streaming == streaming)
     return;
@@ -190,30 +107,58 @@ set_streaming (FalRequest *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STREAMING]);
 }
 
-static void
-stop_following (FalRequest *self)
+void
+_fal_request_set_connection_lost (FalRequest *self,
+                                  gboolean    lost)
 {
-  _fal_clear_source (&self->poll_timer);
-  g_clear_pointer (&self->conn, stream_conn_unref);
-  g_clear_pointer (&self->parser, fal_sse_parser_free);
-  if (self->stream)
-    {
-      g_input_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      g_clear_object (&self->stream);
-    }
-  set_streaming (self, FALSE);
+  if (self->connection_lost == lost)
+    return;
+  self->connection_lost = lost;
+  if (lost)
+    g_debug ("Lost contact with fal while following %s", self->request_id);
+  else
+    g_debug ("In contact with fal again about %s", self->request_id);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_LOST]);
 }
 
-static void
-finish (FalRequest *self)
+void
+_fal_request_touch_contact (FalRequest *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->last_contact = now;
+  /* Every stream chunk is contact: notified at most once a second, and
+   * always when contact comes back. */
+  if (self->connection_lost || now - self->contact_notified_at >= G_USEC_PER_SEC)
+    {
+      self->contact_notified_at = now;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CONTACT]);
+    }
+  _fal_request_set_connection_lost (self, FALSE);
+}
+
+void
+_fal_request_set_result (FalRequest *self,
+                         JsonNode   *result)
+{
+  g_clear_pointer (&self->result, json_node_unref);
+  self->result = result;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+  /* A result means it ran, whether or not we saw it running. */
+  set_started (self);
+}
+
+void
+_fal_request_finish (FalRequest *self)
 {
   if (self->done)
     return;
 
-  stop_following (self);
+  _fal_request_stop_following (self);
   if (self->completed_at == 0)
     self->completed_at = g_get_monotonic_time ();
   self->done = TRUE;
+  _fal_request_set_connection_lost (self, FALSE);
   if (self->status != FAL_REQUEST_COMPLETED)
     {
       /* Failed before fal said COMPLETED (submit refused, contact lost). */
@@ -227,9 +172,9 @@ finish (FalRequest *self)
                          (GBoxedCopyFunc) json_node_ref, (GDestroyNotify) json_node_unref);
 }
 
-static void
-fail (FalRequest *self,
-      GError     *error)
+void
+_fal_request_fail (FalRequest *self,
+                   GError     *error)
 {
   if (self->done)
     {
@@ -239,18 +184,7 @@ fail (FalRequest *self,
   g_clear_error (&self->error);
   self->error = error;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-  finish (self);
-}
-
-/* Errors no retry or fallback can mend. */
-static gboolean
-is_definitive (const GError *error)
-{
-  return g_error_matches (error, FAL_ERROR, FAL_ERROR_NOT_FOUND) ||
-         g_error_matches (error, FAL_ERROR, FAL_ERROR_UNAUTHORIZED) ||
-         g_error_matches (error, FAL_ERROR, FAL_ERROR_FORBIDDEN) ||
-         g_error_matches (error, FAL_ERROR, FAL_ERROR_INSECURE_URL) ||
-         g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED);
+  _fal_request_finish (self);
 }
 
 /* ------------------------------------------------------------------ status */
@@ -285,12 +219,45 @@ take_logs (FalRequest *self,
   fal_log_list_append (self->logs, fresh);
 }
 
-/* One status, from a poll (cumulative logs) or a stream event (the first
- * event has the whole log so far, later ones only new lines). */
 static void
-handle_status (FalRequest *self,
-               JsonObject *status,
-               StreamConn *conn)
+completed (FalRequest *self,
+           JsonObject *status)
+{
+  JsonObject *metrics = fal_json_get_object (status, "metrics");
+  double inference_time;
+
+  if (metrics)
+    {
+      g_clear_pointer (&self->metrics, json_object_unref);
+      self->metrics = json_object_ref (metrics);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METRICS]);
+      /* Run metrics mean it ran, even if we never saw it running. */
+      if (fal_json_get_double (metrics, "inference_time", &inference_time))
+        set_started (self);
+    }
+  g_free (self->status_error);
+  self->status_error = g_strdup (fal_json_get_string (status, "error"));
+  g_free (self->status_error_type);
+  self->status_error_type = g_strdup (fal_json_get_string (status, "error_type"));
+  _fal_request_set_status (self, FAL_REQUEST_COMPLETED);
+  _fal_request_stop_following (self);
+
+  /* Cancelled: nothing to fetch, and no "HTTP 499" to show. */
+  if (g_strcmp0 (self->status_error_type, "client_cancelled") == 0)
+    {
+      _fal_request_fail (self, fal_error_new_literal_full (FAL_ERROR_CANCELLED,
+                                                           self->started ? "Cancelled while it was running"
+                                                                         : "Cancelled before it started",
+                                                           499, self->request_id, self->status_error_type));
+      return;
+    }
+  _fal_request_fetch_result (self);
+}
+
+void
+_fal_request_handle_status (FalRequest    *self,
+                            JsonObject    *status,
+                            FalStreamConn *conn)
 {
   const char *state = fal_json_get_string (status, "status");
   JsonArray *logs = fal_json_get_array (status, "logs");
@@ -314,315 +281,13 @@ handle_status (FalRequest *self,
           self->queue_position = (int) CLAMP (position, 0, G_MAXINT);
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_POSITION]);
         }
-      set_status (self, FAL_REQUEST_IN_QUEUE);
+      _fal_request_set_status (self, FAL_REQUEST_IN_QUEUE);
     }
   else if (g_strcmp0 (state, "IN_PROGRESS") == 0)
-    set_status (self, FAL_REQUEST_IN_PROGRESS);
-  else if (g_strcmp0 (state, "COMPLETED") == 0 && !self->fetching_result)
-    {
-      JsonObject *metrics = fal_json_get_object (status, "metrics");
-
-      if (metrics)
-        {
-          g_clear_pointer (&self->metrics, json_object_unref);
-          self->metrics = json_object_ref (metrics);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METRICS]);
-        }
-      g_free (self->status_error);
-      self->status_error = g_strdup (fal_json_get_string (status, "error"));
-      g_free (self->status_error_type);
-      self->status_error_type = g_strdup (fal_json_get_string (status, "error_type"));
-      set_status (self, FAL_REQUEST_COMPLETED);
-      stop_following (self);
-      fetch_result (self);
-    }
+    _fal_request_set_status (self, FAL_REQUEST_IN_PROGRESS);
+  else if (g_strcmp0 (state, "COMPLETED") == 0 && !self->fetching_result && !self->done)
+    completed (self, status);
   /* Anything else: an unknown status, kept polling as the JS client does. */
-}
-
-/* ------------------------------------------------------------------ result */
-
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  g_autoptr(FalRequest) self = data;
-  GError *error = NULL;
-  JsonNode *node = fal_client_result_finish (FAL_CLIENT (source), result, &error);
-
-  if (self->done)
-    {
-      g_clear_error (&error);
-      g_clear_pointer (&node, json_node_unref);
-      return;
-    }
-
-  if (node)
-    {
-      self->result = node;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
-      if (self->status_error)
-        {
-          /* COMPLETED with an error, yet a result: show both. */
-          fail (self, fal_error_new_literal_full (FAL_ERROR_APP, self->status_error, 200,
-                                                  self->request_id, self->status_error_type));
-          return;
-        }
-      finish (self);
-      return;
-    }
-  fail (self, error);
-}
-
-static void
-fetch_result (FalRequest *self)
-{
-  self->fetching_result = TRUE;
-  fal_client_result_async (self->client, fal_endpoint_id_get_full (self->endpoint), self->request_id,
-                           self->cancellable, result_cb, g_object_ref (self));
-}
-
-/* ------------------------------------------------------------------ polling */
-
-static void
-fall_back_to_polling (FalRequest *self)
-{
-  stop_following (self);
-  self->stream_failures++;
-  self->polls_until_stream = MIN (POLLS_BEFORE_STREAM_RETRY << MIN (self->stream_failures - 1, 4u),
-                                  POLLS_BEFORE_STREAM_RETRY_MAX);
-  schedule_poll (self);
-}
-
-static void
-poll_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  g_autoptr(FalRequest) self = data;
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = fal_client_status_finish (FAL_CLIENT (source), result, &error);
-
-  if (self->done || self->fetching_result)
-    {
-      fal_json_unref_later (node);
-      return;
-    }
-  if (node == NULL)
-    {
-      if (g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED) && g_cancellable_is_cancelled (self->cancellable))
-        return;
-      /* The status call already retried by its policy. */
-      fail (self, g_steal_pointer (&error));
-      return;
-    }
-
-  handle_status (self, json_node_get_object (node), NULL);
-  fal_json_unref_later (node);
-  if (self->fetching_result || self->done)
-    return;
-
-  if (self->polls_until_stream > 0 && --self->polls_until_stream == 0)
-    start_stream (self);
-  else
-    schedule_poll (self);
-}
-
-static gboolean
-poll_timer_cb (gpointer data)
-{
-  FalRequest *self = data;
-
-  self->poll_timer = 0;
-  fal_client_status_async (self->client, fal_endpoint_id_get_full (self->endpoint), self->request_id, TRUE,
-                           self->cancellable, poll_cb, g_object_ref (self));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_poll (FalRequest *self)
-{
-  if (self->poll_timer == 0 && !self->done)
-    self->poll_timer = _fal_timeout_add (fal_client_get_poll_interval (self->client), poll_timer_cb, self);
-}
-
-/* ------------------------------------------------------------------ status stream */
-
-static void parse_next_event (FalRequest *self);
-
-static void
-stream_failed (FalRequest *self,
-               const char *why)
-{
-  g_debug ("Status stream of %s sent a bad event: %s", self->request_id, why);
-  /* Closing the stream makes the read loop fall back to polling. */
-  if (self->stream)
-    g_cancellable_cancel (g_object_get_data (G_OBJECT (self->stream), "fal-read-cancellable"));
-}
-
-static void
-event_parsed_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  g_autoptr(FalRequest) self = data;
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = fal_json_parse_finish (result, &error);
-  PendingEvent *event = g_queue_pop_head (&self->pending_events);
-
-  self->parsing_event = FALSE;
-  if (!self->done && !self->fetching_result && event)
-    {
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-        stream_failed (self, error ? error->message : "not an object");
-      else
-        handle_status (self, json_node_get_object (node), event->conn);
-    }
-  fal_json_unref_later (node);
-  if (event)
-    pending_event_free (event);
-  parse_next_event (self);
-}
-
-static void
-parse_next_event (FalRequest *self)
-{
-  PendingEvent *event = g_queue_peek_head (&self->pending_events);
-
-  if (self->parsing_event || event == NULL)
-    return;
-  if (self->done || self->fetching_result)
-    {
-      g_queue_clear_full (&self->pending_events, (GDestroyNotify) pending_event_free);
-      return;
-    }
-  self->parsing_event = TRUE;
-  fal_json_parse_async (event->data, self->cancellable, event_parsed_cb, g_object_ref (self));
-}
-
-/* Small events are handled at once; a big one (a flood of log lines) is
- * parsed off the main loop, and the ones after it wait their turn. */
-static void
-stream_event_cb (const FalSseEvent *event,
-                 gpointer           user_data)
-{
-  FalRequest *self = user_data;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (self->done || self->fetching_result || self->conn == NULL)
-    return;
-
-  if (event->data_length > FAL_JSON_THREAD_THRESHOLD || !g_queue_is_empty (&self->pending_events))
-    {
-      PendingEvent *pending = g_new0 (PendingEvent, 1);
-
-      pending->conn = stream_conn_ref (self->conn);
-      pending->data = g_bytes_new (event->data, event->data_length);
-      g_queue_push_tail (&self->pending_events, pending);
-      parse_next_event (self);
-      return;
-    }
-
-  node = fal_json_parse (event->data, event->data_length, &error);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      stream_failed (self, error ? error->message : "not an object");
-      return;
-    }
-  handle_status (self, json_node_get_object (node), self->conn);
-}
-
-static void
-read_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  g_autoptr(FalRequest) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-
-  if (self->done || self->fetching_result || G_INPUT_STREAM (source) != self->stream)
-    return;
-
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
-    {
-      if (error && g_cancellable_is_cancelled (self->cancellable))
-        return;
-      /* Dropped, broken, or ended before COMPLETED: poll instead. */
-      g_debug ("Status stream of %s ended early: %s", self->request_id, error ? error->message : "closed");
-      fall_back_to_polling (self);
-      return;
-    }
-
-  fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  if (self->done || self->fetching_result || self->stream == NULL)
-    return;
-  if (g_cancellable_is_cancelled (g_object_get_data (G_OBJECT (self->stream), "fal-read-cancellable")))
-    {
-      fall_back_to_polling (self);
-      return;
-    }
-  g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_object_get_data (G_OBJECT (self->stream), "fal-read-cancellable"),
-                                   read_cb, g_object_ref (self));
-}
-
-static void
-stream_opened_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  g_autoptr(FalRequest) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = _fal_client_open_stream_finish (FAL_CLIENT (source), result, NULL, &error);
-  GCancellable *read_cancellable;
-
-  if (self->done || self->fetching_result)
-    return;
-  if (stream == NULL)
-    {
-      if (g_cancellable_is_cancelled (self->cancellable))
-        return;
-      if (is_definitive (error))
-        {
-          fail (self, g_steal_pointer (&error));
-          return;
-        }
-      g_debug ("Status stream of %s failed: %s", self->request_id, error->message);
-      fall_back_to_polling (self);
-      return;
-    }
-
-  self->stream = g_steal_pointer (&stream);
-  self->parser = fal_sse_parser_new (stream_event_cb, NULL, self);
-  g_clear_pointer (&self->conn, stream_conn_unref);
-  self->conn = stream_conn_new ();
-  set_streaming (self, TRUE);
-
-  /* Its own cancellable, child of the request's: a bad event stops this
-   * connection only. */
-  read_cancellable = g_cancellable_new ();
-  g_object_set_data_full (G_OBJECT (self->stream), "fal-read-cancellable", read_cancellable, g_object_unref);
-  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
-                           read_cancellable, G_CONNECT_SWAPPED);
-  g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT, read_cancellable,
-                                   read_cb, g_object_ref (self));
-}
-
-static void
-start_stream (FalRequest *self)
-{
-  g_autofree char *path = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *url = NULL;
-
-  stop_following (self);
-  escaped = g_uri_escape_string (self->request_id, NULL, FALSE);
-  path = g_strconcat (fal_endpoint_id_get_app (self->endpoint), "/requests/", escaped, "/status/stream?logs=1", NULL);
-  url = _fal_client_build_url (self->client, FAL_HOST_QUEUE, path);
-  _fal_client_open_stream_async (self->client, "GET", url, NULL, NULL, self->cancellable,
-                                 stream_opened_cb, g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------ submit */
@@ -662,7 +327,7 @@ submitted_cb (GObject      *source,
           self->request_id = g_strdup (fal_error_get_request_id (error));
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_ID]);
         }
-      fail (self, error);
+      _fal_request_fail (self, error);
       goto cancels;
     }
 
@@ -671,20 +336,21 @@ submitted_cb (GObject      *source,
     request_id = header_id;
   if (request_id == NULL)
     {
-      fail (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The submit answer has no request_id",
+      _fal_request_fail (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The submit answer has no request_id",
                                               200, NULL, NULL));
       goto cancels;
     }
 
+  _fal_request_touch_contact (self);
   self->request_id = g_strdup (request_id);
   if (JSON_NODE_HOLDS_OBJECT (node))
     set_ids (self, json_node_get_object (node));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_ID]);
   if (JSON_NODE_HOLDS_OBJECT (node))
-    handle_status (self, json_node_get_object (node), NULL);
-  set_status (self, FAL_REQUEST_IN_QUEUE);
-  if (!self->fetching_result)
-    start_stream (self);
+    _fal_request_handle_status (self, json_node_get_object (node), NULL);
+  _fal_request_set_status (self, FAL_REQUEST_IN_QUEUE);
+  if (!self->fetching_result && !self->done)
+    _fal_request_start_stream (self);
 
 cancels:
   cancels = g_steal_pointer (&self->pending_cancels);
@@ -729,7 +395,7 @@ fal_request_dispose (GObject *object)
   FalRequest *self = (FalRequest *)object;
 
   g_cancellable_cancel (self->cancellable);
-  stop_following (self);
+  _fal_request_stop_following (self);
 
   G_OBJECT_CLASS (fal_request_parent_class)->dispose (object);
 }
@@ -756,8 +422,7 @@ fal_request_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending_cancels, g_ptr_array_unref);
-  g_queue_clear_full (&self->pending_events, (GDestroyNotify) pending_event_free);
-  g_clear_pointer (&self->conn, stream_conn_unref);
+  _fal_request_clear_pending_events (self);
 
   G_OBJECT_CLASS (fal_request_parent_class)->finalize (object);
 }
@@ -796,6 +461,9 @@ fal_request_get_property (GObject    *object,
     case PROP_QUEUE_POSITION:
       g_value_set_int (value, self->queue_position);
       break;
+    case PROP_STARTED:
+      g_value_set_boolean (value, self->started);
+      break;
     case PROP_LOGS:
       g_value_set_object (value, self->logs);
       break;
@@ -813,6 +481,12 @@ fal_request_get_property (GObject    *object,
       break;
     case PROP_STREAMING:
       g_value_set_boolean (value, self->streaming);
+      break;
+    case PROP_CONNECTION_LOST:
+      g_value_set_boolean (value, self->connection_lost);
+      break;
+    case PROP_LAST_CONTACT:
+      g_value_set_int64 (value, self->last_contact);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -839,12 +513,17 @@ fal_request_class_init (FalRequestClass *klass)
    * own, so it is notified only when the status changes. */
   properties[PROP_ELAPSED] = g_param_spec_double ("elapsed", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
   properties[PROP_QUEUE_POSITION] = g_param_spec_int ("queue-position", NULL, NULL, -1, G_MAXINT, -1, flags);
+  properties[PROP_STARTED] = g_param_spec_boolean ("started", NULL, NULL, FALSE, flags);
   properties[PROP_LOGS] = g_param_spec_object ("logs", NULL, NULL, G_TYPE_LIST_MODEL, flags);
   properties[PROP_METRICS] = g_param_spec_boxed ("metrics", NULL, NULL, JSON_TYPE_OBJECT, flags);
   properties[PROP_RESULT] = g_param_spec_boxed ("result", NULL, NULL, JSON_TYPE_NODE, flags);
   properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
   properties[PROP_DONE] = g_param_spec_boolean ("done", NULL, NULL, FALSE, flags);
   properties[PROP_STREAMING] = g_param_spec_boolean ("streaming", NULL, NULL, FALSE, flags);
+  properties[PROP_CONNECTION_LOST] = g_param_spec_boolean ("connection-lost", NULL, NULL, FALSE, flags);
+  /* Every answer is contact: notified at most once a second, and when
+   * contact comes back. */
+  properties[PROP_LAST_CONTACT] = g_param_spec_int64 ("last-contact", NULL, NULL, 0, G_MAXINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -887,7 +566,7 @@ _fal_request_new (FalClient            *client,
       self->response_url = _fal_client_build_url (client, FAL_HOST_QUEUE, path);
       self->status_url = g_strconcat (self->response_url, "/status", NULL);
       self->cancel_url = g_strconcat (self->response_url, "/cancel", NULL);
-      start_stream (self);
+      _fal_request_start_stream (self);
     }
   else
     submit (self);
@@ -910,6 +589,9 @@ JsonNode *fal_request_get_result (FalRequest *self) { g_return_val_if_fail (FAL_
 const GError *fal_request_get_error (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), NULL); return self->error; }
 gboolean fal_request_is_done (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), FALSE); return self->done; }
 gboolean fal_request_get_streaming (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), FALSE); return self->streaming; }
+gboolean fal_request_get_started (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), FALSE); return self->started; }
+gboolean fal_request_get_connection_lost (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), FALSE); return self->connection_lost; }
+gint64 fal_request_get_last_contact (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), 0); return self->last_contact; }
 
 double
 fal_request_get_elapsed (FalRequest *self)
@@ -930,7 +612,8 @@ fal_request_stop (FalRequest *self)
   g_return_if_fail (FAL_IS_REQUEST (self));
 
   g_cancellable_cancel (self->cancellable);
-  stop_following (self);
+  _fal_request_stop_following (self);
+  _fal_request_set_connection_lost (self, FALSE);
 }
 
 static void
@@ -956,8 +639,8 @@ cancel_cb (GObject      *source,
     }
 
   /* The request keeps being followed: it ends COMPLETED, cancelled. */
-  if (*outcome == FAL_CANCEL_LEFT_QUEUE && !self->done && self->poll_timer == 0 && !self->stream)
-    schedule_poll (self);
+  if (*outcome == FAL_CANCEL_LEFT_QUEUE && !self->done)
+    _fal_request_poll_soon (self);
   g_task_return_pointer (task, outcome, g_free);
 }
 

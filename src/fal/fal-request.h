@@ -25,7 +25,10 @@ typedef struct _FalClient FalClient;
  * back to polling when the stream fails, drops or ends early, and goes
  * back to streaming; it never loses or repeats a log line. COMPLETED
  * fetches the result. "finished" is emitted once, when status becomes
- * COMPLETED (result and/or error are then set). */
+ * COMPLETED (result and/or error are then set). It ends with
+ * FAL_ERROR_CANCELLED when cancelled (here or anywhere), and with a model
+ * failure (fal_error_is_model_failure()) when fal ran it and the model
+ * failed. */
 #define FAL_TYPE_REQUEST (fal_request_get_type ())
 G_DECLARE_FINAL_TYPE (FalRequest, fal_request, FAL, REQUEST, GObject)
 
@@ -51,6 +54,23 @@ const GError     *fal_request_get_error          (FalRequest *self);
 gboolean          fal_request_is_done            (FalRequest *self);
 /* Whether updates come from the status stream (FALSE: polling). */
 gboolean          fal_request_get_streaming      (FalRequest *self);
+/* TRUE once fal was seen running it (IN_PROGRESS), or it completed with
+ * a result or with run metrics: a UI can say whether fal had started it
+ * (e.g. when it ends cancelled). Property "started". */
+gboolean          fal_request_get_started        (FalRequest *self);
+/* TRUE while fal cannot be reached about this request (connection
+ * refused or reset, no answer to a status call within 2.5 s, a silent
+ * stream whose check got none): set within 5 s of fal going away. The
+ * request keeps asking every 1–2 s, for as long as it takes, and never
+ * fails for this alone; the first answer sets it back to FALSE and the
+ * request goes on where it was (no log line lost or repeated). FALSE once
+ * done. Property "connection-lost". */
+gboolean          fal_request_get_connection_lost (FalRequest *self);
+/* g_get_monotonic_time() of the last answer from fal about this request
+ * (submit, status, stream bytes including keep-alives, result); 0 before
+ * the first. Property "last-contact", notified at most once a second and
+ * whenever contact comes back. */
+gint64            fal_request_get_last_contact   (FalRequest *self);
 
 void              fal_request_cancel_async       (FalRequest          *self,
                                                   GCancellable        *cancellable,

@@ -15,12 +15,13 @@ static const FalRetryPolicy policies[] = {
   [FAL_RETRY_RESULT]  = { 3, 1000, 60000 },
   [FAL_RETRY_STATUS]  = { 5, 1000, 30000 },
   [FAL_RETRY_RUN]     = { 3,  500, 15000 },
+  [FAL_RETRY_NONE]    = { 0,    0,     0 },
 };
 
 const FalRetryPolicy *
 fal_retry_policy_get (FalRetryKind kind)
 {
-  g_return_val_if_fail (kind <= FAL_RETRY_RUN, &policies[FAL_RETRY_DEFAULT]);
+  g_return_val_if_fail (kind <= FAL_RETRY_NONE, &policies[FAL_RETRY_DEFAULT]);
 
   return &policies[kind];
 }
@@ -110,7 +111,7 @@ fal_retry_should_retry (FalRetryKind        kind,
   const FalRetryPolicy *policy;
   gboolean enqueues;
 
-  g_return_val_if_fail (kind <= FAL_RETRY_RUN, FALSE);
+  g_return_val_if_fail (kind <= FAL_RETRY_NONE, FALSE);
 
   policy = &policies[kind];
   if (attempt >= policy->max_retries)
@@ -175,7 +176,7 @@ fal_retry_delay (FalRetryKind        kind,
   guint64 exponential;
   guint64 ppm;
 
-  g_return_val_if_fail (kind <= FAL_RETRY_RUN, FALSE);
+  g_return_val_if_fail (kind <= FAL_RETRY_NONE, FALSE);
 
   policy = &policies[kind];
 

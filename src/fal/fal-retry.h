@@ -12,6 +12,7 @@ typedef enum {
   FAL_RETRY_RESULT,    /* queue result: 3, 1 s, 60 s; 429 502 503 504 */
   FAL_RETRY_STATUS,    /* queue status: 5, 1 s, 30 s; 429 500 502 503 504 */
   FAL_RETRY_RUN,       /* sync run: 3, 0.5 s, 15 s; as submit (a run enqueues work too) */
+  FAL_RETRY_NONE,      /* never: the caller tries again by itself (a FalRequest's polls and result) */
 } FalRetryKind;
 
 typedef struct {

@@ -5,6 +5,7 @@
 
 #include "fal-client-private.h"
 #include "fal-error.h"
+#include "fal-error-private.h"
 #include "fal-json.h"
 #include "fal-sse-parser.h"
 #include "fal-stream.h"
@@ -85,7 +86,6 @@ event_cb (const FalSseEvent *event,
   FalStream *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
-  const char *message;
 
   if (self->done)
     return;
@@ -99,10 +99,9 @@ event_cb (const FalSseEvent *event,
 
   /* No error event exists in the protocol: an "error" member is one. */
   if (JSON_NODE_HOLDS_OBJECT (node) &&
-      (message = fal_json_get_string (json_node_get_object (node), "error")) != NULL)
+      fal_json_get_string (json_node_get_object (node), "error") != NULL)
     {
-      finish (self, fal_error_new_literal_full (FAL_ERROR_APP, message, 200, self->request_id,
-                                                fal_json_get_string (json_node_get_object (node), "error_type")));
+      finish (self, _fal_error_new_from_event (json_node_get_object (node), self->request_id));
       return;
     }
 
