@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-form-view.h"
 #include "falstaff-welcome-page.h"
@@ -131,6 +133,55 @@ gboolean
 request_exists (gpointer data)
 {
   return falstaff_window_get_request (data) != NULL;
+}
+
+void
+studio_add_fault (const char *server_url,
+                  const char *method,
+                  const char *path_regex,
+                  const char *fault,
+                  guint       count)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server_url, "/__control/faults", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, method);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path_regex);
+  json_builder_set_member_name (builder, "fault");
+  json_builder_add_string_value (builder, fault);
+  json_builder_set_member_name (builder, "count");
+  json_builder_add_int_value (builder, count);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  text = json_to_string (node, FALSE);
+  body = g_bytes_new_take (text, strlen (text));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  /* The server answers from a thread of its own: a blocking call is fine. */
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (soup_message_get_status (msg), ==, 201);
+}
+
+void
+enter_key (Studio     *studio,
+           const char *key)
+{
+  GtkWidget *key_row = falstaff_welcome_page_get_key_row (_falstaff_window_get_welcome_page (studio->window));
+
+  wait_for_page (studio, "welcome");
+  gtk_editable_set_text (GTK_EDITABLE (key_row), key);
+  g_signal_emit_by_name (key_row, "apply");
+  wait_for_page (studio, "studio");
 }
 
 void

@@ -46,6 +46,17 @@ GtkWidget    *row_control       (Studio     *studio,
 FalFormModel *form_model        (Studio *studio);
 void          run               (Studio *studio);
 
+/* Adds a fault rule to a local server (docs/local-server.md §9.2): the
+ * next COUNT requests of METHOD whose path matches PATH_REGEX get FAULT. */
+void          studio_add_fault  (const char *server_url,
+                                 const char *method,
+                                 const char *path_regex,
+                                 const char *fault,
+                                 guint       count);
+/* Enters a key on the welcome page (the keyed server takes test:key). */
+void          enter_key         (Studio     *studio,
+                                 const char *key);
+
 /* Conditions for falstaff_test_wait_until (data: the window). */
 gboolean      form_ready        (gpointer data);
 gboolean      not_running       (gpointer data);

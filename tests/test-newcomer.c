@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <string.h>
+
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-form-view.h"
 #include "falstaff-request-view.h"
@@ -146,6 +149,311 @@ test_focus_at_start (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (search)), ==, "flux ");
 }
 
+static FalstaffRequestView *
+request_view (Studio *studio)
+{
+  return _falstaff_window_get_request_view (studio->window);
+}
+
+static gboolean
+request_in (gpointer data)
+{
+  void **args = data;
+  FalRequest *request = falstaff_window_get_request (args[0]);
+
+  return request && fal_request_get_status (request) == GPOINTER_TO_UINT (args[1]);
+}
+
+/* A cancelled run says Cancelled in plain words, whether fal had started
+ * it, keeps its request id in view and shows no error. */
+static void
+cancel_and_check (FalRequestStatus  at,
+                  const char       *expected,
+                  const char       *screenshot)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  void *args[2] = { NULL, GUINT_TO_POINTER (at) };
+  FalRequest *request;
+
+  start_demo (studio);
+  pick_endpoint (studio, "minimax");
+  type_text (row_control (studio, "prompt"), "a paper boat");
+  run (studio);
+  args[0] = studio->window;
+  g_assert_true (falstaff_test_wait_until (request_in, args, 20000));
+  request = falstaff_window_get_request (studio->window);
+  /* In the queue there is no time for xdotool: the job starts soon. */
+  if (at == FAL_REQUEST_IN_QUEUE)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.cancel", NULL));
+  else
+    falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+period");
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 30000));
+  g_assert_error (fal_request_get_error (request), FAL_ERROR, FAL_ERROR_CANCELLED);
+  g_assert_cmpstr (falstaff_request_view_get_status_text (request_view (studio)), ==, expected);
+  g_assert_null (falstaff_request_view_get_error_text (request_view (studio)));
+  g_assert_nonnull (fal_request_get_request_id (request));
+  if (screenshot)
+    g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), screenshot));
+}
+
+static void
+test_cancelled_in_queue (void)
+{
+  cancel_and_check (FAL_REQUEST_IN_QUEUE, "Cancelled before fal started it", NULL);
+}
+
+static void
+test_cancelled_running (void)
+{
+  cancel_and_check (FAL_REQUEST_IN_PROGRESS, "Cancelled · fal had started it", "cancelled");
+}
+
+/* COMPLETED with an error is the model failing: said in words, with its
+ * type, never as an HTTP status. */
+static void
+test_model_failure (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  const char *error_text;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  type_text (row_control (studio, "prompt"), "a lighthouse");
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "POST", "fast-sdxl$", "fail=500", 1);
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_cmpstr (falstaff_request_view_get_status_text (request_view (studio)), ==, "The model failed");
+  error_text = falstaff_request_view_get_error_text (request_view (studio));
+  g_assert_nonnull (error_text);
+  g_assert_nonnull (strstr (error_text, "runner_server_error"));
+  g_assert_null (strstr (error_text, "HTTP"));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "model-error"));
+}
+
+/* A /stream call refused: the error says streaming failed, and Run by
+ * Queue (a real click) runs the same inputs through the queue. */
+static void
+test_stream_refused (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  const char *error_text;
+  GtkWidget *queue_button = NULL;
+  GtkToggleButton *toggle;
+
+  start_demo (studio);
+  pick_endpoint (studio, "any-llm");
+  toggle = _falstaff_window_get_stream_toggle (studio->window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (toggle)));
+  g_assert_true (gtk_toggle_button_get_active (toggle));
+  type_text (row_control (studio, "prompt"), "Say hello");
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "POST", "/stream$", "status=405", 1);
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 30000));
+  error_text = falstaff_request_view_get_error_text (request_view (studio));
+  g_assert_nonnull (error_text);
+  g_assert_true (g_str_has_prefix (error_text, "Streaming failed"));
+
+  queue_button = _falstaff_request_view_get_queue_button (request_view (studio));
+  g_assert_true (gtk_widget_get_mapped (queue_button));
+  falstaff_test_click (queue_button);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_null (fal_request_get_error (falstaff_window_get_request (studio->window)));
+  g_assert_false (gtk_toggle_button_get_active (toggle));
+  g_assert_false (gtk_widget_get_mapped (queue_button));
+}
+
+/* Only endpoints that stream offer the toggle. */
+static void
+test_stream_toggle_only_when_streaming (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *toggle;
+
+  start_demo (studio);
+  toggle = GTK_WIDGET (_falstaff_window_get_stream_toggle (studio->window));
+  pick_endpoint (studio, "any-llm");
+  g_assert_true (gtk_widget_get_visible (toggle));
+  pick_endpoint (studio, "minimax");
+  g_assert_false (gtk_widget_get_visible (toggle));
+}
+
+static gboolean
+status_is_uploading (gpointer data)
+{
+  return g_str_has_prefix (falstaff_request_view_get_status_text (data), "Uploading 1 file");
+}
+
+/* While Run waits for its files, the status says so. */
+static void
+test_uploading_status (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falstaff-uploading-test.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 640, 480);
+  GtkDropTarget *target;
+  GValue value = G_VALUE_INIT;
+  gboolean dropped = FALSE;
+
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  start_demo (studio);
+  pick_endpoint (studio, "image-to-image");
+  type_text (row_control (studio, "prompt"), "as a charcoal sketch");
+  /* The upload's PUT is held back for a while. */
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "PUT", "", "stall=1500", 1);
+  target = _falstaff_window_get_drop_target (studio->window);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_array (&file, 1));
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+  g_value_unset (&value);
+  g_assert_true (dropped);
+
+  run (studio);
+  g_assert_true (status_is_uploading (request_view (studio)));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "uploading"));
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 20000));
+  g_assert_false (status_is_uploading (request_view (studio)));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_null (fal_request_get_error (falstaff_window_get_request (studio->window)));
+  g_unlink (path);
+}
+
+/* The key kept for this session only: said in words, and dismissable
+ * with a real click. */
+static void
+test_key_banner (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  const char *warning;
+
+  enter_key (studio, "test:key");
+  warning = falstaff_session_get_key_warning (studio->session);
+  g_assert_nonnull (warning);
+  g_assert_nonnull (strstr (warning, "session only"));
+  g_assert_null (strstr (warning, "FALSTAFF_"));
+  g_assert_null (strstr (warning, "org.freedesktop"));
+  g_assert_true (falstaff_test_wait_until ((gboolean (*) (gpointer)) _falstaff_window_get_key_banner_shown,
+                                           studio->window, 2000));
+  falstaff_test_click (_falstaff_window_get_key_banner_close (studio->window));
+  g_assert_false (_falstaff_window_get_key_banner_shown (studio->window));
+}
+
+static gboolean
+form_failed (gpointer data)
+{
+  return g_strcmp0 (_falstaff_window_get_form_state (data), "error") == 0;
+}
+
+/* Only endpoints fal knows go to Recent. */
+static void
+test_made_up_id_not_recent (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_auto(GStrv) recent = NULL;
+  GtkWidget *search;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  search = falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window));
+  gtk_editable_set_text (GTK_EDITABLE (search), "someone/made-up-model");
+  g_signal_emit_by_name (search, "search-changed");
+  g_signal_emit_by_name (search, "activate");
+  g_assert_true (falstaff_test_wait_until (form_failed, studio->window, 10000));
+  recent = g_settings_get_strv (settings, "recent-endpoints");
+  g_assert_true (g_strv_contains ((const char * const *) recent, "fal-ai/fast-sdxl"));
+  g_assert_false (g_strv_contains ((const char * const *) recent, "someone/made-up-model"));
+  g_assert_cmpstr (g_settings_get_string (settings, "last-endpoint"), ==, "fal-ai/fast-sdxl");
+}
+
+/* What was typed in the demo stays with the demo. */
+static void
+test_demo_values_apart (void)
+{
+  Studio *demo = studio_new ();
+  g_autoptr(Studio) keyed = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  JsonNode *prompt;
+
+  start_demo (demo);
+  pick_endpoint (demo, "fast-sdxl");
+  type_text (row_control (demo, "prompt"), "typed in the demo");
+  gtk_window_close (GTK_WINDOW (demo->window));
+  g_object_unref (demo->session);
+  g_object_unref (demo->app);
+  g_free (demo);
+
+  /* A new window with a key, as after a restart (settings kept). */
+  keyed = g_new0 (Studio, 1);
+  keyed->app = g_object_ref (g_application_get_default () ? FALSTAFF_APPLICATION (g_application_get_default ()) : NULL);
+  keyed->session = falstaff_session_new ();
+  keyed->window = falstaff_window_new (keyed->app, keyed->session);
+  gtk_window_present (GTK_WINDOW (keyed->window));
+  enter_key (keyed, "test:key");
+  pick_endpoint (keyed, "fast-sdxl");
+  prompt = fal_form_model_get_value (form_model (keyed), "prompt");
+  g_assert_true (prompt == NULL || g_strcmp0 (json_node_get_string (prompt), "typed in the demo") != 0);
+}
+
+static gboolean
+no_pending_cancels (gpointer data)
+{
+  return falstaff_application_get_pending_cancels (data) == 0;
+}
+
+static GtkWindow *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+/* Quitting with "Cancel Request": the application is held until fal
+ * answered the cancel. */
+static void
+test_quit_sends_cancel (void)
+{
+  Studio *studio = studio_new ();
+  g_autoptr(FalRequest) request = NULL;
+  void *args[2] = { NULL, GUINT_TO_POINTER (FAL_REQUEST_IN_PROGRESS) };
+
+  start_demo (studio);
+  pick_endpoint (studio, "minimax");
+  type_text (row_control (studio, "prompt"), "a paper boat");
+  run (studio);
+  args[0] = studio->window;
+  g_assert_true (falstaff_test_wait_until (request_in, args, 20000));
+  request = g_object_ref (falstaff_window_get_request (studio->window));
+
+  gtk_window_close (GTK_WINDOW (studio->window));
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_dialog ()), "cancel");
+  g_assert_cmpuint (falstaff_application_get_pending_cancels (studio->app), ==, 1);
+  g_clear_object (&request);   /* the application holds what it needs */
+  g_assert_true (falstaff_test_wait_until (no_pending_cancels, studio->app, 30000));
+
+  g_object_unref (studio->session);
+  g_object_unref (studio->app);
+  g_free (studio);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -158,6 +466,16 @@ main (int    argc,
   g_test_add_func ("/ui/keys/cancel-from-entry", test_cancel_from_entry);
   g_test_add_func ("/ui/keys/click-run-keeps-focus", test_click_run_keeps_focus);
   g_test_add_func ("/ui/keys/focus-at-start", test_focus_at_start);
+  g_test_add_func ("/ui/states/cancelled-in-queue", test_cancelled_in_queue);
+  g_test_add_func ("/ui/states/cancelled-running", test_cancelled_running);
+  g_test_add_func ("/ui/states/model-failure", test_model_failure);
+  g_test_add_func ("/ui/states/stream-refused", test_stream_refused);
+  g_test_add_func ("/ui/states/stream-toggle", test_stream_toggle_only_when_streaming);
+  g_test_add_func ("/ui/states/uploading", test_uploading_status);
+  g_test_add_func ("/ui/words/key-banner", test_key_banner);
+  g_test_add_func ("/ui/recent/made-up-id", test_made_up_id_not_recent);
+  g_test_add_func ("/ui/values/demo-apart", test_demo_values_apart);
+  g_test_add_func ("/ui/quit/sends-cancel", test_quit_sends_cancel);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

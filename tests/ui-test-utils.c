@@ -136,7 +136,16 @@ falstaff_test_click (GtkWidget *widget)
   int status = 0;
 
   g_assert_nonnull (native);
+  /* Shown but not mapped or laid out yet: let the frame clock run first. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+    while ((!gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) == 0 || g_main_context_pending (NULL)) &&
+           g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, !gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) == 0);
+  }
   g_assert_true (gtk_widget_get_mapped (widget));
+  g_assert_cmpint (gtk_widget_get_width (widget), >, 0);
   g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
                                            &GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.f,
                                                                  gtk_widget_get_height (widget) / 2.f),

@@ -14,6 +14,7 @@ struct _FalstaffApplication
   AdwApplication parent_instance;
 
   FalstaffSession *session;
+  guint pending_cancels;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffApplication, falstaff_application, ADW_TYPE_APPLICATION)
@@ -105,6 +106,68 @@ falstaff_application_get_session (FalstaffApplication *self)
   if (self->session == NULL)
     self->session = falstaff_session_new ();
   return self->session;
+}
+
+#define CANCEL_DEADLINE_S 10
+
+typedef struct {
+  FalstaffApplication *app;
+  GCancellable *deadline;
+  guint timeout;
+} PendingCancel;
+
+static gboolean
+cancel_deadline_cb (gpointer data)
+{
+  PendingCancel *pending = data;
+
+  pending->timeout = 0;
+  g_cancellable_cancel (pending->deadline);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancel_sent_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  PendingCancel *pending = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!fal_request_cancel_finish (FAL_REQUEST (source), result, NULL, &error))
+    g_printerr ("Falstaff: the request %s could not be cancelled before quitting: %s\n",
+                fal_request_get_request_id (FAL_REQUEST (source)), error->message);
+  g_clear_handle_id (&pending->timeout, g_source_remove);
+  pending->app->pending_cancels--;
+  g_application_release (G_APPLICATION (pending->app));
+  g_object_unref (pending->deadline);
+  g_object_unref (pending->app);
+  g_free (pending);
+}
+
+void
+falstaff_application_cancel_before_quit (FalstaffApplication *self,
+                                         FalRequest          *request)
+{
+  PendingCancel *pending;
+
+  g_return_if_fail (FALSTAFF_IS_APPLICATION (self));
+  g_return_if_fail (FAL_IS_REQUEST (request));
+
+  pending = g_new0 (PendingCancel, 1);
+  pending->app = g_object_ref (self);
+  pending->deadline = g_cancellable_new ();
+  pending->timeout = g_timeout_add_seconds (CANCEL_DEADLINE_S, cancel_deadline_cb, pending);
+  self->pending_cancels++;
+  g_application_hold (G_APPLICATION (self));
+  fal_request_cancel_async (request, pending->deadline, cancel_sent_cb, pending);
+}
+
+guint
+falstaff_application_get_pending_cancels (FalstaffApplication *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_APPLICATION (self), 0);
+  return self->pending_cancels;
 }
 
 FalstaffApplication *

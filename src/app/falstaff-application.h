@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "fal.h"
+
 G_BEGIN_DECLS
 
 #define FALSTAFF_TYPE_APPLICATION (falstaff_application_get_type ())
@@ -12,5 +14,11 @@ FalstaffApplication *falstaff_application_new         (void);
 /* The key, the client and the demo server, shared by the windows. */
 typedef struct _FalstaffSession FalstaffSession;
 FalstaffSession     *falstaff_application_get_session (FalstaffApplication *self);
+/* Sends the request's cancel and keeps the application running until fal
+ * answered it, or for 10 s at most: quitting with "Cancel Request" must
+ * not exit before the cancel is out. */
+void                 falstaff_application_cancel_before_quit  (FalstaffApplication *self,
+                                                               FalRequest          *request);
+guint                falstaff_application_get_pending_cancels (FalstaffApplication *self);
 
 G_END_DECLS

@@ -24,6 +24,7 @@ struct _FalstaffRequestView
   FalstaffOutputView *output_view;
   FalstaffLogView *log_view;
   GtkTextView *json_view;
+  GtkButton *queue_button;
 
   FalRequest *request;
   FalStream *stream;
@@ -31,6 +32,7 @@ struct _FalstaffRequestView
   gulong finished_handler;
   gulong event_handler;
   guint tick;
+  guint waiting_uploads;
   char *error_text;
 };
 
@@ -49,8 +51,32 @@ show_json (FalstaffRequestView *self,
            JsonNode            *node)
 {
   g_autofree char *text = node ? fal_json_to_string (node, TRUE) : g_strdup ("");
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->json_view);
+  GtkTextIter start, end;
 
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->json_view), text, -1);
+  gtk_text_buffer_set_text (buffer, text, -1);
+  /* Wrapped anywhere, but never with a hyphen: a URL copied from here
+   * must stay intact. */
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_apply_tag_by_name (buffer, "no-hyphens", &start, &end);
+}
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* A /stream call that fal refused before any output: streaming is what
+ * failed, and the queue may still work. */
+static gboolean
+is_stream_refused (FalstaffRequestView *self,
+                   const GError        *error)
+{
+  return self->stream != NULL && fal_stream_get_n_events (self->stream) == 0 &&
+         error != NULL && error->domain == FAL_ERROR && fal_error_get_http_status (error) >= 400 &&
+         !is_cancelled (error);
 }
 
 static void
@@ -58,9 +84,12 @@ show_error (FalstaffRequestView *self,
             const GError        *error)
 {
   g_autoptr(GString) text = NULL;
+  gboolean stream_refused = is_stream_refused (self, error);
 
   g_clear_pointer (&self->error_text, g_free);
-  if (error == NULL)
+  gtk_widget_set_visible (GTK_WIDGET (self->queue_button), stream_refused);
+  /* A cancelled run is not a failure: the status line says it. */
+  if (error == NULL || is_cancelled (error))
     {
       gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
       return;
@@ -69,9 +98,11 @@ show_error (FalstaffRequestView *self,
   if (error->domain == FAL_ERROR)
     {
       g_autofree char *line = fal_error_describe (error);
-      g_string_append (text, line);
-      if (fal_error_get_error_type (error))
-        g_string_append_printf (text, "\n%s: %s", _("Type"), fal_error_get_error_type (error));
+
+      if (stream_refused)
+        g_string_append_printf (text, _("Streaming failed: %s"), line);
+      else
+        g_string_append (text, line);
     }
   else
     g_string_append (text, error->message);
@@ -80,68 +111,89 @@ show_error (FalstaffRequestView *self,
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
 }
 
+/* What an ended run says in its status line. */
+static char *
+ended_text (const GError *error,
+            gboolean      started)
+{
+  if (is_cancelled (error))
+    return g_strdup (started ? _("Cancelled · fal had started it") : _("Cancelled before fal started it"));
+  if (fal_error_is_model_failure (error))
+    return g_strdup (_("The model failed"));
+  return g_strdup (_("Failed"));
+}
+
+static char *
+request_status_text (FalRequest *request,
+                     gboolean   *busy)
+{
+  int position = fal_request_get_queue_position (request);
+  double inference = 0;
+
+  *busy = !fal_request_is_done (request);
+  if (*busy && fal_request_get_connection_lost (request))
+    {
+      gint64 last = fal_request_get_last_contact (request);
+      int seconds = last > 0 ? (int) ((g_get_monotonic_time () - last) / G_USEC_PER_SEC) : 0;
+
+      return g_strdup_printf (ngettext ("Connection lost, retrying · last answer %d second ago",
+                                        "Connection lost, retrying · last answer %d seconds ago", seconds),
+                              seconds);
+    }
+  switch (fal_request_get_status (request))
+    {
+    case FAL_REQUEST_SUBMITTING:
+      return g_strdup (_("Submitting…"));
+    case FAL_REQUEST_IN_QUEUE:
+      if (position == 0)
+        return g_strdup (_("In queue · next"));
+      if (position > 0)
+        return g_strdup_printf (ngettext ("In queue · %d ahead", "In queue · %d ahead", position), position);
+      return g_strdup (_("In queue"));
+    case FAL_REQUEST_IN_PROGRESS:
+      return g_strdup_printf (_("Running · %.0f s"), fal_request_get_elapsed (request));
+    case FAL_REQUEST_COMPLETED:
+    default:
+      if (*busy)
+        return g_strdup (_("Completed · fetching the result…"));
+      if (fal_request_get_error (request))
+        return ended_text (fal_request_get_error (request), fal_request_get_started (request));
+      if (fal_request_get_metrics (request) &&
+          fal_json_get_double (fal_request_get_metrics (request), "inference_time", &inference))
+        return g_strdup_printf (_("Completed in %.2f s"), inference);
+      return g_strdup_printf (_("Completed in %.1f s"), fal_request_get_elapsed (request));
+    }
+}
+
+static char *
+stream_status_text (FalStream *stream,
+                    gboolean  *busy)
+{
+  *busy = !fal_stream_is_done (stream);
+  if (*busy)
+    return g_strdup (fal_stream_get_n_events (stream) > 0 ? _("Streaming the output…") : _("Starting…"));
+  if (fal_stream_get_error (stream))
+    return ended_text (fal_stream_get_error (stream), fal_stream_get_n_events (stream) > 0);
+  return g_strdup (_("Completed"));
+}
+
 static void
 update_status (FalstaffRequestView *self)
 {
   g_autofree char *text = NULL;
   gboolean busy = FALSE;
 
-  if (self->request)
+  /* Run waits for its files: that is the news, not the last run. */
+  if (self->waiting_uploads > 0)
     {
-      FalRequest *request = self->request;
-      int position = fal_request_get_queue_position (request);
-      double inference = 0;
-
-      switch (fal_request_get_status (request))
-        {
-        case FAL_REQUEST_SUBMITTING:
-          text = g_strdup (_("Submitting…"));
-          busy = TRUE;
-          break;
-        case FAL_REQUEST_IN_QUEUE:
-          if (position == 0)
-            text = g_strdup (_("In queue · next"));
-          else if (position > 0)
-            text = g_strdup_printf (ngettext ("In queue · %d ahead", "In queue · %d ahead", position), position);
-          else
-            text = g_strdup (_("In queue"));
-          busy = TRUE;
-          break;
-        case FAL_REQUEST_IN_PROGRESS:
-          text = g_strdup_printf (_("Running · %.0f s"), fal_request_get_elapsed (request));
-          busy = TRUE;
-          break;
-        case FAL_REQUEST_COMPLETED:
-        default:
-          if (!fal_request_is_done (request))
-            {
-              text = g_strdup (_("Completed · fetching the result…"));
-              busy = TRUE;
-            }
-          else if (fal_request_get_error (request))
-            text = g_strdup (_("Failed"));
-          else if (fal_request_get_metrics (request) &&
-                   fal_json_get_double (fal_request_get_metrics (request), "inference_time", &inference))
-            text = g_strdup_printf (_("Completed in %.2f s"), inference);
-          else
-            text = g_strdup_printf (_("Completed in %.1f s"), fal_request_get_elapsed (request));
-          break;
-        }
+      text = g_strdup_printf (ngettext ("Uploading %u file…", "Uploading %u files…", self->waiting_uploads),
+                              self->waiting_uploads);
+      busy = TRUE;
     }
+  else if (self->request)
+    text = request_status_text (self->request, &busy);
   else if (self->stream)
-    {
-      guint n = fal_stream_get_n_events (self->stream);
-
-      if (!fal_stream_is_done (self->stream))
-        {
-          text = g_strdup_printf (ngettext ("Streaming · %u event", "Streaming · %u events", n), n);
-          busy = TRUE;
-        }
-      else if (fal_stream_get_error (self->stream))
-        text = g_strdup (_("Failed"));
-      else
-        text = g_strdup_printf (ngettext ("Completed · %u event", "Completed · %u events", n), n);
-    }
+    text = stream_status_text (self->stream, &busy);
   else
     text = g_strdup (_("Ready"));
 
@@ -240,6 +292,18 @@ copy_error_cb (FalstaffRequestView *self)
 }
 
 static void
+copy_json_cb (FalstaffRequestView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->json_view);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+}
+
+static void
 falstaff_request_view_dispose (GObject *object)
 {
   FalstaffRequestView *self = (FalstaffRequestView *)object;
@@ -280,7 +344,9 @@ falstaff_request_view_class_init (FalstaffRequestViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, log_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, json_view);
   gtk_widget_class_bind_template_callback (widget_class, copy_id_cb);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, queue_button);
   gtk_widget_class_bind_template_callback (widget_class, copy_error_cb);
+  gtk_widget_class_bind_template_callback (widget_class, copy_json_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -288,6 +354,8 @@ static void
 falstaff_request_view_init (FalstaffRequestView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_text_buffer_create_tag (gtk_text_view_get_buffer (self->json_view), "no-hyphens",
+                              "insert-hyphens", FALSE, NULL);
 }
 
 void
@@ -296,6 +364,7 @@ falstaff_request_view_clear (FalstaffRequestView *self)
   g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
 
   disconnect_all (self);
+  self->waiting_uploads = 0;
   falstaff_output_view_clear (self->output_view);
   falstaff_log_view_set_model (self->log_view, NULL);
   show_json (self, NULL);
@@ -344,6 +413,16 @@ falstaff_request_view_show_error (FalstaffRequestView *self,
   show_error (self, error);
 }
 
+void
+falstaff_request_view_set_waiting_uploads (FalstaffRequestView *self,
+                                           guint                n_files)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+
+  self->waiting_uploads = n_files;
+  update_status (self);
+}
+
 const char *
 falstaff_request_view_get_status_text (FalstaffRequestView *self)
 {
@@ -382,4 +461,10 @@ falstaff_request_view_set_context (FalstaffRequestView *self,
 {
   g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
   falstaff_output_view_set_context (self->output_view, endpoint_id, NULL, inputs);
+}
+
+GtkWidget *
+_falstaff_request_view_get_queue_button (FalstaffRequestView *self)
+{
+  return GTK_WIDGET (self->queue_button);
 }

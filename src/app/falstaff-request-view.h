@@ -25,6 +25,10 @@ void        falstaff_request_view_clear       (FalstaffRequestView *self);
 void        falstaff_request_view_set_context (FalstaffRequestView *self,
                                                const char          *endpoint_id,
                                                JsonNode            *inputs);
+/* While Run waits for files still uploading, the status says so (0: it
+ * no longer waits). */
+void        falstaff_request_view_set_waiting_uploads (FalstaffRequestView *self,
+                                                       guint                n_files);
 const char *falstaff_request_view_get_status_text (FalstaffRequestView *self);
 const char *falstaff_request_view_get_error_text  (FalstaffRequestView *self);
 GtkWidget  *falstaff_request_view_get_output_view (FalstaffRequestView *self);
@@ -32,5 +36,8 @@ GtkWidget  *falstaff_request_view_get_log_view    (FalstaffRequestView *self);
 /* "output", "logs" or "json". */
 void        falstaff_request_view_show_page   (FalstaffRequestView *self,
                                                const char          *name);
+
+/* For tests: the "Run by Queue" button of a refused stream. */
+GtkWidget  *_falstaff_request_view_get_queue_button (FalstaffRequestView *self);
 
 G_END_DECLS

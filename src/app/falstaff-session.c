@@ -179,7 +179,8 @@ falstaff_session_load_key_async (FalstaffSession     *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, falstaff_session_load_key_async);
-  if (fal_client_has_key (self->client))
+  /* Behind a proxy (FALSTAFF_PROXY_URL) the proxy adds the key. */
+  if (fal_client_has_key (self->client) || fal_client_get_proxy_url (self->client) != NULL)
     {
       set_mode (self, FALSTAFF_SESSION_ONLINE);
       g_task_return_boolean (task, TRUE);
@@ -233,10 +234,11 @@ stored_cb (GObject      *source,
   fal_client_set_key (self->client, check->key, FAL_KEY_SOURCE_PROPERTY);
   if (!fal_credentials_store_finish (result, &error))
     {
-      /* Used for this session only: never written anywhere else. */
-      g_autofree char *warning = g_strdup_printf (_("The key could not be saved, so it will be forgotten when Falstaff quits: %s"),
-                                                  error->message);
-      set_key_warning (self, warning);
+      /* Used for this session only: never written anywhere else. The
+       * keyring's own message (D-Bus names and paths) is for the log. */
+      g_message ("The key could not be stored in the Secret Service: %s", error->message);
+      set_key_warning (self, _("Your key is kept for this session only: the system keyring could not save it, "
+                               "so Falstaff will ask for it again next time."));
     }
   else
     set_key_warning (self, NULL);
@@ -265,7 +267,7 @@ probe_cb (GObject      *source,
       FalstaffSession *self = g_task_get_source_object (task);
 
       fal_client_set_key (self->client, check->key, FAL_KEY_SOURCE_PROPERTY);
-      set_key_warning (self, _("The key is kept for this session only (FALSTAFF_SECRET_SERVICE=0)"));
+      set_key_warning (self, _("Your key is kept for this session only: Falstaff was asked not to use the system keyring."));
       set_mode (self, FALSTAFF_SESSION_ONLINE);
       g_task_return_boolean (task, TRUE);
       return;

@@ -11,6 +11,7 @@
 #include "fal-form-model.h"
 #include "fal-schema-cache.h"
 
+#include "falstaff-application.h"
 #include "falstaff-catalog.h"
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-file-drop.h"
@@ -44,6 +45,7 @@ struct _FalstaffWindow
   GtkRevealer *demo_banner;
   GtkRevealer *key_banner;
   GtkLabel *key_banner_label;
+  GtkWidget *key_banner_close;
   GtkStack *form_stack;
   AdwStatusPage *form_error_page;
   FalstaffFormView *form_view;
@@ -62,6 +64,8 @@ struct _FalstaffWindow
   FalStream *stream;
   gboolean running;
   gboolean close_confirmed;
+  /* The key message the person closed: it stays closed. */
+  char *dismissed_key_warning;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffWindow, falstaff_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -115,6 +119,8 @@ update_actions (FalstaffWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run",
                                  studio && !self->running && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", self->running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-by-queue",
+                                 studio && !self->running && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-form", self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-key",
                                  falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_ONLINE);
@@ -127,7 +133,8 @@ update_banners (FalstaffWindow *self)
 
   gtk_revealer_set_reveal_child (self->demo_banner, falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
   gtk_label_set_text (self->key_banner_label, warning ? warning : "");
-  gtk_revealer_set_reveal_child (self->key_banner, warning != NULL);
+  gtk_revealer_set_reveal_child (self->key_banner,
+                                 warning != NULL && g_strcmp0 (warning, self->dismissed_key_warning) != 0);
   falstaff_endpoint_picker_set_local_only (self->picker,
                                            falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
 }
@@ -178,6 +185,14 @@ show_leaflet_child (FalstaffWindow *self,
 }
 
 static void
+key_banner_dismissed_cb (FalstaffWindow *self)
+{
+  g_free (self->dismissed_key_warning);
+  self->dismissed_key_warning = g_strdup (falstaff_session_get_key_warning (self->session));
+  update_banners (self);
+}
+
+static void
 show_page (FalstaffWindow *self,
            const char     *name)
 {
@@ -189,6 +204,17 @@ show_page (FalstaffWindow *self,
 
 /* ------------------------------------------------------------------ form values */
 
+/* Values are kept per endpoint, and apart for the offline demo: its file
+ * inputs live on the local server, which a session with a key can't reach
+ * (and the demo can't fetch fal's). */
+static char *
+form_values_key (FalstaffWindow *self)
+{
+  if (falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO)
+    return g_strconcat ("demo:", self->endpoint_id, NULL);
+  return g_strdup (self->endpoint_id);
+}
+
 /* The changed values of the current form, kept per endpoint. */
 static void
 save_form_values (FalstaffWindow *self)
@@ -198,6 +224,7 @@ save_form_values (FalstaffWindow *self)
   g_autoptr(JsonObject) values = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *values_key = NULL;
   GVariantIter iter;
   const char *key, *value;
   guint n;
@@ -220,12 +247,13 @@ save_form_values (FalstaffWindow *self)
   json_node_set_object (node, values);
   text = fal_json_to_string (node, FALSE);
 
+  values_key = form_values_key (self);
   old = g_settings_get_value (self->settings, "form-values");
   g_variant_iter_init (&iter, old);
   while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
-    if (!g_str_equal (key, self->endpoint_id))
+    if (!g_str_equal (key, values_key))
       g_variant_builder_add (&builder, "{ss}", key, value);
-  g_variant_builder_add (&builder, "{ss}", self->endpoint_id, text);
+  g_variant_builder_add (&builder, "{ss}", values_key, text);
   g_settings_set_value (self->settings, "form-values", g_variant_builder_end (&builder));
 }
 
@@ -233,13 +261,14 @@ static void
 restore_form_values (FalstaffWindow *self)
 {
   g_autoptr(GVariant) all = g_settings_get_value (self->settings, "form-values");
+  g_autofree char *values_key = form_values_key (self);
   const char *text = NULL;
   g_autoptr(JsonNode) node = NULL;
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
 
-  if (!g_variant_lookup (all, self->endpoint_id, "&s", &text))
+  if (!g_variant_lookup (all, values_key, "&s", &text))
     return;
   node = fal_json_parse (text, strlen (text), NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
@@ -336,6 +365,13 @@ schema_cb (GObject      *source,
   if (schema_source == FAL_SCHEMA_SOURCE_CACHED_OFFLINE)
     toast (self, _("Offline: using the saved form of this endpoint"));
 
+  /* Recent and restored only once fal knew it: a made-up id is not kept. */
+  remember_endpoint (self, self->endpoint_id);
+  {
+    g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-endpoints");
+    falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
+    falstaff_endpoint_picker_select (self->picker, self->endpoint_id);
+  }
   g_set_object (&self->form_model, model);
   restore_form_values (self);
   falstaff_form_view_set_client (self->form_view, falstaff_session_get_client (self->session));
@@ -349,7 +385,6 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
                                  const char     *endpoint_id)
 {
   FalstaffEndpointInfo *info;
-  g_auto(GStrv) recent = NULL;
 
   g_return_if_fail (FALSTAFF_IS_WINDOW (self));
 
@@ -364,14 +399,12 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   info = falstaff_catalog_lookup (self->catalog, endpoint_id);
   adw_window_title_set_title (self->window_title, endpoint_id);
   adw_window_title_set_subtitle (self->window_title, info ? falstaff_endpoint_info_get_description (info) : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->stream_toggle), TRUE);
+  /* Only endpoints known to stream offer it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->stream_toggle), info != NULL && falstaff_endpoint_info_get_streams (info));
   g_signal_handlers_block_by_func (self->stream_toggle, stream_toggled_cb, self);
   gtk_toggle_button_set_active (self->stream_toggle, stream_choice (self, endpoint_id));
   g_signal_handlers_unblock_by_func (self->stream_toggle, stream_toggled_cb, self);
 
-  remember_endpoint (self, endpoint_id);
-  recent = g_settings_get_strv (self->settings, "recent-endpoints");
-  falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
   falstaff_endpoint_picker_select (self->picker, endpoint_id);
 
   gtk_stack_set_visible_child_name (self->form_stack, "loading");
@@ -448,6 +481,7 @@ file_row_ready_cb (GObject      *source,
 
   if (wait->window->upload_wait == wait->cancellable)
     g_clear_object (&wait->window->upload_wait);
+  falstaff_request_view_set_waiting_uploads (wait->window->request_view, 0);
   if (g_error_matches (wait->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Nothing was sent; the files go on uploading for the next run. */
@@ -493,6 +527,7 @@ run_activated (GtkWidget  *widget,
   if (wait->pending > 0)
     {
       g_set_object (&self->upload_wait, wait->cancellable);
+      falstaff_request_view_set_waiting_uploads (self->request_view, wait->pending);
       return;
     }
   g_object_unref (wait->cancellable);
@@ -523,7 +558,7 @@ start_run (FalstaffWindow *self)
 
   g_clear_object (&self->request);
   g_clear_object (&self->stream);
-  if (gtk_toggle_button_get_active (self->stream_toggle))
+  if (gtk_widget_get_visible (GTK_WIDGET (self->stream_toggle)) && gtk_toggle_button_get_active (self->stream_toggle))
     {
       self->stream = fal_client_stream (client, self->endpoint_id, body, NULL, &error);
       if (self->stream)
@@ -543,6 +578,19 @@ start_run (FalstaffWindow *self)
     }
   if (error)
     run_failed (self, error);
+}
+
+/* A refused /stream call offers the queue: streaming off for this
+ * endpoint (kept), and the same inputs run again. */
+static void
+run_by_queue_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  gtk_toggle_button_set_active (self->stream_toggle, FALSE);
+  gtk_widget_activate_action (widget, "win.run", NULL);
 }
 
 static void
@@ -799,7 +847,12 @@ close_response_cb (AdwMessageDialog *dialog,
     return;
   if (g_str_equal (response, "cancel"))
     {
-      if (self->request && !fal_request_is_done (self->request))
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+      /* The application stays until fal has the cancel (or a deadline). */
+      if (self->request && !fal_request_is_done (self->request) && FALSTAFF_IS_APPLICATION (app))
+        falstaff_application_cancel_before_quit (FALSTAFF_APPLICATION (app), self->request);
+      else if (self->request && !fal_request_is_done (self->request))
         fal_request_cancel_async (self->request, NULL, NULL, NULL);
       if (self->stream)
         fal_stream_cancel (self->stream);
@@ -960,6 +1013,7 @@ falstaff_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->session);
   g_clear_pointer (&self->endpoint_id, g_free);
+  g_clear_pointer (&self->dismissed_key_warning, g_free);
 
   G_OBJECT_CLASS (falstaff_window_parent_class)->dispose (object);
 }
@@ -1043,6 +1097,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, demo_banner);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner_close);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_stack);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_error_page);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_view);
@@ -1052,9 +1107,11 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stream_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, key_banner_dismissed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
+  gtk_widget_class_install_action (widget_class, "win.run-by-queue", NULL, run_by_queue_activated);
   gtk_widget_class_install_action (widget_class, "win.reset-form", NULL, reset_form_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.show-endpoints", NULL, show_endpoints_activated);
@@ -1139,5 +1196,7 @@ FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { 
 FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return self->welcome_page; }
 GtkToggleButton *_falstaff_window_get_stream_toggle (FalstaffWindow *self) { return self->stream_toggle; }
 GtkWidget *_falstaff_window_get_run_button (FalstaffWindow *self) { return self->run_button; }
+GtkWidget *_falstaff_window_get_key_banner_close (FalstaffWindow *self) { return self->key_banner_close; }
+gboolean _falstaff_window_get_key_banner_shown (FalstaffWindow *self) { return gtk_revealer_get_reveal_child (self->key_banner); }
 GtkDropTarget *_falstaff_window_get_drop_target (FalstaffWindow *self) { return self->drop_target; }
 const char *_falstaff_window_get_form_state (FalstaffWindow *self) { return gtk_stack_get_visible_child_name (self->form_stack); }

@@ -346,7 +346,8 @@ fal_local_job_status_object (FalLocalJob *self,
     {
       JsonObject *metrics = json_object_new ();
 
-      if (self->fixed_clock)
+      /* A job that never ran has no inference time, fixed clock or not. */
+      if (self->started_at > 0 && self->fixed_clock)
         json_object_set_double_member (metrics, "inference_time", self->nominal_run_ms / 1000.0);
       else if (self->started_at > 0)
         json_object_set_double_member (metrics, "inference_time",
