@@ -24,9 +24,10 @@
 /* A status call unanswered this long counts as no answer. */
 #define STATUS_DEADLINE_MS 2500
 /* A stream silent this long (no event, no keep-alive) is checked with a
- * status call; the watchdog looks twice a second. Silence, probe and
- * deadline add up to under 5 s before connection-lost. */
-#define SILENCE_BEFORE_PROBE_MS 2000
+ * status call (a probe) that must answer sooner; the watchdog looks twice
+ * a second. Silence, tick and probe add up to 4 s before connection-lost. */
+#define SILENCE_BEFORE_PROBE_MS 1500
+#define PROBE_DEADLINE_MS 2000
 #define WATCHDOG_MS 500
 /* While fal cannot be reached: the next try, and some spread. */
 #define LOST_RETRY_MS 1000
@@ -193,17 +194,22 @@ _fal_request_stop_following (FalRequest *self)
   _fal_request_set_streaming (self, FALSE);
 }
 
-/* fal could not be reached: say so, drop any stream, and ask again soon
- * (the first answer brings the stream back). */
+/* fal could not be reached: say so, drop any stream, and ask again 1–2 s
+ * after the last try began (at once after a try that waited out its
+ * deadline); the first answer brings the stream back. */
 static void
 lost (FalRequest   *self,
-      const GError *error)
+      const GError *error,
+      gint64        tried_at)
 {
+  gint64 waited_ms = tried_at ? (g_get_monotonic_time () - tried_at) / 1000 : 0;
+  guint delay_ms = lost_retry_delay ();
+
   g_debug ("No answer from fal about %s: %s", self->request_id, error->message);
   _fal_request_set_connection_lost (self, TRUE);
   _fal_request_stop_following (self);
   self->polls_until_stream = 1;
-  schedule_poll (self, lost_retry_delay ());
+  schedule_poll (self, waited_ms >= delay_ms ? 0 : delay_ms - (guint) waited_ms);
 }
 
 static void
@@ -273,7 +279,7 @@ status_failed (FalRequest   *self,
       /* The stream spoke meanwhile: the probe's silence was its own. */
       if (call->probe && self->last_contact > call->sent_at)
         return;
-      lost (self, error);
+      lost (self, error, call->sent_at);
       return;
     }
   if (call->probe)
@@ -317,8 +323,8 @@ status_call_cb (GObject      *source,
       if (call->timed_out)
         {
           g_clear_error (&error);
-          error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "fal did not answer within %u s",
-                               STATUS_DEADLINE_MS / 1000);
+          error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "fal did not answer within %.1f s",
+                               (call->probe ? PROBE_DEADLINE_MS : STATUS_DEADLINE_MS) / 1000.0);
         }
       else if (g_cancellable_is_cancelled (self->cancellable))
         goto out;
@@ -355,7 +361,7 @@ send_status_call (FalRequest *self,
   call->probe = probe;
   call->sent_at = g_get_monotonic_time ();
   call->cancellable = child_cancellable (self);
-  call->deadline = _fal_timeout_add (STATUS_DEADLINE_MS, status_deadline_cb, call);
+  call->deadline = _fal_timeout_add (probe ? PROBE_DEADLINE_MS : STATUS_DEADLINE_MS, status_deadline_cb, call);
   if (probe)
     self->probing = TRUE;
   else
@@ -569,7 +575,7 @@ stream_opened_cb (GObject      *source,
        * polls find out whether the rest of fal answers). */
       if (is_unreachable (error) && fal_error_get_http_status (error) == 0)
         {
-          lost (self, error);
+          lost (self, error, 0);
           return;
         }
       g_debug ("Status stream of %s failed: %s", self->request_id, error->message);

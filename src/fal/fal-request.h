@@ -59,12 +59,14 @@ gboolean          fal_request_get_streaming      (FalRequest *self);
  * (e.g. when it ends cancelled). Property "started". */
 gboolean          fal_request_get_started        (FalRequest *self);
 /* TRUE while fal cannot be reached about this request (connection
- * refused or reset, no answer to a status call within 2.5 s, a silent
- * stream whose check got none): set within 5 s of fal going away. The
- * request keeps asking every 1–2 s, for as long as it takes, and never
- * fails for this alone; the first answer sets it back to FALSE and the
- * request goes on where it was (no log line lost or repeated). FALSE once
- * done. Property "connection-lost". */
+ * refused or reset, no answer to a status call within 2.5 s, a stream
+ * silent for 1.5 s whose check got no answer within 2 s): set within 5 s
+ * of fal going away. The request keeps asking every 1–2 s (at once after
+ * a try that timed out) for as long as it takes, and never fails for this
+ * alone; the first answer sets it back to FALSE and the request goes on
+ * where it was, no log line lost or repeated. A fal that answers again
+ * but no longer knows the request (404) ends it with FAL_ERROR_NOT_FOUND.
+ * FALSE once done. Property "connection-lost". */
 gboolean          fal_request_get_connection_lost (FalRequest *self);
 /* g_get_monotonic_time() of the last answer from fal about this request
  * (submit, status, stream bytes including keep-alives, result); 0 before
