@@ -8,6 +8,7 @@
 #include "fal.h"
 #include "fal-client-private.h"
 #include "client-fixture.h"
+#include "proxy-fixture.h"
 
 /* FalClient's one-shot calls, runs, streams, retries and where the key
  * goes, against the local server over real HTTP. Deadlines are generous:
@@ -848,6 +849,62 @@ test_key_no_redirect (void)
 }
 
 static void
+stamp_event_cb (FalStream *stream,
+                JsonNode  *event,
+                GArray    *times)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_array_append_val (times, now);
+}
+
+/* Through a proxy that adds the key (tests/proxy-fixture.c), a client
+ * with no key of its own runs, and a /stream's events arrive one by one
+ * as the model makes them, not all at the end. */
+static void
+test_keyless_behind_proxy (void)
+{
+  g_autoptr(Fx) fx = fx_new (0.5, 2);
+  g_autoptr(ProxyFixture) proxy = proxy_fixture_new (FAL_LOCAL_DEFAULT_KEY);
+  g_autoptr(FalClient) client = NULL;
+  g_autoptr(FalStream) stream = NULL;
+  g_autoptr(FalRequest) request = NULL;
+  g_autoptr(JsonNode) body = input ("{\"prompt\":\"tell me about foxes and their dens\"}");
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) targets = NULL;
+  gint64 first, last;
+
+  g_setenv ("FALSTAFF_PROXY_URL", proxy_fixture_get_url (proxy), TRUE);
+  client = fal_client_new ();
+  g_unsetenv ("FALSTAFF_PROXY_URL");
+  fal_client_use_local_server (client, fx->url);
+  g_assert_false (fal_client_has_key (client));
+
+  stream = fal_client_stream (client, "fal-ai/any-llm", body, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (stream, "event", G_CALLBACK (stamp_event_cb), times);
+  g_assert_true (wait_for (stream_done, stream, DEADLINE_MS));
+  g_assert_no_error ((GError *) fal_stream_get_error (stream));
+  g_assert_cmpuint (times->len, >=, 5);
+  first = g_array_index (times, gint64, 0);
+  last = g_array_index (times, gint64, times->len - 1);
+  /* 5 s of run at speed 0.5, events spread over it. */
+  g_test_message ("%u events over %.2f s", times->len, (last - first) / 1e6);
+  g_assert_cmpint (last - first, >, 2 * G_USEC_PER_SEC);
+
+  request = submit_and_wait (fx, client, "fal-ai/flux/schnell", "{\"prompt\":\"a fox\",\"num_inference_steps\":1}", NULL);
+  g_assert_no_error ((GError *) fal_request_get_error (request));
+  g_assert_nonnull (fal_request_get_result (request));
+
+  targets = proxy_fixture_dup_targets (proxy);
+  g_assert_cmpuint (g_strv_length (targets), ==, proxy_fixture_get_n_forwarded (proxy));
+  g_assert_cmpuint (g_strv_length (targets), >=, 4);
+  g_assert_true (g_str_has_prefix (targets[0], "POST http://127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (targets[0], "/run/fal-ai/any-llm/stream"));
+}
+
+static void
 test_proxy (void)
 {
   g_autoptr(Fx) fx = fx_new (4, 2);
@@ -1197,6 +1254,7 @@ main (int   argc,
   g_test_add_func ("/fal/calls/key/prefix", test_key_prefix);
   g_test_add_func ("/fal/calls/key/no-redirect", test_key_no_redirect);
   g_test_add_func ("/fal/calls/key/proxy", test_proxy);
+  g_test_add_func ("/fal/calls/key/keyless-behind-proxy", test_keyless_behind_proxy);
   g_test_add_func ("/fal/calls/key/environment", test_environment);
   g_test_add_func ("/fal/calls/insecure-url", test_insecure);
   g_test_add_func ("/fal/calls/concurrent-streams-and-transfer", test_concurrent_streams_and_transfer);

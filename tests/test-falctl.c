@@ -7,6 +7,7 @@
 
 #include "fal.h"
 #include "fal-local-server.h"
+#include "proxy-fixture.h"
 
 /* falctl as a person runs it: a real process against the local server,
  * checked by its output and its documented exit codes. */
@@ -29,6 +30,9 @@ run_clear (Run *run)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
+/* Extra environment for the next spawns: name, value, …, NULL. */
+static const char * const *extra_env;
+
 static GSubprocess *
 spawn (const char * const *args,
        const char         *key,
@@ -46,6 +50,9 @@ spawn (const char * const *args,
     g_subprocess_launcher_setenv (launcher, "FAL_KEY", key, TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "FAL_KEY");
+  g_subprocess_launcher_unsetenv (launcher, "FALSTAFF_PROXY_URL");
+  for (guint i = 0; extra_env && extra_env[i] && extra_env[i + 1]; i += 2)
+    g_subprocess_launcher_setenv (launcher, extra_env[i], extra_env[i + 1], TRUE);
   g_ptr_array_add (argv, (gpointer) falctl);
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
@@ -155,7 +162,7 @@ test_exit_codes (void)
     const char *says;
   } cases[] = {
     { "local:secret", { "run", "fal-ai/fast-sdxl", "-i", "negative_prompt=x", NULL }, 4, "prompt" },
-    { "local:secret", { "run", "fal-ai/fast-sdxl", "-i", "prompt=x", "-i", "num_inference_steps=lots", NULL }, 4, "num_inference_steps" },
+    { "local:secret", { "run", "fal-ai/fast-sdxl", "-i", "prompt=x", "-i", "num_inference_steps=lots", NULL }, 4, "falctl run: -i num_inference_steps: expected an integer" },
     { "wrong:key", { "run", "fal-ai/fast-sdxl", "-i", "prompt=x", NULL }, 3, "No user found" },
     { "local:secret", { "run", "not an id", NULL }, 2, "Invalid endpoint id" },
     { "local:secret", { "run", NULL }, 2, NULL },
@@ -194,7 +201,193 @@ test_no_key (void)
   }
   run_falctl (&run, NULL, args);
   g_assert_cmpint (run.status, ==, 3);
-  g_assert_nonnull (strstr (run.err, "No fal key"));
+  /* Said once, in plain words, with the three ways out. */
+  g_assert_cmpstr (run.err, ==, "falctl run: No API key: set FAL_KEY, store one with 'falctl key set', "
+                                "or set FALSTAFF_PROXY_URL to a proxy that adds it\n");
+}
+
+/* ------------------------------------------------------------------ helpers for the server */
+
+static JsonNode *
+server_call (const char *method,
+             const char *path,
+             const char *body)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (fal_local_server_get_url (server), path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (body)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), <, 300);
+  if (g_bytes_get_size (answer) == 0)
+    return NULL;
+  return parse (g_bytes_get_data (answer, NULL));
+}
+
+static void
+add_fault (const char *method,
+           const char *path,
+           const char *fault)
+{
+  g_autofree char *rule = g_strdup_printf ("{\"method\":\"%s\",\"path\":\"%s\",\"count\":1,\"fault\":\"%s\"}",
+                                           method, path, fault);
+  g_autoptr(JsonNode) rules = server_call ("POST", "/__control/faults", rule);
+}
+
+/* A one-second WAV, made by the local server's own audio model. */
+static void
+make_wav (const char *path)
+{
+  const char *make[] = { "run", "fal-ai/stable-audio", "--sync", "-i", "prompt=rain", "-i", "seconds_total=1", NULL };
+  g_auto(Run) made = { 0 };
+  g_autoptr(JsonNode) made_result = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) wav = NULL;
+
+  run_falctl (&made, "local:secret", make);
+  g_assert_cmpint (made.status, ==, 0);
+  made_result = parse (made.out);
+  msg = soup_message_new ("GET", json_object_get_string_member (json_object_get_object_member (json_node_get_object (made_result), "audio_file"), "url"));
+  wav = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_assert_nonnull (wav);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (wav, NULL), g_bytes_get_size (wav), NULL));
+}
+
+static void
+forget_stored_key (void)
+{
+  const char *forget[] = { "key", "forget", NULL };
+  g_auto(Run) forgot = { 0 };
+
+  run_falctl (&forgot, NULL, forget);
+}
+
+/* ------------------------------------------------------------------ the model failing */
+
+/* COMPLETED with an error: said in words, exit 1 as documented. */
+static void
+test_model_failure (void)
+{
+  const char *queue_args[] = { "run", "fal-ai/flux/schnell", "-i", "prompt=x", "-i", "image_size=32x32", NULL };
+  const char *sync_args[] = { "run", "fal-ai/flux/schnell", "--sync", "-i", "prompt=x", "-i", "image_size=32x32", NULL };
+  const char *invalid_args[] = { "run", "fal-ai/flux/schnell", "-i", "prompt=x", "-i", "image_size=32x32", NULL };
+  g_auto(Run) queued = { 0 };
+  g_auto(Run) synced = { 0 };
+  g_auto(Run) invalid = { 0 };
+  const char *words = "The model failed on fal's side: The runner failed (a fault injected by the local server, "
+                      "status 500) (runner_server_error) [request ";
+
+  add_fault ("POST", "^/queue/fal-ai/flux/schnell$", "fail=500");
+  run_falctl (&queued, "local:secret", queue_args);
+  g_assert_cmpint (queued.status, ==, 1);
+  /* Not "COMPLETED" and then the failure; the id is said once. */
+  g_assert_nonnull (strstr (queued.err, "IN_PROGRESS"));
+  g_assert_null (strstr (queued.err, "COMPLETED"));
+  g_assert_null (strstr (queued.err, "request id:"));
+  g_assert_nonnull (strstr (queued.err, words));
+  g_assert_null (strstr (queued.err, "HTTP 500"));
+  g_assert_null (strstr (queued.err, "Server error"));
+
+  add_fault ("POST", "^/run/fal-ai/flux/schnell$", "fail=500");
+  run_falctl (&synced, "local:secret", sync_args);
+  g_assert_cmpint (synced.status, ==, 1);
+  g_assert_true (g_str_has_prefix (synced.err, "falctl run: "));
+  g_assert_nonnull (strstr (synced.err, words));
+
+  /* The model refusing the input stays a validation error (4). */
+  add_fault ("POST", "^/queue/fal-ai/flux/schnell$", "fail=422");
+  run_falctl (&invalid, "local:secret", invalid_args);
+  g_assert_cmpint (invalid.status, ==, 4);
+  g_assert_nonnull (strstr (invalid.err, "Validation failed: prompt: The model rejected this input"));
+}
+
+/* ------------------------------------------------------------------ behind a proxy */
+
+static gboolean
+header_is (JsonObject *entry,
+           const char *name,
+           const char *value)
+{
+  JsonObject *headers = json_object_get_object_member (entry, "headers");
+
+  return g_strcmp0 (json_object_get_string_member_with_default (headers, name, NULL), value) == 0;
+}
+
+/* FALSTAFF_PROXY_URL and no key anywhere: the proxy adds it. The key goes
+ * through the proxy to fal's API only, never to upload or file URLs. */
+static void
+test_proxy (void)
+{
+  g_autoptr(ProxyFixture) proxy = proxy_fixture_new ("local:secret");
+  const char *env[] = { "FALSTAFF_PROXY_URL", proxy_fixture_get_url (proxy), NULL };
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falctl-test-proxy.wav", NULL);
+  g_autofree char *argument = g_strdup_printf ("audio_url=@%s", path);
+  const char *run_args[] = { "run", "fal-ai/whisper", "-i", argument, "--logs", NULL };
+  const char *source_args[] = { "key", "show-source", NULL };
+  g_auto(Run) run = { 0 };
+  g_auto(Run) source = { 0 };
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) log = NULL;
+  g_autoptr(JsonNode) cleared = NULL;
+  g_auto(GStrv) targets = NULL;
+  guint proxied = 0, files = 0;
+
+  make_wav (path);
+  forget_stored_key ();
+  cleared = server_call ("DELETE", "/__control/requests", NULL);
+
+  extra_env = env;
+  run_falctl (&run, NULL, run_args);
+  run_falctl (&source, NULL, source_args);
+  extra_env = NULL;
+
+  g_assert_cmpint (run.status, ==, 0);
+  result = parse (run.out);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (result), "text"), "1.00 seconds"));
+  g_assert_nonnull (strstr (run.err, "[INFO] "));
+  g_assert_cmpint (source.status, ==, 0);
+  g_assert_nonnull (strstr (source.out, "proxy"));
+
+  /* Upload initiate, submit, status stream, result: all through it. */
+  g_assert_cmpuint (proxy_fixture_get_n_forwarded (proxy), >=, 4);
+  targets = proxy_fixture_dup_targets (proxy);
+  for (guint i = 0; targets[i]; i++)
+    g_assert_null (strstr (targets[i], "/cdn/"));
+
+  log = server_call ("GET", "/__control/requests", NULL);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (log)); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (json_node_get_array (log), i);
+      const char *request_path = json_object_get_string_member (entry, "path");
+
+      if (g_str_has_prefix (request_path, "/__control/"))
+        continue;
+      if (g_str_has_prefix (request_path, "/cdn/"))
+        {
+          /* Upload PUTs and file reads: straight, and without the key. */
+          g_assert_false (json_object_get_boolean_member (entry, "authorization"));
+          g_assert_true (header_is (entry, "via", NULL));
+          files++;
+        }
+      else if (!g_str_has_prefix (request_path, "/web/"))
+        {
+          g_assert_true (json_object_get_boolean_member (entry, "authorization"));
+          g_assert_true (header_is (entry, "via", "1.1 falstaff-test-proxy"));
+          proxied++;
+        }
+    }
+  g_assert_cmpuint (proxied, ==, proxy_fixture_get_n_forwarded (proxy));
+  g_assert_cmpuint (files, >=, 1);
+  g_unlink (path);
 }
 
 static void
@@ -203,28 +396,12 @@ test_upload_and_file_input (void)
   g_auto(Run) upload = { 0 };
   g_auto(Run) run = { 0 };
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falctl-test-input.wav", NULL);
-  g_autoptr(GBytes) wav = NULL;
   g_autofree char *argument = NULL;
   g_autoptr(JsonNode) result = NULL;
   const char *upload_args[] = { "upload", path, NULL };
   const char *run_args[5] = { "run", "fal-ai/whisper", "-i", NULL, NULL };
 
-  /* A one-second WAV, made by the local server's own audio model. */
-  {
-    const char *make[] = { "run", "fal-ai/stable-audio", "--sync", "-i", "prompt=rain", "-i", "seconds_total=1", NULL };
-    g_auto(Run) made = { 0 };
-    g_autoptr(JsonNode) made_result = NULL;
-    g_autoptr(SoupSession) session = soup_session_new ();
-    g_autoptr(SoupMessage) msg = NULL;
-
-    run_falctl (&made, "local:secret", make);
-    g_assert_cmpint (made.status, ==, 0);
-    made_result = parse (made.out);
-    msg = soup_message_new ("GET", json_object_get_string_member (json_object_get_object_member (json_node_get_object (made_result), "audio_file"), "url"));
-    wav = soup_session_send_and_read (session, msg, NULL, NULL);
-    g_assert_nonnull (wav);
-    g_assert_true (g_file_set_contents (path, g_bytes_get_data (wav, NULL), g_bytes_get_size (wav), NULL));
-  }
+  make_wav (path);
 
   run_falctl (&upload, "local:secret", upload_args);
   g_assert_cmpint (upload.status, ==, 0);
@@ -301,6 +478,7 @@ test_interrupt (void)
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 130);
   rest = g_data_input_stream_read_upto (err, "", 0, NULL, NULL, NULL);
   g_assert_nonnull (strstr (rest, "Cancellation requested"));
+  g_assert_nonnull (strstr (rest, "falctl run: Cancelled (interrupted)"));
 
   /* And at the server, the request ended cancelled. */
   {
@@ -338,6 +516,8 @@ main (int    argc,
   g_test_add_func ("/falctl/run/stream", test_run_stream);
   g_test_add_func ("/falctl/exit-codes", test_exit_codes);
   g_test_add_func ("/falctl/no-key", test_no_key);
+  g_test_add_func ("/falctl/model-failure", test_model_failure);
+  g_test_add_func ("/falctl/proxy", test_proxy);
   g_test_add_func ("/falctl/upload-and-file-input", test_upload_and_file_input);
   g_test_add_func ("/falctl/schema", test_schema);
   g_test_add_func ("/falctl/key/show-source", test_key_show_source);

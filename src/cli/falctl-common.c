@@ -75,13 +75,18 @@ lookup_cb (GObject      *source,
   lookup->done = TRUE;
 }
 
+/* Said once, in plain words, with the three ways out. */
+#define NO_KEY "No API key: set FAL_KEY, store one with 'falctl key set', or set FALSTAFF_PROXY_URL to a proxy that adds it"
+
 FalClient *
 falctl_client_new (GError **error)
 {
   g_autoptr(FalClient) client = fal_client_new ();
   Lookup lookup = { 0 };
 
-  if (fal_client_has_key (client))
+  /* Behind a proxy the proxy adds the key: none is needed here, and the
+   * Secret Service is not asked. */
+  if (fal_client_has_key (client) || fal_client_get_proxy_url (client) != NULL)
     return g_steal_pointer (&client);
 
   fal_credentials_lookup_async (NULL, lookup_cb, &lookup);
@@ -95,14 +100,12 @@ falctl_client_new (GError **error)
 
   if (lookup.error)
     {
-      g_set_error (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
-                   "No fal key: set FAL_KEY, or store one with 'falctl key set' (the Secret Service said: %s)",
+      g_set_error (error, FAL_ERROR, FAL_ERROR_MISSING_KEY, NO_KEY " (the Secret Service could not be asked: %s)",
                    lookup.error->message);
       g_clear_error (&lookup.error);
     }
   else
-    g_set_error_literal (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
-                         "No fal key: set FAL_KEY, or store one with 'falctl key set'");
+    g_set_error_literal (error, FAL_ERROR, FAL_ERROR_MISSING_KEY, NO_KEY);
   return NULL;
 }
 

@@ -120,6 +120,12 @@ falctl_key (int    argc,
           printf ("environment (%s)\n", g_getenv ("FAL_KEY") && *g_getenv ("FAL_KEY") ? "FAL_KEY" : "FAL_KEY_ID + FAL_KEY_SECRET");
           return FALCTL_EXIT_OK;
         }
+      /* What falctl_client_new() does: behind a proxy, no stored key. */
+      if (g_getenv ("FALSTAFF_PROXY_URL") && *g_getenv ("FALSTAFF_PROXY_URL"))
+        {
+          printf ("proxy (FALSTAFF_PROXY_URL adds it)\n");
+          return FALCTL_EXIT_OK;
+        }
       fal_credentials_lookup_async (NULL, looked_up_cb, &wait);
       falctl_wait (&wait.done);
       if (wait.key)

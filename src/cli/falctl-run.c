@@ -137,8 +137,13 @@ build_input (const char    *json_file,
             }
           if (!g_error_matches (coerce_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
             {
-              /* The schema refuses it: a validation error, as a 422 is. */
-              g_set_error (error, FAL_ERROR, FAL_ERROR_VALIDATION, "-i %s: %s", name, coerce_error->message);
+              /* The schema refuses it: a validation error, as a 422 is.
+               * Its message names the field already. */
+              if (g_str_has_prefix (coerce_error->message, name) &&
+                  coerce_error->message[strlen (name)] == ':')
+                g_set_error (error, FAL_ERROR, FAL_ERROR_VALIDATION, "-i %s", coerce_error->message);
+              else
+                g_set_error (error, FAL_ERROR, FAL_ERROR_VALIDATION, "-i %s: %s", name, coerce_error->message);
               return NULL;
             }
         }
@@ -201,7 +206,28 @@ request_notify_cb (FalRequest *request,
     fprintf (stderr, "IN_QUEUE position %d (request %s)\n", position, fal_request_get_request_id (request));
   else if (status == FAL_REQUEST_IN_PROGRESS)
     fprintf (stderr, "IN_PROGRESS (request %s)\n", fal_request_get_request_id (request));
-  else if (status == FAL_REQUEST_COMPLETED && fal_request_get_request_id (request))
+}
+
+static void
+contact_notify_cb (FalRequest *request,
+                   GParamSpec *pspec,
+                   Run        *run)
+{
+  if (fal_request_get_connection_lost (request))
+    fprintf (stderr, "No answer from fal: retrying (the run goes on at fal)…\n");
+  else if (!fal_request_is_done (request))
+    fprintf (stderr, "In contact with fal again\n");
+}
+
+static void
+request_finished_cb (FalRequest *request,
+                     Run        *run)
+{
+  const GError *error = fal_request_get_error (request);
+
+  /* Said once it is known to have worked: a failed run gets its error
+   * line instead, not "COMPLETED" and then the failure. */
+  if (error == NULL && fal_request_get_request_id (request))
     {
       double inference = 0;
 
@@ -211,13 +237,6 @@ request_notify_cb (FalRequest *request,
       else
         fprintf (stderr, "COMPLETED (request %s)\n", fal_request_get_request_id (request));
     }
-}
-
-static void
-request_finished_cb (FalRequest *request,
-                     Run        *run)
-{
-  const GError *error = fal_request_get_error (request);
 
   if (fal_request_get_result (request))
     run->result = json_node_ref (fal_request_get_result (request));
@@ -253,7 +272,7 @@ sync_run_cb (GObject      *source,
   g_autofree char *request_id = NULL;
 
   run->result = fal_client_run_finish (FAL_CLIENT (source), result, &request_id, &error);
-  if (request_id)
+  if (request_id && run->result)
     fprintf (stderr, "COMPLETED (request %s)\n", request_id);
   finish_run (run, error);
 }
@@ -273,7 +292,7 @@ cancel_cb (GObject      *source,
                              : "Too late to cancel: it had already completed");
   else
     fprintf (stderr, "Cancel failed: %s\n", error->message);
-  finish_run (run, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Interrupted"));
+  finish_run (run, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled (interrupted)"));
 }
 
 /* Ctrl+C cancels the request at fal, then exits 130. */
@@ -284,7 +303,7 @@ interrupt_cb (gpointer data)
 
   if (run->interrupted)
     {
-      finish_run (run, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Interrupted"));
+      finish_run (run, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled (interrupted)"));
       return G_SOURCE_REMOVE;
     }
   run->interrupted = TRUE;
@@ -299,7 +318,7 @@ interrupt_cb (gpointer data)
         fal_request_cancel_async (run->request, NULL, cancel_cb, run);
       g_cancellable_cancel (run->cancellable);
       if (run->request == NULL)
-        finish_run (run, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Interrupted"));
+        finish_run (run, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled (interrupted)"));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -422,6 +441,7 @@ falctl_run (int    argc,
         {
           g_signal_connect (run.request, "notify", G_CALLBACK (request_notify_cb), &run);
           g_signal_connect (run.request, "finished", G_CALLBACK (request_finished_cb), &run);
+          g_signal_connect (run.request, "notify::connection-lost", G_CALLBACK (contact_notify_cb), &run);
           if (logs)
             g_signal_connect (fal_request_get_logs (run.request), "items-changed", G_CALLBACK (logs_changed_cb), &run);
         }
@@ -445,7 +465,9 @@ falctl_run (int    argc,
     {
       code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (run.error);
       falctl_print_error ("run", run.error);
-      if (run.request && fal_request_get_request_id (run.request))
+      /* The error line names the request when fal gave its id there. */
+      if (run.request && fal_request_get_request_id (run.request) &&
+          (run.error->domain != FAL_ERROR || fal_error_get_request_id (run.error) == NULL))
         fprintf (stderr, "request id: %s\n", fal_request_get_request_id (run.request));
     }
   else if (run.result && !stream)

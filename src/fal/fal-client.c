@@ -472,7 +472,7 @@ _fal_client_new_message (FalClient   *self,
   if (api_call && self->key == NULL && self->proxy_url == NULL)
     {
       g_set_error_literal (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
-                           "No fal key: set FAL_KEY, or enter a key");
+                           "No API key: set FAL_KEY, or enter a key");
       return NULL;
     }
 
