@@ -354,7 +354,10 @@ test_not_media (void)
   g_assert_true (falstaff_test_wait_until (media_settled, view, 30000));
   g_assert_cmpstr (falstaff_media_view_get_state (FALSTAFF_MEDIA_VIEW (view)), ==, "error");
   g_assert_nonnull (falstaff_media_view_get_error_message (FALSTAFF_MEDIA_VIEW (view)));
-  g_assert_nonnull (strstr (falstaff_media_view_get_error_message (FALSTAFF_MEDIA_VIEW (view)), "can’t be played"));
+  g_assert_cmpstr (falstaff_media_view_get_error_message (FALSTAFF_MEDIA_VIEW (view)), ==,
+                   "This video can’t be played here. Open it in another app to watch it.");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_media_view_get_error_label (FALSTAFF_MEDIA_VIEW (view)))), ==,
+                   falstaff_media_view_get_error_message (FALSTAFF_MEDIA_VIEW (view)));
   button = falstaff_media_view_get_open_button (FALSTAFF_MEDIA_VIEW (view));
   gtk_test_widget_wait_for_draw (view);
   g_assert_true (gtk_widget_get_mapped (button));
@@ -373,7 +376,9 @@ test_download_fails (void)
 
   g_assert_true (falstaff_test_wait_until (media_settled, view, 30000));
   g_assert_cmpstr (falstaff_media_view_get_state (FALSTAFF_MEDIA_VIEW (view)), ==, "error");
-  g_assert_nonnull (strstr (falstaff_media_view_get_error_message (FALSTAFF_MEDIA_VIEW (view)), "404"));
+  /* In words, not "HTTP 404 Not Found". */
+  g_assert_cmpstr (falstaff_media_view_get_error_message (FALSTAFF_MEDIA_VIEW (view)), ==,
+                   "This audio could not be downloaded: the server no longer has this file.");
   g_assert_null (falstaff_media_view_get_stream (FALSTAFF_MEDIA_VIEW (view)));
   g_assert_true (gtk_widget_get_visible (falstaff_media_view_get_open_button (FALSTAFF_MEDIA_VIEW (view))));
   gtk_window_destroy (window);
@@ -615,7 +620,8 @@ test_save_http_error (void)
   falstaff_output_save_to_file_async (session, url, target, NULL, NULL, store_result_cb, &result);
   wait_for_result (&result, 30000);
   g_assert_false (falstaff_output_save_to_file_finish (result, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_error (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP);
+  g_assert_cmpstr (error->message, ==, "the server no longer has this file");
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_rmdir (dir);
 }

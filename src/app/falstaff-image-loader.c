@@ -6,6 +6,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "falstaff-image-loader.h"
+#include "falstaff-output-actions.h"
 
 typedef struct {
   GBytes *bytes;
@@ -107,25 +108,18 @@ decode_thread (GTask        *task,
 }
 
 static void
-downloaded_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
+fetched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
 {
   g_autoptr(GTask) task = data;
   Decode *decode = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   GError *error = NULL;
 
-  decode->bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  decode->bytes = falstaff_output_fetch_finish (result, NULL, &error);
   if (decode->bytes == NULL)
     {
       g_task_return_error (task, error);
-      return;
-    }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "Download failed: HTTP %u",
-                               soup_message_get_status (msg));
       return;
     }
   g_task_run_in_thread (task, decode_thread);
@@ -140,19 +134,13 @@ falstaff_image_loader_load_async (SoupSession         *session,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
   Decode *decode = g_new0 (Decode, 1);
 
   g_task_set_source_tag (task, falstaff_image_loader_load_async);
   decode->max_size = max_size;
   g_task_set_task_data (task, decode, decode_free);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not a valid URL: %s", url);
-      return;
-    }
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable, downloaded_cb,
-                                    g_steal_pointer (&task));
+  /* http(s), and data: URLs (results of sync_mode carry their files inline). */
+  falstaff_output_fetch_async (session, url, cancellable, fetched_cb, g_steal_pointer (&task));
 }
 
 GdkTexture *

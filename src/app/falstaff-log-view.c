@@ -9,6 +9,7 @@
 #include "fal.h"
 
 #include "falstaff-log-view.h"
+#include "falstaff-output-actions.h"
 
 struct _FalstaffLogView
 {
@@ -17,6 +18,7 @@ struct _FalstaffLogView
   GtkSearchEntry *search_entry;
   GtkScrolledWindow *scroller;
   GtkListView *list_view;
+  GtkButton *copy_button;
 
   GListModel *logs;
   GtkFilterListModel *filtered;
@@ -170,7 +172,13 @@ copy_clicked_cb (FalstaffLogView *self)
       g_string_append_printf (text, "%s %s %s\n", fal_log_entry_get_timestamp (entry) ? fal_log_entry_get_timestamp (entry) : "",
                               fal_log_entry_get_level (entry), fal_log_entry_get_message (entry));
     }
+  if (n == 0)
+    {
+      falstaff_output_toast (GTK_WIDGET (self), _("The log is empty: nothing to copy"));
+      return;
+    }
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text->str);
+  falstaff_output_toast (GTK_WIDGET (self), _("Log copied"));
 }
 
 static void
@@ -208,6 +216,7 @@ falstaff_log_view_class_init (FalstaffLogViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, scroller);
   gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, copy_button);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -253,4 +262,11 @@ GListModel *
 falstaff_log_view_get_shown (FalstaffLogView *self)
 {
   return G_LIST_MODEL (self->filtered);
+}
+
+GtkWidget *
+falstaff_log_view_get_copy_button (FalstaffLogView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_LOG_VIEW (self), NULL);
+  return GTK_WIDGET (self->copy_button);
 }

@@ -16,4 +16,7 @@ void        falstaff_log_view_set_model   (FalstaffLogView *self,
 GListModel *falstaff_log_view_get_shown   (FalstaffLogView *self);
 /* Whether new lines scroll the view (TRUE until the person scrolls up). */
 
+/* For tests: Copy the Whole Log. */
+GtkWidget  *falstaff_log_view_get_copy_button (FalstaffLogView *self);
+
 G_END_DECLS

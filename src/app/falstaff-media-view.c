@@ -20,7 +20,7 @@ struct _FalstaffMediaView
   GtkVideo *video;
   GtkLabel *audio_title;
   GtkMediaControls *controls;
-  AdwStatusPage *error_page;
+  GtkLabel *error_label;
   GtkButton *open_button;
 
   SoupSession *session;
@@ -32,6 +32,7 @@ struct _FalstaffMediaView
   GFile *part;            /* being downloaded */
   GtkMediaStream *stream;
   char *error_message;
+  char *last_notice;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffMediaView, falstaff_media_view, GTK_TYPE_WIDGET)
@@ -44,6 +45,7 @@ enum {
   PROP_STATE,
   PROP_STREAM,
   PROP_ERROR_MESSAGE,
+  PROP_LAST_NOTICE,
   N_PROPS
 };
 
@@ -66,7 +68,7 @@ show_error (FalstaffMediaView *self,
 {
   g_free (self->error_message);
   self->error_message = g_strdup (message);
-  adw_status_page_set_description (self->error_page, message);
+  gtk_label_set_text (self->error_label, message);
   set_state (self, "error");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
 }
@@ -83,16 +85,15 @@ stream_error_cb (GtkMediaStream    *stream,
                  FalstaffMediaView *self)
 {
   const GError *error = gtk_media_stream_get_error (stream);
-  g_autofree char *message = NULL;
 
   if (error == NULL)
     return;
+  /* What GStreamer says (element paths, source lines) is for a developer:
+   * the debug log has it, the card says what a person can do. */
   g_debug ("Media stream of %s: %s", self->url, error->message);
-  message = g_strdup_printf (is_audio (self)
-                               ? _("This audio can’t be played here (%s). The media framework (GStreamer) or a codec for this format may be missing.")
-                               : _("This video can’t be played here (%s). The media framework (GStreamer) or a codec for this format may be missing."),
-                             error->message);
-  show_error (self, message);
+  show_error (self, is_audio (self)
+                      ? _("This audio can’t be played here. Open it in another app to listen to it.")
+                      : _("This video can’t be played here. Open it in another app to watch it."));
 }
 
 static void
@@ -131,7 +132,11 @@ static void
 download_failed (FalstaffMediaView *self,
                  const GError      *error)
 {
-  g_autofree char *message = g_strdup_printf (_("The file could not be downloaded: %s"), error->message);
+  g_autofree char *reason = falstaff_output_describe_error (error);
+  g_autofree char *message = g_strdup_printf (is_audio (self)
+                                                ? _("This audio could not be downloaded: %s.")
+                                                : _("This video could not be downloaded: %s."),
+                                              reason);
 
   g_clear_object (&self->file);
   show_error (self, message);
@@ -221,9 +226,7 @@ sent_cb (GObject      *source,
     }
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
     {
-      g_autoptr(GError) http = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "HTTP %u %s",
-                                            soup_message_get_status (msg),
-                                            soup_message_get_reason_phrase (msg));
+      g_autoptr(GError) http = falstaff_output_http_error (soup_message_get_status (msg));
 
       download_failed (self, http);
       return;
@@ -283,7 +286,7 @@ start_download (FalstaffMediaView *self)
   msg = soup_message_new ("GET", self->url);
   if (msg == NULL)
     {
-      error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Not a valid URL: %s"), self->url);
+      error = g_error_new_literal (FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, _("the link is not valid"));
       download_failed (self, error);
       return;
     }
@@ -292,6 +295,17 @@ start_download (FalstaffMediaView *self)
 
 /* ------------------------------------------------------------------ actions */
 
+/* A toast, and what tests and the output view read back. */
+static void
+falstaff_media_view_notify (FalstaffMediaView *self,
+                            const char        *text)
+{
+  g_free (self->last_notice);
+  self->last_notice = g_strdup (text);
+  falstaff_output_toast (GTK_WIDGET (self), text);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_NOTICE]);
+}
+
 static void
 opened_cb (GObject      *source,
            GAsyncResult *result,
@@ -299,14 +313,22 @@ opened_cb (GObject      *source,
 {
   g_autoptr(FalstaffMediaView) self = data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *app_name = NULL;
+  g_autofree char *text = NULL;
 
-  if (!falstaff_output_open_finish (result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (falstaff_output_open_finish (result, &app_name, &error))
+    text = app_name ? g_strdup_printf (_("Opened in %s"), app_name) : g_strdup (_("Opened in another app"));
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  else if (g_error_matches (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_NO_APP))
+    text = g_strdup (_("No app on this computer opens this kind of file"));
+  else
     {
-      g_autofree char *message = g_strdup_printf (_("No app could open it: %s"), error->message);
+      g_autofree char *reason = falstaff_output_describe_error (error);
 
-      adw_status_page_set_description (self->error_page, message);
+      text = g_strdup_printf (_("Could not open it: %s"), reason);
     }
+  falstaff_media_view_notify (self, text);
 }
 
 static void
@@ -380,6 +402,7 @@ falstaff_media_view_finalize (GObject *object)
   g_free (self->content_type);
   g_free (self->name);
   g_free (self->error_message);
+  g_free (self->last_notice);
 
   G_OBJECT_CLASS (falstaff_media_view_parent_class)->finalize (object);
 }
@@ -411,6 +434,9 @@ falstaff_media_view_get_property (GObject    *object,
       break;
     case PROP_ERROR_MESSAGE:
       g_value_set_string (value, self->error_message);
+      break;
+    case PROP_LAST_NOTICE:
+      g_value_set_string (value, self->last_notice);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -462,6 +488,7 @@ falstaff_media_view_class_init (FalstaffMediaViewClass *klass)
   properties[PROP_STATE] = g_param_spec_string ("state", NULL, NULL, "loading", readable);
   properties[PROP_STREAM] = g_param_spec_object ("stream", NULL, NULL, GTK_TYPE_MEDIA_STREAM, readable);
   properties[PROP_ERROR_MESSAGE] = g_param_spec_string ("error-message", NULL, NULL, NULL, readable);
+  properties[PROP_LAST_NOTICE] = g_param_spec_string ("last-notice", NULL, NULL, NULL, readable);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "media.open-external", NULL, open_external_action);
@@ -472,7 +499,7 @@ falstaff_media_view_class_init (FalstaffMediaViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffMediaView, video);
   gtk_widget_class_bind_template_child (widget_class, FalstaffMediaView, audio_title);
   gtk_widget_class_bind_template_child (widget_class, FalstaffMediaView, controls);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffMediaView, error_page);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffMediaView, error_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffMediaView, open_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
@@ -543,4 +570,18 @@ falstaff_media_view_get_controls (FalstaffMediaView *self)
 {
   g_return_val_if_fail (FALSTAFF_IS_MEDIA_VIEW (self), NULL);
   return GTK_WIDGET (self->controls);
+}
+
+const char *
+falstaff_media_view_get_last_notice (FalstaffMediaView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_MEDIA_VIEW (self), NULL);
+  return self->last_notice;
+}
+
+GtkWidget *
+falstaff_media_view_get_error_label (FalstaffMediaView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_MEDIA_VIEW (self), NULL);
+  return GTK_WIDGET (self->error_label);
 }

@@ -26,7 +26,11 @@ GtkMediaStream *falstaff_media_view_get_stream        (FalstaffMediaView *self);
 const char     *falstaff_media_view_get_error_message (FalstaffMediaView *self);
 /* The downloaded file, else NULL. */
 GFile          *falstaff_media_view_get_file          (FalstaffMediaView *self);
+/* The last toast it gave (Open in Another App worked or why not), else
+ * NULL (notify::last-notice). */
+const char     *falstaff_media_view_get_last_notice   (FalstaffMediaView *self);
 /* For tests. */
+GtkWidget      *falstaff_media_view_get_error_label   (FalstaffMediaView *self);
 GtkWidget      *falstaff_media_view_get_open_button   (FalstaffMediaView *self);
 GtkWidget      *falstaff_media_view_get_controls      (FalstaffMediaView *self);
 

@@ -70,15 +70,49 @@ void      falstaff_output_copy_image_bytes    (GtkWidget           *widget,
 void      falstaff_output_copy_url            (GtkWidget           *widget,
                                                const char          *url);
 
-/* The default app for a URI or a local path, through
- * g_app_info_launch_default_for_uri_async() with the display's launch
- * context (GIO uses the OpenURI portal when sandboxed). */
+/* The default app for a URI or a local path. A local file's default
+ * handler is asked for first (g_file_query_default_handler_async()), so
+ * the finish gives its name, or fails with FALSTAFF_OUTPUT_ERROR_NO_APP;
+ * other URIs, and everything in a sandbox, go through
+ * g_app_info_launch_default_for_uri_async() (the OpenURI portal). */
 void      falstaff_output_open_async          (GtkWindow           *parent,
                                                const char          *uri_or_path,
                                                GCancellable        *cancellable,
                                                GAsyncReadyCallback  callback,
                                                gpointer             user_data);
+/* @app_name: the app's name when known, else NULL. */
 gboolean  falstaff_output_open_finish         (GAsyncResult        *result,
+                                               char               **app_name,
                                                GError             **error);
+
+/* Downloads @url into the cache (once; as falstaff_output_save_to_file_async()
+ * with @png_text) and opens that file in its default app. */
+void      falstaff_output_open_url_async      (GtkWindow           *parent,
+                                               SoupSession         *session,
+                                               const char          *url,
+                                               const char          *content_type,
+                                               const char * const  *png_text,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+/* The app's name (may be NULL on success when not known: check @error). */
+char     *falstaff_output_open_url_finish     (GAsyncResult        *result,
+                                               GError             **error);
+
+/* Errors whose message is already written for a person. */
+#define FALSTAFF_OUTPUT_ERROR (falstaff_output_error_quark ())
+typedef enum {
+  FALSTAFF_OUTPUT_ERROR_HTTP,     /* the file host said no */
+  FALSTAFF_OUTPUT_ERROR_NO_APP,   /* nothing opens this type */
+} FalstaffOutputError;
+GQuark    falstaff_output_error_quark         (void);
+/* A download's HTTP failure, in words ("the server no longer has this file"). */
+GError   *falstaff_output_http_error          (guint                status);
+/* Why something failed, in words a person reads after "Could not save: ":
+ * no error domains, D-Bus names or GStreamer dumps. Lower case, no full stop. */
+char     *falstaff_output_describe_error      (const GError        *error);
+/* @text in a toast of the AdwToastOverlay around @widget (none: nothing). */
+void      falstaff_output_toast               (GtkWidget           *widget,
+                                               const char          *text);
 
 G_END_DECLS

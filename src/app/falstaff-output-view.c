@@ -13,8 +13,7 @@
 #include "falstaff-image-loader.h"
 #include "falstaff-media-view.h"
 #include "falstaff-output-actions.h"
-#include "falstaff-output-view.h"
-#include "falstaff-zoom-window.h"
+#include "falstaff-output-view-private.h"
 
 /* Thumbnails are made at most this big: never a full-size texture. */
 #define THUMBNAIL_SIZE 512
@@ -33,17 +32,20 @@ struct _FalstaffOutputView
   AdwStatusPage *empty_page;
   GtkFlowBox *gallery;
   GtkTextView *text_view;
+  GtkButton *copy_text_button;
   GtkListBox *file_list;
 
   SoupSession *session;
   GCancellable *cancellable;
   GArray *images;         /* ImageInfo, in gallery order */
+  GPtrArray *pictures;    /* GtkPicture, unowned, in gallery order */
   char *gallery_urls;     /* the URLs shown, joined: a repeated result is not reloaded */
   GPtrArray *media_views;
   char *endpoint_id;
   char *request_id;
   char *inputs_json;
-  char *seed;
+  char *seed;             /* from this run's result */
+  char *last_notice;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffOutputView, falstaff_output_view, GTK_TYPE_WIDGET)
@@ -51,10 +53,13 @@ G_DEFINE_FINAL_TYPE (FalstaffOutputView, falstaff_output_view, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_N_IMAGES,
+  PROP_LAST_NOTICE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_image_name (FalstaffOutputView *self, guint index);
 
 typedef struct {
   FalstaffOutputView *self;
@@ -80,8 +85,11 @@ thumbnail_loaded_cb (GObject      *source,
     }
   if (texture == NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("Could not load: %s"), error->message);
+      g_autofree char *reason = falstaff_output_describe_error (error);
+      g_autofree char *text = g_strdup_printf (_("Could not load: %s"), reason);
+
       gtk_label_set_text (thumbnail->label, text);
+      gtk_label_set_wrap (thumbnail->label, TRUE);
       gtk_widget_add_css_class (GTK_WIDGET (thumbnail->label), "error");
     }
   else
@@ -95,132 +103,74 @@ thumbnail_loaded_cb (GObject      *source,
       info->width = width;
       info->height = height;
       info->loaded = TRUE;
+      update_image_name (self, thumbnail->index);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_IMAGES]);
     }
   g_free (thumbnail);
 }
 
-/* ------------------------------------------------------------------ keeping outputs */
+/* ------------------------------------------------------------------ the gallery */
 
-static char **
-png_text (FalstaffOutputView *self)
+/* A thumbnail's natural width: the flow box lays out as many columns as
+ * fit at this width (a picture's own natural width, its pixel size,
+ * would give one column of 512 px thumbnails). Allocated wider, the
+ * pictures grow. */
+#define ITEM_NATURAL_WIDTH 200
+
+static GtkSizeRequestMode
+item_request_mode (GtkWidget *widget)
 {
-  return falstaff_output_png_text_new (self->endpoint_id, self->request_id, self->seed, self->inputs_json);
-}
-
-static GtkWindow *
-parent_window (FalstaffOutputView *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
-}
-
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = falstaff_output_save_finish (result, &error);
-
-  if (file == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Could not save: %s", error->message);
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
 }
 
 static void
-save_clicked_cb (GtkButton          *button,
-                 FalstaffOutputView *self)
+item_measure (GtkWidget      *widget,
+              GtkOrientation  orientation,
+              int             for_size,
+              int            *minimum,
+              int            *natural,
+              int            *minimum_baseline,
+              int            *natural_baseline)
 {
-  const char *url = g_object_get_data (G_OBJECT (button), "url");
-  g_auto(GStrv) text = png_text (self);
+  GtkWidget *child = gtk_widget_get_first_child (widget);
 
-  falstaff_output_save_async (parent_window (self), self->session, url, NULL,
-                              (const char * const *) text, self->cancellable, saved_cb, NULL);
+  *minimum = *natural = 0;
+  if (child == NULL)
+    return;
+  gtk_widget_measure (child, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *natural = MAX (*minimum, MIN (*natural, ITEM_NATURAL_WIDTH));
 }
 
 static void
-copy_url_clicked_cb (GtkButton          *button,
-                     FalstaffOutputView *self)
+item_allocate (GtkWidget *widget,
+               int        width,
+               int        height,
+               int        baseline)
 {
-  falstaff_output_copy_url (GTK_WIDGET (self), g_object_get_data (G_OBJECT (button), "url"));
-}
+  GtkWidget *child = gtk_widget_get_first_child (widget);
 
-typedef struct {
-  FalstaffOutputView *self;
-  gboolean zoom;
-  char *url;
-} Fetch;
-
-static void
-fetched_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  Fetch *fetch = data;
-  g_autofree char *content_type = NULL;
-  g_autoptr(GBytes) bytes = falstaff_output_fetch_finish (result, &content_type, NULL);
-  const char *type = content_type && g_str_has_prefix (content_type, "image/") ? content_type : "image/png";
-
-  if (bytes && fetch->zoom)
-    {
-      g_autofree char *title = falstaff_file_name_from_url (fetch->url, type);
-      GtkWidget *window = falstaff_zoom_window_new (parent_window (fetch->self), bytes, title);
-
-      gtk_window_present (GTK_WINDOW (window));
-    }
-  else if (bytes)
-    falstaff_output_copy_image_bytes (GTK_WIDGET (fetch->self), bytes, type);
-  g_object_unref (fetch->self);
-  g_free (fetch->url);
-  g_free (fetch);
-}
-
-/* The full image, fetched again: the gallery keeps thumbnails only. */
-static void
-fetch_full_image (FalstaffOutputView *self,
-                  const char         *url,
-                  gboolean            zoom)
-{
-  Fetch *fetch = g_new0 (Fetch, 1);
-
-  fetch->self = g_object_ref (self);
-  fetch->zoom = zoom;
-  fetch->url = g_strdup (url);
-  falstaff_output_fetch_async (self->session, url, self->cancellable, fetched_cb, fetch);
+  if (child)
+    gtk_widget_allocate (child, width, height, baseline, NULL);
 }
 
 static void
-zoom_clicked_cb (GtkButton          *button,
-                 FalstaffOutputView *self)
+update_image_name (FalstaffOutputView *self,
+                   guint               index)
 {
-  fetch_full_image (self, g_object_get_data (G_OBJECT (button), "url"), TRUE);
-}
+  GtkFlowBoxChild *child = gtk_flow_box_get_child_at_index (self->gallery, index);
+  ImageInfo *info = &g_array_index (self->images, ImageInfo, index);
+  g_autofree char *name = NULL;
 
-static void
-copy_image_clicked_cb (GtkButton          *button,
-                       FalstaffOutputView *self)
-{
-  fetch_full_image (self, g_object_get_data (G_OBJECT (button), "url"), FALSE);
-}
-
-static void
-opened_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!falstaff_output_open_finish (result, &error))
-    g_warning ("Could not open the output: %s", error->message);
-}
-
-static void
-open_clicked_cb (GtkButton          *button,
-                 FalstaffOutputView *self)
-{
-  falstaff_output_open_async (parent_window (self), g_object_get_data (G_OBJECT (button), "url"),
-                              self->cancellable, opened_cb, NULL);
+  if (child == NULL)
+    return;
+  if (info->loaded)
+    /* Translators: "Result image 1 of 4, 1024 × 768" */
+    name = g_strdup_printf (_("Result image %u of %u, %d × %d"), index + 1, self->images->len, info->width, info->height);
+  else
+    name = g_strdup_printf (_("Result image %u of %u"), index + 1, self->images->len);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_picture_set_alternative_text (g_ptr_array_index (self->pictures, index), name);
 }
 
 /* A click on a thumbnail opens the picture large. */
@@ -233,49 +183,15 @@ thumbnail_pressed_cb (GtkGestureClick *gesture,
 {
   GtkWidget *frame = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
 
-  fetch_full_image (data, g_object_get_data (G_OBJECT (frame), "url"), TRUE);
-}
-
-static GtkWidget *
-action_button (FalstaffOutputView *self,
-               const char         *icon,
-               const char         *tooltip,
-               const char         *url,
-               GCallback           callback)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
-  gtk_widget_add_css_class (button, "flat");
-  g_object_set_data_full (G_OBJECT (button), "url", g_strdup (url), g_free);
-  g_signal_connect (button, "clicked", callback, self);
-  return button;
-}
-
-static GtkWidget *
-item_actions (FalstaffOutputView *self,
-              const char         *url,
-              gboolean            image)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  if (image)
-    gtk_box_append (GTK_BOX (box), action_button (self, "zoom-in-symbolic", _("View Large"), url, G_CALLBACK (zoom_clicked_cb)));
-  gtk_box_append (GTK_BOX (box), action_button (self, "document-save-symbolic", _("Save As…"), url, G_CALLBACK (save_clicked_cb)));
-  if (image)
-    gtk_box_append (GTK_BOX (box), action_button (self, "edit-copy-symbolic", _("Copy Image"), url, G_CALLBACK (copy_image_clicked_cb)));
-  gtk_box_append (GTK_BOX (box), action_button (self, "insert-link-symbolic", _("Copy Link"), url, G_CALLBACK (copy_url_clicked_cb)));
-  if (image)
-    gtk_box_append (GTK_BOX (box), action_button (self, "document-open-symbolic", _("Open in Another App"), url, G_CALLBACK (open_clicked_cb)));
-  return box;
+  _falstaff_output_view_open_large (data, g_object_get_data (G_OBJECT (frame), "url"));
 }
 
 static void
 add_image (FalstaffOutputView *self,
-           const char         *url)
+           const char         *url,
+           const char         *content_type)
 {
+  GtkWidget *item = gtk_flow_box_child_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *frame = gtk_frame_new (NULL);
   GtkWidget *picture = gtk_picture_new ();
@@ -293,6 +209,7 @@ add_image (FalstaffOutputView *self,
 
     g_object_set_data_full (G_OBJECT (frame), "url", g_strdup (url), g_free);
     g_signal_connect (click, "released", G_CALLBACK (thumbnail_pressed_cb), self);
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
     gtk_widget_add_controller (frame, GTK_EVENT_CONTROLLER (click));
     gtk_widget_set_cursor_from_name (frame, "zoom-in");
     gtk_widget_set_tooltip_text (frame, _("View Large"));
@@ -301,9 +218,12 @@ add_image (FalstaffOutputView *self,
   gtk_widget_add_css_class (label, "caption");
   gtk_box_append (GTK_BOX (box), frame);
   gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), item_actions (self, url, TRUE));
+  gtk_box_append (GTK_BOX (box), _falstaff_output_view_item_actions (self, url, content_type, TRUE));
   g_object_set_data_full (G_OBJECT (box), "url", g_strdup (url), g_free);
-  gtk_flow_box_append (self->gallery, box);
+  gtk_widget_set_layout_manager (item, gtk_custom_layout_new (item_request_mode, item_measure, item_allocate));
+  gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (item), box);
+  gtk_flow_box_append (self->gallery, item);
+  g_ptr_array_add (self->pictures, picture);
 
   thumbnail->self = self;
   thumbnail->picture = GTK_PICTURE (picture);
@@ -327,6 +247,7 @@ reset (FalstaffOutputView *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->file_list))))
     gtk_list_box_remove (self->file_list, child);
   g_array_set_size (self->images, 0);
+  g_ptr_array_set_size (self->pictures, 0);
   g_ptr_array_set_size (self->media_views, 0);
   g_clear_pointer (&self->gallery_urls, g_free);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
@@ -356,11 +277,16 @@ show_images (FalstaffOutputView *self,
   for (guint i = 0; i < json_array_get_length (images); i++)
     {
       JsonNode *element = json_array_get_element (images, i);
-      const char *url = JSON_NODE_HOLDS_OBJECT (element) ? fal_json_get_string (json_node_get_object (element), "url") : NULL;
+      JsonObject *image = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const char *url = image ? fal_json_get_string (image, "url") : NULL;
 
       if (url)
-        add_image (self, url);
+        add_image (self, url, fal_json_get_string (image, "content_type"));
     }
+  for (guint i = 0; i < self->images->len; i++)
+    update_image_name (self, i);
+  /* No empty columns: two images on a wide pane take half of it each. */
+  gtk_flow_box_set_max_children_per_line (self->gallery, CLAMP (self->images->len, 1, 4));
   gtk_stack_set_visible_child_name (self->stack, "gallery");
   return TRUE;
 }
@@ -393,13 +319,11 @@ show_text (FalstaffOutputView *self,
 }
 
 static void
-open_file_cb (GtkButton *button,
-              gpointer   data)
+open_file_cb (GtkButton          *button,
+              FalstaffOutputView *self)
 {
-  const char *url = g_object_get_data (G_OBJECT (button), "url");
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
-
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, url, GDK_CURRENT_TIME);
+  _falstaff_output_view_open_elsewhere (self, g_object_get_data (G_OBJECT (button), "url"),
+                                        g_object_get_data (G_OBJECT (button), "content-type"));
 }
 
 static void
@@ -415,15 +339,28 @@ add_file_row (FalstaffOutputView *self,
   g_autofree char *subtitle = NULL;
   g_autofree char *size_text = NULL;
 
+  g_autofree char *description = NULL;
+
   if (fal_json_get_int (file, "file_size", &size))
     size_text = g_format_size (size);
-  subtitle = g_strjoin (" · ", type ? type : _("file"), size_text ? size_text : "", NULL);
+  /* "PNG image", not "image/png". */
+  if (type)
+    {
+      g_autofree char *content_type = g_content_type_from_mime_type (type);
+
+      description = content_type ? g_content_type_get_description (content_type) : NULL;
+    }
+  subtitle = size_text ? g_strjoin (" · ", description ? description : _("File"), size_text, NULL)
+                       : g_strdup (description ? description : _("File"));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_set_valign (open, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (open, _("Open in Another App"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (open), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Open in Another App"), -1);
+  gtk_widget_add_css_class (open, "flat");
   g_object_set_data_full (G_OBJECT (open), "url", g_strdup (url), g_free);
-  g_signal_connect (open, "clicked", G_CALLBACK (open_file_cb), NULL);
+  g_object_set_data_full (G_OBJECT (open), "content-type", g_strdup (type), g_free);
+  g_signal_connect (open, "clicked", G_CALLBACK (open_file_cb), self);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), open);
   gtk_list_box_append (self->file_list, row);
 }
@@ -440,12 +377,28 @@ is_media (JsonObject *file)
                  g_str_has_suffix (url, ".wav") || g_str_has_suffix (url, ".mp3"));
 }
 
+/* A media view gave a toast itself: kept as this view's last notice. */
+static void
+media_notice_cb (FalstaffOutputView *self,
+                 GParamSpec         *pspec,
+                 FalstaffMediaView  *media)
+{
+  const char *text = falstaff_media_view_get_last_notice (media);
+
+  if (text == NULL)
+    return;
+  g_free (self->last_notice);
+  self->last_notice = g_strdup (text);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_NOTICE]);
+}
+
 /* Video and audio play here; a missing codec says so and offers another app. */
 static void
 add_media (FalstaffOutputView *self,
            JsonObject         *file)
 {
   const char *url = fal_json_get_string (file, "url");
+  const char *type = fal_json_get_string (file, "content_type");
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *media = falstaff_media_view_new (self->session, url, fal_json_get_string (file, "content_type"));
@@ -453,10 +406,14 @@ add_media (FalstaffOutputView *self,
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
   gtk_box_append (GTK_BOX (box), media);
-  gtk_box_append (GTK_BOX (box), item_actions (self, url, FALSE));
+  gtk_box_append (GTK_BOX (box), _falstaff_output_view_item_actions (self, url, fal_json_get_string (file, "content_type"), FALSE));
+  g_signal_connect_object (media, "notify::last-notice", G_CALLBACK (media_notice_cb), self, G_CONNECT_SWAPPED);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_list_box_append (self->file_list, row);
+  /* The list box keeps its rows focusable: the row says what it holds. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  type && g_str_has_prefix (type, "audio/") ? _("Audio result") : _("Video result"), -1);
   g_ptr_array_add (self->media_views, media);
 }
 
@@ -489,6 +446,20 @@ show_files (FalstaffOutputView *self,
 static void child_activated_cb (GtkFlowBox *box, GtkFlowBoxChild *child, FalstaffOutputView *self);
 
 static void
+copy_text_clicked_cb (FalstaffOutputView *self)
+{
+  g_autofree char *text = falstaff_output_view_get_text (self);
+
+  if (text == NULL || *text == '\0')
+    {
+      _falstaff_output_view_notify (self, _("There is no text to copy yet"));
+      return;
+    }
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  _falstaff_output_view_notify (self, _("Text copied"));
+}
+
+static void
 falstaff_output_view_dispose (GObject *object)
 {
   FalstaffOutputView *self = (FalstaffOutputView *)object;
@@ -505,12 +476,14 @@ falstaff_output_view_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
   g_clear_pointer (&self->images, g_array_unref);
+  g_clear_pointer (&self->pictures, g_ptr_array_unref);
   g_clear_pointer (&self->media_views, g_ptr_array_unref);
   g_clear_pointer (&self->gallery_urls, g_free);
   g_clear_pointer (&self->endpoint_id, g_free);
   g_clear_pointer (&self->request_id, g_free);
   g_clear_pointer (&self->inputs_json, g_free);
   g_clear_pointer (&self->seed, g_free);
+  g_clear_pointer (&self->last_notice, g_free);
 
   G_OBJECT_CLASS (falstaff_output_view_parent_class)->dispose (object);
 }
@@ -528,6 +501,9 @@ falstaff_output_view_get_property (GObject    *object,
     case PROP_N_IMAGES:
       g_value_set_uint (value, falstaff_output_view_get_n_images (self));
       break;
+    case PROP_LAST_NOTICE:
+      g_value_set_string (value, self->last_notice);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -544,6 +520,9 @@ falstaff_output_view_class_init (FalstaffOutputViewClass *klass)
 
   properties[PROP_N_IMAGES] = g_param_spec_uint ("n-images", NULL, NULL, 0, G_MAXUINT, 0,
                                                  G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Set (and notified) with every toast, also when the text repeats. */
+  properties[PROP_LAST_NOTICE] = g_param_spec_string ("last-notice", NULL, NULL, NULL,
+                                                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-output-view.ui");
@@ -552,6 +531,8 @@ falstaff_output_view_class_init (FalstaffOutputViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, gallery);
   gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, text_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, file_list);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffOutputView, copy_text_button);
+  gtk_widget_class_bind_template_callback (widget_class, copy_text_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -565,6 +546,7 @@ falstaff_output_view_init (FalstaffOutputView *self)
   self->session = soup_session_new_with_options ("user-agent", user_agent, "max-conns-per-host", 6, NULL);
   self->cancellable = g_cancellable_new ();
   self->images = g_array_new (FALSE, TRUE, sizeof (ImageInfo));
+  self->pictures = g_ptr_array_new ();
   self->media_views = g_ptr_array_new ();
   g_signal_connect (self->gallery, "child-activated", G_CALLBACK (child_activated_cb), self);
 }
@@ -575,6 +557,10 @@ falstaff_output_view_clear (FalstaffOutputView *self)
   g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
 
   reset (self);
+  /* A new run: the last one's seed and id are not this one's. The
+   * endpoint and inputs stay: they are set for the run before it starts. */
+  g_clear_pointer (&self->seed, g_free);
+  g_clear_pointer (&self->request_id, g_free);
   gtk_stack_set_visible_child_name (self->stack, "empty");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_IMAGES]);
 }
@@ -684,6 +670,9 @@ falstaff_output_view_set_context (FalstaffOutputView *self,
 {
   g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
 
+  /* Another request's result in this view: its seed is not ours. */
+  if (self->request_id && g_strcmp0 (request_id, self->request_id) != 0)
+    g_clear_pointer (&self->seed, g_free);
   g_free (self->endpoint_id);
   self->endpoint_id = g_strdup (endpoint_id);
   g_free (self->request_id);
@@ -714,7 +703,7 @@ falstaff_output_view_open_image (FalstaffOutputView *self,
   child = gtk_flow_box_get_child_at_index (self->gallery, index);
   url = child ? g_object_get_data (G_OBJECT (gtk_flow_box_child_get_child (child)), "url") : NULL;
   if (url)
-    fetch_full_image (self, url, TRUE);
+    _falstaff_output_view_open_large (self, url);
 }
 
 static void
@@ -723,4 +712,67 @@ child_activated_cb (GtkFlowBox         *box,
                     FalstaffOutputView *self)
 {
   falstaff_output_view_open_image (self, gtk_flow_box_child_get_index (child));
+}
+
+const char *
+falstaff_output_view_get_last_notice (FalstaffOutputView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), NULL);
+  return self->last_notice;
+}
+
+GtkWidget *
+falstaff_output_view_get_copy_text_button (FalstaffOutputView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), NULL);
+  return GTK_WIDGET (self->copy_text_button);
+}
+
+GtkWidget *
+falstaff_output_view_get_gallery (FalstaffOutputView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), NULL);
+  return GTK_WIDGET (self->gallery);
+}
+
+/* ------------------------------------------------------------------ private */
+
+SoupSession *
+_falstaff_output_view_get_session (FalstaffOutputView *self)
+{
+  return self->session;
+}
+
+GCancellable *
+_falstaff_output_view_get_cancellable (FalstaffOutputView *self)
+{
+  return self->cancellable;
+}
+
+/* The seed of this run: its result's, else the one its inputs asked for. */
+char **
+_falstaff_output_view_png_text (FalstaffOutputView *self)
+{
+  g_autofree char *input_seed = NULL;
+
+  if (self->seed == NULL && self->inputs_json)
+    {
+      g_autoptr(JsonNode) inputs = json_from_string (self->inputs_json, NULL);
+      gint64 seed;
+
+      if (inputs && JSON_NODE_HOLDS_OBJECT (inputs) && fal_json_get_int (json_node_get_object (inputs), "seed", &seed))
+        input_seed = g_strdup_printf ("%" G_GINT64_FORMAT, seed);
+    }
+  return falstaff_output_png_text_new (self->endpoint_id, self->request_id,
+                                       self->seed ? self->seed : input_seed, self->inputs_json);
+}
+
+void
+_falstaff_output_view_notify (FalstaffOutputView *self,
+                              const char         *text)
+{
+  g_free (self->last_notice);
+  self->last_notice = g_strdup (text);
+  falstaff_output_toast (GTK_WIDGET (self), text);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_NOTICE]);
 }

@@ -39,4 +39,12 @@ void        falstaff_output_view_open_image   (FalstaffOutputView *self,
 /* The media views of audio and video outputs (FalstaffMediaView). */
 GPtrArray  *falstaff_output_view_get_media_views (FalstaffOutputView *self);
 
+/* The last toast the view gave (Saved “x.png”, Image copied, why Open
+ * failed, …), else NULL; notify::last-notice with each. libadwaita 1.2
+ * cannot list a toast overlay's toasts. */
+const char *falstaff_output_view_get_last_notice (FalstaffOutputView *self);
+/* For tests: the text page's Copy button and the gallery's GtkFlowBox. */
+GtkWidget  *falstaff_output_view_get_copy_text_button (FalstaffOutputView *self);
+GtkWidget  *falstaff_output_view_get_gallery     (FalstaffOutputView *self);
+
 G_END_DECLS

@@ -37,7 +37,9 @@ state_changed_cb (FalstaffZoomWindow *self)
   gtk_spinner_set_spinning (self->spinner, falstaff_zoom_view_get_loading (self->view));
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), falstaff_zoom_view_get_loading (self->view));
   gtk_widget_set_visible (GTK_WIDGET (self->error_page), error != NULL);
-  adw_status_page_set_description (self->error_page, error);
+  /* The decoder's words are for a developer (the view keeps them). */
+  adw_status_page_set_description (self->error_page,
+                                   error ? _("The file is damaged or in a format this app does not know.") : NULL);
   if (falstaff_zoom_view_get_image_size (self->view, &width, &height))
     {
       g_autofree char *size = g_strdup_printf ("%d × %d", width, height);
