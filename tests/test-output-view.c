@@ -265,15 +265,12 @@ has_name (GtkWidget *widget)
 
 /* Every widget on screen under @root that a person can focus or press has
  * a name a screen reader can speak; the nameless are listed in @missing.
- * GtkText is the inside of an entry: the entry is checked. GTK's own
- * player controls (inside GtkVideo and GtkMediaControls) are not ours. */
+ * GtkText is the inside of an entry: the entry is checked. */
 static void
 collect_nameless (GtkWidget *root,
                   GString   *missing)
 {
   if (!gtk_widget_get_mapped (root))
-    return;
-  if (GTK_IS_MEDIA_CONTROLS (root))
     return;
   if (!GTK_IS_TEXT (root) &&
       (gtk_widget_get_focusable (root) || GTK_IS_BUTTON (root) || GTK_IS_ACTIONABLE (root)) &&
@@ -850,11 +847,18 @@ test_names (void)
   gtk_test_accessible_assert_property (child, GTK_ACCESSIBLE_PROPERTY_LABEL, "Result image 2 of 2, 128 × 96");
   assert_all_named (GTK_WIDGET (window));
 
-  /* Audio and other files. */
-  output = show_run (view, "fal-ai/stable-audio", "{\"prompt\": \"rain\", \"seconds_total\": 1}", FALSE, NULL);
-  g_assert_true (falstaff_test_wait_until (media_settled, view, 30000));
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
-  assert_all_named (GTK_WIDGET (window));
+  /* Audio and video, with GTK's player controls. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_pointer (&output, json_node_unref);
+      output = show_run (view, i == 0 ? "fal-ai/stable-audio" : "fal-ai/minimax/video-01",
+                         "{\"prompt\": \"rain\", \"seconds_total\": 1}", FALSE, NULL);
+      g_assert_true (falstaff_test_wait_until (media_settled, view, 30000));
+      g_assert_cmpstr (falstaff_media_view_get_state (g_ptr_array_index (falstaff_output_view_get_media_views (view), 0)), ==,
+                       i == 0 ? "audio" : "video");
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+      assert_all_named (GTK_WIDGET (window));
+    }
   gtk_window_destroy (window);
 
   /* The zoom window's controls. */

@@ -107,6 +107,20 @@ stream_prepared_cb (GtkMediaStream    *stream,
     set_state (self, is_audio (self) ? "audio" : "video");
 }
 
+/* GTK 4.8's player controls leave their position slider without a name a
+ * screen reader can speak: give it one (and any other nameless scale). */
+static void
+name_player_parts (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_SCALE (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        _("Playback position"), -1);
+      name_player_parts (child);
+    }
+}
+
 static void
 start_stream (FalstaffMediaView *self)
 {
@@ -121,6 +135,8 @@ start_stream (FalstaffMediaView *self)
   else
     gtk_video_set_media_stream (self->video, self->stream);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STREAM]);
+  name_player_parts (GTK_WIDGET (self->controls));
+  name_player_parts (GTK_WIDGET (self->video));
   /* Without a media backend GTK's stand-in reports its error at once. */
   stream_error_cb (self->stream, NULL, self);
   stream_prepared_cb (self->stream, NULL, self);
