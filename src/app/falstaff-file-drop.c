@@ -63,6 +63,7 @@ falstaff_file_drop_deliver (GPtrArray    *rows,
   row = falstaff_file_drop_find_row (rows, value);
   if (row == NULL)
     return FALSE;
-  gtk_widget_grab_focus (GTK_WIDGET (row));
+  /* The row takes no focus itself: its first button does. */
+  gtk_widget_child_focus (GTK_WIDGET (row), GTK_DIR_TAB_FORWARD);
   return falstaff_file_row_add_value (row, value);
 }

@@ -50,11 +50,14 @@ struct _FalstaffFileRow
 
   GtkLabel *title_label;
   GtkLabel *description_label;
+  GtkWidget *paste_button;
+  GtkWidget *choose_button;
   GtkListBox *items_list;
   GtkLabel *hint_label;
   GtkLabel *message_label;
 
   FalFormField *field;
+  char *title;             /* the field's title as people write it */
   FalFormModel *model;
   FalClient *client;
   GtkDropTarget *drop_target;

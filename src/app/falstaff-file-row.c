@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "falstaff-display-name.h"
 #include "falstaff-file-row-private.h"
 
 G_DEFINE_FINAL_TYPE (FalstaffFileRow, falstaff_file_row, GTK_TYPE_LIST_BOX_ROW)
@@ -37,6 +38,25 @@ media_plural (FalFileMedia media)
     case FAL_FILE_MEDIA_ANY:
     default:
       return _("files");
+    }
+}
+
+/* The word for one file of the field, in accessible names ("Remove
+ * image for Image URL"). */
+static const char *
+media_word (FalFileMedia media)
+{
+  switch (media)
+    {
+    case FAL_FILE_MEDIA_IMAGE:
+      return _("image");
+    case FAL_FILE_MEDIA_AUDIO:
+      return _("audio file");
+    case FAL_FILE_MEDIA_VIDEO:
+      return _("video");
+    case FAL_FILE_MEDIA_ANY:
+    default:
+      return _("file");
     }
 }
 
@@ -186,6 +206,39 @@ _falstaff_file_row_set_message (FalstaffFileRow *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
 }
 
+/* What a screen reader says for an item's buttons: the field and, in a
+ * list, the item's place; the file's name is their description. */
+static void
+name_item_buttons (FalstaffFileRow *self,
+                   Item            *item,
+                   guint            index)
+{
+  const char *word = media_word (fal_form_field_get_media (self->field));
+  g_autofree char *remove = NULL;
+  g_autofree char *retry = NULL;
+
+  if (_falstaff_file_row_is_list (self))
+    {
+      /* Translators: accessible names, e.g. "Remove image 2 for Image URLs". */
+      remove = g_strdup_printf (_("Remove %s %u for %s"), word, index + 1, self->title);
+      retry = g_strdup_printf (_("Retry uploading %s %u for %s"), word, index + 1, self->title);
+    }
+  else
+    {
+      /* Translators: accessible names, e.g. "Remove image for Image URL". */
+      remove = g_strdup_printf (_("Remove %s for %s"), word, self->title);
+      retry = g_strdup_printf (_("Retry uploading %s for %s"), word, self->title);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (item->remove_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, remove,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, item->name ? item->name : "",
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (item->retry_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, retry,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, item->name ? item->name : "",
+                                  -1);
+}
+
 static void
 renumber_items (FalstaffFileRow *self)
 {
@@ -193,6 +246,7 @@ renumber_items (FalstaffFileRow *self)
     {
       Item *item = g_ptr_array_index (self->items, i);
 
+      name_item_buttons (self, item, i);
       /* The target first: an action name with no target yet warns. */
       gtk_actionable_set_action_target (GTK_ACTIONABLE (item->retry_button), "u", i);
       gtk_actionable_set_action_target (GTK_ACTIONABLE (item->remove_button), "u", i);
@@ -271,8 +325,6 @@ item_widget (FalstaffFileRow *self,
   GtkWidget *line = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
-  g_autofree char *remove_label = g_strdup_printf (_("Remove %s"), item->name);
-  g_autofree char *retry_label = g_strdup_printf (_("Retry uploading %s"), item->name);
   g_autofree char *progress_label = g_strdup_printf (_("Uploading %s"), item->name);
 
   item->thumb = gtk_image_new_from_icon_name (item->state == ITEM_LINK ? "web-browser-symbolic" : "text-x-generic-symbolic");
@@ -306,10 +358,8 @@ item_widget (FalstaffFileRow *self,
 
   item->retry_button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
   gtk_widget_set_tooltip_text (item->retry_button, _("Retry"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (item->retry_button), GTK_ACCESSIBLE_PROPERTY_LABEL, retry_label, -1);
   item->remove_button = gtk_button_new_from_icon_name ("user-trash-symbolic");
   gtk_widget_set_tooltip_text (item->remove_button, _("Remove"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (item->remove_button), GTK_ACCESSIBLE_PROPERTY_LABEL, remove_label, -1);
   gtk_widget_set_valign (item->retry_button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (item->retry_button, "flat");
   gtk_box_append (GTK_BOX (box), item->retry_button);
@@ -323,6 +373,8 @@ item_widget (FalstaffFileRow *self,
   gtk_widget_set_margin_bottom (box, 6);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (line), box);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (line), FALSE);
+  /* Tab goes to the line's buttons, not to the line. */
+  gtk_widget_set_focusable (line, FALSE);
   return line;
 }
 
@@ -486,6 +538,8 @@ retry_activated (GtkWidget  *widget,
 
   if (item == NULL || item->state != ITEM_FAILED)
     return;
+  /* The person is fixing what the message was about. */
+  _falstaff_file_row_set_message (self, NULL);
   _falstaff_file_row_item_upload (item);
   _falstaff_file_row_update_state (self);
 }
@@ -500,6 +554,7 @@ remove_activated (GtkWidget  *widget,
 
   if (item == NULL)
     return;
+  _falstaff_file_row_set_message (self, NULL);
   _falstaff_file_row_remove_item (self, item);
   _falstaff_file_row_write_value (self);
   _falstaff_file_row_update_state (self);
@@ -525,7 +580,8 @@ falstaff_file_row_constructed (GObject *object)
   g_assert (FAL_IS_CLIENT (self->client));
   media = fal_form_field_get_media (self->field);
 
-  escaped = g_markup_escape_text (fal_form_field_get_title (self->field), -1);
+  self->title = falstaff_display_name_for_title (fal_form_field_get_title (self->field));
+  escaped = g_markup_escape_text (self->title, -1);
   /* Required fields are marked as the form's other rows mark them. */
   title = fal_form_field_get_required (self->field)
           ? g_strdup_printf ("%s <span foreground=\"#c01c28\">*</span>", escaped)
@@ -544,8 +600,18 @@ falstaff_file_row_constructed (GObject *object)
     hint = g_strdup_printf (_("Drop %s here, paste one (Ctrl+V) or choose one."), _falstaff_file_row_media_noun (media));
   gtk_label_set_text (self->hint_label, hint);
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  fal_form_field_get_title (self->field), -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), fal_form_field_get_name (self->field));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->title, -1);
+  {
+    const char *what = _falstaff_file_row_is_list (self) ? media_plural (media) : media_word (media);
+    /* Translators: accessible names, e.g. "Choose image for Image URL". */
+    g_autofree char *choose = g_strdup_printf (_("Choose %s for %s"), what, self->title);
+    /* Translators: accessible names, e.g. "Paste image for Image URL". */
+    g_autofree char *paste = g_strdup_printf (_("Paste %s for %s"), what, self->title);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->choose_button), GTK_ACCESSIBLE_PROPERTY_LABEL, choose, -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->paste_button), GTK_ACCESSIBLE_PROPERTY_LABEL, paste, -1);
+  }
   if (description)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
   g_object_set_data (G_OBJECT (self), "field-name", (gpointer) fal_form_field_get_name (self->field));
@@ -603,6 +669,7 @@ falstaff_file_row_finalize (GObject *object)
   g_clear_object (&self->field);
   g_clear_object (&self->model);
   g_clear_object (&self->client);
+  g_free (self->title);
   g_free (self->message);
 
   G_OBJECT_CLASS (falstaff_file_row_parent_class)->finalize (object);
@@ -698,6 +765,8 @@ falstaff_file_row_class_init (FalstaffFileRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-file-row.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, description_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, paste_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, choose_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, items_list);
   gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, hint_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffFileRow, message_label);

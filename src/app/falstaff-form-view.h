@@ -31,11 +31,30 @@ void          falstaff_form_view_refresh     (FalstaffFormView *self);
 /* 422-shaped errors; NULL clears them. Returns how many landed on a row. */
 guint         falstaff_form_view_show_errors (FalstaffFormView *self,
                                               JsonArray        *errors);
-/* The row of a field, for tests and focus. */
+/* The control of a field (the spin button, drop-down, text view, …; the
+ * FalstaffFileRow of a file field), for tests and focus. */
 GtkWidget    *falstaff_form_view_get_row     (FalstaffFormView *self,
                                               const char       *name);
 /* The error shown on a field's row, or NULL. */
 const char   *falstaff_form_view_get_row_error (FalstaffFormView *self,
                                                 const char       *name);
+/* The row of a field in its list: a GtkListBoxRow holding title,
+ * description, control and error, or the FalstaffFileRow. */
+GtkWidget    *falstaff_form_view_get_field_row (FalstaffFormView *self,
+                                                const char       *name);
+
+typedef enum {
+  FALSTAFF_FORM_ROW_TITLE,
+  FALSTAFF_FORM_ROW_DESCRIPTION,
+  FALSTAFF_FORM_ROW_ERROR,
+} FalstaffFormRowPart;
+
+/* A GtkLabel of a field's row (NULL for a file row, whose labels are
+ * its own, or a field without a description). */
+GtkWidget    *falstaff_form_view_get_row_label (FalstaffFormView    *self,
+                                                const char          *name,
+                                                FalstaffFormRowPart  part);
+/* The "Advanced" AdwExpanderRow, or NULL when every field is basic. */
+GtkWidget    *falstaff_form_view_get_advanced_expander (FalstaffFormView *self);
 
 G_END_DECLS
