@@ -703,6 +703,20 @@ test_chooser (void)
   }
 }
 
+/* The buttons with this action, in the order they are shown. */
+static void
+find_buttons (GtkWidget  *widget,
+              const char *action,
+              GPtrArray  *found)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action) == 0)
+        g_ptr_array_add (found, child);
+      find_buttons (child, action, found);
+    }
+}
+
 static void
 test_list_order (void)
 {
@@ -735,6 +749,21 @@ test_list_order (void)
   g_assert_cmpstr (falstaff_file_row_get_item_name (fixture->row, 0), ==, "c.png");
   g_assert_cmpstr (falstaff_file_row_get_item_name (fixture->row, 1), ==, "b.png");
   g_assert_cmpstr (falstaff_file_row_get_item_name (fixture->row, 2), ==, "photo.png");
+  /* Taking one out answers "at most 4". */
+  g_assert_null (falstaff_file_row_get_message (fixture->row));
+
+  /* The buttons of each line are named by the field and the place, the
+   * file's name their description. */
+  {
+    g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+    find_buttons (GTK_WIDGET (fixture->row), "file-row.remove", buttons);
+    g_assert_cmpuint (buttons->len, ==, 3);
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (g_ptr_array_index (buttons, 1)), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                         "Remove image 2 for Image URLs");
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (g_ptr_array_index (buttons, 1)), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                         "b.png");
+  }
 }
 
 static void
@@ -842,8 +871,14 @@ test_failed_upload (void)
   g_assert_cmpint (fal_upload_get_state (falstaff_file_row_get_item_upload (fixture->row, 0)), ==, FAL_UPLOAD_FAILED);
   g_assert_null (value_string (fixture, "image_url"));
 
-  /* Retry: the server answers this time. */
+  /* A Run without the file put the form's error on the row. */
+  falstaff_file_row_set_message (fixture->row, "Field required");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (fixture->row), "error"));
+
+  /* Retry: the server answers this time, and the error has its answer. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->row), "file-row.retry", "u", 0));
+  g_assert_null (falstaff_file_row_get_message (fixture->row));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (fixture->row), "error"));
   g_assert_true (falstaff_file_row_get_busy (fixture->row));
   g_assert_false (falstaff_file_row_get_failed (fixture->row));
   falstaff_file_row_wait_async (fixture->row, NULL, wait_row_cb, &waited_again);
