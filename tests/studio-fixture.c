@@ -205,7 +205,10 @@ studio_fixture_init (int    *argc,
   /* Screenshots of settled states, not of transitions. */
   /* No cursor blink either: GTK warns when a blinking GtkText finds its
    * window no longer holds the X focus (real key events move it). */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, "gtk-cursor-blink", FALSE, NULL);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, "gtk-cursor-blink", FALSE,
+                /* GNOME's own title buttons (no settings portal here):
+                 * what the narrow layout must fit beside. */
+                "gtk-decoration-layout", "appmenu:close", NULL);
 
   app = falstaff_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);

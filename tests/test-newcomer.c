@@ -454,6 +454,76 @@ test_quit_sends_cancel (void)
   g_free (studio);
 }
 
+/* The panes keep their widths while statuses and errors change. */
+static void
+test_panes_keep_widths (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *form = GTK_WIDGET (_falstaff_window_get_form_view (studio->window));
+  GtkWidget *results = GTK_WIDGET (request_view (studio));
+  int form_width, results_width;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "panes-before"));
+  form_width = gtk_widget_get_width (form);
+  results_width = gtk_widget_get_width (results);
+  g_assert_cmpint (form_width, >, 0);
+
+  /* A long error from the model, then a field error. */
+  type_text (row_control (studio, "prompt"), "a lighthouse");
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "POST", "fast-sdxl$",
+                    "fail=500; fail-type=runner_server_error_with_a_very_long_type_name_that_goes_on", 1);
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "panes-error"));
+  g_assert_cmpint (gtk_widget_get_width (form), ==, form_width);
+  g_assert_cmpint (gtk_widget_get_width (results), ==, results_width);
+
+  type_text (row_control (studio, "prompt"), "");
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 10000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "panes-field-error"));
+  g_assert_cmpint (gtk_widget_get_width (form), ==, form_width);
+  g_assert_cmpint (gtk_widget_get_width (results), ==, results_width);
+}
+
+static GtkLabel *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found;
+
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return GTK_LABEL (child);
+      if ((found = find_label (child, text)))
+        return found;
+    }
+  return NULL;
+}
+
+/* At 360 px the endpoint's title is readable, not cut. */
+static void
+test_narrow_title (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  AdwWindowTitle *title;
+  GtkLabel *label;
+
+  gtk_window_set_default_size (GTK_WINDOW (studio->window), 360, 700);
+  start_demo (studio);
+  pick_endpoint (studio, "image-to-image");
+  title = _falstaff_window_get_title (studio->window);
+  label = find_label (GTK_WIDGET (title), adw_window_title_get_title (title));
+  g_assert_nonnull (label);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "narrow-title"));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (label)));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -476,6 +546,8 @@ main (int    argc,
   g_test_add_func ("/ui/recent/made-up-id", test_made_up_id_not_recent);
   g_test_add_func ("/ui/values/demo-apart", test_demo_values_apart);
   g_test_add_func ("/ui/quit/sends-cancel", test_quit_sends_cancel);
+  g_test_add_func ("/ui/layout/panes-keep-widths", test_panes_keep_widths);
+  g_test_add_func ("/ui/layout/narrow-title", test_narrow_title);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -16,6 +16,7 @@ FalstaffRequestView    *_falstaff_window_get_request_view (FalstaffWindow *self)
 FalstaffWelcomePage    *_falstaff_window_get_welcome_page (FalstaffWindow *self);
 GtkToggleButton        *_falstaff_window_get_stream_toggle (FalstaffWindow *self);
 GtkWidget              *_falstaff_window_get_run_button   (FalstaffWindow *self);
+AdwWindowTitle         *_falstaff_window_get_title        (FalstaffWindow *self);
 GtkWidget              *_falstaff_window_get_key_banner_close (FalstaffWindow *self);
 gboolean                _falstaff_window_get_key_banner_shown (FalstaffWindow *self);
 /* Files dropped on the studio go through this. */

@@ -41,6 +41,7 @@ struct _FalstaffWindow
   FalstaffEndpointPicker *picker;
   AdwWindowTitle *window_title;
   GtkWidget *run_button;
+  GtkWidget *cancel_button;
   GtkToggleButton *stream_toggle;
   GtkRevealer *demo_banner;
   GtkRevealer *key_banner;
@@ -97,6 +98,9 @@ set_running (FalstaffWindow *self,
   if (self->running == running)
     return;
   self->running = running;
+  /* Cancel only while there is something to cancel: room for the
+   * endpoint's title on a narrow window. */
+  gtk_widget_set_visible (self->cancel_button, running);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
@@ -397,8 +401,20 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   g_free (self->endpoint_id);
   self->endpoint_id = g_strdup (endpoint_id);
   info = falstaff_catalog_lookup (self->catalog, endpoint_id);
-  adw_window_title_set_title (self->window_title, endpoint_id);
-  adw_window_title_set_subtitle (self->window_title, info ? falstaff_endpoint_info_get_description (info) : "");
+  /* The model's name is what a person reads (and what must fit at
+   * 360 px); the id is beneath it. An id the catalog does not know is
+   * its own title. */
+  if (info && falstaff_endpoint_info_get_description (info) && *falstaff_endpoint_info_get_description (info))
+    {
+      adw_window_title_set_title (self->window_title, falstaff_endpoint_info_get_description (info));
+      adw_window_title_set_subtitle (self->window_title, endpoint_id);
+    }
+  else
+    {
+      adw_window_title_set_title (self->window_title, endpoint_id);
+      adw_window_title_set_subtitle (self->window_title, "");
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->window_title), endpoint_id);
   /* Only endpoints known to stream offer it. */
   gtk_widget_set_visible (GTK_WIDGET (self->stream_toggle), info != NULL && falstaff_endpoint_info_get_streams (info));
   g_signal_handlers_block_by_func (self->stream_toggle, stream_toggled_cb, self);
@@ -1093,6 +1109,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, picker);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, run_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, stream_toggle);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, demo_banner);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner);
@@ -1196,6 +1213,7 @@ FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { 
 FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return self->welcome_page; }
 GtkToggleButton *_falstaff_window_get_stream_toggle (FalstaffWindow *self) { return self->stream_toggle; }
 GtkWidget *_falstaff_window_get_run_button (FalstaffWindow *self) { return self->run_button; }
+AdwWindowTitle *_falstaff_window_get_title (FalstaffWindow *self) { return self->window_title; }
 GtkWidget *_falstaff_window_get_key_banner_close (FalstaffWindow *self) { return self->key_banner_close; }
 gboolean _falstaff_window_get_key_banner_shown (FalstaffWindow *self) { return gtk_revealer_get_reveal_child (self->key_banner); }
 GtkDropTarget *_falstaff_window_get_drop_target (FalstaffWindow *self) { return self->drop_target; }
