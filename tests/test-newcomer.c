@@ -524,6 +524,81 @@ test_narrow_title (void)
   g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (label)));
 }
 
+typedef struct {
+  char *text;
+  gboolean done;
+} ClipboardRead;
+
+static void
+clipboard_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  ClipboardRead *read = data;
+
+  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  read->done = TRUE;
+}
+
+static gboolean
+clipboard_read_done (gpointer data)
+{
+  return ((ClipboardRead *) data)->done;
+}
+
+static char *
+read_clipboard (GtkWidget *widget)
+{
+  ClipboardRead read = { NULL, FALSE };
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, clipboard_read_cb, &read);
+  g_assert_true (falstaff_test_wait_until (clipboard_read_done, &read, 5000));
+  return read.text;
+}
+
+/* The JSON tab: Copy gives the whole JSON, and the text never hyphenates
+ * (a URL copied by hand stays intact). */
+static void
+test_json_copy (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autofree char *copied = NULL;
+  g_autofree char *shown = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+  GtkTextView *json_view;
+  GtkTextBuffer *buffer;
+  GtkTextTag *tag;
+  GtkTextIter start, end;
+  gboolean hyphens = TRUE;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  type_text (row_control (studio, "prompt"), "a lighthouse on a cliff, with a very long prompt that wraps");
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  falstaff_request_view_show_page (request_view (studio), "json");
+
+  json_view = _falstaff_request_view_get_json_view (request_view (studio));
+  buffer = gtk_text_view_get_buffer (json_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  shown = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "no-hyphens");
+  g_assert_nonnull (tag);
+  g_object_get (tag, "insert-hyphens", &hyphens, NULL);
+  g_assert_false (hyphens);
+  g_assert_true (gtk_text_iter_starts_tag (&start, tag));
+  g_assert_true (gtk_text_iter_ends_tag (&end, tag));
+
+  falstaff_test_click (_falstaff_request_view_get_copy_json_button (request_view (studio)));
+  copied = read_clipboard (GTK_WIDGET (studio->window));
+  g_assert_cmpstr (copied, ==, shown);
+  parsed = json_from_string (copied, NULL);
+  g_assert_nonnull (parsed);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (parsed));
+  g_assert_true (json_object_has_member (json_node_get_object (parsed), "images"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -548,6 +623,7 @@ main (int    argc,
   g_test_add_func ("/ui/quit/sends-cancel", test_quit_sends_cancel);
   g_test_add_func ("/ui/layout/panes-keep-widths", test_panes_keep_widths);
   g_test_add_func ("/ui/layout/narrow-title", test_narrow_title);
+  g_test_add_func ("/ui/words/json-copy", test_json_copy);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

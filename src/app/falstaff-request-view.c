@@ -25,6 +25,7 @@ struct _FalstaffRequestView
   FalstaffLogView *log_view;
   GtkTextView *json_view;
   GtkButton *queue_button;
+  GtkWidget *copy_json_button;
 
   FalRequest *request;
   FalStream *stream;
@@ -345,6 +346,7 @@ falstaff_request_view_class_init (FalstaffRequestViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, json_view);
   gtk_widget_class_bind_template_callback (widget_class, copy_id_cb);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, queue_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, copy_json_button);
   gtk_widget_class_bind_template_callback (widget_class, copy_error_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_json_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -467,4 +469,16 @@ GtkWidget *
 _falstaff_request_view_get_queue_button (FalstaffRequestView *self)
 {
   return GTK_WIDGET (self->queue_button);
+}
+
+GtkWidget *
+_falstaff_request_view_get_copy_json_button (FalstaffRequestView *self)
+{
+  return self->copy_json_button;
+}
+
+GtkTextView *
+_falstaff_request_view_get_json_view (FalstaffRequestView *self)
+{
+  return self->json_view;
 }

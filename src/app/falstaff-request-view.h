@@ -37,7 +37,10 @@ GtkWidget  *falstaff_request_view_get_log_view    (FalstaffRequestView *self);
 void        falstaff_request_view_show_page   (FalstaffRequestView *self,
                                                const char          *name);
 
-/* For tests: the "Run by Queue" button of a refused stream. */
-GtkWidget  *_falstaff_request_view_get_queue_button (FalstaffRequestView *self);
+/* For tests: the "Run by Queue" button of a refused stream, the JSON
+ * tab's text and its Copy button. */
+GtkWidget   *_falstaff_request_view_get_queue_button     (FalstaffRequestView *self);
+GtkWidget   *_falstaff_request_view_get_copy_json_button (FalstaffRequestView *self);
+GtkTextView *_falstaff_request_view_get_json_view        (FalstaffRequestView *self);
 
 G_END_DECLS
