@@ -8,6 +8,7 @@
 #include "falstaff-form-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-welcome-page.h"
+#include "proxy-fixture.h"
 #include "studio-fixture.h"
 #include "ui-test-utils.h"
 
@@ -599,6 +600,32 @@ test_json_copy (void)
   g_assert_true (json_object_has_member (json_node_get_object (parsed), "images"));
 }
 
+/* Behind a proxy that adds the key (FALSTAFF_PROXY_URL), the app needs
+ * no key of its own: no first-run page, and runs go through the proxy. */
+static void
+test_behind_proxy (void)
+{
+  g_autoptr(ProxyFixture) proxy = proxy_fixture_new ("test:key");
+  g_autoptr(Studio) studio = NULL;
+  FalRequest *request;
+
+  g_setenv ("FALSTAFF_PROXY_URL", proxy_fixture_get_url (proxy), TRUE);
+  studio = studio_new ();
+  g_unsetenv ("FALSTAFF_PROXY_URL");
+  wait_for_page (studio, "studio");
+  g_assert_false (fal_client_has_key (falstaff_session_get_client (studio->session)));
+
+  pick_endpoint (studio, "fast-sdxl");
+  type_text (row_control (studio, "prompt"), "a lighthouse");
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  request = falstaff_window_get_request (studio->window);
+  g_assert_no_error ((GError *) fal_request_get_error (request));
+  g_assert_nonnull (fal_request_get_result (request));
+  g_assert_cmpuint (proxy_fixture_get_n_forwarded (proxy), >=, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -624,6 +651,7 @@ main (int    argc,
   g_test_add_func ("/ui/layout/panes-keep-widths", test_panes_keep_widths);
   g_test_add_func ("/ui/layout/narrow-title", test_narrow_title);
   g_test_add_func ("/ui/words/json-copy", test_json_copy);
+  g_test_add_func ("/ui/proxy/no-key-needed", test_behind_proxy);
 
   status = g_test_run ();
   studio_fixture_shutdown ();
