@@ -10,6 +10,7 @@
 #include "falstaff-welcome-page.h"
 #include "proxy-fixture.h"
 #include "studio-fixture.h"
+#include "tcp-relay.h"
 #include "ui-test-utils.h"
 
 /* What a newcomer meets (issue 9), driven with real key events and real
@@ -626,6 +627,52 @@ test_behind_proxy (void)
   g_assert_cmpuint (proxy_fixture_get_n_forwarded (proxy), >=, 3);
 }
 
+static gboolean
+status_says_lost (gpointer data)
+{
+  return g_str_has_prefix (falstaff_request_view_get_status_text (data), "Connection lost, retrying");
+}
+
+/* fal stops answering mid-run: within 5 s the status says so with the
+ * time since the last answer, and the run recovers by itself. */
+static void
+test_connection_lost (void)
+{
+  g_autoptr(TcpRelay) relay = tcp_relay_new (fal_local_server_get_url (studio_fixture_get_keyed_server ()));
+  g_autofree char *saved_url = g_strdup (g_getenv ("FALSTAFF_LOCAL_URL"));
+  g_autoptr(Studio) studio = NULL;
+  void *args[2] = { NULL, GUINT_TO_POINTER (FAL_REQUEST_IN_PROGRESS) };
+  FalRequest *request;
+  gint64 gone_at;
+
+  g_setenv ("FALSTAFF_LOCAL_URL", tcp_relay_get_url (relay), TRUE);
+  studio = studio_new ();
+  g_setenv ("FALSTAFF_LOCAL_URL", saved_url, TRUE);
+  enter_key (studio, "test:key");
+  pick_endpoint (studio, "minimax");
+  type_text (row_control (studio, "prompt"), "a paper boat");
+  run (studio);
+  args[0] = studio->window;
+  g_assert_true (falstaff_test_wait_until (request_in, args, 20000));
+  request = falstaff_window_get_request (studio->window);
+
+  gone_at = g_get_monotonic_time ();
+  tcp_relay_close (relay);
+  g_assert_true (falstaff_test_wait_until (status_says_lost, request_view (studio), 5000));
+  g_test_message ("said after %.1f s", (g_get_monotonic_time () - gone_at) / 1e6);
+  g_assert_null (falstaff_request_view_get_error_text (request_view (studio)));
+  /* The seconds since the last answer count up. */
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_true (falstaff_test_wait_until (status_says_lost, request_view (studio), 1000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "connection-lost"));
+
+  tcp_relay_reopen (relay);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_no_error ((GError *) fal_request_get_error (request));
+  g_assert_nonnull (fal_request_get_result (request));
+  g_assert_false (status_says_lost (request_view (studio)));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -652,6 +699,7 @@ main (int    argc,
   g_test_add_func ("/ui/layout/narrow-title", test_narrow_title);
   g_test_add_func ("/ui/words/json-copy", test_json_copy);
   g_test_add_func ("/ui/proxy/no-key-needed", test_behind_proxy);
+  g_test_add_func ("/ui/states/connection-lost", test_connection_lost);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -54,6 +54,9 @@ falstaff_test_screenshot (GtkWidget  *widget,
     g_main_context_iteration (NULL, TRUE);
   for (guint i = 0; i < 50 && g_main_context_pending (NULL); i++)
     g_main_context_iteration (NULL, FALSE);
+  /* A change just made (a label's text) is laid out on the next frame:
+   * snapshot what that frame drew. */
+  gtk_test_widget_wait_for_draw (widget);
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   g_assert_cmpint (width, >, 0);
