@@ -462,8 +462,9 @@ test_default_choice (void)
   g_autoptr(JsonObject) body = NULL;
   g_autofree char *shown = NULL;
   g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(JsonNode) url = json_from_string ("\"https://example.com/talk.wav\"", NULL);
   JsonObject *image;
-  GtkWidget *size;
+  GtkWidget *size, *speakers;
 
   write_picture (path, 320, 200);
   start_demo (studio);
@@ -536,6 +537,22 @@ test_default_choice (void)
   g_clear_pointer (&shown, g_free);
   shown = shown_text (row_control (studio, "language"));
   g_assert_cmpstr (shown, ==, "Default");
+
+  /* A number without a default: "Default" checked, the number greyed
+   * out, nothing sent; unchecked, the number shown is the one sent. */
+  speakers = row_control (studio, "num_speakers");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (speakers))));
+  g_assert_false (gtk_widget_is_sensitive (speakers));
+  fal_form_model_set_value (form_model (studio), "audio_url", url);
+  body = build_body (studio);
+  g_assert_false (json_object_has_member (body, "num_speakers"));
+  g_assert_false (json_object_has_member (body, "language"));
+  g_clear_pointer (&body, json_object_unref);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (speakers)), FALSE);
+  g_assert_true (gtk_widget_is_sensitive (speakers));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (speakers), 3);
+  body = build_body (studio);
+  g_assert_cmpint (json_object_get_int_member (body, "num_speakers"), ==, 3);
   g_unlink (path);
 }
 
@@ -598,7 +615,11 @@ add_field_stops (Studio    *studio,
   switch (fal_form_field_get_kind (field))
     {
     case FAL_FIELD_SEED:
-      add_stop (stops, gtk_widget_get_prev_sibling (control), NULL, name);
+    case FAL_FIELD_INTEGER:
+    case FAL_FIELD_NUMBER:
+      /* "Random" or "Default" first, then the number when it is in use. */
+      if (GTK_IS_CHECK_BUTTON (gtk_widget_get_prev_sibling (control)))
+        add_stop (stops, gtk_widget_get_prev_sibling (control), NULL, name);
       if (gtk_widget_is_sensitive (control))
         add_stop (stops, control, NULL, name);
       break;
@@ -625,19 +646,24 @@ tab_stops (Studio *studio)
 
   for (int advanced = 0; advanced < 2; advanced++)
     {
-      if (advanced && expander)
-        {
-          /* The expander's header, not a row inside it. */
-          add_stop (stops, expander, gtk_widget_get_parent (falstaff_form_view_get_field_row (form_view (studio), "format")),
-                    "Advanced");
-        }
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(FalFormField) field = g_list_model_get_item (G_LIST_MODEL (model), i);
+          const char *name = fal_form_field_get_name (field);
           gboolean is_advanced = fal_form_field_get_advanced (field) && !fal_form_field_get_required (field);
 
-          if (is_advanced == advanced)
-            add_field_stops (studio, stops, fal_form_field_get_name (field));
+          if (is_advanced != advanced)
+            continue;
+          if (advanced && expander)
+            {
+              /* The expander's header, not a row inside it; then its
+               * rows, when it is open. */
+              add_stop (stops, expander, gtk_widget_get_parent (falstaff_form_view_get_field_row (form_view (studio), name)),
+                        "Advanced");
+              expander = NULL;
+            }
+          if (!advanced || adw_expander_row_get_expanded (ADW_EXPANDER_ROW (falstaff_form_view_get_advanced_expander (form_view (studio)))))
+            add_field_stops (studio, stops, name);
         }
     }
   return stops;
@@ -719,6 +745,13 @@ test_tab_order (void)
   pick_endpoint (studio, "image-to-image");
   gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (row_control (studio, "seed"))), FALSE);
   expand_advanced (studio);
+  walk_tabs (studio);
+
+  /* A number with "Default", and one in use; Advanced left closed. */
+  pick_endpoint (studio, "whisper");
+  walk_tabs (studio);
+  expand_advanced (studio);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_prev_sibling (row_control (studio, "num_speakers"))), FALSE);
   walk_tabs (studio);
 }
 
@@ -1058,6 +1091,8 @@ test_accessible_names (void)
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (find_button (GTK_WIDGET (file_row (studio, "audio_url")), "file-row.choose")),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Choose audio file for Audio URL");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row_control (studio, "language")), GTK_ACCESSIBLE_PROPERTY_LABEL, "Language");
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (gtk_widget_get_prev_sibling (row_control (studio, "num_speakers"))),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Default Num Speakers");
   g_unlink (path);
 }
 

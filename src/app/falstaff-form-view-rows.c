@@ -272,6 +272,8 @@ number_changed_cb (GObject  *control,
   double value = GTK_IS_SPIN_BUTTON (control) ? gtk_spin_button_get_value (GTK_SPIN_BUTTON (control))
                                               : gtk_range_get_value (GTK_RANGE (control));
 
+  if (row->extra && gtk_check_button_get_active (GTK_CHECK_BUTTON (row->extra)))
+    return;   /* "Default": nothing is sent */
   if (fal_form_field_get_kind (row->field) == FAL_FIELD_NUMBER)
     json_node_set_double (node, value);
   else
@@ -310,6 +312,44 @@ field_range (FalFormField *field,
     *lower = exclusive ? minimum + step : minimum;
   if (fal_form_field_get_maximum (field, &maximum, &exclusive))
     *upper = exclusive ? maximum - step : maximum;
+}
+
+/* An optional number without a default sends nothing until the person
+ * gives one: "Default" is checked, and the number waits, greyed out. */
+static void
+number_default_toggled_cb (GtkCheckButton *check,
+                           FieldRow       *row)
+{
+  gboolean unset = gtk_check_button_get_active (check);
+
+  gtk_widget_set_sensitive (row->control, !unset);
+  if (unset)
+    _falstaff_form_view_row_set_value (row, NULL);
+  else
+    number_changed_cb (G_OBJECT (row->control), row);
+}
+
+static GtkWidget *
+with_default_check (FieldRow  *row,
+                    GtkWidget *control,
+                    gboolean   unset)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *check = gtk_check_button_new_with_mnemonic (_("_Default"));
+  /* Translators: the accessible name of a number's "Default" check box,
+   * e.g. "Default Num Speakers". */
+  g_autofree char *name = g_strdup_printf (_("Default %s"), row->title);
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), unset);
+  gtk_widget_set_tooltip_text (check, _("Nothing is sent: the endpoint decides"));
+  _falstaff_form_view_name_control (check, name);
+  gtk_widget_set_sensitive (control, !unset);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_box_append (GTK_BOX (box), control);
+  row->control = control;
+  row->extra = check;
+  g_signal_connect (check, "toggled", G_CALLBACK (number_default_toggled_cb), row);
+  return box;
 }
 
 GtkWidget *
@@ -353,6 +393,8 @@ _falstaff_form_view_number_row (FieldRow *row)
       g_signal_connect (control, "value-changed", G_CALLBACK (number_changed_cb), row);
       g_signal_connect (control, "changed", G_CALLBACK (spin_text_changed_cb), row);
     }
+  if (!fal_form_field_get_required (row->field) && fal_form_field_get_default (row->field) == NULL)
+    return _falstaff_form_view_row_shell (row, with_default_check (row, control, value == NULL), scale);
   return _falstaff_form_view_row_shell (row, control, scale);
 }
 
