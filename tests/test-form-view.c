@@ -946,6 +946,7 @@ test_accessible_names (void)
 {
   g_autoptr(Studio) studio = studio_new ();
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "falstaff-form-names.png", NULL);
+  g_autofree char *shot = NULL;
   GtkWidget *expander;
 
   write_picture (path, 64, 48);
@@ -977,6 +978,7 @@ test_accessible_names (void)
   expand_advanced (studio);
   settle ();
   assert_named (GTK_WIDGET (form_view (studio)));
+  shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "form-image-to-image");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (find_button (GTK_WIDGET (file_row (studio, "image_url")), "file-row.remove")),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Remove image for Image URL");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (find_button (GTK_WIDGET (file_row (studio, "image_url")), "file-row.choose")),

@@ -230,6 +230,7 @@ choice_drop_down (GListStore *store,
   GtkListItemFactory *list_factory = gtk_signal_list_item_factory_new ();
   guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
   GtkWidget *drop_down = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (store)), NULL);
+  GtkExpression *expression;
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_label_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_label_cb), NULL);
@@ -241,9 +242,9 @@ choice_drop_down (GListStore *store,
   g_object_unref (factory);
   g_object_unref (list_factory);
   /* Searched by what is shown. */
-  gtk_drop_down_set_expression (GTK_DROP_DOWN (drop_down),
-                                gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                                             G_CALLBACK (choice_search_text), NULL, NULL));
+  expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL, G_CALLBACK (choice_search_text), NULL, NULL);
+  gtk_drop_down_set_expression (GTK_DROP_DOWN (drop_down), expression);
+  gtk_expression_unref (expression);
   gtk_drop_down_set_enable_search (GTK_DROP_DOWN (drop_down), n > SEARCH_MIN_ITEMS);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (drop_down), selected);
   update_control_tooltip (GTK_DROP_DOWN (drop_down));
