@@ -758,7 +758,7 @@ test_error_keeps_width (void)
   g_autofree char *shot = NULL;
   GtkWidget *form;
   GtkWidget *error_label;
-  int min_before, nat_before, min_after, nat_after, width;
+  int min_before, nat_before, min_after, nat_after, width, before;
   void *args[2];
 
   start_demo (studio);
@@ -767,6 +767,7 @@ test_error_keeps_width (void)
   type_text (row_control (studio, "prompt"), "a lighthouse");
   settle ();
   measure_width (form, &min_before, &nat_before);
+  before = gtk_widget_get_width (form);
 
   /* The server's answer, through the window. */
   add_fault (studio, "POST", "fal-ai/fast-sdxl", fault);
@@ -786,6 +787,9 @@ test_error_keeps_width (void)
   measure_width (form, &min_after, &nat_after);
   g_assert_cmpint (min_after, ==, min_before);
   g_assert_cmpint (nat_after, ==, nat_before);
+  /* The whole window agrees: the request pane's status and error did
+   * not take the form's width either. */
+  g_assert_cmpint (gtk_widget_get_width (form), ==, before);
 
   /* With the rest of the window as it is, the error coming and going
    * leaves the column as wide as it was. */
