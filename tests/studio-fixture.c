@@ -232,3 +232,33 @@ studio_fixture_get_keyed_server (void)
 {
   return keyed_server;
 }
+
+gboolean
+request_in (gpointer data)
+{
+  void **args = data;
+  FalRequest *request = falstaff_window_get_request (args[0]);
+
+  return request && fal_request_get_status (request) == GPOINTER_TO_UINT (args[1]);
+}
+
+GtkWindow *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return window;
+    }
+  return NULL;
+}
+
+gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}

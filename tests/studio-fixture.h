@@ -61,6 +61,11 @@ void          enter_key         (Studio     *studio,
 gboolean      form_ready        (gpointer data);
 gboolean      not_running       (gpointer data);
 gboolean      request_exists    (gpointer data);
+/* The open AdwMessageDialog, if any (data: unused). */
+GtkWindow    *find_dialog       (void);
+gboolean      dialog_shown      (gpointer data);
+/* data: { window, GUINT_TO_POINTER (FalRequestStatus) }. */
+gboolean      request_in        (gpointer data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Studio, studio_free)
 

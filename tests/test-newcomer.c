@@ -157,15 +157,6 @@ request_view (Studio *studio)
   return _falstaff_window_get_request_view (studio->window);
 }
 
-static gboolean
-request_in (gpointer data)
-{
-  void **args = data;
-  FalRequest *request = falstaff_window_get_request (args[0]);
-
-  return request && fal_request_get_status (request) == GPOINTER_TO_UINT (args[1]);
-}
-
 /* A cancelled run says Cancelled in plain words, whether fal had started
  * it, keeps its request id in view and shows no error. */
 static void
@@ -404,27 +395,6 @@ static gboolean
 no_pending_cancels (gpointer data)
 {
   return falstaff_application_get_pending_cancels (data) == 0;
-}
-
-static GtkWindow *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window))
-        return window;
-    }
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_dialog () != NULL;
 }
 
 /* Quitting with "Cancel Request": the application is held until fal
@@ -673,6 +643,48 @@ test_connection_lost (void)
   g_assert_false (status_says_lost (request_view (studio)));
 }
 
+/* Popovers are children of the widget they point at. */
+static gboolean
+has_mapped (GtkWidget *widget,
+            GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    if ((G_TYPE_CHECK_INSTANCE_TYPE (child, type) && gtk_widget_get_mapped (child)) || has_mapped (child, type))
+      return TRUE;
+  return FALSE;
+}
+
+/* Typed fast and Enter at once (before the search's own delay): the
+ * endpoint typed is the one picked, and the focus goes to its form. */
+static void
+test_type_fast_and_pick (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *search;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  search = falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window));
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  falstaff_test_press_keys (search, "m i n i m a x Return");
+  g_assert_true (falstaff_test_wait_until (form_ready, studio->window, 10000));
+  g_assert_cmpstr (fal_form_model_get_endpoint_id (form_model (studio)), ==, "fal-ai/minimax/video-01");
+  g_assert_true (focus_within (GTK_WIDGET (studio->window), row_control (studio, "prompt")));
+
+  /* Ctrl+Period with nothing to cancel opens no emoji chooser, and
+   * Ctrl+Enter while a run goes adds no newline. */
+  falstaff_test_press_keys (row_control (studio, "prompt"), "a b c ctrl+period");
+  g_assert_false (has_mapped (GTK_WIDGET (studio->window), GTK_TYPE_EMOJI_CHOOSER));
+  falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+Return ctrl+Return");
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  {
+    g_autofree char *text = text_view_text (row_control (studio, "prompt"));
+    g_assert_cmpstr (text, ==, "abc");
+  }
+  gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.cancel", NULL);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 30000));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -685,6 +697,7 @@ main (int    argc,
   g_test_add_func ("/ui/keys/cancel-from-entry", test_cancel_from_entry);
   g_test_add_func ("/ui/keys/click-run-keeps-focus", test_click_run_keeps_focus);
   g_test_add_func ("/ui/keys/focus-at-start", test_focus_at_start);
+  g_test_add_func ("/ui/keys/type-fast-and-pick", test_type_fast_and_pick);
   g_test_add_func ("/ui/states/cancelled-in-queue", test_cancelled_in_queue);
   g_test_add_func ("/ui/states/cancelled-running", test_cancelled_running);
   g_test_add_func ("/ui/states/model-failure", test_model_failure);

@@ -126,7 +126,6 @@ zoom_window_shown (gpointer data)
   return FALSE;
 }
 
-
 static void
 test_run_images (void)
 {
@@ -297,49 +296,6 @@ test_local_validation (void)
   g_assert_nonnull (falstaff_form_view_get_row_error (_falstaff_window_get_form_view (studio->window), "prompt"));
 }
 
-static gboolean
-request_in (gpointer data)
-{
-  void **args = data;
-  FalRequest *request = falstaff_window_get_request (args[0]);
-
-  return request && fal_request_get_status (request) == GPOINTER_TO_UINT (args[1]);
-}
-
-static void
-cancel_at (FalRequestStatus status)
-{
-  g_autoptr(Studio) studio = studio_new ();
-  FalRequest *request;
-  const GError *error;
-  void *args[2];
-
-  start_demo (studio);
-  pick_endpoint (studio, "minimax");
-  type_text (row_control (studio, "prompt"), "a paper boat");
-  run (studio);
-  args[0] = studio->window;
-  args[1] = GUINT_TO_POINTER (status);
-  g_assert_true (falstaff_test_wait_until (request_in, args, 20000));
-  request = falstaff_window_get_request (studio->window);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.cancel", NULL));
-  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 30000));
-  error = fal_request_get_error (request);
-  g_assert_error (error, FAL_ERROR, FAL_ERROR_CANCELLED);
-}
-
-static void
-test_cancel_in_queue (void)
-{
-  cancel_at (FAL_REQUEST_IN_QUEUE);
-}
-
-static void
-test_cancel_running (void)
-{
-  cancel_at (FAL_REQUEST_IN_PROGRESS);
-}
-
 static guint
 string_index (GtkDropDown *drop_down,
               const char  *text)
@@ -491,28 +447,6 @@ test_forget_key (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.forget-key", NULL));
   wait_for_page (studio, "welcome");
   g_assert_false (fal_client_has_key (falstaff_session_get_client (studio->session)));
-}
-
-static GtkWindow *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      /* The list keeps the window alive. */
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return window;
-    }
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_dialog () != NULL;
 }
 
 static gboolean
@@ -745,8 +679,6 @@ main (int    argc,
   g_test_add_func ("/ui/studio/image-to-image-drop", test_image_to_image_drop);
   g_test_add_func ("/ui/studio/cancel-while-uploading", test_cancel_while_uploading);
   g_test_add_func ("/ui/studio/video-output", test_video_output);
-  g_test_add_func ("/ui/studio/cancel-in-queue", test_cancel_in_queue);
-  g_test_add_func ("/ui/studio/cancel-running", test_cancel_running);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -146,7 +146,12 @@ search_changed_cb (FalstaffEndpointPicker *self)
 static void
 search_activated_cb (FalstaffEndpointPicker *self)
 {
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  guint n_items;
+
+  /* Typed fast, Enter comes before the search entry's delayed
+   * search-changed: filter by what is typed now, not by what was. */
+  refilter (self);
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
 
   for (guint i = 0; i < n_items; i++)
     {

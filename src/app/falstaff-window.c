@@ -65,6 +65,9 @@ struct _FalstaffWindow
   FalStream *stream;
   gboolean running;
   gboolean close_confirmed;
+  /* A person picked the endpoint: once its form is there, typing goes
+   * into it. A restored endpoint leaves the focus in the search. */
+  gboolean focus_form_when_ready;
   /* The key message the person closed: it stays closed. */
   char *dismissed_key_warning;
 };
@@ -342,6 +345,20 @@ stream_toggled_cb (FalstaffWindow *self)
 }
 
 static void
+focus_first_field (FalstaffWindow *self)
+{
+  g_autoptr(FalFormField) first = NULL;
+  GtkWidget *control;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->form_model)) == 0)
+    return;
+  first = g_list_model_get_item (G_LIST_MODEL (self->form_model), 0);
+  control = falstaff_form_view_get_row (self->form_view, fal_form_field_get_name (first));
+  if (control)
+    gtk_widget_grab_focus (control);
+}
+
+static void
 schema_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      data)
@@ -382,6 +399,9 @@ schema_cb (GObject      *source,
   falstaff_form_view_set_model (self->form_view, model);
   gtk_stack_set_visible_child_name (self->form_stack, "form");
   update_actions (self);
+  if (self->focus_form_when_ready)
+    focus_first_field (self);
+  self->focus_form_when_ready = FALSE;
 }
 
 void
@@ -392,6 +412,7 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
 
   g_return_if_fail (FALSTAFF_IS_WINDOW (self));
 
+  self->focus_form_when_ready = FALSE;
   save_form_values (self);
   g_cancellable_cancel (self->schema_cancellable);
   g_clear_object (&self->schema_cancellable);
@@ -438,6 +459,7 @@ endpoint_activated_cb (FalstaffWindow *self,
                        const char     *endpoint_id)
 {
   falstaff_window_select_endpoint (self, endpoint_id);
+  self->focus_form_when_ready = TRUE;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -1139,11 +1161,22 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
 }
 
+/* The key is ours even when the action is off (nothing to cancel, a run
+ * going): Ctrl+Enter never means a newline here, nor Ctrl+Period the
+ * emoji chooser (Ctrl+; still opens it). */
+static gboolean
+run_shortcut_cb (GtkWidget *widget,
+                 GVariant  *args,
+                 gpointer   data)
+{
+  gtk_widget_activate_action (widget, data, NULL);
+  return TRUE;
+}
+
 /* Ctrl+Enter runs and Ctrl+Period cancels wherever the focus is. A
  * binding would come after the focused widget, and text widgets take
  * these keys (a newline, the emoji chooser): this controller sees them
- * first. A disabled action lets the key through. Escape stays with
- * popovers, search and dialogs. */
+ * first. Escape stays with popovers, search and dialogs. */
 static void
 add_run_shortcuts (FalstaffWindow *self)
 {
@@ -1161,7 +1194,9 @@ add_run_shortcuts (FalstaffWindow *self)
   for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
     gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
                                           gtk_shortcut_new (gtk_keyval_trigger_new (shortcuts[i].keyval, GDK_CONTROL_MASK),
-                                                            gtk_named_action_new (shortcuts[i].action)));
+                                                            gtk_callback_action_new (run_shortcut_cb,
+                                                                                     (gpointer) shortcuts[i].action,
+                                                                                     NULL)));
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
