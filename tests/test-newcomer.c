@@ -6,6 +6,7 @@
 
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-form-view.h"
+#include "falstaff-output-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-welcome-page.h"
 #include "proxy-fixture.h"
@@ -685,6 +686,36 @@ test_type_fast_and_pick (void)
   g_assert_true (falstaff_test_wait_until (not_running, studio->window, 30000));
 }
 
+static gboolean
+has_images (gpointer data)
+{
+  return falstaff_output_view_get_n_images (data) > 0;
+}
+
+/* An attempt refused before it reaches fal clears nothing: the last
+ * result stays, the status says it was not sent. */
+static void
+test_refused_keeps_result (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffOutputView *output;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  output = FALSTAFF_OUTPUT_VIEW (falstaff_request_view_get_output_view (request_view (studio)));
+  type_text (row_control (studio, "prompt"), "a lighthouse");
+  run (studio);
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 60000));
+  g_assert_true (falstaff_test_wait_until (has_images, output, 10000));
+
+  type_text (row_control (studio, "prompt"), "");
+  falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+Return");
+  g_assert_cmpstr (falstaff_request_view_get_status_text (request_view (studio)), ==, "Not sent");
+  g_assert_nonnull (falstaff_request_view_get_error_text (request_view (studio)));
+  g_assert_cmpuint (falstaff_output_view_get_n_images (output), >, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -711,6 +742,7 @@ main (int    argc,
   g_test_add_func ("/ui/layout/panes-keep-widths", test_panes_keep_widths);
   g_test_add_func ("/ui/layout/narrow-title", test_narrow_title);
   g_test_add_func ("/ui/words/json-copy", test_json_copy);
+  g_test_add_func ("/ui/states/refused-keeps-result", test_refused_keeps_result);
   g_test_add_func ("/ui/proxy/no-key-needed", test_behind_proxy);
   g_test_add_func ("/ui/states/connection-lost", test_connection_lost);
 

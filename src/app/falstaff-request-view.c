@@ -34,6 +34,8 @@ struct _FalstaffRequestView
   gulong event_handler;
   guint tick;
   guint waiting_uploads;
+  /* The last attempt was refused before it was sent. */
+  gboolean not_sent;
   char *error_text;
 };
 
@@ -191,6 +193,8 @@ update_status (FalstaffRequestView *self)
                               self->waiting_uploads);
       busy = TRUE;
     }
+  else if (self->not_sent)
+    text = g_strdup (_("Not sent"));
   else if (self->request)
     text = request_status_text (self->request, &busy);
   else if (self->stream)
@@ -367,6 +371,7 @@ falstaff_request_view_clear (FalstaffRequestView *self)
 
   disconnect_all (self);
   self->waiting_uploads = 0;
+  self->not_sent = FALSE;
   falstaff_output_view_clear (self->output_view);
   falstaff_log_view_set_model (self->log_view, NULL);
   show_json (self, NULL);
@@ -413,6 +418,18 @@ falstaff_request_view_show_error (FalstaffRequestView *self,
 {
   g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
   show_error (self, error);
+}
+
+void
+falstaff_request_view_show_not_sent (FalstaffRequestView *self,
+                                     const GError        *error)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+
+  self->not_sent = TRUE;
+  self->waiting_uploads = 0;
+  show_error (self, error);
+  update_status (self);
 }
 
 void

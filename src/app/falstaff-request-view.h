@@ -25,6 +25,10 @@ void        falstaff_request_view_clear       (FalstaffRequestView *self);
 void        falstaff_request_view_set_context (FalstaffRequestView *self,
                                                const char          *endpoint_id,
                                                JsonNode            *inputs);
+/* An attempt refused before it reached fal (local validation, no key):
+ * its error and "Not sent", and the last run's outputs stay. */
+void        falstaff_request_view_show_not_sent (FalstaffRequestView *self,
+                                                 const GError        *error);
 /* While Run waits for files still uploading, the status says so (0: it
  * no longer waits). */
 void        falstaff_request_view_set_waiting_uploads (FalstaffRequestView *self,

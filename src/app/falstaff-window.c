@@ -113,8 +113,8 @@ static void
 run_failed (FalstaffWindow *self,
             const GError   *error)
 {
-  falstaff_request_view_clear (self->request_view);
-  falstaff_request_view_show_error (self->request_view, error);
+  /* Refused before it reached fal: the last run's result stays. */
+  falstaff_request_view_show_not_sent (self->request_view, error);
   set_running (self, FALSE);
 }
 
