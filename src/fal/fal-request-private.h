@@ -2,6 +2,7 @@
 #pragma once
 
 #include "fal-client-private.h"
+#include "fal-job-private.h"
 #include "fal-log-list.h"
 #include "fal-request.h"
 #include "fal-sse-parser.h"
@@ -31,9 +32,13 @@ struct _FalRequest
   char *cancel_url;
   FalRequestStatus status;
   int queue_position;
-  gint64 submitted_at;
+  gint64 submitted_at;         /* monotonic, for "elapsed" and the watchdog */
   gint64 started_at;
   gint64 completed_at;
+  FalJobStatus job_status;     /* as a FalJob: see set_job_status() */
+  gint64 wall_submitted_at;    /* wall clock, as a FalJob; 0 when unknown */
+  gint64 wall_started_at;
+  gint64 wall_completed_at;
   gboolean started;
   FalLogList *logs;
   JsonObject *metrics;

@@ -5,43 +5,32 @@
 
 #include "fal-error.h"
 #include "fal-error-private.h"
+#include "fal-job-private.h"
 #include "fal-json.h"
 #include "fal-request-private.h"
 
 /* The request's state and its public face; following it (the status
  * stream, polls, the result, contact with fal) is fal-request-follow.c. */
 
-G_DEFINE_FINAL_TYPE (FalRequest, fal_request, G_TYPE_OBJECT)
+static void fal_request_job_iface_init (FalJobInterface *iface);
 
+G_DEFINE_FINAL_TYPE_WITH_CODE (FalRequest, fal_request, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (FAL_TYPE_JOB, fal_request_job_iface_init))
+
+/* Its own properties; FalJob's follow from PROP_JOB_FIRST ("status",
+ * "request-id", "error"… and "finished" are FalJob's). */
 enum {
   PROP_0,
-  PROP_ENDPOINT_ID,
-  PROP_REQUEST_ID,
-  PROP_STATUS_URL,
-  PROP_RESPONSE_URL,
-  PROP_CANCEL_URL,
-  PROP_STATUS,
   PROP_ELAPSED,
-  PROP_QUEUE_POSITION,
-  PROP_STARTED,
-  PROP_LOGS,
-  PROP_METRICS,
   PROP_RESULT,
-  PROP_ERROR,
   PROP_DONE,
   PROP_STREAMING,
-  PROP_CONNECTION_LOST,
   PROP_LAST_CONTACT,
-  N_PROPS
-};
-
-enum {
-  FINISHED,
-  N_SIGNALS
+  N_PROPS,
+  PROP_JOB_FIRST = N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 static void send_cancel (FalRequest *self, GTask *task);
 
@@ -66,7 +55,24 @@ set_started (FalRequest *self)
   if (self->started)
     return;
   self->started = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTED]);
+  if (self->wall_started_at == 0)
+    {
+      self->wall_started_at = g_get_real_time ();
+      _fal_job_notify (self, FAL_JOB_PROP_STARTED_AT);
+    }
+  _fal_job_notify (self, FAL_JOB_PROP_STARTED);
+}
+
+/* The status as a FalJob: the queue's, until it is done; fal's COMPLETED
+ * is not the job's until the result (or error) is in. */
+static void
+set_job_status (FalRequest   *self,
+                FalJobStatus  status)
+{
+  if (self->job_status == status)
+    return;
+  self->job_status = status;
+  _fal_job_notify (self, FAL_JOB_PROP_STATUS);
 }
 
 void
@@ -89,12 +95,16 @@ _fal_request_set_status (FalRequest       *self,
   if (status != FAL_REQUEST_IN_QUEUE && self->queue_position != -1)
     {
       self->queue_position = -1;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_POSITION]);
+      _fal_job_notify (self, FAL_JOB_PROP_QUEUE_POSITION);
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
+  /* Started before the status says IN_PROGRESS. */
   if (status == FAL_REQUEST_IN_PROGRESS)
     set_started (self);
+  if (status == FAL_REQUEST_IN_QUEUE)
+    set_job_status (self, FAL_JOB_IN_QUEUE);
+  else if (status == FAL_REQUEST_IN_PROGRESS)
+    set_job_status (self, FAL_JOB_IN_PROGRESS);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
 }
 
 void
@@ -118,7 +128,7 @@ _fal_request_set_connection_lost (FalRequest *self,
     g_debug ("Lost contact with fal while following %s", self->request_id);
   else
     g_debug ("In contact with fal again about %s", self->request_id);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_LOST]);
+  _fal_job_notify (self, FAL_JOB_PROP_CONNECTION_LOST);
 }
 
 void
@@ -144,6 +154,7 @@ _fal_request_set_result (FalRequest *self,
   g_clear_pointer (&self->result, json_node_unref);
   self->result = result;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+  _fal_job_notify (self, FAL_JOB_PROP_OUTPUT);
   /* A result means it ran, whether or not we saw it running. */
   set_started (self);
 }
@@ -159,14 +170,19 @@ _fal_request_finish (FalRequest *self)
     self->completed_at = g_get_monotonic_time ();
   self->done = TRUE;
   _fal_request_set_connection_lost (self, FALSE);
-  if (self->status != FAL_REQUEST_COMPLETED)
+  if (self->queue_position != -1)
     {
-      /* Failed before fal said COMPLETED (submit refused, contact lost). */
-      self->status = FAL_REQUEST_COMPLETED;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+      self->queue_position = -1;
+      _fal_job_notify (self, FAL_JOB_PROP_QUEUE_POSITION);
     }
+  /* Failed before fal said COMPLETED (submit refused, contact lost). */
+  self->status = FAL_REQUEST_COMPLETED;
+  self->wall_completed_at = g_get_real_time ();
+  _fal_job_notify (self, FAL_JOB_PROP_COMPLETED_AT);
+  /* Everything is final before the status says so. */
+  set_job_status (self, _fal_job_status_for_error (self->error));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DONE]);
-  g_signal_emit (self, signals[FINISHED], 0);
+  _fal_job_emit_finished (self);
 
   _fal_complete_waiters (&self->waiters, self->error, self->result,
                          (GBoxedCopyFunc) json_node_ref, (GDestroyNotify) json_node_unref);
@@ -183,7 +199,7 @@ _fal_request_fail (FalRequest *self,
     }
   g_clear_error (&self->error);
   self->error = error;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  _fal_job_notify (self, FAL_JOB_PROP_ERROR);
   _fal_request_finish (self);
 }
 
@@ -230,7 +246,7 @@ completed (FalRequest *self,
     {
       g_clear_pointer (&self->metrics, json_object_unref);
       self->metrics = json_object_ref (metrics);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METRICS]);
+      _fal_job_notify (self, FAL_JOB_PROP_METRICS);
       /* Run metrics mean it ran, even if we never saw it running. */
       if (fal_json_get_double (metrics, "inference_time", &inference_time))
         set_started (self);
@@ -279,7 +295,7 @@ _fal_request_handle_status (FalRequest    *self,
           position != self->queue_position)
         {
           self->queue_position = (int) CLAMP (position, 0, G_MAXINT);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_POSITION]);
+          _fal_job_notify (self, FAL_JOB_PROP_QUEUE_POSITION);
         }
       _fal_request_set_status (self, FAL_REQUEST_IN_QUEUE);
     }
@@ -302,9 +318,9 @@ set_ids (FalRequest *self,
   self->response_url = g_strdup (fal_json_get_string (answer, "response_url"));
   g_free (self->cancel_url);
   self->cancel_url = g_strdup (fal_json_get_string (answer, "cancel_url"));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_URL]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESPONSE_URL]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CANCEL_URL]);
+  _fal_job_notify (self, FAL_JOB_PROP_STATUS_URL);
+  _fal_job_notify (self, FAL_JOB_PROP_RESPONSE_URL);
+  _fal_job_notify (self, FAL_JOB_PROP_CANCEL_URL);
 }
 
 static void
@@ -325,7 +341,7 @@ submitted_cb (GObject      *source,
       if (self->request_id == NULL && fal_error_get_request_id (error))
         {
           self->request_id = g_strdup (fal_error_get_request_id (error));
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_ID]);
+          _fal_job_notify (self, FAL_JOB_PROP_REQUEST_ID);
         }
       _fal_request_fail (self, error);
       goto cancels;
@@ -345,7 +361,7 @@ submitted_cb (GObject      *source,
   self->request_id = g_strdup (request_id);
   if (JSON_NODE_HOLDS_OBJECT (node))
     set_ids (self, json_node_get_object (node));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_ID]);
+  _fal_job_notify (self, FAL_JOB_PROP_REQUEST_ID);
   if (JSON_NODE_HOLDS_OBJECT (node))
     _fal_request_handle_status (self, json_node_get_object (node), NULL);
   _fal_request_set_status (self, FAL_REQUEST_IN_QUEUE);
@@ -435,46 +451,19 @@ fal_request_get_property (GObject    *object,
 {
   FalRequest *self = FAL_REQUEST (object);
 
+  if (prop_id >= PROP_JOB_FIRST)
+    {
+      _fal_job_get_property (FAL_JOB (self), prop_id - PROP_JOB_FIRST + 1, value);
+      return;
+    }
+
   switch (prop_id)
     {
-    case PROP_ENDPOINT_ID:
-      g_value_set_string (value, fal_request_get_endpoint_id (self));
-      break;
-    case PROP_REQUEST_ID:
-      g_value_set_string (value, self->request_id);
-      break;
-    case PROP_STATUS_URL:
-      g_value_set_string (value, self->status_url);
-      break;
-    case PROP_RESPONSE_URL:
-      g_value_set_string (value, self->response_url);
-      break;
-    case PROP_CANCEL_URL:
-      g_value_set_string (value, self->cancel_url);
-      break;
-    case PROP_STATUS:
-      g_value_set_uint (value, self->status);
-      break;
     case PROP_ELAPSED:
       g_value_set_double (value, fal_request_get_elapsed (self));
       break;
-    case PROP_QUEUE_POSITION:
-      g_value_set_int (value, self->queue_position);
-      break;
-    case PROP_STARTED:
-      g_value_set_boolean (value, self->started);
-      break;
-    case PROP_LOGS:
-      g_value_set_object (value, self->logs);
-      break;
-    case PROP_METRICS:
-      g_value_set_boxed (value, self->metrics);
-      break;
     case PROP_RESULT:
       g_value_set_boxed (value, self->result);
-      break;
-    case PROP_ERROR:
-      g_value_set_boxed (value, self->error);
       break;
     case PROP_DONE:
       g_value_set_boolean (value, self->done);
@@ -482,15 +471,54 @@ fal_request_get_property (GObject    *object,
     case PROP_STREAMING:
       g_value_set_boolean (value, self->streaming);
       break;
-    case PROP_CONNECTION_LOST:
-      g_value_set_boolean (value, self->connection_lost);
-      break;
     case PROP_LAST_CONTACT:
       g_value_set_int64 (value, self->last_contact);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static void
+job_cancel_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+
+  if (fal_request_cancel_finish (FAL_REQUEST (source), result, NULL, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+job_cancel_async (FalJob              *job,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  GTask *task = g_task_new (job, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, job_cancel_async);
+  fal_request_cancel_async (FAL_REQUEST (job), cancellable, job_cancel_cb, task);
+}
+
+static gboolean
+job_cancel_finish (FalJob        *job,
+                   GAsyncResult  *result,
+                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, job), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fal_request_job_iface_init (FalJobInterface *iface)
+{
+  iface->cancel_async = job_cancel_async;
+  iface->cancel_finish = job_cancel_finish;
 }
 
 static void
@@ -503,31 +531,18 @@ fal_request_class_init (FalRequestClass *klass)
   object_class->finalize = fal_request_finalize;
   object_class->get_property = fal_request_get_property;
 
-  properties[PROP_ENDPOINT_ID] = g_param_spec_string ("endpoint-id", NULL, NULL, NULL, flags);
-  properties[PROP_REQUEST_ID] = g_param_spec_string ("request-id", NULL, NULL, NULL, flags);
-  properties[PROP_STATUS_URL] = g_param_spec_string ("status-url", NULL, NULL, NULL, flags);
-  properties[PROP_RESPONSE_URL] = g_param_spec_string ("response-url", NULL, NULL, NULL, flags);
-  properties[PROP_CANCEL_URL] = g_param_spec_string ("cancel-url", NULL, NULL, NULL, flags);
-  properties[PROP_STATUS] = g_param_spec_uint ("status", NULL, NULL, 0, FAL_REQUEST_COMPLETED, 0, flags);
   /* Seconds since submit, or since it started running; it moves on its
    * own, so it is notified only when the status changes. */
   properties[PROP_ELAPSED] = g_param_spec_double ("elapsed", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
-  properties[PROP_QUEUE_POSITION] = g_param_spec_int ("queue-position", NULL, NULL, -1, G_MAXINT, -1, flags);
-  properties[PROP_STARTED] = g_param_spec_boolean ("started", NULL, NULL, FALSE, flags);
-  properties[PROP_LOGS] = g_param_spec_object ("logs", NULL, NULL, G_TYPE_LIST_MODEL, flags);
-  properties[PROP_METRICS] = g_param_spec_boxed ("metrics", NULL, NULL, JSON_TYPE_OBJECT, flags);
+  /* The same as "output". */
   properties[PROP_RESULT] = g_param_spec_boxed ("result", NULL, NULL, JSON_TYPE_NODE, flags);
-  properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
   properties[PROP_DONE] = g_param_spec_boolean ("done", NULL, NULL, FALSE, flags);
   properties[PROP_STREAMING] = g_param_spec_boolean ("streaming", NULL, NULL, FALSE, flags);
-  properties[PROP_CONNECTION_LOST] = g_param_spec_boolean ("connection-lost", NULL, NULL, FALSE, flags);
   /* Every answer is contact: notified at most once a second, and when
    * contact comes back. */
   properties[PROP_LAST_CONTACT] = g_param_spec_int64 ("last-contact", NULL, NULL, 0, G_MAXINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  _fal_job_override_properties (object_class, PROP_JOB_FIRST);
 }
 
 static void
@@ -540,6 +555,7 @@ fal_request_init (FalRequest *self)
   self->pending_cancels = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->pending_events);
   self->submitted_at = g_get_monotonic_time ();
+  self->job_status = FAL_JOB_SUBMITTING;
 }
 
 FalRequest *
@@ -566,10 +582,18 @@ _fal_request_new (FalClient            *client,
       self->response_url = _fal_client_build_url (client, FAL_HOST_QUEUE, path);
       self->status_url = g_strconcat (self->response_url, "/status", NULL);
       self->cancel_url = g_strconcat (self->response_url, "/cancel", NULL);
+      /* It was submitted (the id says so), so it is at least queued;
+       * when it was submitted is the caller's to say
+       * (fal_request_restore_times()). */
+      self->status = FAL_REQUEST_IN_QUEUE;
+      self->job_status = FAL_JOB_IN_QUEUE;
       _fal_request_start_stream (self);
     }
   else
-    submit (self);
+    {
+      self->wall_submitted_at = g_get_real_time ();
+      submit (self);
+    }
   return self;
 }
 
@@ -604,6 +628,29 @@ fal_request_get_elapsed (FalRequest *self)
   if (self->started_at)
     return (end - self->started_at) / (double) G_USEC_PER_SEC;
   return (end - self->submitted_at) / (double) G_USEC_PER_SEC;
+}
+
+void
+fal_request_restore_times (FalRequest *self,
+                           gint64      submitted_at,
+                           gint64      started_at)
+{
+  g_return_if_fail (FAL_IS_REQUEST (self));
+  g_return_if_fail (submitted_at >= 0 && started_at >= 0);
+
+  if (submitted_at != 0 && submitted_at != self->wall_submitted_at)
+    {
+      self->wall_submitted_at = submitted_at;
+      _fal_job_notify (self, FAL_JOB_PROP_SUBMITTED_AT);
+    }
+  /* An earlier start than the one this object saw is the true one. */
+  if (started_at != 0 && (self->wall_started_at == 0 || started_at < self->wall_started_at))
+    {
+      self->wall_started_at = started_at;
+      _fal_job_notify (self, FAL_JOB_PROP_STARTED_AT);
+    }
+  if (started_at != 0)
+    set_started (self);
 }
 
 void

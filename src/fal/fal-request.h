@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "fal-job.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -24,11 +26,16 @@ typedef struct _FalClient FalClient;
 /* A queued request that follows itself: it reads the status stream, falls
  * back to polling when the stream fails, drops or ends early, and goes
  * back to streaming; it never loses or repeats a log line. COMPLETED
- * fetches the result. "finished" is emitted once, when status becomes
- * COMPLETED (result and/or error are then set). It ends with
- * FAL_ERROR_CANCELLED when cancelled (here or anywhere), and with a model
- * failure (fal_error_is_model_failure()) when fal ran it and the model
- * failed. */
+ * fetches the result. "finished" is emitted once, when it is done (result
+ * and/or error are then set). It ends with FAL_ERROR_CANCELLED when
+ * cancelled (here or anywhere), and with a model failure
+ * (fal_error_is_model_failure()) when fal ran it and the model failed.
+ *
+ * It is a FalJob: its "status" property is the FalJobStatus (SUBMITTING,
+ * IN_QUEUE, IN_PROGRESS, then COMPLETED, FAILED or CANCELLED once done;
+ * fal's COMPLETED counts only once the result is in), "output" is the
+ * result. fal_request_get_status() is the queue's own status, COMPLETED
+ * as soon as fal says so. */
 #define FAL_TYPE_REQUEST (fal_request_get_type ())
 G_DECLARE_FINAL_TYPE (FalRequest, fal_request, FAL, REQUEST, GObject)
 
@@ -82,6 +89,13 @@ gboolean          fal_request_cancel_finish      (FalRequest          *self,
                                                   GAsyncResult        *result,
                                                   FalCancelOutcome    *outcome,
                                                   GError             **error);
+/* For a request attached after a restart: the wall-clock times (µs) an
+ * earlier follow of it saw, 0 for unknown. An attached request's
+ * "submitted-at" is 0 until given; its "started-at" is when this object
+ * first saw it running, unless an earlier time is given here. */
+void              fal_request_restore_times      (FalRequest *self,
+                                                  gint64      submitted_at,
+                                                  gint64      started_at);
 /* Stops following (the request goes on at fal). */
 void              fal_request_stop               (FalRequest *self);
 

@@ -3,47 +3,32 @@
 
 #include "config.h"
 
-#include "fal-client-private.h"
 #include "fal-error.h"
 #include "fal-error-private.h"
+#include "fal-job-private.h"
 #include "fal-json.h"
-#include "fal-sse-parser.h"
-#include "fal-stream.h"
+#include "fal-stream-private.h"
 
 #define READ_CHUNK (16 * 1024)
 
-struct _FalStream
-{
-  GObject parent_instance;
+static void fal_stream_job_iface_init (FalJobInterface *iface);
 
-  FalClient *client;
-  FalEndpointId *endpoint;
-  char *request_id;
-  GCancellable *cancellable;
-  GInputStream *body;
-  FalSseParser *parser;
-  guint n_events;
-  JsonNode *last_event;
-  GError *error;
-  gboolean done;
-  GPtrArray *waiters;
-};
+G_DEFINE_FINAL_TYPE_WITH_CODE (FalStream, fal_stream, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (FAL_TYPE_JOB, fal_stream_job_iface_init))
 
-G_DEFINE_FINAL_TYPE (FalStream, fal_stream, G_TYPE_OBJECT)
-
+/* Its own properties; FalJob's follow from PROP_JOB_FIRST ("request-id"
+ * and "error" among them). */
 enum {
   PROP_0,
-  PROP_REQUEST_ID,
   PROP_N_EVENTS,
   PROP_LAST_EVENT,
-  PROP_ERROR,
   PROP_DONE,
-  N_PROPS
+  N_PROPS,
+  PROP_JOB_FIRST = N_PROPS
 };
 
 enum {
   EVENT,
-  FINISHED,
   N_SIGNALS
 };
 
@@ -70,10 +55,15 @@ finish (FalStream *self,
   if (error)
     {
       self->error = error;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+      _fal_job_notify (self, FAL_JOB_PROP_ERROR);
     }
+  self->completed_at = g_get_real_time ();
+  _fal_job_notify (self, FAL_JOB_PROP_COMPLETED_AT);
+  /* Everything is final before the status says so. */
+  self->status = _fal_job_status_for_error (self->error);
+  _fal_job_notify (self, FAL_JOB_PROP_STATUS);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DONE]);
-  g_signal_emit (self, signals[FINISHED], 0);
+  _fal_job_emit_finished (self);
 
   _fal_complete_waiters (&self->waiters, self->error, self->last_event,
                          (GBoxedCopyFunc) json_node_ref, (GDestroyNotify) json_node_unref);
@@ -111,6 +101,7 @@ event_cb (const FalSseEvent *event,
   g_signal_emit (self, signals[EVENT], 0, node);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_EVENTS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_EVENT]);
+  _fal_job_notify (self, FAL_JOB_PROP_OUTPUT);
 }
 
 static void
@@ -162,16 +153,38 @@ opened_cb (GObject      *source,
            gpointer      data)
 {
   g_autoptr(FalStream) self = data;
+  g_autoptr(GInputStream) body = NULL;
+  g_autofree char *request_id = NULL;
   GError *error = NULL;
 
-  self->body = _fal_client_open_stream_finish (FAL_CLIENT (source), result, &self->request_id, &error);
-  if (self->request_id)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_ID]);
-  if (self->body == NULL)
+  body = _fal_client_open_stream_finish (FAL_CLIENT (source), result, &request_id, &error);
+  /* Cancelled meanwhile: it is final already. */
+  if (self->done)
+    {
+      g_clear_error (&error);
+      if (body)
+        g_input_stream_close_async (body, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  if (request_id)
+    {
+      self->request_id = g_steal_pointer (&request_id);
+      _fal_job_notify (self, FAL_JOB_PROP_REQUEST_ID);
+    }
+  if (body == NULL)
     {
       finish (self, error);
       return;
     }
+  self->body = g_steal_pointer (&body);
+
+  /* The answer's head came: fal is running it, events are on their way. */
+  self->started = TRUE;
+  self->started_at = g_get_real_time ();
+  _fal_job_notify (self, FAL_JOB_PROP_STARTED);
+  _fal_job_notify (self, FAL_JOB_PROP_STARTED_AT);
+  self->status = FAL_JOB_IN_PROGRESS;
+  _fal_job_notify (self, FAL_JOB_PROP_STATUS);
   g_input_stream_read_bytes_async (self->body, READ_CHUNK, G_PRIORITY_DEFAULT, self->cancellable,
                                    read_cb, g_object_ref (self));
 }
@@ -200,6 +213,7 @@ fal_stream_finalize (GObject *object)
   g_clear_pointer (&self->last_event, json_node_unref);
   g_clear_error (&self->error);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_clear_object (&self->logs);
 
   G_OBJECT_CLASS (fal_stream_parent_class)->finalize (object);
 }
@@ -212,19 +226,19 @@ fal_stream_get_property (GObject    *object,
 {
   FalStream *self = FAL_STREAM (object);
 
+  if (prop_id >= PROP_JOB_FIRST)
+    {
+      _fal_job_get_property (FAL_JOB (self), prop_id - PROP_JOB_FIRST + 1, value);
+      return;
+    }
+
   switch (prop_id)
     {
-    case PROP_REQUEST_ID:
-      g_value_set_string (value, self->request_id);
-      break;
     case PROP_N_EVENTS:
       g_value_set_uint (value, self->n_events);
       break;
     case PROP_LAST_EVENT:
       g_value_set_boxed (value, self->last_event);
-      break;
-    case PROP_ERROR:
-      g_value_set_boxed (value, self->error);
       break;
     case PROP_DONE:
       g_value_set_boolean (value, self->done);
@@ -232,6 +246,36 @@ fal_stream_get_property (GObject    *object,
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static void
+cancel_async (FalJob              *job,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  FalStream *self = FAL_STREAM (job);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, cancel_async);
+  fal_stream_cancel (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+cancel_finish (FalJob        *job,
+               GAsyncResult  *result,
+               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, job), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fal_stream_job_iface_init (FalJobInterface *iface)
+{
+  iface->cancel_async = cancel_async;
+  iface->cancel_finish = cancel_finish;
 }
 
 static void
@@ -244,17 +288,15 @@ fal_stream_class_init (FalStreamClass *klass)
   object_class->finalize = fal_stream_finalize;
   object_class->get_property = fal_stream_get_property;
 
-  properties[PROP_REQUEST_ID] = g_param_spec_string ("request-id", NULL, NULL, NULL, flags);
   properties[PROP_N_EVENTS] = g_param_spec_uint ("n-events", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_LAST_EVENT] = g_param_spec_boxed ("last-event", NULL, NULL, JSON_TYPE_NODE, flags);
-  properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
   properties[PROP_DONE] = g_param_spec_boolean ("done", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  _fal_job_override_properties (object_class, PROP_JOB_FIRST);
 
   signals[EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_NODE);
-  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* "finished" is FalJob's. */
 }
 
 static void
@@ -262,6 +304,9 @@ fal_stream_init (FalStream *self)
 {
   self->cancellable = g_cancellable_new ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->logs = fal_log_list_new ();
+  self->status = FAL_JOB_SUBMITTING;
+  self->submitted_at = g_get_real_time ();
 }
 
 FalStream *

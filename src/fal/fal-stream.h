@@ -4,13 +4,20 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "fal-job.h"
+
 G_BEGIN_DECLS
 
 /* A streaming run: "event" is emitted for each SSE event with its parsed
  * JSON; the last event before the server closes is the result. An HTTP
  * error before the stream, a dropped connection, an invalid data: line,
  * an event carrying "error", and a body that is not an event stream each
- * end it with an error. "finished" is emitted once. */
+ * end it with an error. "finished" is emitted once.
+ *
+ * It is a FalJob: SUBMITTING until the answer's head comes, IN_PROGRESS
+ * while events arrive ("output" is the latest), then COMPLETED, FAILED or
+ * CANCELLED. It has no queue, URLs, logs (an empty model) or metrics, and
+ * never loses contact: a dropped connection ends it. */
 #define FAL_TYPE_STREAM (fal_stream_get_type ())
 G_DECLARE_FINAL_TYPE (FalStream, fal_stream, FAL, STREAM, GObject)
 

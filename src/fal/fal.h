@@ -11,6 +11,7 @@
 #include "fal-form-field.h"
 #include "fal-form-model.h"
 #include "fal-schema-cache.h"
+#include "fal-job.h"
 #include "fal-json.h"
 #include "fal-log-entry.h"
 #include "fal-log-list.h"
