@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "fal-job.h"
+
+G_BEGIN_DECLS
+
+/* One run as the app sees it: what was asked (endpoint, mode, inputs),
+ * where it stands at fal, and what came of it. Kept in a
+ * FalstaffRunStore, which writes every change to the history database.
+ *
+ * Properties (all notified, explicitly, on the main context): "id"
+ * (gint64, the store's row id), "endpoint-id", "mode" ("queue" or
+ * "stream"), "inputs" (JsonNode, the body sent; NULL for an old run until
+ * falstaff_run_store_load_details_async()), "request-id", "status-url",
+ * "response-url", "cancel-url", "status" (FalJobStatus),
+ * "error-message" (plain words), "error-type" (fal's error_type, or
+ * NULL), "result" (JsonNode or NULL; NULL for an old run until its
+ * details are loaded), "details-loaded", "log-summary" (the last few log
+ * lines), "created-at", "submitted-at", "started-at", "completed-at"
+ * (g_get_real_time() µs, 0 when not known), "seed" (gint64, -1 when not
+ * known), "prompt", "thumbnail-url", "text-snippet", "job" (the FalJob
+ * this process follows it with, or NULL). All are read-only: a run
+ * changes by following its job. */
+#define FALSTAFF_TYPE_RUN (falstaff_run_get_type ())
+G_DECLARE_FINAL_TYPE (FalstaffRun, falstaff_run, FALSTAFF, RUN, GObject)
+
+gint64        falstaff_run_get_id             (FalstaffRun *self);
+const char   *falstaff_run_get_endpoint_id    (FalstaffRun *self);
+/* "queue" or "stream". */
+const char   *falstaff_run_get_mode           (FalstaffRun *self);
+JsonNode     *falstaff_run_get_inputs         (FalstaffRun *self);
+/* NULL until fal answered the submit; a run that is not done and has
+ * none was never confirmed (the app may have died while submitting). */
+const char   *falstaff_run_get_request_id     (FalstaffRun *self);
+const char   *falstaff_run_get_status_url     (FalstaffRun *self);
+const char   *falstaff_run_get_response_url   (FalstaffRun *self);
+const char   *falstaff_run_get_cancel_url     (FalstaffRun *self);
+FalJobStatus  falstaff_run_get_status         (FalstaffRun *self);
+gboolean      falstaff_run_is_done            (FalstaffRun *self);
+const char   *falstaff_run_get_error_message  (FalstaffRun *self);
+const char   *falstaff_run_get_error_type     (FalstaffRun *self);
+JsonNode     *falstaff_run_get_result         (FalstaffRun *self);
+/* TRUE when inputs and result are in memory (always for a run made or
+ * followed in this process). */
+gboolean      falstaff_run_get_details_loaded (FalstaffRun *self);
+const char   *falstaff_run_get_log_summary    (FalstaffRun *self);
+gint64        falstaff_run_get_created_at     (FalstaffRun *self);
+gint64        falstaff_run_get_submitted_at   (FalstaffRun *self);
+gint64        falstaff_run_get_started_at     (FalstaffRun *self);
+gint64        falstaff_run_get_completed_at   (FalstaffRun *self);
+gint64        falstaff_run_get_seed           (FalstaffRun *self);
+const char   *falstaff_run_get_prompt         (FalstaffRun *self);
+const char   *falstaff_run_get_thumbnail_url  (FalstaffRun *self);
+const char   *falstaff_run_get_text_snippet   (FalstaffRun *self);
+FalJob       *falstaff_run_get_job            (FalstaffRun *self);
+
+/* Follows job from now on (replacing any job followed before): copies
+ * its request id and URLs the moment it has them, its status, log
+ * summary, error, result and timings as they change, and has the store
+ * write each change (at most about four writes a second; the request id
+ * and the final state at once). The run keeps the job after it finished,
+ * for its full logs. */
+void          falstaff_run_follow             (FalstaffRun *self,
+                                               FalJob      *job);
+
+/* For a GtkFilterListModel: TRUE when every word of query (case-folded)
+ * is in the endpoint id, the prompt or the text snippet. An empty or
+ * NULL query matches every run. */
+gboolean      falstaff_run_matches            (FalstaffRun *self,
+                                               const char  *query);
+
+G_END_DECLS
