@@ -602,12 +602,26 @@ test_unfinished (void)
   g_assert_cmpint (falstaff_run_get_status (again), ==, FAL_JOB_COMPLETED);
   g_assert_cmpint (falstaff_run_get_seed (again), ==, 5);
   g_assert_nonnull (falstaff_run_get_result (again));
+
+  /* The never-confirmed one is given up on. */
+  again = g_ptr_array_index (unfinished, 1);
+  {
+    g_autoptr(GError) gone = fal_error_new_literal_full (FAL_ERROR_NETWORK, "Could not reach fal", 0, NULL, NULL);
+
+    falstaff_run_fail (again, gone);
+  }
+  g_assert_cmpint (falstaff_run_get_status (again), ==, FAL_JOB_FAILED);
+  g_assert_nonnull (falstaff_run_get_error_message (again));
   g_clear_pointer (&unfinished, g_ptr_array_unref);
   g_clear_object (&store);
 
   store = open_store_ok (tmp->path);
   unfinished = falstaff_run_store_get_unfinished (store);
-  g_assert_cmpuint (unfinished->len, ==, 1);
+  g_assert_cmpuint (unfinished->len, ==, 0);
+  again = falstaff_run_store_lookup (store, never_id);
+  g_assert_cmpint (falstaff_run_get_status (again), ==, FAL_JOB_FAILED);
+  g_assert_nonnull (falstaff_run_get_error_message (again));
+  g_assert_null (falstaff_run_get_request_id (again));
   again = falstaff_run_store_lookup (store, running_id);
   g_assert_cmpint (falstaff_run_get_status (again), ==, FAL_JOB_COMPLETED);
   g_assert_cmpstr (falstaff_run_get_request_id (again), ==, request_id);

@@ -946,6 +946,29 @@ falstaff_run_follow (FalstaffRun *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+void
+falstaff_run_fail (FalstaffRun  *self,
+                   const GError *error)
+{
+  g_autofree char *message = NULL;
+
+  g_return_if_fail (FALSTAFF_IS_RUN (self));
+  g_return_if_fail (error != NULL);
+  g_return_if_fail (self->job == NULL || fal_job_is_done (self->job));
+
+  if (fal_job_status_is_done (self->status))
+    return;
+  message = fal_error_describe (error);
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->error_message, message, PROP_ERROR_MESSAGE);
+  set_string (self, &self->error_type, fal_error_get_error_type (error), PROP_ERROR_TYPE);
+  set_int64 (self, &self->completed_at, g_get_real_time (), PROP_COMPLETED_AT);
+  self->status = g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED) ? FAL_JOB_CANCELLED : FAL_JOB_FAILED;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  g_object_thaw_notify (G_OBJECT (self));
+  save (self, TRUE);
+}
+
 gboolean
 falstaff_run_matches (FalstaffRun *self,
                       const char  *query)

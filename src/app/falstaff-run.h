@@ -67,6 +67,14 @@ FalJob       *falstaff_run_get_job            (FalstaffRun *self);
 void          falstaff_run_follow             (FalstaffRun *self,
                                                FalJob      *job);
 
+/* Ends a run that no job will end: one whose submit failed before a job
+ * existed (fal_client_submit() refused it), or one never confirmed that
+ * the person gives up on. Status FAILED (CANCELLED for
+ * FAL_ERROR_CANCELLED), the error in plain words, written at once.
+ * Nothing for a run already done; not while a job still follows it. */
+void          falstaff_run_fail               (FalstaffRun  *self,
+                                               const GError *error);
+
 /* For a GtkFilterListModel: TRUE when every word of query (case-folded)
  * is in the endpoint id, the prompt or the text snippet. An empty or
  * NULL query matches every run. */
