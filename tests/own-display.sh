@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one UI test program on an X server of its own: real key events and
+# Runs one UI test program on an X server (and data directory) of its own: real key events and
 # clicks (xdotool) go to the focused window of a display, so tests running
 # side by side must not share one.
 #   own-display.sh PROGRAM [ARGS…]
@@ -13,6 +13,10 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 export DISPLAY=":$(tr -d '\n' <"$dir/display")"
+# And a history of its own: test programs run side by side, and each
+# keeps its runs in its data directory.
+export XDG_DATA_HOME="$dir/data"
+mkdir -p "$XDG_DATA_HOME"
 unset WAYLAND_DISPLAY
 "$@"
 status=$?

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "falstaff-application.h"
+#include "falstaff-run-store.h"
 #include "falstaff-session.h"
 #include "falstaff-window.h"
 
@@ -14,6 +15,7 @@ struct _FalstaffApplication
   AdwApplication parent_instance;
 
   FalstaffSession *session;
+  FalstaffRunStore *run_store;
   guint pending_cancels;
 };
 
@@ -56,9 +58,22 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+/* A notification's click: the run it told of. */
+static void
+show_run_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (FALSTAFF_IS_WINDOW (window))
+    falstaff_window_show_run_by_id (FALSTAFF_WINDOW (window), g_variant_get_int64 (parameter));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "show-run", show_run_activated, "x" },
 };
 
 static void
@@ -78,6 +93,7 @@ falstaff_application_dispose (GObject *object)
   FalstaffApplication *self = (FalstaffApplication *)object;
 
   g_clear_object (&self->session);
+  g_clear_object (&self->run_store);
 
   G_OBJECT_CLASS (falstaff_application_parent_class)->dispose (object);
 }
@@ -106,6 +122,32 @@ falstaff_application_get_session (FalstaffApplication *self)
   if (self->session == NULL)
     self->session = falstaff_session_new ();
   return self->session;
+}
+
+static void
+store_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A store that could not open its file keeps runs in memory: the
+   * window says so through the recovery message or the error. */
+  if (!falstaff_run_store_load_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    g_message ("The history could not be opened: %s", error->message);
+}
+
+FalstaffRunStore *
+falstaff_application_get_run_store (FalstaffApplication *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_APPLICATION (self), NULL);
+
+  if (self->run_store == NULL)
+    {
+      self->run_store = falstaff_run_store_new (NULL);
+      falstaff_run_store_load_async (self->run_store, NULL, store_loaded_cb, NULL);
+    }
+  return self->run_store;
 }
 
 #define CANCEL_DEADLINE_S 10

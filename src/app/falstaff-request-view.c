@@ -9,6 +9,7 @@
 #include "falstaff-log-view.h"
 #include "falstaff-output-view.h"
 #include "falstaff-request-view.h"
+#include "falstaff-run-store.h"
 
 struct _FalstaffRequestView
 {
@@ -29,6 +30,10 @@ struct _FalstaffRequestView
 
   FalRequest *request;
   FalStream *stream;
+  /* The run shown; for a run from the history (no job here), its stored
+   * state stands in for the job's. */
+  FalstaffRun *run;
+  GCancellable *details_cancellable;
   gulong notify_handler;
   gulong finished_handler;
   gulong event_handler;
@@ -180,6 +185,32 @@ stream_status_text (FalStream *stream,
   return g_strdup (_("Completed"));
 }
 
+/* A run from the history: what the store kept of it. */
+static char *
+stored_status_text (FalstaffRun *run,
+                    gboolean    *busy)
+{
+  *busy = FALSE;
+  switch (falstaff_run_get_status (run))
+    {
+    case FAL_JOB_COMPLETED:
+      return g_strdup (_("Completed"));
+    case FAL_JOB_CANCELLED:
+      return g_strdup (falstaff_run_get_started_at (run) > 0 ? _("Cancelled · fal had started it")
+                                                             : _("Cancelled before fal started it"));
+    case FAL_JOB_FAILED:
+      return g_strdup (falstaff_run_get_error_type (run) ? _("The model failed") : _("Failed"));
+    case FAL_JOB_SUBMITTING:
+      if (falstaff_run_get_request_id (run) == NULL)
+        return g_strdup (_("Never confirmed by fal"));
+      G_GNUC_FALLTHROUGH;
+    case FAL_JOB_IN_QUEUE:
+    case FAL_JOB_IN_PROGRESS:
+    default:
+      return g_strdup (_("Not followed"));
+    }
+}
+
 static void
 update_status (FalstaffRequestView *self)
 {
@@ -199,6 +230,8 @@ update_status (FalstaffRequestView *self)
     text = request_status_text (self->request, &busy);
   else if (self->stream)
     text = stream_status_text (self->stream, &busy);
+  else if (self->run)
+    text = stored_status_text (self->run, &busy);
   else
     text = g_strdup (_("Ready"));
 
@@ -231,7 +264,8 @@ request_finished_cb (FalRequest          *request,
 
   g_clear_handle_id (&self->tick, g_source_remove);
   falstaff_output_view_set_context (self->output_view, fal_request_get_endpoint_id (request),
-                                    fal_request_get_request_id (request), NULL);
+                                    fal_request_get_request_id (request),
+                                    self->run ? falstaff_run_get_inputs (self->run) : NULL);
   if (result)
     {
       falstaff_output_view_show (self->output_view, result);
@@ -256,7 +290,8 @@ stream_finished_cb (FalStream           *stream,
                     FalstaffRequestView *self)
 {
   falstaff_output_view_set_context (self->output_view, fal_stream_get_endpoint_id (stream),
-                                    fal_stream_get_request_id (stream), NULL);
+                                    fal_stream_get_request_id (stream),
+                                    self->run ? falstaff_run_get_inputs (self->run) : NULL);
   set_request_id (self, fal_stream_get_request_id (stream));
   show_error (self, fal_stream_get_error (stream));
   update_status (self);
@@ -314,6 +349,9 @@ falstaff_request_view_dispose (GObject *object)
   FalstaffRequestView *self = (FalstaffRequestView *)object;
 
   disconnect_all (self);
+  g_cancellable_cancel (self->details_cancellable);
+  g_clear_object (&self->details_cancellable);
+  g_clear_object (&self->run);
   gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_REQUEST_VIEW);
   /* The template's root child is not bound: it goes here. */
   {
@@ -370,6 +408,9 @@ falstaff_request_view_clear (FalstaffRequestView *self)
   g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
 
   disconnect_all (self);
+  g_cancellable_cancel (self->details_cancellable);
+  g_clear_object (&self->details_cancellable);
+  g_clear_object (&self->run);
   self->waiting_uploads = 0;
   self->not_sent = FALSE;
   falstaff_output_view_clear (self->output_view);
@@ -410,6 +451,99 @@ falstaff_request_view_set_stream (FalstaffRequestView *self,
   self->event_handler = g_signal_connect (stream, "event", G_CALLBACK (stream_event_cb), self);
   self->finished_handler = g_signal_connect (stream, "finished", G_CALLBACK (stream_finished_cb), self);
   update_status (self);
+}
+
+static void
+show_stored (FalstaffRequestView *self,
+             FalstaffRun         *run)
+{
+  JsonNode *result = falstaff_run_get_result (run);
+
+  falstaff_output_view_set_context (self->output_view, falstaff_run_get_endpoint_id (run),
+                                    falstaff_run_get_request_id (run), falstaff_run_get_inputs (run));
+  if (result)
+    {
+      falstaff_output_view_show (self->output_view, result);
+      show_json (self, result);
+    }
+  if (falstaff_run_get_error_message (run) && falstaff_run_get_status (run) == FAL_JOB_FAILED)
+    {
+      g_autoptr(GError) error = g_error_new_literal (FAL_ERROR, FAL_ERROR_APP, falstaff_run_get_error_message (run));
+      show_error (self, error);
+      /* The stored message is already in words. */
+      gtk_label_set_text (self->error_label, falstaff_run_get_error_message (run));
+    }
+  update_status (self);
+}
+
+static void
+details_loaded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  FalstaffRequestView *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_run_store_load_details_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error);
+      return;
+    }
+  if (self->run)
+    show_stored (self, self->run);
+}
+
+void
+falstaff_request_view_set_run (FalstaffRequestView *self,
+                               FalstaffRun         *run,
+                               FalstaffRunStore    *store)
+{
+  FalJob *job;
+
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+  g_return_if_fail (run == NULL || FALSTAFF_IS_RUN (run));
+
+  if (run != NULL && run == self->run)
+    return;
+  falstaff_request_view_clear (self);
+  if (run == NULL)
+    return;
+
+  job = falstaff_run_get_job (run);
+  if (FAL_IS_REQUEST (job))
+    falstaff_request_view_set_request (self, FAL_REQUEST (job));
+  else if (FAL_IS_STREAM (job))
+    falstaff_request_view_set_stream (self, FAL_STREAM (job));
+  self->run = g_object_ref (run);
+  falstaff_output_view_set_context (self->output_view, falstaff_run_get_endpoint_id (run),
+                                    falstaff_run_get_request_id (run), falstaff_run_get_inputs (run));
+  if (job)
+    {
+      /* A stream shows its latest output at once. */
+      if (FAL_IS_STREAM (job) && fal_job_get_output (job))
+        {
+          falstaff_output_view_show (self->output_view, fal_job_get_output (job));
+          show_json (self, fal_job_get_output (job));
+        }
+      return;
+    }
+  set_request_id (self, falstaff_run_get_request_id (run));
+  if (falstaff_run_get_details_loaded (run) || store == NULL)
+    show_stored (self, run);
+  else
+    {
+      update_status (self);
+      self->details_cancellable = g_cancellable_new ();
+      falstaff_run_store_load_details_async (store, run, self->details_cancellable, details_loaded_cb, self);
+    }
+}
+
+FalstaffRun *
+falstaff_request_view_get_run (FalstaffRequestView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_REQUEST_VIEW (self), NULL);
+  return self->run;
 }
 
 void

@@ -4,6 +4,9 @@
 #include <gtk/gtk.h>
 
 #include "fal.h"
+#include "falstaff-run.h"
+
+typedef struct _FalstaffRunStore FalstaffRunStore;
 
 G_BEGIN_DECLS
 
@@ -13,6 +16,13 @@ G_BEGIN_DECLS
 #define FALSTAFF_TYPE_REQUEST_VIEW (falstaff_request_view_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffRequestView, falstaff_request_view, FALSTAFF, REQUEST_VIEW, GtkWidget)
 
+/* Shows one run, and only that run: live while this process follows its
+ * job, else as the history kept it (its result loaded from the store on
+ * demand). NULL: nothing. */
+void        falstaff_request_view_set_run     (FalstaffRequestView *self,
+                                               FalstaffRun         *run,
+                                               FalstaffRunStore    *store);
+FalstaffRun *falstaff_request_view_get_run    (FalstaffRequestView *self);
 void        falstaff_request_view_set_request (FalstaffRequestView *self,
                                                FalRequest          *request);
 void        falstaff_request_view_set_stream  (FalstaffRequestView *self,

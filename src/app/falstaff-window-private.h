@@ -16,6 +16,10 @@ FalstaffRequestView    *_falstaff_window_get_request_view (FalstaffWindow *self)
 FalstaffWelcomePage    *_falstaff_window_get_welcome_page (FalstaffWindow *self);
 GtkToggleButton        *_falstaff_window_get_stream_toggle (FalstaffWindow *self);
 GtkWidget              *_falstaff_window_get_run_button   (FalstaffWindow *self);
+typedef struct _FalstaffHistoryView FalstaffHistoryView;
+typedef struct _FalstaffRunStore FalstaffRunStore;
+FalstaffHistoryView    *_falstaff_window_get_history_view (FalstaffWindow *self);
+FalstaffRunStore       *_falstaff_window_get_run_store    (FalstaffWindow *self);
 AdwWindowTitle         *_falstaff_window_get_title        (FalstaffWindow *self);
 GtkWidget              *_falstaff_window_get_key_banner_close (FalstaffWindow *self);
 gboolean                _falstaff_window_get_key_banner_shown (FalstaffWindow *self);

@@ -17,7 +17,9 @@
 #include "falstaff-file-drop.h"
 #include "falstaff-file-row.h"
 #include "falstaff-form-view.h"
+#include "falstaff-history-view.h"
 #include "falstaff-request-view.h"
+#include "falstaff-run-store.h"
 #include "falstaff-settings.h"
 #include "falstaff-welcome-page.h"
 #include "falstaff-window.h"
@@ -51,6 +53,8 @@ struct _FalstaffWindow
   AdwStatusPage *form_error_page;
   FalstaffFormView *form_view;
   FalstaffRequestView *request_view;
+  FalstaffHistoryView *history_view;
+  GtkStack *sidebar_stack;
 
   FalstaffSession *session;
   GSettings *settings;
@@ -61,8 +65,13 @@ struct _FalstaffWindow
   GCancellable *schema_cancellable;
   /* While a run waits for its uploads: Cancel ends the wait. */
   GCancellable *upload_wait;
-  FalRequest *request;
-  FalStream *stream;
+  /* Every run, the one shown, and those this window follows now. */
+  FalstaffRunStore *store;
+  FalstaffRun *shown_run;
+  GPtrArray *active_runs;
+  guint pending_submits;
+  gboolean run_when_loaded;
+  gboolean reattached;
   gboolean running;
   gboolean close_confirmed;
   /* A person picked the endpoint: once its form is there, typing goes
@@ -94,17 +103,28 @@ toast (FalstaffWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
-static void
-set_running (FalstaffWindow *self,
-             gboolean        running)
+static gboolean
+shown_run_active (FalstaffWindow *self)
 {
+  FalJob *job = self->shown_run ? falstaff_run_get_job (self->shown_run) : NULL;
+
+  return job != NULL && !fal_job_is_done (job);
+}
+
+/* Runs go on side by side; "running" is whether any of this window's
+ * runs (or a wait for uploads) still goes. */
+static void
+update_running (FalstaffWindow *self)
+{
+  gboolean running = self->active_runs->len > 0 || self->pending_submits > 0 || self->upload_wait != NULL;
+
+  /* Cancel only while the run shown can be cancelled: room for the
+   * endpoint's title on a narrow window. */
+  gtk_widget_set_visible (self->cancel_button, self->upload_wait != NULL || shown_run_active (self));
+  update_actions (self);
   if (self->running == running)
     return;
   self->running = running;
-  /* Cancel only while there is something to cancel: room for the
-   * endpoint's title on a narrow window. */
-  gtk_widget_set_visible (self->cancel_button, running);
-  update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
@@ -115,7 +135,7 @@ run_failed (FalstaffWindow *self,
 {
   /* Refused before it reached fal: the last run's result stays. */
   falstaff_request_view_show_not_sent (self->request_view, error);
-  set_running (self, FALSE);
+  update_running (self);
 }
 
 static void
@@ -123,11 +143,14 @@ update_actions (FalstaffWindow *self)
 {
   gboolean studio = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") == 0;
 
+  /* Run is always there: each press starts a new run beside the others
+   * (only not while one waits for its files). */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run",
-                                 studio && !self->running && self->form_model != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", self->running);
+                                 studio && self->upload_wait == NULL && self->form_model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
+                                 self->upload_wait != NULL || shown_run_active (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-by-queue",
-                                 studio && !self->running && self->form_model != NULL);
+                                 studio && self->upload_wait == NULL && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-form", self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-key",
                                  falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_ONLINE);
@@ -464,6 +487,77 @@ endpoint_activated_cb (FalstaffWindow *self,
 
 /* ------------------------------------------------------------------ run */
 
+static void show_run (FalstaffWindow *self,
+                      FalstaffRun    *run);
+static void follow_run (FalstaffWindow *self,
+                        FalstaffRun    *run,
+                        FalJob         *job);
+
+static void
+history_selection_changed_cb (FalstaffWindow *self)
+{
+  GObject *run = falstaff_history_view_get_selected (self->history_view);
+
+  if (run && FALSTAFF_RUN (run) != self->shown_run)
+    {
+      show_run (self, FALSTAFF_RUN (run));
+      /* On a narrow window the run takes the place of the list. */
+      show_leaflet_child (self, self->leaflet, self->content);
+      show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->request_view));
+    }
+}
+
+/* Nothing lost: every run submitted and not finished is followed again
+ * by its request id, once per window life, when the history is loaded
+ * and the studio has a client. A run with no request id was never
+ * confirmed: it stays as it is, for the person to see. */
+static void
+reattach_runs (FalstaffWindow *self)
+{
+  FalClient *client = falstaff_session_get_client (self->session);
+  g_autoptr(GPtrArray) unfinished = NULL;
+
+  if (self->reattached || !falstaff_run_store_is_loaded (self->store) ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") != 0)
+    return;
+  self->reattached = TRUE;
+  unfinished = falstaff_run_store_get_unfinished (self->store);
+  for (guint i = 0; i < unfinished->len; i++)
+    {
+      FalstaffRun *run = g_ptr_array_index (unfinished, i);
+      g_autoptr(FalRequest) request = NULL;
+
+      if (falstaff_run_get_request_id (run) == NULL || falstaff_run_get_job (run) != NULL ||
+          g_strcmp0 (falstaff_run_get_mode (run), "queue") != 0)
+        continue;
+      request = fal_client_attach (client, falstaff_run_get_endpoint_id (run), falstaff_run_get_request_id (run), NULL);
+      if (request == NULL)
+        continue;
+      fal_request_restore_times (request, falstaff_run_get_submitted_at (run), falstaff_run_get_started_at (run));
+      follow_run (self, run, FAL_JOB (request));
+    }
+  if (self->active_runs->len > 0 && self->shown_run == NULL)
+    show_run (self, g_ptr_array_index (self->active_runs, 0));
+}
+
+static void start_run (FalstaffWindow *self);
+
+static void
+store_loaded_cb (FalstaffWindow *self)
+{
+  const char *recovery = falstaff_run_store_get_recovery_message (self->store);
+
+  if (recovery)
+    toast (self, recovery);
+  if (self->run_when_loaded && falstaff_run_store_is_loaded (self->store))
+    {
+      self->run_when_loaded = FALSE;
+      self->pending_submits--;
+      start_run (self);
+    }
+  reattach_runs (self);
+}
+
 /* A 422 names fields: put its errors on their rows. */
 static void
 show_field_errors (FalstaffWindow *self,
@@ -475,24 +569,76 @@ show_field_errors (FalstaffWindow *self,
     falstaff_form_view_show_errors (self->form_view, fields);
 }
 
+/* Shows one run, and only it, in the results pane (and its row in the
+ * history). */
 static void
-request_finished_cb (FalRequest     *request,
-                     FalstaffWindow *self)
+show_run (FalstaffWindow *self,
+          FalstaffRun    *run)
 {
-  if (request != self->request)
-    return;
-  show_field_errors (self, fal_request_get_error (request));
-  set_running (self, FALSE);
+  g_set_object (&self->shown_run, run);
+  falstaff_request_view_set_run (self->request_view, run, self->store);
+  if (run && falstaff_history_view_get_selected (self->history_view) != G_OBJECT (run))
+    falstaff_history_view_select (self->history_view, G_OBJECT (run));
+  update_running (self);
 }
 
 static void
-stream_finished_cb (FalStream      *stream,
-                    FalstaffWindow *self)
+notify_finished (FalstaffWindow *self,
+                 FalstaffRun    *run)
 {
-  if (stream != self->stream)
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *id = NULL;
+  const char *title;
+
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
     return;
-  show_field_errors (self, fal_stream_get_error (stream));
-  set_running (self, FALSE);
+  switch (falstaff_run_get_status (run))
+    {
+    case FAL_JOB_COMPLETED: title = _("Run completed"); break;
+    case FAL_JOB_CANCELLED: title = _("Run cancelled"); break;
+    default:                title = _("Run failed"); break;
+    }
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, falstaff_run_get_endpoint_id (run));
+  g_notification_set_default_action_and_target (notification, "app.show-run", "x", falstaff_run_get_id (run));
+  id = g_strdup_printf ("run-%" G_GINT64_FORMAT, falstaff_run_get_id (run));
+  g_application_send_notification (app, id, notification);
+}
+
+/* A run of this window moved: when it is done it leaves the active ones;
+ * a 422 goes on the form's fields while the run is the one shown. */
+static void
+run_status_cb (FalstaffRun    *run,
+               GParamSpec     *pspec,
+               FalstaffWindow *self)
+{
+  FalJob *job = falstaff_run_get_job (run);
+
+  if (!falstaff_run_is_done (run))
+    {
+      update_running (self);
+      return;
+    }
+  if (!g_ptr_array_remove (self->active_runs, run))
+    return;
+  if (run == self->shown_run && job)
+    show_field_errors (self, fal_job_get_error (job));
+  notify_finished (self, run);
+  update_running (self);
+}
+
+/* Follows a run's job in this window: active until it is done. */
+static void
+follow_run (FalstaffWindow *self,
+            FalstaffRun    *run,
+            FalJob         *job)
+{
+  falstaff_run_follow (run, job);
+  g_ptr_array_add (self->active_runs, g_object_ref (run));
+  g_signal_connect_object (run, "notify::status", G_CALLBACK (run_status_cb), self, 0);
+  if (fal_job_is_done (job))
+    run_status_cb (run, NULL, self);
 }
 
 static void start_run (FalstaffWindow *self);
@@ -523,7 +669,7 @@ file_row_ready_cb (GObject      *source,
   if (g_error_matches (wait->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Nothing was sent; the files go on uploading for the next run. */
-      set_running (wait->window, FALSE);
+      update_running (wait->window);
       toast (wait->window, _("Run cancelled before it was sent"));
     }
   else if (wait->error)
@@ -545,11 +691,9 @@ run_activated (GtkWidget  *widget,
   g_autoptr(GPtrArray) rows = NULL;
   UploadWait *wait;
 
-  /* A second press while the first runs does nothing: the action is off
-   * from here until the run ends. */
-  if (self->running || self->form_model == NULL)
+  /* Each press is a run of its own; only a wait for files takes one. */
+  if (self->upload_wait || self->form_model == NULL)
     return;
-  set_running (self, TRUE);
 
   /* Uploads still in flight: the run waits for them. */
   rows = falstaff_form_view_get_file_rows (self->form_view);
@@ -566,6 +710,7 @@ run_activated (GtkWidget  *widget,
     {
       g_set_object (&self->upload_wait, wait->cancellable);
       falstaff_request_view_set_waiting_uploads (self->request_view, wait->pending);
+      update_running (self);
       return;
     }
   g_object_unref (wait->cancellable);
@@ -574,12 +719,70 @@ run_activated (GtkWidget  *widget,
   start_run (self);
 }
 
+typedef struct {
+  FalstaffWindow *window;
+  FalstaffRun *run;
+  gboolean stream;
+} Submit;
+
+static void
+run_deleted_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  falstaff_run_store_delete_finish (FALSTAFF_RUN_STORE (source), result, NULL);
+}
+
+/* The run's row is on disk: now it may leave. */
+static void
+run_written_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Submit *submit = data;
+  FalstaffWindow *self = submit->window;
+  FalClient *client = falstaff_session_get_client (self->session);
+  JsonNode *body = falstaff_run_get_inputs (submit->run);
+  const char *endpoint_id = falstaff_run_get_endpoint_id (submit->run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FalJob) job = NULL;
+
+  self->pending_submits--;
+  /* Not on disk (the history could not be written): the run still goes,
+   * in memory, rather than not at all. */
+  if (!falstaff_run_store_flush_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    g_message ("The run could not be written to the history: %s", error->message);
+  g_clear_error (&error);
+
+  if (submit->stream)
+    job = (FalJob *) fal_client_stream (client, endpoint_id, body, NULL, &error);
+  else
+    job = (FalJob *) fal_client_submit (client, endpoint_id, body, NULL, &error);
+  if (job == NULL)
+    {
+      /* Refused before it left (no key, a bad id): not a run to keep. */
+      falstaff_run_store_delete_async (self->store, &submit->run, 1, NULL, run_deleted_cb, NULL);
+      run_failed (self, error);
+    }
+  else
+    {
+      follow_run (self, submit->run, job);
+      show_run (self, submit->run);
+    }
+  update_running (self);
+  g_object_unref (submit->run);
+  g_object_unref (submit->window);
+  g_free (submit);
+}
+
+/* The run is in the history before anything is sent: a crash during the
+ * submit leaves it there, marked as never confirmed. */
 static void
 start_run (FalstaffWindow *self)
 {
-  FalClient *client = falstaff_session_get_client (self->session);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) body = NULL;
+  Submit *submit;
 
   falstaff_form_view_show_errors (self->form_view, NULL);
   body = fal_form_model_build_body (self->form_model, &error);
@@ -589,33 +792,26 @@ start_run (FalstaffWindow *self)
       run_failed (self, error);
       return;
     }
+  /* Runs are made once the history is read (ids come after the last). */
+  if (!falstaff_run_store_is_loaded (self->store))
+    {
+      self->run_when_loaded = TRUE;
+      self->pending_submits++;
+      update_running (self);
+      return;
+    }
   save_form_values (self);
-  falstaff_request_view_set_context (self->request_view, self->endpoint_id, body);
+  submit = g_new0 (Submit, 1);
+  submit->window = g_object_ref (self);
+  submit->stream = gtk_widget_get_visible (GTK_WIDGET (self->stream_toggle)) &&
+                   gtk_toggle_button_get_active (self->stream_toggle);
+  submit->run = falstaff_run_store_create_run (self->store, self->endpoint_id,
+                                               submit->stream ? "stream" : "queue", body);
+  self->pending_submits++;
+  update_running (self);
+  falstaff_run_store_flush_async (self->store, NULL, run_written_cb, submit);
   /* On a narrow window the results take the place of the form. */
   show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->request_view));
-
-  g_clear_object (&self->request);
-  g_clear_object (&self->stream);
-  if (gtk_widget_get_visible (GTK_WIDGET (self->stream_toggle)) && gtk_toggle_button_get_active (self->stream_toggle))
-    {
-      self->stream = fal_client_stream (client, self->endpoint_id, body, NULL, &error);
-      if (self->stream)
-        {
-          g_signal_connect_object (self->stream, "finished", G_CALLBACK (stream_finished_cb), self, 0);
-          falstaff_request_view_set_stream (self->request_view, self->stream);
-        }
-    }
-  else
-    {
-      self->request = fal_client_submit (client, self->endpoint_id, body, NULL, &error);
-      if (self->request)
-        {
-          g_signal_connect_object (self->request, "finished", G_CALLBACK (request_finished_cb), self, 0);
-          falstaff_request_view_set_request (self->request_view, self->request);
-        }
-    }
-  if (error)
-    run_failed (self, error);
 }
 
 /* A refused /stream call offers the queue: streaming off for this
@@ -661,20 +857,22 @@ cancelled_cb (GObject      *source,
     }
 }
 
+/* Cancels the run shown (or the wait for files before it). */
 static void
 cancel_activated (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  FalJob *job = self->shown_run ? falstaff_run_get_job (self->shown_run) : NULL;
 
   if (self->upload_wait)
     g_cancellable_cancel (self->upload_wait);
-  else if (self->request && !fal_request_is_done (self->request))
-    fal_request_cancel_async (self->request, NULL, cancelled_cb, g_object_ref (self));
-  else if (self->stream && !fal_stream_is_done (self->stream))
+  else if (FAL_IS_REQUEST (job) && !fal_job_is_done (job))
+    fal_request_cancel_async (FAL_REQUEST (job), NULL, cancelled_cb, g_object_ref (self));
+  else if (FAL_IS_STREAM (job) && !fal_job_is_done (job))
     {
-      fal_stream_cancel (self->stream);
+      fal_stream_cancel (FAL_STREAM (job));
       toast (self, _("Stream cancelled"));
     }
 }
@@ -737,6 +935,7 @@ enter_studio (FalstaffWindow *self)
   g_autofree char *last = g_settings_get_string (self->settings, "last-endpoint");
 
   show_page (self, "studio");
+  reattach_runs (self);
   if (self->endpoint_id == NULL && last && *last &&
       (falstaff_session_get_mode (self->session) != FALSTAFF_SESSION_DEMO ||
        (falstaff_catalog_lookup (self->catalog, last) &&
@@ -887,13 +1086,19 @@ close_response_cb (AdwMessageDialog *dialog,
     {
       GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
-      /* The application stays until fal has the cancel (or a deadline). */
-      if (self->request && !fal_request_is_done (self->request) && FALSTAFF_IS_APPLICATION (app))
-        falstaff_application_cancel_before_quit (FALSTAFF_APPLICATION (app), self->request);
-      else if (self->request && !fal_request_is_done (self->request))
-        fal_request_cancel_async (self->request, NULL, NULL, NULL);
-      if (self->stream)
-        fal_stream_cancel (self->stream);
+      for (guint i = 0; i < self->active_runs->len; i++)
+        {
+          FalJob *job = falstaff_run_get_job (g_ptr_array_index (self->active_runs, i));
+
+          /* The application stays until fal has each cancel (or a
+           * deadline). */
+          if (FAL_IS_REQUEST (job) && FALSTAFF_IS_APPLICATION (app))
+            falstaff_application_cancel_before_quit (FALSTAFF_APPLICATION (app), FAL_REQUEST (job));
+          else if (FAL_IS_REQUEST (job))
+            fal_request_cancel_async (FAL_REQUEST (job), NULL, NULL, NULL);
+          else if (FAL_IS_STREAM (job))
+            fal_stream_cancel (FAL_STREAM (job));
+        }
     }
   self->close_confirmed = TRUE;
   /* After the dialog is done: closing now would pull its parent from
@@ -909,26 +1114,35 @@ falstaff_window_close_request (GtkWindow *window)
   FalstaffWindow *self = FALSTAFF_WINDOW (window);
   AdwMessageDialog *dialog;
 
-  if (!self->running || self->close_confirmed)
+  if (self->active_runs->len == 0 || self->close_confirmed)
     {
       save_form_values (self);
       return GTK_WINDOW_CLASS (falstaff_window_parent_class)->close_request (window);
     }
 
   {
-    const char *request_id = self->request ? fal_request_get_request_id (self->request)
-                                           : self->stream ? fal_stream_get_request_id (self->stream) : NULL;
-    g_autofree char *body = NULL;
+    g_autoptr(GString) body = g_string_new (NULL);
+    guint n = self->active_runs->len;
 
-    /* The id is what fetches a paid result later: it stays in view. */
-    if (request_id)
-      body = g_strdup_printf (_("Cancel it, or leave it running at fal? A request left running is still billed; "
-                                "its result can be fetched later with its id:\n\n%s\n\n"
-                                "(falctl result %s %s)"),
-                              request_id, self->endpoint_id, request_id);
-    else
-      body = g_strdup (_("Cancel it, or leave it running at fal? A request left running is still billed."));
-    dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("A Request Is Running"), body));
+    /* The ids are what fetch a paid result later: they stay in view. */
+    g_string_append (body, ngettext ("Cancel it, or leave it running at fal? A request left running is still "
+                                     "billed; Falstaff follows it again when it starts, and its result can be "
+                                     "fetched with its id:",
+                                     "Cancel them, or leave them running at fal? Requests left running are still "
+                                     "billed; Falstaff follows them again when it starts, and their results can "
+                                     "be fetched with their ids:", n));
+    for (guint i = 0; i < n; i++)
+      {
+        FalstaffRun *run = g_ptr_array_index (self->active_runs, i);
+        const char *request_id = falstaff_run_get_request_id (run);
+
+        if (request_id)
+          g_string_append_printf (body, "\n\n%s\n(falctl result %s %s)", request_id,
+                                  falstaff_run_get_endpoint_id (run), request_id);
+      }
+    dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window,
+                                                         ngettext ("A Request Is Running", "Requests Are Running", n),
+                                                         body->str));
     adw_message_dialog_set_body_use_markup (dialog, FALSE);
   }
   adw_message_dialog_add_responses (dialog,
@@ -1015,6 +1229,22 @@ falstaff_window_constructed (GObject *object)
   falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
   falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
 
+  {
+    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+    /* The application's history; a window made without one (a template
+     * check) keeps its own. */
+    if (FALSTAFF_IS_APPLICATION (app))
+      self->store = g_object_ref (falstaff_application_get_run_store (FALSTAFF_APPLICATION (app)));
+    else
+      {
+        self->store = falstaff_run_store_new (NULL);
+        falstaff_run_store_load_async (self->store, NULL, NULL, NULL);
+      }
+    falstaff_history_view_set_runs (self->history_view, G_LIST_MODEL (self->store));
+    g_signal_connect_swapped (self->store, "notify::loaded", G_CALLBACK (store_loaded_cb), self);
+  }
+
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
@@ -1044,8 +1274,11 @@ falstaff_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW);
   g_clear_object (&self->schema_cancellable);
   g_clear_object (&self->upload_wait);
-  g_clear_object (&self->request);
-  g_clear_object (&self->stream);
+  g_clear_object (&self->shown_run);
+  g_clear_pointer (&self->active_runs, g_ptr_array_unref);
+  if (self->store)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+  g_clear_object (&self->store);
   g_clear_object (&self->form_model);
   g_clear_object (&self->catalog);
   g_clear_object (&self->settings);
@@ -1118,6 +1351,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   g_type_ensure (FALSTAFF_TYPE_ENDPOINT_PICKER);
   g_type_ensure (FALSTAFF_TYPE_FORM_VIEW);
   g_type_ensure (FALSTAFF_TYPE_REQUEST_VIEW);
+  g_type_ensure (FALSTAFF_TYPE_HISTORY_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, toast_overlay);
@@ -1141,12 +1375,15 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_error_page);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, request_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, welcome_key_entered_cb);
   gtk_widget_class_bind_template_callback (widget_class, welcome_demo_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stream_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, key_banner_dismissed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, history_selection_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
@@ -1204,6 +1441,7 @@ static void
 falstaff_window_init (FalstaffWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->active_runs = g_ptr_array_new_with_free_func (g_object_unref);
   add_run_shortcuts (self);
   g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
   self->settings = falstaff_settings_new ();
@@ -1233,13 +1471,23 @@ falstaff_window_is_running (FalstaffWindow *self)
 FalRequest *
 falstaff_window_get_request (FalstaffWindow *self)
 {
-  return self->request;
+  FalJob *job = self->shown_run ? falstaff_run_get_job (self->shown_run) : NULL;
+
+  return FAL_IS_REQUEST (job) ? FAL_REQUEST (job) : NULL;
 }
 
 FalStream *
 falstaff_window_get_stream (FalstaffWindow *self)
 {
-  return self->stream;
+  FalJob *job = self->shown_run ? falstaff_run_get_job (self->shown_run) : NULL;
+
+  return FAL_IS_STREAM (job) ? FAL_STREAM (job) : NULL;
+}
+
+FalstaffRun *
+falstaff_window_get_shown_run (FalstaffWindow *self)
+{
+  return self->shown_run;
 }
 
 FalstaffEndpointPicker *_falstaff_window_get_picker (FalstaffWindow *self) { return self->picker; }
@@ -1253,3 +1501,22 @@ GtkWidget *_falstaff_window_get_key_banner_close (FalstaffWindow *self) { return
 gboolean _falstaff_window_get_key_banner_shown (FalstaffWindow *self) { return gtk_revealer_get_reveal_child (self->key_banner); }
 GtkDropTarget *_falstaff_window_get_drop_target (FalstaffWindow *self) { return self->drop_target; }
 const char *_falstaff_window_get_form_state (FalstaffWindow *self) { return gtk_stack_get_visible_child_name (self->form_stack); }
+
+void
+falstaff_window_show_run_by_id (FalstaffWindow *self,
+                                gint64          id)
+{
+  FalstaffRun *run;
+
+  g_return_if_fail (FALSTAFF_IS_WINDOW (self));
+
+  run = falstaff_run_store_lookup (self->store, id);
+  if (run == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->sidebar_stack, "history");
+  show_run (self, run);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+FalstaffHistoryView *_falstaff_window_get_history_view (FalstaffWindow *self) { return self->history_view; }
+FalstaffRunStore *_falstaff_window_get_run_store (FalstaffWindow *self) { return self->store; }

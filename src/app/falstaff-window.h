@@ -22,5 +22,11 @@ gboolean        falstaff_window_is_running      (FalstaffWindow *self);
 /* What a test drives: the live request or stream of the last run. */
 FalRequest     *falstaff_window_get_request     (FalstaffWindow *self);
 FalStream      *falstaff_window_get_stream      (FalstaffWindow *self);
+/* The run the results pane shows (a FalstaffRun), or NULL. */
+typedef struct _FalstaffRun FalstaffRun;
+FalstaffRun    *falstaff_window_get_shown_run   (FalstaffWindow *self);
+/* Shows the run with this id from the history. */
+void            falstaff_window_show_run_by_id  (FalstaffWindow *self,
+                                                 gint64          id);
 
 G_END_DECLS

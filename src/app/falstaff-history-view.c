@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "falstaff"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "fal.h"
+
+#include "falstaff-history-view.h"
+
+struct _FalstaffHistoryView
+{
+  GtkWidget parent_instance;
+
+  GtkSearchEntry *search_entry;
+  GtkDropDown *filter_dropdown;
+  GtkListView *list_view;
+  GtkStack *stack;
+
+  GtkCustomFilter *filter;
+  GtkFilterListModel *filtered;
+  GtkSingleSelection *selection;
+  char *query;
+};
+
+G_DEFINE_FINAL_TYPE (FalstaffHistoryView, falstaff_history_view, GTK_TYPE_WIDGET)
+
+enum {
+  SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef enum {
+  FILTER_ALL,
+  FILTER_RUNNING,
+  FILTER_FAILED,
+  FILTER_DONE,
+} Filter;
+
+/* ------------------------------------------------------------------ words */
+
+static const char *
+status_icon (FalJobStatus status)
+{
+  switch (status)
+    {
+    case FAL_JOB_SUBMITTING:  return "mail-send-symbolic";
+    case FAL_JOB_IN_QUEUE:    return "document-open-recent-symbolic";
+    case FAL_JOB_IN_PROGRESS: return "media-playback-start-symbolic";
+    case FAL_JOB_COMPLETED:   return "object-select-symbolic";
+    case FAL_JOB_FAILED:      return "dialog-error-symbolic";
+    case FAL_JOB_CANCELLED:   return "process-stop-symbolic";
+    default:                  return "image-missing-symbolic";
+    }
+}
+
+static const char *
+status_words (FalJobStatus status)
+{
+  switch (status)
+    {
+    case FAL_JOB_SUBMITTING:  return _("Submitting");
+    case FAL_JOB_IN_QUEUE:    return _("In queue");
+    case FAL_JOB_IN_PROGRESS: return _("Running");
+    case FAL_JOB_COMPLETED:   return _("Completed");
+    case FAL_JOB_FAILED:      return _("Failed");
+    case FAL_JOB_CANCELLED:   return _("Cancelled");
+    default:                  return "";
+    }
+}
+
+/* "just now", "5 min ago", "3 h ago", then the date. */
+static char *
+age_words (gint64 created_at)
+{
+  gint64 seconds = (g_get_real_time () - created_at) / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) then = NULL;
+
+  if (created_at <= 0)
+    return g_strdup ("");
+  if (seconds < 60)
+    return g_strdup (_("just now"));
+  if (seconds < 3600)
+    return g_strdup_printf (_("%d min ago"), (int) (seconds / 60));
+  if (seconds < 24 * 3600)
+    return g_strdup_printf (_("%d h ago"), (int) (seconds / 3600));
+  then = g_date_time_new_from_unix_local (created_at / G_USEC_PER_SEC);
+  return g_date_time_format (then, "%x");
+}
+
+/* ------------------------------------------------------------------ rows */
+
+typedef struct {
+  GtkImage *icon;
+  GtkLabel *title;
+  GtkLabel *snippet;
+  GtkLabel *age;
+} RowParts;
+
+static void
+update_row (GtkWidget *row,
+            GObject   *run)
+{
+  RowParts *parts = g_object_get_data (G_OBJECT (row), "parts");
+  g_autofree char *endpoint_id = NULL;
+  g_autofree char *snippet = NULL;
+  g_autofree char *age = NULL;
+  g_autofree char *label = NULL;
+  FalJobStatus status = FAL_JOB_SUBMITTING;
+  gint64 created_at = 0;
+
+  g_object_get (run, "endpoint-id", &endpoint_id, "text-snippet", &snippet, "status", &status,
+                "created-at", &created_at, NULL);
+  age = age_words (created_at);
+  gtk_image_set_from_icon_name (parts->icon, status_icon (status));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (parts->icon), status_words (status));
+  gtk_label_set_text (parts->title, endpoint_id ? endpoint_id : "");
+  gtk_label_set_text (parts->snippet, snippet ? snippet : "");
+  gtk_widget_set_visible (GTK_WIDGET (parts->snippet), snippet && *snippet);
+  gtk_label_set_text (parts->age, age);
+  label = g_strdup_printf ("%s, %s, %s%s%s", endpoint_id ? endpoint_id : "", status_words (status), age,
+                           snippet && *snippet ? ": " : "", snippet ? snippet : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static void
+run_notify_cb (GObject    *run,
+               GParamSpec *pspec,
+               GtkWidget  *row)
+{
+  update_row (row, run);
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          FalstaffHistoryView      *self)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  RowParts *parts = g_new0 (RowParts, 1);
+
+  gtk_widget_set_margin_start (row, 6);
+  gtk_widget_set_margin_end (row, 6);
+  gtk_widget_set_margin_top (row, 6);
+  gtk_widget_set_margin_bottom (row, 6);
+  parts->icon = GTK_IMAGE (gtk_image_new ());
+  parts->title = GTK_LABEL (gtk_label_new (NULL));
+  parts->snippet = GTK_LABEL (gtk_label_new (NULL));
+  parts->age = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (parts->title, 0);
+  gtk_label_set_ellipsize (parts->title, PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_xalign (parts->snippet, 0);
+  gtk_label_set_ellipsize (parts->snippet, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (parts->snippet), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (parts->snippet), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (parts->age), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (parts->age), "caption");
+  gtk_widget_set_valign (GTK_WIDGET (parts->age), GTK_ALIGN_START);
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_box_append (GTK_BOX (texts), GTK_WIDGET (parts->title));
+  gtk_box_append (GTK_BOX (texts), GTK_WIDGET (parts->snippet));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->icon));
+  gtk_box_append (GTK_BOX (row), texts);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->age));
+  g_object_set_data_full (G_OBJECT (row), "parts", parts, g_free);
+  gtk_list_item_set_child (list_item, row);
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *list_item,
+         FalstaffHistoryView      *self)
+{
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+  GObject *run = gtk_list_item_get_item (list_item);
+  gulong handler;
+
+  update_row (row, run);
+  /* The row follows its run while it is in view. */
+  handler = g_signal_connect_object (run, "notify", G_CALLBACK (run_notify_cb), row, 0);
+  g_object_set_data (G_OBJECT (row), "handler", GSIZE_TO_POINTER (handler));
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           FalstaffHistoryView      *self)
+{
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+  GObject *run = gtk_list_item_get_item (list_item);
+  gulong handler = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "handler"));
+
+  if (handler && run)
+    g_signal_handler_disconnect (run, handler);
+  g_object_set_data (G_OBJECT (row), "handler", NULL);
+}
+
+/* ------------------------------------------------------------------ filter */
+
+static gboolean
+contains_folded (const char *text,
+                 const char *query)
+{
+  g_autofree char *folded = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (text, -1);
+  return strstr (folded, query) != NULL;
+}
+
+static gboolean
+run_visible (gpointer item,
+             gpointer data)
+{
+  FalstaffHistoryView *self = data;
+  Filter filter = gtk_drop_down_get_selected (self->filter_dropdown);
+  g_autofree char *endpoint_id = NULL;
+  g_autofree char *snippet = NULL;
+  FalJobStatus status = FAL_JOB_SUBMITTING;
+
+  g_object_get (item, "endpoint-id", &endpoint_id, "text-snippet", &snippet, "status", &status, NULL);
+  switch (filter)
+    {
+    case FILTER_RUNNING:
+      if (fal_job_status_is_done (status))
+        return FALSE;
+      break;
+    case FILTER_FAILED:
+      if (status != FAL_JOB_FAILED)
+        return FALSE;
+      break;
+    case FILTER_DONE:
+      if (status != FAL_JOB_COMPLETED)
+        return FALSE;
+      break;
+    case FILTER_ALL:
+    default:
+      break;
+    }
+  if (self->query == NULL || *self->query == '\0')
+    return TRUE;
+  return contains_folded (endpoint_id, self->query) || contains_folded (snippet, self->query);
+}
+
+static void
+refilter (FalstaffHistoryView *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gtk_stack_set_visible_child_name (self->stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0 ? "list" : "empty");
+}
+
+static void
+search_changed_cb (FalstaffHistoryView *self)
+{
+  g_free (self->query);
+  self->query = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+  refilter (self);
+}
+
+static void
+filter_changed_cb (FalstaffHistoryView *self)
+{
+  refilter (self);
+}
+
+static void
+selection_changed_cb (FalstaffHistoryView *self)
+{
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
+static void
+items_changed_cb (FalstaffHistoryView *self)
+{
+  gtk_stack_set_visible_child_name (self->stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0 ? "list" : "empty");
+}
+
+/* ------------------------------------------------------------------ GObject */
+
+static void
+falstaff_history_view_dispose (GObject *object)
+{
+  FalstaffHistoryView *self = (FalstaffHistoryView *)object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_HISTORY_VIEW);
+  /* The template's unbound box goes here. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+      gtk_widget_unparent (child);
+  }
+  g_clear_object (&self->selection);
+  g_clear_pointer (&self->query, g_free);
+
+  G_OBJECT_CLASS (falstaff_history_view_parent_class)->dispose (object);
+}
+
+static void
+falstaff_history_view_class_init (FalstaffHistoryViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = falstaff_history_view_dispose;
+
+  signals[SELECTION_CHANGED] = g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-history-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, filter_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, stack);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "falstaff-history-view");
+}
+
+static void
+falstaff_history_view_init (FalstaffHistoryView *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+
+  self->filter = gtk_custom_filter_new (run_visible, self, NULL);
+  self->filtered = gtk_filter_list_model_new (NULL, GTK_FILTER (self->filter));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filtered));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (items_changed_cb), self);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+}
+
+void
+falstaff_history_view_set_runs (FalstaffHistoryView *self,
+                                GListModel          *runs)
+{
+  g_return_if_fail (FALSTAFF_IS_HISTORY_VIEW (self));
+
+  gtk_filter_list_model_set_model (self->filtered, runs);
+  items_changed_cb (self);
+}
+
+GObject *
+falstaff_history_view_get_selected (FalstaffHistoryView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_HISTORY_VIEW (self), NULL);
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+void
+falstaff_history_view_select (FalstaffHistoryView *self,
+                              GObject             *run)
+{
+  guint n;
+
+  g_return_if_fail (FALSTAFF_IS_HISTORY_VIEW (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (self->filtered), i);
+
+      if (item == run)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return;
+        }
+    }
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+GtkWidget *
+falstaff_history_view_get_search_entry (FalstaffHistoryView *self)
+{
+  return GTK_WIDGET (self->search_entry);
+}
+
+void
+falstaff_history_view_set_filter (FalstaffHistoryView *self,
+                                  const char          *filter)
+{
+  static const char *names[] = { "all", "running", "failed", "done" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (filter, names[i]) == 0)
+      gtk_drop_down_set_selected (self->filter_dropdown, i);
+}
+
+guint
+falstaff_history_view_get_n_shown (FalstaffHistoryView *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Every run, newest first: endpoint, what it was about, status and age;
+ * searched by endpoint and prompt, filtered to running, failed or done.
+ * A GtkListView over the run store: only the rows in view exist. */
+#define FALSTAFF_TYPE_HISTORY_VIEW (falstaff_history_view_get_type ())
+G_DECLARE_FINAL_TYPE (FalstaffHistoryView, falstaff_history_view, FALSTAFF, HISTORY_VIEW, GtkWidget)
+
+/* runs: a GListModel of FalstaffRun, newest first. */
+void        falstaff_history_view_set_runs        (FalstaffHistoryView *self,
+                                                   GListModel          *runs);
+/* The run whose row is selected (the window shows it), or NULL. */
+GObject    *falstaff_history_view_get_selected    (FalstaffHistoryView *self);
+void        falstaff_history_view_select          (FalstaffHistoryView *self,
+                                                   GObject             *run);
+GtkWidget  *falstaff_history_view_get_search_entry (FalstaffHistoryView *self);
+/* "all", "running", "failed" or "done". */
+void        falstaff_history_view_set_filter      (FalstaffHistoryView *self,
+                                                   const char          *filter);
+guint       falstaff_history_view_get_n_shown     (FalstaffHistoryView *self);
+
+G_END_DECLS
