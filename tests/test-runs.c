@@ -77,6 +77,9 @@ test_several_at_once (void)
   runs[1] = first;
   runs[2] = second;
   g_assert_false (falstaff_run_is_done (video));
+  /* The History page, as a person opens it to see them. */
+  falstaff_window_show_run_by_id (studio->window, falstaff_run_get_id (video));
+  g_assert_true (falstaff_window_get_shown_run (studio->window) == video);
   g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "several-runs"));
 
   /* Each chosen in the history shows its own request id, endpoint and
