@@ -92,6 +92,18 @@ snapshot_widget_node (GdkPaintable *paintable,
   return gtk_snapshot_free_to_node (snapshot);
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+falstaff_test_iterate_for (guint ms)
+{
+  falstaff_test_wait_until (never, NULL, ms);
+}
+
 char *
 falstaff_test_screenshot (GtkWidget  *widget,
                           const char *name)

@@ -12,6 +12,8 @@ gboolean falstaff_test_wait_until (gboolean (*condition) (gpointer data),
                                    guint      timeout_ms);
 /* Renders the widget offscreen with the cairo renderer and saves a PNG
  * under $G_TEST_BUILDDIR/screenshots/NAME.png; returns the path. */
+/* Runs the main loop for ms milliseconds. */
+void     falstaff_test_iterate_for (guint ms);
 char    *falstaff_test_screenshot (GtkWidget  *widget,
                                    const char *name);
 

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "falstaff-output-view.h"
+#include "falstaff-request-view.h"
+#include "falstaff-run.h"
+#include "falstaff-run-store.h"
+#include "studio-fixture.h"
+#include "tcp-relay.h"
+#include "ui-test-utils.h"
+
+/* Nothing lost (issue 10): the app is killed with SIGKILL while a run is
+ * queued or running at fal; started again, it follows the run by its
+ * request id to the end and shows its result, once.
+ *
+ * The app that dies is a real child process: this same program started
+ * again with FALSTAFF_CRASH_CHILD set, driving the real window to submit
+ * a run. It says "ready <request id>" on stdout once the run is in the
+ * wanted state and its request id is on disk, then waits to be killed.
+ * Both processes share XDG_DATA_HOME (tests/own-display.sh gives this
+ * program one of its own), so the history the child wrote is the one the
+ * restarted app opens. Each variant runs in a program of its own (meson
+ * test arguments): the application opens the history once per process. */
+
+#define KEY "test:key"
+#define ENDPOINT "fal-ai/fast-sdxl"
+
+static const char *self_path;
+
+/* ------------------------------------------------------------------ the child */
+
+static void
+flush_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  gboolean *done = data;
+
+  g_assert_true (falstaff_run_store_flush_finish (FALSTAFF_RUN_STORE (source), result, NULL));
+  *done = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+child_main (void)
+{
+  g_autoptr(Studio) studio = NULL;
+  const char *wanted = g_getenv ("FALSTAFF_CRASH_WAIT");
+  void *args[2] = { NULL, GUINT_TO_POINTER (g_str_equal (wanted, "IN_PROGRESS") ? FAL_REQUEST_IN_PROGRESS
+                                                                                 : FAL_REQUEST_IN_QUEUE) };
+  gboolean flushed = FALSE;
+  FalRequest *request;
+
+  g_setenv ("FALSTAFF_LOCAL_URL", g_getenv ("FALSTAFF_CRASH_SERVER"), TRUE);
+  studio = studio_new ();
+  enter_key (studio, KEY);
+  pick_endpoint (studio, "fast-sdxl");
+  type_text (row_control (studio, "prompt"), "a lighthouse in a storm");
+  falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+Return");
+  args[0] = studio->window;
+  g_assert_true (falstaff_test_wait_until (request_in, args, 30000));
+  request = falstaff_window_get_request (studio->window);
+  g_assert_nonnull (fal_request_get_request_id (request));
+
+  falstaff_run_store_flush_async (_falstaff_window_get_run_store (studio->window), NULL, flush_cb, &flushed);
+  g_assert_true (falstaff_test_wait_until (is_true, &flushed, 10000));
+  g_print ("ready %s\n", fal_request_get_request_id (request));
+  fflush (stdout);
+  /* Killed here. */
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* ------------------------------------------------------------------ the parent */
+
+typedef struct {
+  char *line;
+  gboolean done;
+} ReadLine;
+
+static void
+line_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  ReadLine *read = data;
+
+  read->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  read->done = TRUE;
+}
+
+static gboolean
+line_done (gpointer data)
+{
+  return ((ReadLine *) data)->done;
+}
+
+/* Starts the child, waits for its "ready", kills it with SIGKILL and
+ * returns the request id it had. */
+static char *
+run_child_and_kill (const char *server_url,
+                    const char *wanted)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  char *request_id = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "FALSTAFF_CRASH_CHILD", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "FALSTAFF_CRASH_SERVER", server_url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "FALSTAFF_CRASH_WAIT", wanted, TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, self_path, "-p", "/crash/child", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+
+  while (request_id == NULL)
+    {
+      ReadLine read = { NULL, FALSE };
+
+      g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, line_read_cb, &read);
+      g_assert_true (falstaff_test_wait_until (line_done, &read, 90000));
+      if (read.line == NULL)
+        g_error ("the child ended before it was ready");
+      if (g_str_has_prefix (read.line, "ready "))
+        request_id = g_strdup (read.line + strlen ("ready "));
+      g_free (read.line);
+    }
+
+  g_subprocess_force_exit (child);
+  g_assert_true (g_subprocess_wait (child, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (child));
+  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+  g_test_message ("killed the app while %s with request %s", wanted, request_id);
+  return request_id;
+}
+
+/* The runs in the history with this request id. */
+static guint
+count_runs (FalstaffRunStore *store,
+            const char       *request_id,
+            FalstaffRun     **found)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (store)); i++)
+    {
+      g_autoptr(FalstaffRun) run = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      if (g_strcmp0 (falstaff_run_get_request_id (run), request_id) == 0)
+        {
+          n++;
+          if (found)
+            *found = run;
+        }
+    }
+  return n;
+}
+
+typedef struct {
+  FalstaffRunStore *store;
+  const char *request_id;
+} Find;
+
+static gboolean
+run_completed (gpointer data)
+{
+  Find *find = data;
+  FalstaffRun *run = NULL;
+
+  return count_runs (find->store, find->request_id, &run) == 1 &&
+         falstaff_run_get_status (run) == FAL_JOB_COMPLETED;
+}
+
+static gboolean
+store_loaded (gpointer data)
+{
+  return falstaff_run_store_is_loaded (data);
+}
+
+/* The submits this server saw for the endpoint. */
+static guint
+count_submits (const char *server_url)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server_url, "/__control/requests", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_autoptr(JsonNode) log = json_from_string (g_bytes_get_data (body, NULL), NULL);
+  JsonArray *entries = json_node_get_array (log);
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (entries, i);
+
+      if (g_str_equal (json_object_get_string_member (entry, "method"), "POST") &&
+          g_str_equal (json_object_get_string_member (entry, "path"), "/queue/" ENDPOINT))
+        n++;
+    }
+  return n;
+}
+
+/* A job ahead in the queue, so that the child's run waits behind it. */
+static void
+submit_blocker (const char *server_url)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server_url, "/queue/" ENDPOINT, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new_static ("{\"prompt\":\"ahead\"}", strlen ("{\"prompt\":\"ahead\"}"));
+  g_autoptr(GBytes) answer = NULL;
+
+  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", "Key " KEY);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  answer = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_assert_cmpint (soup_message_get_status (msg), ==, 200);
+}
+
+static guint
+n_images_shown (FalstaffWindow *window)
+{
+  GtkWidget *outputs = falstaff_request_view_get_output_view (_falstaff_window_get_request_view (window));
+
+  return falstaff_output_view_get_n_images (FALSTAFF_OUTPUT_VIEW (outputs));
+}
+
+static gboolean
+shows_image (gpointer data)
+{
+  return n_images_shown (data) > 0;
+}
+
+/* Kill while WANTED, start again (through a relay that is closed for
+ * AWAY_MS first when AWAY_MS > 0: fal gone for a while), and see the run
+ * through. */
+static void
+kill_and_restart (const char *wanted,
+                  gboolean    queue_ahead,
+                  guint       away_ms)
+{
+  g_autoptr(FalLocalServer) server = g_object_new (FAL_LOCAL_TYPE_SERVER, "key", KEY, "speed", 0.5, "runners", 1, NULL);
+  g_autoptr(TcpRelay) relay = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved_url = g_strdup (g_getenv ("FALSTAFF_LOCAL_URL"));
+  g_autofree char *request_id = NULL;
+  g_autoptr(Studio) studio = NULL;
+  FalstaffRunStore *store;
+  FalstaffRun *run = NULL;
+  Find find;
+  guint submits_before;
+
+  g_assert_true (fal_local_server_start (server, &error));
+  relay = tcp_relay_new (fal_local_server_get_url (server));
+  if (queue_ahead)
+    submit_blocker (fal_local_server_get_url (server));
+  request_id = run_child_and_kill (tcp_relay_get_url (relay), wanted);
+  submits_before = count_submits (fal_local_server_get_url (server));
+  if (away_ms > 0)
+    tcp_relay_close (relay);
+
+  /* Started again as a returning person does: the key is known (here from
+   * FAL_KEY), so the studio opens at once, fal reachable or not. */
+  g_setenv ("FALSTAFF_LOCAL_URL", tcp_relay_get_url (relay), TRUE);
+  g_setenv ("FAL_KEY", KEY, TRUE);
+  studio = studio_new ();
+  g_setenv ("FALSTAFF_LOCAL_URL", saved_url, TRUE);
+  g_unsetenv ("FAL_KEY");
+  wait_for_page (studio, "studio");
+  store = _falstaff_window_get_run_store (studio->window);
+  g_assert_true (falstaff_test_wait_until (store_loaded, store, 10000));
+  g_assert_cmpuint (count_runs (store, request_id, &run), ==, 1);
+  g_assert_false (falstaff_run_is_done (run));
+
+  if (away_ms > 0)
+    {
+      /* While fal is away the run is followed, not given up. */
+      falstaff_test_iterate_for (away_ms);
+      g_assert_nonnull (falstaff_run_get_job (run));
+      g_assert_false (falstaff_run_is_done (run));
+      tcp_relay_reopen (relay);
+    }
+
+  find = (Find) { store, request_id };
+  g_assert_true (falstaff_test_wait_until (run_completed, &find, 90000));
+  g_assert_cmpuint (count_runs (store, request_id, &run), ==, 1);
+  g_assert_nonnull (falstaff_run_get_result (run));
+  /* Followed, not submitted again. */
+  g_assert_cmpuint (count_submits (fal_local_server_get_url (server)), ==, submits_before);
+
+  /* The restarted window shows it, its image once. */
+  g_assert_true (falstaff_window_get_shown_run (studio->window) == run);
+  g_assert_true (falstaff_test_wait_until (shows_image, studio->window, 10000));
+  g_assert_cmpuint (n_images_shown (studio->window), ==, 1);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "reattached"));
+  fal_local_server_stop (server);
+}
+
+static void
+test_killed_in_queue (void)
+{
+  kill_and_restart ("IN_QUEUE", TRUE, 0);
+}
+
+static void
+test_killed_running (void)
+{
+  kill_and_restart ("IN_PROGRESS", FALSE, 0);
+}
+
+static void
+test_killed_then_fal_away (void)
+{
+  kill_and_restart ("IN_PROGRESS", FALSE, 3000);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  self_path = argv[0];
+  studio_fixture_init (&argc, &argv);
+  if (g_getenv ("FALSTAFF_CRASH_CHILD"))
+    g_test_add_func ("/crash/child", child_main);
+  else
+    {
+      g_test_add_func ("/crash/killed-in-queue", test_killed_in_queue);
+      g_test_add_func ("/crash/killed-running", test_killed_running);
+      g_test_add_func ("/crash/killed-then-fal-away", test_killed_then_fal_away);
+    }
+  status = g_test_run ();
+  studio_fixture_shutdown ();
+  return status;
+}
