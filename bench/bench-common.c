@@ -13,6 +13,7 @@
 
 #include "bench-common.h"
 #include "fal-local-server.h"
+#include "fal-schema-cache.h"
 
 struct _BenchServer
 {
@@ -477,4 +478,318 @@ bench_cpu_seconds (int who)
   getrusage (who, &usage);
   return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
          usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+/* ------------------------------------------------------------------ launching the app */
+
+typedef struct {
+  GMainLoop *loop;
+  GDataInputStream *stderr_lines;
+  const char * const *marks;
+  BenchLaunch *launch;
+  gboolean verbose;
+  gboolean eof;
+  GString *other;             /* other stderr lines, for failures */
+} Child;
+
+static void read_next_line (Child *child);
+
+static gboolean
+all_marks_seen (Child *child)
+{
+  for (guint i = 0; child->marks[i] && i < BENCH_MAX_MARKS; i++)
+    if (child->launch->marks[i] == 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+line_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  Child *child = data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  gboolean marked = FALSE;
+
+  if (line == NULL)
+    {
+      child->eof = TRUE;
+      g_main_loop_quit (child->loop);
+      return;
+    }
+  for (guint i = 0; child->marks[i] && i < BENCH_MAX_MARKS; i++)
+    {
+      gsize len = strlen (child->marks[i]);
+
+      if (strncmp (line, child->marks[i], len) == 0 && line[len] == ' ' && child->launch->marks[i] == 0)
+        {
+          child->launch->marks[i] = g_ascii_strtoll (line + len + 1, NULL, 10);
+          marked = TRUE;
+          if (all_marks_seen (child))
+            g_main_loop_quit (child->loop);
+          break;
+        }
+    }
+  if (!marked)
+    {
+      if (child->verbose)
+        g_printerr ("  | %s\n", line);
+      if (child->other->len < 16384)
+        g_string_append_printf (child->other, "  | %s\n", line);
+    }
+  read_next_line (child);
+}
+
+static void
+read_next_line (Child *child)
+{
+  g_data_input_stream_read_line_async (child->stderr_lines, G_PRIORITY_DEFAULT, NULL, line_read_cb, child);
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the loop for ms, or until something quits it. */
+static void
+run_for (GMainLoop *loop,
+         guint      ms)
+{
+  GSource *timeout = g_timeout_source_new (ms);
+
+  g_source_set_callback (timeout, quit_cb, loop, NULL);
+  g_source_attach (timeout, NULL);
+  g_main_loop_run (loop);
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+}
+
+gboolean
+bench_launch_app (const char * const *argv,
+                  char              **env,
+                  const char * const *marks,
+                  guint               settle_ms,
+                  gboolean            verbose,
+                  const char         *who,
+                  BenchLaunch        *launch)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Child child = { .loop = loop, .marks = marks, .launch = launch, .verbose = verbose, .other = g_string_new (NULL) };
+  gint64 deadline;
+  int pid;
+
+  memset (launch, 0, sizeof *launch);
+  g_subprocess_launcher_set_environ (launcher, env);
+  launch->spawned_at = g_get_monotonic_time ();
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  if (process == NULL)
+    {
+      g_printerr ("%s: %s: %s\n", who, argv[0], error->message);
+      g_string_free (child.other, TRUE);
+      return FALSE;
+    }
+  pid = atoi (g_subprocess_get_identifier (process));
+  child.stderr_lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  read_next_line (&child);
+
+  deadline = launch->spawned_at + BENCH_FIRST_FRAME_TIMEOUT_S * G_USEC_PER_SEC;
+  while (!all_marks_seen (&child) && !child.eof && g_get_monotonic_time () < deadline)
+    run_for (loop, 100);
+
+  if (all_marks_seen (&child) && !child.eof)
+    {
+      /* Keeps reading the child's stderr meanwhile. */
+      gint64 end = g_get_monotonic_time () + settle_ms * (gint64) 1000;
+      gint64 now;
+
+      while ((now = g_get_monotonic_time ()) < end && !child.eof)
+        run_for (loop, (guint) ((end - now + 999) / 1000));
+      launch->rss_mib = bench_proc_status_kib (pid, "VmRSS") / 1024.0;
+      launch->hwm_mib = bench_proc_status_kib (pid, "VmHWM") / 1024.0;
+      launch->ok = launch->rss_mib > 0 && !child.eof;
+    }
+  if (!launch->ok)
+    {
+      g_autofree char *missing = NULL;
+
+      for (guint i = 0; marks[i] && i < BENCH_MAX_MARKS; i++)
+        if (launch->marks[i] == 0)
+          {
+            missing = g_strdup (marks[i]);
+            break;
+          }
+      g_printerr ("%s: %s %s%s%s\n%s", who, argv[0],
+                  child.eof ? "exited" : "did not print",
+                  missing ? (child.eof ? " before printing " : " ") : "",
+                  missing ? missing : (child.eof ? " too soon" : " its marks in time (is there a display?)"),
+                  child.other->str);
+    }
+
+  g_subprocess_send_signal (process, SIGTERM);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!child.eof && g_get_monotonic_time () < deadline)
+    run_for (loop, 100);
+  if (!child.eof)
+    g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+  /* The pending read ends with the pipe; let it finish before the
+   * stream goes. */
+  while (!child.eof)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&child.stderr_lines);
+  g_string_free (child.other, TRUE);
+  return launch->ok;
+}
+
+double
+bench_launch_mark_ms (const BenchLaunch *launch,
+                      guint              i)
+{
+  g_return_val_if_fail (i < BENCH_MAX_MARKS, 0);
+  return (launch->marks[i] - launch->spawned_at) / 1000.0;
+}
+
+gboolean
+bench_app_prepare_home (const char  *root,
+                        const char  *endpoint,
+                        GError     **error)
+{
+  const char *dirs[] = { "home", "config/glib-2.0/settings", "cache", "data", "state" };
+  g_autofree char *keyfile = g_build_filename (root, "config", "glib-2.0", "settings", "keyfile", NULL);
+  g_autofree char *contents = endpoint == NULL ? g_strdup ("[io/github/falstaff/Falstaff]\n")
+                                               : g_strdup_printf ("[io/github/falstaff/Falstaff]\n"
+                                                                  "last-endpoint='%s'\n"
+                                                                  "recent-endpoints=['%s']\n",
+                                                                  endpoint, endpoint);
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (root, dirs[i], NULL);
+
+      if (g_mkdir_with_parents (path, 0700) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create %s", path);
+          return FALSE;
+        }
+    }
+  return g_file_set_contents (keyfile, contents, -1, error);
+}
+
+char **
+bench_app_environ (const char *root,
+                   const char *server_url,
+                   const char *schema_dir)
+{
+  char **env = g_get_environ ();
+  g_autofree char *home = g_build_filename (root, "home", NULL);
+  g_autofree char *config = g_build_filename (root, "config", NULL);
+  g_autofree char *cache = g_build_filename (root, "cache", NULL);
+  g_autofree char *data = g_build_filename (root, "data", NULL);
+  g_autofree char *state = g_build_filename (root, "state", NULL);
+  const char *unset[] = { "FAL_KEY_ID", "FAL_KEY_SECRET", "FALSTAFF_PROXY_URL", "FALSTAFF_QUEUE_URL",
+                          "FALSTAFF_RUN_URL", "FALSTAFF_REST_URL", "FALSTAFF_WEB_URL", "G_MESSAGES_DEBUG",
+                          "GTK_DEBUG", "GSK_DEBUG", "GDK_BACKEND" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (unset); i++)
+    env = g_environ_unsetenv (env, unset[i]);
+  env = g_environ_setenv (env, "GSK_RENDERER", "cairo", TRUE);
+  env = g_environ_setenv (env, "GDK_DEBUG", "gl-disable", TRUE);
+  env = g_environ_setenv (env, "FALSTAFF_BENCH_FIRST_FRAME", "1", TRUE);
+  env = g_environ_setenv (env, "FAL_KEY", BENCH_KEY, TRUE);
+  env = g_environ_setenv (env, "FALSTAFF_LOCAL_URL", server_url, TRUE);
+  env = g_environ_setenv (env, "FALSTAFF_SECRET_SERVICE", "0", TRUE);
+  env = g_environ_setenv (env, "GSETTINGS_BACKEND", "keyfile", TRUE);
+  env = g_environ_setenv (env, "HOME", home, TRUE);
+  env = g_environ_setenv (env, "XDG_CONFIG_HOME", config, TRUE);
+  env = g_environ_setenv (env, "XDG_CACHE_HOME", cache, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", data, TRUE);
+  env = g_environ_setenv (env, "XDG_STATE_HOME", state, TRUE);
+  if (schema_dir)
+    env = g_environ_setenv (env, "GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
+  return env;
+}
+
+/* `falctl schema ENDPOINT` writes the cache the app reads (both go
+ * through fal_client_fetch_schema_async); then the files must be there. */
+gboolean
+bench_app_warm_schema_cache (char       **env,
+                             const char  *root,
+                             const char  *falctl,
+                             const char  *endpoint,
+                             GError     **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *stem = fal_schema_cache_file_stem (endpoint);
+  g_autofree char *name = g_strconcat (stem, ".json", NULL);
+  g_autofree char *etag_name = g_strconcat (stem, ".etag", NULL);
+  g_autofree char *document = g_build_filename (root, "cache", "falstaff", "schemas", name, NULL);
+  g_autofree char *etag = g_build_filename (root, "cache", "falstaff", "schemas", etag_name, NULL);
+
+  g_subprocess_launcher_set_environ (launcher, env);
+  process = g_subprocess_launcher_spawn (launcher, error, falctl, "schema", endpoint, NULL);
+  if (process == NULL || !g_subprocess_wait_check (process, NULL, error))
+    return FALSE;
+  if (!g_file_test (document, G_FILE_TEST_IS_REGULAR) || !g_file_test (etag, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "falctl schema left no %s and %s", document, etag);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bench_remove_tree (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                                                   G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                                                   G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  GFileInfo *info;
+
+  while (children && (info = g_file_enumerator_next_file (children, NULL, NULL)))
+    {
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        bench_remove_tree (child);
+      else
+        g_unlink (child);
+      g_object_unref (info);
+    }
+  return g_rmdir (path) == 0;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+BenchSpread
+bench_spread (const double *values,
+              guint         n)
+{
+  g_autofree double *sorted = NULL;
+  BenchSpread s = { 0 };
+
+  if (n == 0)
+    return s;
+  sorted = g_memdup2 (values, n * sizeof (double));
+  qsort (sorted, n, sizeof (double), compare_doubles);
+  s.median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  s.min = sorted[0];
+  s.max = sorted[n - 1];
+  return s;
 }

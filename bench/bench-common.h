@@ -91,4 +91,68 @@ GBytes      *bench_send_and_read      (SoupSession  *session,
 /* CPU seconds (user + system) of getrusage (who). */
 double       bench_cpu_seconds        (int           who);
 
+/* ------------------------------------------------------------------ launching the app
+ * bench-launch and bench-history start a program as a returning user
+ * would and read what it prints on stderr: a line "NAME VALUE" for each
+ * mark asked for (the app's FALSTAFF_BENCH_FIRST_FRAME=1 prints
+ * "first-frame <g_get_monotonic_time () µs>"; CLOCK_MONOTONIC is shared
+ * by every process, so a mark minus the spawn time is exec → mark). */
+
+#define BENCH_MAX_MARKS 8
+#define BENCH_FIRST_FRAME_TIMEOUT_S 30
+
+typedef struct {
+  gint64 spawned_at;                 /* this process's monotonic µs */
+  gint64 marks[BENCH_MAX_MARKS];     /* each mark's value, or 0 when not seen */
+  double rss_mib;                    /* VmRSS settle_ms after the last mark */
+  double hwm_mib;                    /* VmHWM then */
+  gboolean ok;                       /* every mark seen, RSS read, still running */
+} BenchLaunch;
+
+/* Spawns argv with env; waits (at most BENCH_FIRST_FRAME_TIMEOUT_S)
+ * until every mark in marks (NULL-terminated) was printed, then
+ * settle_ms more, reads its memory and ends it (SIGTERM). who names the
+ * caller in failure messages (with the program's stderr). */
+gboolean     bench_launch_app         (const char * const *argv,
+                                       char              **env,
+                                       const char * const *marks,
+                                       guint               settle_ms,
+                                       gboolean            verbose,
+                                       const char         *who,
+                                       BenchLaunch        *launch);
+/* Milliseconds from the spawn to mark i (a monotonic µs value). */
+double       bench_launch_mark_ms     (const BenchLaunch  *launch,
+                                       guint               i);
+
+/* A home of its own under root (home, config, cache, data, state), with a
+ * keyfile GSettings that restores endpoint as the last one (none when
+ * NULL). */
+gboolean     bench_app_prepare_home   (const char         *root,
+                                       const char         *endpoint,
+                                       GError            **error);
+/* The environment for the app: renderer settings (GSK_RENDERER=cairo,
+ * GDK_DEBUG=gl-disable), FALSTAFF_BENCH_FIRST_FRAME=1, FAL_KEY, the API at
+ * server_url, no Secret Service, the keyfile GSettings, HOME and XDG_*
+ * under root, GSETTINGS_SCHEMA_DIR when schema_dir is set. */
+char       **bench_app_environ        (const char         *root,
+                                       const char         *server_url,
+                                       const char         *schema_dir);
+/* `falctl schema ENDPOINT` with env: writes the schema cache the app
+ * reads; then checks the files are there. */
+gboolean     bench_app_warm_schema_cache (char           **env,
+                                          const char      *root,
+                                          const char      *falctl,
+                                          const char      *endpoint,
+                                          GError         **error);
+/* rm -r */
+gboolean     bench_remove_tree        (const char         *path);
+
+typedef struct {
+  double median, min, max;
+} BenchSpread;
+
+/* Median (mean of the middle two for an even count), min and max. */
+BenchSpread  bench_spread             (const double       *values,
+                                       guint               n);
+
 G_END_DECLS
