@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "falstaff-form-view.h"
 #include "falstaff-history-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-run.h"
@@ -137,6 +138,228 @@ test_history_search (void)
   falstaff_history_view_set_filter (history, "all");
 }
 
+
+/* A menu item or button whose label (underscores dropped) is label. */
+static GtkWidget *
+find_labelled (GtkWidget  *root,
+               const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+      g_autofree char *text = NULL;
+
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (child), "text"))
+        g_object_get (child, "text", &text, NULL);
+      else if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)))
+        text = g_strdup (gtk_button_get_label (GTK_BUTTON (child)));
+      if (text && gtk_widget_get_mapped (child))
+        {
+          g_autoptr(GString) plain = g_string_new (text);
+
+          g_string_replace (plain, "_", "", 0);
+          if (g_str_equal (plain->str, label))
+            return child;
+        }
+      if ((found = find_labelled (child, label)))
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+popover_open (gpointer data)
+{
+  GtkPopover *popover = gtk_menu_button_get_popover (data);
+
+  return popover && gtk_widget_get_mapped (GTK_WIDGET (popover));
+}
+
+/* Opens the shown run's menu and clicks the item, as a person does. */
+static void
+click_run_menu_item (Studio     *studio,
+                     const char *label)
+{
+  GtkWidget *button = falstaff_request_view_get_run_menu_button (request_view (studio));
+  GtkWidget *item;
+
+  g_assert_true (gtk_widget_get_visible (button));
+  falstaff_test_click (button);
+  g_assert_true (falstaff_test_wait_until (popover_open, button, 5000));
+  item = find_labelled (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))), label);
+  g_assert_nonnull (item);
+  g_assert_true (gtk_widget_get_sensitive (item));
+  falstaff_test_click (item);
+}
+
+static char *
+prompt_text (Studio *studio)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (row_control (studio, "prompt")));
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static gboolean
+form_on (gpointer data)
+{
+  void **args = data;
+
+  return form_ready (args[0]) && g_strcmp0 (fal_form_model_get_endpoint_id (
+                                   falstaff_form_view_get_model (_falstaff_window_get_form_view (args[0]))), args[1]) == 0;
+}
+
+static gint64
+form_seed (Studio *studio)
+{
+  JsonNode *seed = fal_form_model_get_value (form_model (studio), "seed");
+
+  return seed ? json_node_get_int (seed) : -1;
+}
+
+/* Run Again puts a past run's inputs on its endpoint's form; Use Seed
+ * copies the seed it really had. */
+static void
+test_run_again_and_seed (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(FalstaffRun) fox = NULL;
+  void *args[2];
+  gint64 seed;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  fox = start_one (studio, "a red fox in the snow");
+  g_assert_true (falstaff_test_wait_until (run_done, fox, 60000));
+  seed = falstaff_run_get_seed (fox);
+  g_assert_cmpint (seed, >=, 0);
+
+  /* Elsewhere now, with other words. */
+  pick_endpoint (studio, "schnell");
+  type_text (row_control (studio, "prompt"), "something else entirely");
+  g_assert_true (falstaff_window_get_shown_run (studio->window) == fox);
+
+  click_run_menu_item (studio, "Run Again");
+  args[0] = studio->window;
+  args[1] = "fal-ai/fast-sdxl";
+  g_assert_true (falstaff_test_wait_until (form_on, args, 10000));
+  {
+    g_autofree char *text = prompt_text (studio);
+    g_assert_cmpstr (text, ==, "a red fox in the snow");
+  }
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "run-again"));
+
+  /* A fresh form has no seed; Use Seed gives it the fox's. */
+  gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.reset-form", NULL);
+  g_assert_cmpint (form_seed (studio), !=, seed);
+  click_run_menu_item (studio, "Use Seed");
+  g_assert_cmpint (form_seed (studio), ==, seed);
+  /* And the next run goes with it. */
+  {
+    g_autoptr(FalstaffRun) again = start_one (studio, "a red fox in the snow");
+
+    g_assert_true (falstaff_test_wait_until (run_done, again, 60000));
+    g_assert_cmpint (falstaff_run_get_seed (again), ==, seed);
+  }
+}
+
+static gboolean
+run_in_store (gpointer data)
+{
+  void **args = data;
+  GListModel *runs = args[0];
+
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr(FalstaffRun) run = g_list_model_get_item (runs, i);
+
+      if (falstaff_run_get_id (run) == *(gint64 *) args[1])
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+run_not_in_store (gpointer data)
+{
+  return !run_in_store (data);
+}
+
+static void
+store_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_assert_true (falstaff_run_store_load_finish (FALSTAFF_RUN_STORE (source), result, NULL));
+}
+
+static void
+store_flushed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_assert_true (falstaff_run_store_flush_finish (FALSTAFF_RUN_STORE (source), result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+store_loaded (gpointer data)
+{
+  return falstaff_run_store_is_loaded (data);
+}
+
+/* Delete Run… asks, then the run is gone from the list and the file. */
+static void
+test_delete_run (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffRunStore *store;
+  g_autoptr(FalstaffRunStore) reread = NULL;
+  g_autoptr(FalstaffRun) doomed = NULL;
+  GtkWindow *dialog;
+  gboolean flushed = FALSE;
+  gint64 id;
+  void *args[2];
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  /* One run stays: the file is not simply empty. */
+  g_object_unref (start_one (studio, "a run to keep"));
+  doomed = start_one (studio, "a run to forget");
+  g_assert_true (falstaff_test_wait_until (run_done, doomed, 60000));
+  id = falstaff_run_get_id (doomed);
+  store = _falstaff_window_get_run_store (studio->window);
+  args[0] = store;
+  args[1] = &id;
+  g_assert_true (run_in_store (args));
+
+  click_run_menu_item (studio, "Delete Run…");
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  dialog = find_dialog ();
+  g_free (falstaff_test_screenshot (GTK_WIDGET (dialog), "delete-run"));
+  falstaff_test_click (find_labelled (GTK_WIDGET (dialog), "Delete"));
+  g_assert_true (falstaff_test_wait_until (run_not_in_store, args, 5000));
+  g_assert_null (falstaff_window_get_shown_run (studio->window));
+
+  /* Gone from the file too: a second reader of it does not find it. */
+  falstaff_run_store_flush_async (store, NULL, store_flushed_cb, &flushed);
+  g_assert_true (falstaff_test_wait_until (is_true, &flushed, 10000));
+  reread = falstaff_run_store_new (falstaff_run_store_get_path (store));
+  falstaff_run_store_load_async (reread, NULL, store_loaded_cb, NULL);
+  g_assert_true (falstaff_test_wait_until (store_loaded, reread, 10000));
+  args[0] = reread;
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reread)), >, 0);
+  g_assert_false (run_in_store (args));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -147,6 +370,8 @@ main (int    argc,
 
   g_test_add_func ("/ui/runs/several-at-once", test_several_at_once);
   g_test_add_func ("/ui/runs/history-search", test_history_search);
+  g_test_add_func ("/ui/runs/run-again-and-seed", test_run_again_and_seed);
+  g_test_add_func ("/ui/runs/delete", test_delete_run);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

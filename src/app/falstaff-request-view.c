@@ -21,6 +21,8 @@ struct _FalstaffRequestView
   GtkLabel *status_label;
   GtkLabel *request_id_label;
   GtkButton *copy_id_button;
+  GtkWidget *submit_again_button;
+  GtkWidget *run_menu_button;
   AdwViewStack *view_stack;
   FalstaffOutputView *output_view;
   FalstaffLogView *log_view;
@@ -206,6 +208,10 @@ stored_status_text (FalstaffRun *run,
       G_GNUC_FALLTHROUGH;
     case FAL_JOB_IN_QUEUE:
     case FAL_JOB_IN_PROGRESS:
+      /* fal finds queue runs by id, not streams. */
+      if (falstaff_run_needs_submit_again (run))
+        return g_strdup (_("Stream cut off"));
+      G_GNUC_FALLTHROUGH;
     default:
       return g_strdup (_("Not followed"));
     }
@@ -236,6 +242,9 @@ update_status (FalstaffRequestView *self)
     text = g_strdup (_("Ready"));
 
   gtk_label_set_text (self->status_label, text);
+  gtk_widget_set_visible (self->submit_again_button,
+                          self->run != NULL && falstaff_run_needs_submit_again (self->run));
+  gtk_widget_set_visible (self->run_menu_button, self->run != NULL);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
 }
@@ -382,6 +391,8 @@ falstaff_request_view_class_init (FalstaffRequestViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, status_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, request_id_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, copy_id_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, submit_again_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, run_menu_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, view_stack);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, output_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, log_view);
@@ -586,6 +597,18 @@ const char *
 falstaff_request_view_get_error_text (FalstaffRequestView *self)
 {
   return gtk_revealer_get_reveal_child (self->error_revealer) ? self->error_text : NULL;
+}
+
+GtkWidget *
+falstaff_request_view_get_run_menu_button (FalstaffRequestView *self)
+{
+  return self->run_menu_button;
+}
+
+GtkWidget *
+falstaff_request_view_get_submit_again_button (FalstaffRequestView *self)
+{
+  return self->submit_again_button;
 }
 
 GtkWidget *

@@ -45,6 +45,10 @@ void        falstaff_request_view_set_waiting_uploads (FalstaffRequestView *self
                                                        guint                n_files);
 const char *falstaff_request_view_get_status_text (FalstaffRequestView *self);
 const char *falstaff_request_view_get_error_text  (FalstaffRequestView *self);
+/* The run's menu (Run Again, Use Seed, Delete Run…) and its Submit
+ * Again button. */
+GtkWidget  *falstaff_request_view_get_run_menu_button    (FalstaffRequestView *self);
+GtkWidget  *falstaff_request_view_get_submit_again_button (FalstaffRequestView *self);
 GtkWidget  *falstaff_request_view_get_output_view (FalstaffRequestView *self);
 GtkWidget  *falstaff_request_view_get_log_view    (FalstaffRequestView *self);
 /* "output", "logs" or "json". */

@@ -970,6 +970,15 @@ falstaff_run_fail (FalstaffRun  *self,
 }
 
 gboolean
+falstaff_run_needs_submit_again (FalstaffRun *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), FALSE);
+
+  return !falstaff_run_is_done (self) && self->job == NULL &&
+         (self->request_id == NULL || g_strcmp0 (self->mode, "stream") == 0);
+}
+
+gboolean
 falstaff_run_matches (FalstaffRun *self,
                       const char  *query)
 {

@@ -75,6 +75,12 @@ void          falstaff_run_follow             (FalstaffRun *self,
 void          falstaff_run_fail               (FalstaffRun  *self,
                                                const GError *error);
 
+/* TRUE for a run not done that no job follows and that cannot be
+ * followed again by its request id: fal never confirmed its submit, or
+ * it was a stream (fal finds only queue runs by id). Sending its inputs
+ * again is all that can be done. */
+gboolean      falstaff_run_needs_submit_again (FalstaffRun *self);
+
 /* For a GtkFilterListModel: TRUE when every word of query (case-folded)
  * is in the endpoint id, the prompt or the text snippet. An empty or
  * NULL query matches every run. */

@@ -19,6 +19,7 @@
 #include "falstaff-form-view.h"
 #include "falstaff-history-view.h"
 #include "falstaff-request-view.h"
+#include "falstaff-open-request-dialog.h"
 #include "falstaff-run-store.h"
 #include "falstaff-settings.h"
 #include "falstaff-welcome-page.h"
@@ -79,6 +80,9 @@ struct _FalstaffWindow
   gboolean focus_form_when_ready;
   /* The key message the person closed: it stays closed. */
   char *dismissed_key_warning;
+  /* Run Again on another endpoint: the inputs wait for its form. */
+  JsonNode *pending_inputs;
+  char *pending_inputs_endpoint;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffWindow, falstaff_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -152,6 +156,14 @@ update_actions (FalstaffWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-by-queue",
                                  studio && self->upload_wait == NULL && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-form", self->form_model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-again", studio && self->shown_run != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.use-seed",
+                                 self->shown_run != NULL && falstaff_run_get_seed (self->shown_run) >= 0 &&
+                                 self->form_model != NULL && fal_form_model_get_field (self->form_model, "seed"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.submit-again",
+                                 studio && self->shown_run != NULL && falstaff_run_needs_submit_again (self->shown_run));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-run", self->shown_run != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-request", studio);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-key",
                                  falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_ONLINE);
 }
@@ -308,6 +320,24 @@ restore_form_values (FalstaffWindow *self)
     fal_form_model_set_value (self->form_model, name, value);
 }
 
+/* A past run's inputs, exactly, in place of the form's values (fields
+ * the endpoint no longer has are left out). */
+static void
+set_form_inputs (FalstaffWindow *self,
+                 JsonNode       *inputs)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  fal_form_model_reset (self->form_model);
+  if (inputs == NULL || !JSON_NODE_HOLDS_OBJECT (inputs))
+    return;
+  json_object_iter_init (&iter, json_node_get_object (inputs));
+  while (json_object_iter_next (&iter, &name, &value))
+    fal_form_model_set_value (self->form_model, name, value);
+}
+
 static void
 remember_endpoint (FalstaffWindow *self,
                    const char     *endpoint_id)
@@ -418,6 +448,10 @@ schema_cb (GObject      *source,
   }
   g_set_object (&self->form_model, model);
   restore_form_values (self);
+  if (self->pending_inputs && g_strcmp0 (self->pending_inputs_endpoint, self->endpoint_id) == 0)
+    set_form_inputs (self, self->pending_inputs);
+  g_clear_pointer (&self->pending_inputs, json_node_unref);
+  g_clear_pointer (&self->pending_inputs_endpoint, g_free);
   falstaff_form_view_set_client (self->form_view, falstaff_session_get_client (self->session));
   falstaff_form_view_set_model (self->form_view, model);
   gtk_stack_set_visible_child_name (self->form_stack, "form");
@@ -516,6 +550,7 @@ reattach_runs (FalstaffWindow *self)
 {
   FalClient *client = falstaff_session_get_client (self->session);
   g_autoptr(GPtrArray) unfinished = NULL;
+  guint n_unconfirmed = 0;
 
   if (self->reattached || !falstaff_run_store_is_loaded (self->store) ||
       g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") != 0)
@@ -527,8 +562,12 @@ reattach_runs (FalstaffWindow *self)
       FalstaffRun *run = g_ptr_array_index (unfinished, i);
       g_autoptr(FalRequest) request = NULL;
 
-      if (falstaff_run_get_request_id (run) == NULL || falstaff_run_get_job (run) != NULL ||
-          g_strcmp0 (falstaff_run_get_mode (run), "queue") != 0)
+      if (falstaff_run_needs_submit_again (run))
+        {
+          n_unconfirmed++;
+          continue;
+        }
+      if (falstaff_run_get_job (run) != NULL)
         continue;
       request = fal_client_attach (client, falstaff_run_get_endpoint_id (run), falstaff_run_get_request_id (run), NULL);
       if (request == NULL)
@@ -538,6 +577,13 @@ reattach_runs (FalstaffWindow *self)
     }
   if (self->active_runs->len > 0 && self->shown_run == NULL)
     show_run (self, g_ptr_array_index (self->active_runs, 0));
+  if (n_unconfirmed > 0)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("%u run was never confirmed by fal: it is in the History, to submit again",
+                                                         "%u runs were never confirmed by fal: they are in the History, to submit again",
+                                                         n_unconfirmed), n_unconfirmed);
+      toast (self, text);
+    }
 }
 
 static void start_run (FalstaffWindow *self);
@@ -825,6 +871,292 @@ run_by_queue_activated (GtkWidget  *widget,
 
   gtk_toggle_button_set_active (self->stream_toggle, FALSE);
   gtk_widget_activate_action (widget, "win.run", NULL);
+}
+
+/* ------------------------------------------------------------------ reuse */
+
+static void
+run_again_with_inputs (FalstaffWindow *self,
+                       FalstaffRun    *run)
+{
+  JsonNode *inputs = falstaff_run_get_inputs (run);
+  const char *endpoint_id = falstaff_run_get_endpoint_id (run);
+
+  if (inputs == NULL)
+    {
+      /* Opened by its request id: fal does not give the inputs back. */
+      toast (self, _("This run's inputs are not known here"));
+      return;
+    }
+  if (self->form_model && g_strcmp0 (self->endpoint_id, endpoint_id) == 0)
+    {
+      set_form_inputs (self, inputs);
+      falstaff_form_view_refresh (self->form_view);
+    }
+  else
+    {
+      falstaff_window_select_endpoint (self, endpoint_id);
+      self->pending_inputs = json_node_ref (inputs);
+      self->pending_inputs_endpoint = g_strdup (endpoint_id);
+    }
+  /* On a narrow window the form takes the place of the results. */
+  show_leaflet_child (self, self->leaflet, self->content);
+  show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->form_stack));
+  toast (self, _("The form holds that run's inputs: change what you like, then Run"));
+}
+
+static void
+run_again_details_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_run_store_load_details_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  if (self->shown_run)
+    run_again_with_inputs (self, self->shown_run);
+}
+
+/* Run Again: the form gets the run's inputs on its endpoint. */
+static void
+run_again_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  if (self->shown_run == NULL)
+    return;
+  if (falstaff_run_get_details_loaded (self->shown_run))
+    run_again_with_inputs (self, self->shown_run);
+  else
+    falstaff_run_store_load_details_async (self->store, self->shown_run, NULL, run_again_details_cb,
+                                           g_object_ref (self));
+}
+
+/* Use Seed: the seed the run really had (fal's answer, else what was
+ * sent) into the form, to vary the rest around the same picture. */
+static void
+use_seed_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  g_autoptr(JsonNode) value = json_node_new (JSON_NODE_VALUE);
+  g_autofree char *text = NULL;
+  gint64 seed;
+
+  if (self->shown_run == NULL || self->form_model == NULL ||
+      (seed = falstaff_run_get_seed (self->shown_run)) < 0)
+    return;
+  json_node_set_int (value, seed);
+  if (!fal_form_model_set_value (self->form_model, "seed", value))
+    return;
+  falstaff_form_view_refresh (self->form_view);
+  save_form_values (self);
+  text = g_strdup_printf (_("Seed %" G_GINT64_FORMAT " is in the form"), seed);
+  toast (self, text);
+}
+
+/* Submit Again: a run fal never confirmed (or a stream cut off) sends its
+ * inputs again, as the same run. */
+static void
+submit_again_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  FalClient *client = falstaff_session_get_client (self->session);
+  g_autoptr(FalstaffRun) run = self->shown_run ? g_object_ref (self->shown_run) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FalJob) job = NULL;
+  JsonNode *inputs;
+
+  if (run == NULL || !falstaff_run_needs_submit_again (run) || client == NULL)
+    return;
+  inputs = falstaff_run_get_inputs (run);
+  if (inputs == NULL)
+    {
+      toast (self, _("This run's inputs are not known here"));
+      return;
+    }
+  if (g_strcmp0 (falstaff_run_get_mode (run), "stream") == 0)
+    job = (FalJob *) fal_client_stream (client, falstaff_run_get_endpoint_id (run), inputs, NULL, &error);
+  else
+    job = (FalJob *) fal_client_submit (client, falstaff_run_get_endpoint_id (run), inputs, NULL, &error);
+  if (job == NULL)
+    {
+      run_failed (self, error);
+      return;
+    }
+  follow_run (self, run, job);
+  /* The same run, now with a job: shown afresh. */
+  show_run (self, NULL);
+  show_run (self, run);
+}
+
+static void
+runs_deleted_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_run_store_delete_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not delete from the history: %s"), error->message);
+      toast (self, text);
+    }
+}
+
+/* Gone from the list, the file and this window; a run still going at fal
+ * goes on there. */
+void
+falstaff_window_delete_runs (FalstaffWindow  *self,
+                             FalstaffRun    **runs,
+                             guint            n_runs)
+{
+  g_return_if_fail (FALSTAFF_IS_WINDOW (self));
+
+  for (guint i = 0; i < n_runs; i++)
+    {
+      g_signal_handlers_disconnect_by_func (runs[i], run_status_cb, self);
+      g_ptr_array_remove (self->active_runs, runs[i]);
+      if (runs[i] == self->shown_run)
+        show_run (self, NULL);
+    }
+  falstaff_run_store_delete_async (self->store, runs, n_runs, NULL, runs_deleted_cb, g_object_ref (self));
+  update_running (self);
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          data)
+{
+  FalstaffWindow *self = g_object_get_data (G_OBJECT (dialog), "window");
+  FalstaffRun *run = data;
+
+  if (g_str_equal (response, "delete"))
+    falstaff_window_delete_runs (self, &run, 1);
+}
+
+static void
+delete_run_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  GtkWidget *dialog;
+  gboolean going;
+
+  if (self->shown_run == NULL)
+    return;
+  going = !falstaff_run_is_done (self->shown_run) && falstaff_run_get_job (self->shown_run) != NULL;
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Delete This Run?"),
+                                   going ? _("Its inputs, logs and outputs kept on this computer are deleted. "
+                                             "It is still running at fal and goes on there, unfollowed.")
+                                         : _("Its inputs, logs and outputs kept on this computer are deleted."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "window", self);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (delete_response_cb),
+                         g_object_ref (self->shown_run), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static FalstaffRun *
+find_run_by_request_id (FalstaffWindow *self,
+                        const char     *request_id)
+{
+  GListModel *runs = G_LIST_MODEL (self->store);
+
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr(FalstaffRun) run = g_list_model_get_item (runs, i);
+
+      if (g_strcmp0 (falstaff_run_get_request_id (run), request_id) == 0)
+        return run;
+    }
+  return NULL;
+}
+
+/* Follows a request made elsewhere as a run of the history; one already
+ * there is shown. */
+gboolean
+falstaff_window_open_request (FalstaffWindow  *self,
+                              const char      *endpoint_id,
+                              const char      *request_id,
+                              GError         **error)
+{
+  FalClient *client;
+  FalstaffRun *known;
+  g_autoptr(FalRequest) request = NULL;
+  g_autoptr(FalstaffRun) run = NULL;
+
+  g_return_val_if_fail (FALSTAFF_IS_WINDOW (self), FALSE);
+
+  client = falstaff_session_get_client (self->session);
+  if (client == NULL || !falstaff_run_store_is_loaded (self->store))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("The history is still loading"));
+      return FALSE;
+    }
+  known = find_run_by_request_id (self, request_id);
+  if (known)
+    {
+      show_run (self, known);
+      return TRUE;
+    }
+  request = fal_client_attach (client, endpoint_id, request_id, error);
+  if (request == NULL)
+    return FALSE;
+  run = falstaff_run_store_create_run (self->store, endpoint_id, "queue", NULL);
+  follow_run (self, run, FAL_JOB (request));
+  show_run (self, run);
+  return TRUE;
+}
+
+static void
+open_request_response_cb (FalstaffOpenRequestDialog *dialog,
+                          const char                *response,
+                          FalstaffWindow            *self)
+{
+  g_autofree char *endpoint_id = NULL;
+  g_autofree char *request_id = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "open"))
+    return;
+  endpoint_id = falstaff_open_request_dialog_dup_endpoint_id (dialog);
+  request_id = falstaff_open_request_dialog_dup_request_id (dialog);
+  if (endpoint_id == NULL || request_id == NULL)
+    return;
+  if (!falstaff_window_open_request (self, endpoint_id, request_id, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not open the request: %s"), error->message);
+      toast (self, text);
+    }
+}
+
+static void
+open_request_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  GtkWidget *dialog = falstaff_open_request_dialog_new (GTK_WINDOW (self), self->endpoint_id);
+
+  g_signal_connect_object (dialog, "response", G_CALLBACK (open_request_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -1285,6 +1617,8 @@ falstaff_window_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->endpoint_id, g_free);
   g_clear_pointer (&self->dismissed_key_warning, g_free);
+  g_clear_pointer (&self->pending_inputs, json_node_unref);
+  g_clear_pointer (&self->pending_inputs_endpoint, g_free);
 
   G_OBJECT_CLASS (falstaff_window_parent_class)->dispose (object);
 }
@@ -1394,8 +1728,15 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.replace-key", NULL, replace_key_activated);
   gtk_widget_class_install_action (widget_class, "win.forget-key", NULL, forget_key_activated);
   gtk_widget_class_install_action (widget_class, "win.demo", NULL, demo_activated);
+  gtk_widget_class_install_action (widget_class, "win.run-again", NULL, run_again_activated);
+  gtk_widget_class_install_action (widget_class, "win.use-seed", NULL, use_seed_activated);
+  gtk_widget_class_install_action (widget_class, "win.submit-again", NULL, submit_again_activated);
+  gtk_widget_class_install_action (widget_class, "win.delete-run", NULL, delete_run_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-request", NULL, open_request_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.open-request", NULL);
 }
 
 /* The key is ours even when the action is off (nothing to cancel, a run

@@ -28,5 +28,16 @@ FalstaffRun    *falstaff_window_get_shown_run   (FalstaffWindow *self);
 /* Shows the run with this id from the history. */
 void            falstaff_window_show_run_by_id  (FalstaffWindow *self,
                                                  gint64          id);
+/* Follows a request made elsewhere (Open Request…) as a run of the
+ * history, or shows the run that has this request id already. FALSE
+ * while the history loads, or for an endpoint id that does not parse. */
+gboolean        falstaff_window_open_request    (FalstaffWindow  *self,
+                                                 const char      *endpoint_id,
+                                                 const char      *request_id,
+                                                 GError         **error);
+/* Deletes runs from the history (their rows, their kept files). */
+void            falstaff_window_delete_runs     (FalstaffWindow  *self,
+                                                 FalstaffRun    **runs,
+                                                 guint            n_runs);
 
 G_END_DECLS
