@@ -6,6 +6,7 @@
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-form-view.h"
 #include "falstaff-welcome-page.h"
+#include "notification-server.h"
 #include "studio-fixture.h"
 #include "ui-test-utils.h"
 
@@ -209,6 +210,9 @@ studio_fixture_init (int    *argc,
                 /* GNOME's own title buttons (no settings portal here):
                  * what the narrow layout must fit beside. */
                 "gtk-decoration-layout", "appmenu:close", NULL);
+
+  /* Notifications reach a server of the test's own, as at GNOME Shell. */
+  notification_server_start ();
 
   app = falstaff_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "falstaff-history-view.h"
 #include "falstaff-output-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-run.h"
@@ -65,6 +66,18 @@ child_main (void)
   type_text (row_control (studio, "prompt"), "a lighthouse in a storm");
   falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+Return");
   args[0] = studio->window;
+  if (g_str_equal (wanted, "SUBMITTING"))
+    {
+      /* fal never answers the submit (the parent stalls it): the run is
+       * on disk from before it was sent, without a request id. */
+      g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 30000));
+      falstaff_run_store_flush_async (_falstaff_window_get_run_store (studio->window), NULL, flush_cb, &flushed);
+      g_assert_true (falstaff_test_wait_until (is_true, &flushed, 10000));
+      g_print ("ready -\n");
+      fflush (stdout);
+      for (;;)
+        g_main_context_iteration (NULL, TRUE);
+    }
   g_assert_true (falstaff_test_wait_until (request_in, args, 30000));
   request = falstaff_window_get_request (studio->window);
   g_assert_nonnull (fal_request_get_request_id (request));
@@ -102,11 +115,13 @@ line_done (gpointer data)
   return ((ReadLine *) data)->done;
 }
 
-/* Starts the child, waits for its "ready", kills it with SIGKILL and
- * returns the request id it had. */
+/* Starts the child, waits for its "ready" (and then, when given, for
+ * before_kill (server_url)), kills it with SIGKILL and returns what it
+ * said: the request id it had, or "-" for none. */
 static char *
-run_child_and_kill (const char *server_url,
-                    const char *wanted)
+run_child_and_kill_when (const char *server_url,
+                         const char *wanted,
+                         gboolean  (*before_kill) (gpointer server_url))
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) child = NULL;
@@ -134,6 +149,8 @@ run_child_and_kill (const char *server_url,
       g_free (read.line);
     }
 
+  if (before_kill)
+    g_assert_true (falstaff_test_wait_until (before_kill, (gpointer) server_url, 30000));
   g_subprocess_force_exit (child);
   g_assert_true (g_subprocess_wait (child, NULL, &error));
   g_assert_no_error (error);
@@ -143,7 +160,14 @@ run_child_and_kill (const char *server_url,
   return request_id;
 }
 
-/* The runs in the history with this request id. */
+static char *
+run_child_and_kill (const char *server_url,
+                    const char *wanted)
+{
+  return run_child_and_kill_when (server_url, wanted, NULL);
+}
+
+/* The runs in the history with this request id (NULL: those without). */
 static guint
 count_runs (FalstaffRunStore *store,
             const char       *request_id,
@@ -304,6 +328,77 @@ kill_and_restart (const char *wanted,
   fal_local_server_stop (server);
 }
 
+static gboolean
+run_is_completed (gpointer data)
+{
+  return falstaff_run_get_status (data) == FAL_JOB_COMPLETED;
+}
+
+static gboolean
+submit_seen (gpointer data)
+{
+  return count_submits (data) > 0;
+}
+
+static gboolean
+status_is (gpointer data)
+{
+  void **args = data;
+
+  return g_strcmp0 (falstaff_request_view_get_status_text (args[0]), args[1]) == 0;
+}
+
+/* Killed while fal had not yet answered the submit: the run comes back as
+ * never confirmed, said so, and Submit Again sends it as the same run. */
+static void
+test_killed_while_submitting (void)
+{
+  g_autoptr(FalLocalServer) server = g_object_new (FAL_LOCAL_TYPE_SERVER, "key", KEY, "speed", 2.0, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved_url = g_strdup (g_getenv ("FALSTAFF_LOCAL_URL"));
+  g_autofree char *ready = NULL;
+  g_autoptr(Studio) studio = NULL;
+  FalstaffRequestView *view;
+  FalstaffRunStore *store;
+  FalstaffRun *run = NULL;
+  void *args[2];
+
+  g_assert_true (fal_local_server_start (server, &error));
+  studio_add_fault (fal_local_server_get_url (server), "POST", "^/queue/" ENDPOINT "$", "stall", 1);
+  ready = run_child_and_kill_when (fal_local_server_get_url (server), "SUBMITTING", submit_seen);
+  g_assert_cmpstr (ready, ==, "-");
+
+  g_setenv ("FALSTAFF_LOCAL_URL", fal_local_server_get_url (server), TRUE);
+  g_setenv ("FAL_KEY", KEY, TRUE);
+  studio = studio_new ();
+  g_setenv ("FALSTAFF_LOCAL_URL", saved_url, TRUE);
+  g_unsetenv ("FAL_KEY");
+  wait_for_page (studio, "studio");
+  store = _falstaff_window_get_run_store (studio->window);
+  g_assert_true (falstaff_test_wait_until (store_loaded, store, 10000));
+  g_assert_cmpuint (count_runs (store, NULL, &run), ==, 1);
+  g_assert_true (falstaff_run_needs_submit_again (run));
+
+  /* A person opens it from the History. */
+  falstaff_history_view_select (_falstaff_window_get_history_view (studio->window), G_OBJECT (run));
+  view = _falstaff_window_get_request_view (studio->window);
+  g_assert_true (falstaff_window_get_shown_run (studio->window) == run);
+  args[0] = view;
+  args[1] = "Never confirmed by fal";
+  g_assert_true (falstaff_test_wait_until (status_is, args, 5000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "never-confirmed"));
+  falstaff_test_click (falstaff_request_view_get_submit_again_button (view));
+
+  g_assert_true (falstaff_test_wait_until (run_is_completed, run, 60000));
+  g_assert_nonnull (falstaff_run_get_request_id (run));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_nonnull (falstaff_run_get_result (run));
+  /* The stalled submit and the one sent again. */
+  g_assert_cmpuint (count_submits (fal_local_server_get_url (server)), ==, 2);
+  g_assert_false (gtk_widget_get_visible (falstaff_request_view_get_submit_again_button (view)));
+  fal_local_server_stop (server);
+}
+
 static void
 test_killed_in_queue (void)
 {
@@ -337,6 +432,7 @@ main (int   argc,
       g_test_add_func ("/crash/killed-in-queue", test_killed_in_queue);
       g_test_add_func ("/crash/killed-running", test_killed_running);
       g_test_add_func ("/crash/killed-then-fal-away", test_killed_then_fal_away);
+      g_test_add_func ("/crash/killed-while-submitting", test_killed_while_submitting);
     }
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -3,11 +3,14 @@
 
 #include <string.h>
 
+#include "falstaff-endpoint-picker.h"
 #include "falstaff-form-view.h"
+#include "falstaff-open-request-dialog.h"
 #include "falstaff-history-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-run.h"
 #include "falstaff-run-store.h"
+#include "notification-server.h"
 #include "studio-fixture.h"
 #include "ui-test-utils.h"
 
@@ -360,6 +363,171 @@ test_delete_run (void)
   g_assert_false (run_in_store (args));
 }
 
+/* A request made elsewhere (as falctl would): its submit answer. */
+static JsonObject *
+submit_elsewhere (const char *server_url,
+                  const char *endpoint_id,
+                  const char *body_text)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server_url, "/queue/", endpoint_id, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new (body_text, strlen (body_text));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", "Key test:key");
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  answer = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_assert_cmpint (soup_message_get_status (msg), ==, 200);
+  node = json_from_string (g_bytes_get_data (answer, NULL), NULL);
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* Key names for xdotool, one per character of an id. */
+static char *
+keys_for (const char *text)
+{
+  g_autoptr(GString) keys = g_string_new (NULL);
+
+  for (const char *p = text; *p; p++)
+    {
+      if (keys->len)
+        g_string_append_c (keys, ' ');
+      if (*p == '-')
+        g_string_append (keys, "minus");
+      else
+        g_string_append_c (keys, *p);
+    }
+  return g_string_free (g_steal_pointer (&keys), FALSE);
+}
+
+static gboolean
+shown_request_is (gpointer data)
+{
+  void **args = data;
+  FalstaffRun *run = falstaff_window_get_shown_run (args[0]);
+
+  return run && g_strcmp0 (falstaff_run_get_request_id (run), args[1]) == 0;
+}
+
+/* Open Request… (Ctrl+Shift+O) follows a request made elsewhere to its
+ * end as a run of the history; a pasted queue URL names its endpoint;
+ * opening it again shows the same run. */
+static void
+test_open_request (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  const char *server_url = fal_local_server_get_url (studio_fixture_get_keyed_server ());
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *keys = NULL;
+  g_autofree char *typed_keys = NULL;
+  FalstaffOpenRequestDialog *dialog;
+  FalstaffRunStore *store;
+  FalstaffRun *run;
+  const char *request_id;
+  guint n_runs;
+  void *args[2];
+
+  enter_key (studio, "test:key");
+  store = _falstaff_window_get_run_store (studio->window);
+  g_assert_true (falstaff_test_wait_until (store_loaded, store, 10000));
+  answer = submit_elsewhere (server_url, "fal-ai/fast-sdxl", "{\"prompt\":\"made elsewhere\"}");
+  request_id = json_object_get_string_member (answer, "request_id");
+
+  falstaff_test_press_keys (falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window)),
+                            "ctrl+shift+o");
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  dialog = FALSTAFF_OPEN_REQUEST_DIALOG (find_dialog ());
+
+  /* A queue URL pasted: the endpoint is filled in from it. */
+  gtk_editable_set_text (GTK_EDITABLE (falstaff_open_request_dialog_get_request_entry (dialog)),
+                         json_object_get_string_member (answer, "status_url"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (falstaff_open_request_dialog_get_endpoint_entry (dialog))),
+                   ==, "fal-ai/fast-sdxl");
+  /* Then the bare id typed, and Enter. */
+  gtk_editable_set_text (GTK_EDITABLE (falstaff_open_request_dialog_get_request_entry (dialog)), "");
+  typed_keys = keys_for (request_id);
+  falstaff_test_press_keys (falstaff_open_request_dialog_get_request_entry (dialog), typed_keys);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (dialog), "open-request"));
+  keys = g_strdup ("Return");
+  falstaff_test_press_keys (falstaff_open_request_dialog_get_request_entry (dialog), keys);
+
+  args[0] = studio->window;
+  args[1] = (gpointer) request_id;
+  g_assert_true (falstaff_test_wait_until (shown_request_is, args, 5000));
+  run = falstaff_window_get_shown_run (studio->window);
+  g_assert_cmpstr (falstaff_run_get_endpoint_id (run), ==, "fal-ai/fast-sdxl");
+  g_assert_true (falstaff_test_wait_until (run_done, run, 60000));
+  g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_COMPLETED);
+  g_assert_nonnull (falstaff_run_get_result (run));
+
+  /* Opened again: the same run, not a second one. */
+  n_runs = g_list_model_get_n_items (G_LIST_MODEL (store));
+  g_assert_true (falstaff_window_open_request (studio->window, "fal-ai/fast-sdxl", request_id, NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, n_runs);
+  g_assert_true (falstaff_window_get_shown_run (studio->window) == run);
+}
+
+static gboolean
+window_inactive (gpointer data)
+{
+  return !gtk_window_is_active (data);
+}
+
+static gboolean
+notified (gpointer data)
+{
+  return notification_server_get_received ()->len > GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+shown_is (gpointer data)
+{
+  void **args = data;
+
+  return falstaff_window_get_shown_run (args[0]) == args[1];
+}
+
+/* A run that ends while the window is away says so in a notification;
+ * clicking it shows that run. */
+static void
+test_notification (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(FalstaffRun) first = NULL;
+  g_autoptr(FalstaffRun) video = NULL;
+  GtkWidget *elsewhere = gtk_window_new ();
+  guint before = notification_server_get_received ()->len;
+  const char *text;
+  void *args[2];
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  first = start_one (studio, "a quiet harbour");
+  g_assert_true (falstaff_test_wait_until (run_done, first, 60000));
+  pick_endpoint (studio, "minimax");
+  video = start_one (studio, "a paper boat");
+
+  /* The person goes to another window while it runs. */
+  gtk_window_present (GTK_WINDOW (elsewhere));
+  falstaff_test_press_keys (elsewhere, "shift");
+  g_assert_true (falstaff_test_wait_until (window_inactive, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (run_done, video, 60000));
+  g_assert_true (falstaff_test_wait_until (notified, GUINT_TO_POINTER (before), 5000));
+  text = g_ptr_array_index (notification_server_get_received (), notification_server_get_received ()->len - 1);
+  g_assert_cmpstr (text, ==, "Run completed\nfal-ai/minimax/video-01");
+
+  /* Another run is shown meanwhile; the click brings this one back. */
+  falstaff_history_view_select (_falstaff_window_get_history_view (studio->window), G_OBJECT (first));
+  g_assert_true (falstaff_window_get_shown_run (studio->window) == first);
+  notification_server_click (notification_server_get_last_id ());
+  args[0] = studio->window;
+  args[1] = video;
+  g_assert_true (falstaff_test_wait_until (shown_is, args, 5000));
+  gtk_window_destroy (GTK_WINDOW (elsewhere));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -372,6 +540,8 @@ main (int    argc,
   g_test_add_func ("/ui/runs/history-search", test_history_search);
   g_test_add_func ("/ui/runs/run-again-and-seed", test_run_again_and_seed);
   g_test_add_func ("/ui/runs/delete", test_delete_run);
+  g_test_add_func ("/ui/runs/open-request", test_open_request);
+  g_test_add_func ("/ui/runs/notification", test_notification);
 
   status = g_test_run ();
   studio_fixture_shutdown ();
