@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "falstaff-endpoint-picker.h"
+#include "falstaff-file-row.h"
 #include "falstaff-form-view.h"
+#include "falstaff-send-to-dialog.h"
 #include "falstaff-open-request-dialog.h"
 #include "falstaff-history-view.h"
 #include "falstaff-request-view.h"
@@ -528,6 +530,63 @@ test_notification (void)
   gtk_window_destroy (GTK_WINDOW (elsewhere));
 }
 
+static gboolean
+file_row_has_item (gpointer data)
+{
+  return falstaff_file_row_get_n_items (data) > 0;
+}
+
+/* Send to…: a text-to-image output goes into image-to-image's form by its
+ * link (nothing uploaded again), and that run goes. */
+static void
+test_send_to (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(FalstaffRun) picture = NULL;
+  g_autoptr(FalstaffRun) varied = NULL;
+  g_autoptr(GPtrArray) file_rows = NULL;
+  GtkListBox *list;
+  GtkWidget *target = NULL;
+  FalstaffFileRow *image_row;
+  const char *url;
+  void *args[2];
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  picture = start_one (studio, "a green apple");
+  g_assert_true (falstaff_test_wait_until (run_done, picture, 60000));
+  url = json_object_get_string_member (
+          json_array_get_object_element (
+            json_object_get_array_member (json_node_get_object (falstaff_run_get_result (picture)), "images"), 0),
+          "url");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.send-to", "(ss)", url, "image"));
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  list = falstaff_send_to_dialog_get_list (FALSTAFF_SEND_TO_DIALOG (find_dialog ()));
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (list)); row; row = gtk_widget_get_next_sibling (row))
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "endpoint-id"), "fal-ai/fast-sdxl/image-to-image") == 0)
+      target = row;
+  g_assert_nonnull (target);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (find_dialog ()), "send-to"));
+  falstaff_test_click (target);
+
+  args[0] = studio->window;
+  args[1] = "fal-ai/fast-sdxl/image-to-image";
+  g_assert_true (falstaff_test_wait_until (form_on, args, 10000));
+  file_rows = falstaff_form_view_get_file_rows (_falstaff_window_get_form_view (studio->window));
+  g_assert_cmpuint (file_rows->len, >, 0);
+  image_row = g_ptr_array_index (file_rows, 0);
+  g_assert_true (falstaff_test_wait_until (file_row_has_item, image_row, 5000));
+  g_assert_cmpstr (falstaff_file_row_get_item_url (image_row, 0), ==, url);
+  g_assert_null (falstaff_file_row_get_item_upload (image_row, 0));
+
+  varied = start_one (studio, "the same apple, in autumn");
+  g_assert_true (falstaff_test_wait_until (run_done, varied, 60000));
+  g_assert_cmpint (falstaff_run_get_status (varied), ==, FAL_JOB_COMPLETED);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (falstaff_run_get_inputs (varied)), "image_url"),
+                   ==, url);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -542,6 +601,7 @@ main (int    argc,
   g_test_add_func ("/ui/runs/delete", test_delete_run);
   g_test_add_func ("/ui/runs/open-request", test_open_request);
   g_test_add_func ("/ui/runs/notification", test_notification);
+  g_test_add_func ("/ui/runs/send-to", test_send_to);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -126,6 +126,13 @@ gboolean falstaff_endpoint_info_get_streams (FalstaffEndpointInfo *self) { retur
 gboolean falstaff_endpoint_info_get_local (FalstaffEndpointInfo *self) { return self->local; }
 
 const char *
+falstaff_endpoint_info_get_category (FalstaffEndpointInfo *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_ENDPOINT_INFO (self), NULL);
+  return self->category;
+}
+
+const char *
 falstaff_endpoint_info_get_category_title (FalstaffEndpointInfo *self)
 {
   static const struct {

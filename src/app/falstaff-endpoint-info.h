@@ -15,6 +15,8 @@ FalstaffEndpointInfo *falstaff_endpoint_info_new             (const char *id,
                                                               gboolean    streams,
                                                               gboolean    local);
 const char           *falstaff_endpoint_info_get_id          (FalstaffEndpointInfo *self);
+/* The catalog's category id: "text-to-image", "vision", … */
+const char           *falstaff_endpoint_info_get_category    (FalstaffEndpointInfo *self);
 /* The category as a person reads it: "Text to image". */
 const char           *falstaff_endpoint_info_get_category_title (FalstaffEndpointInfo *self);
 const char           *falstaff_endpoint_info_get_description (FalstaffEndpointInfo *self);

@@ -21,6 +21,7 @@
 #include "falstaff-request-view.h"
 #include "falstaff-open-request-dialog.h"
 #include "falstaff-run-store.h"
+#include "falstaff-send-to-dialog.h"
 #include "falstaff-settings.h"
 #include "falstaff-welcome-page.h"
 #include "falstaff-window.h"
@@ -83,6 +84,9 @@ struct _FalstaffWindow
   /* Run Again on another endpoint: the inputs wait for its form. */
   JsonNode *pending_inputs;
   char *pending_inputs_endpoint;
+  /* Send to… another endpoint: the output waits for its form. */
+  char *pending_send_url;
+  char *pending_send_endpoint;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffWindow, falstaff_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -338,6 +342,34 @@ set_form_inputs (FalstaffWindow *self,
     fal_form_model_set_value (self->form_model, name, value);
 }
 
+/* The first file field that takes the output gets its link (no upload:
+ * fal reads it where it is). */
+static gboolean
+send_into_form (FalstaffWindow *self,
+                const char     *url)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (self->form_model == NULL)
+    return FALSE;
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, url);
+  rows = falstaff_form_view_get_file_rows (self->form_view);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      FalstaffFileRow *row = g_ptr_array_index (rows, i);
+
+      if (falstaff_file_row_accepts (row, &value))
+        {
+          falstaff_file_row_add_value (row, &value);
+          gtk_widget_grab_focus (GTK_WIDGET (row));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 remember_endpoint (FalstaffWindow *self,
                    const char     *endpoint_id)
@@ -455,6 +487,11 @@ schema_cb (GObject      *source,
   falstaff_form_view_set_client (self->form_view, falstaff_session_get_client (self->session));
   falstaff_form_view_set_model (self->form_view, model);
   gtk_stack_set_visible_child_name (self->form_stack, "form");
+  if (self->pending_send_url && g_strcmp0 (self->pending_send_endpoint, self->endpoint_id) == 0 &&
+      !send_into_form (self, self->pending_send_url))
+    toast (self, _("This endpoint's form has no field for it"));
+  g_clear_pointer (&self->pending_send_url, g_free);
+  g_clear_pointer (&self->pending_send_endpoint, g_free);
   update_actions (self);
   if (self->focus_form_when_ready)
     focus_first_field (self);
@@ -1073,6 +1110,61 @@ delete_run_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+send_to_response_cb (FalstaffSendToDialog *dialog,
+                     const char           *response,
+                     FalstaffWindow       *self)
+{
+  const char *chosen = falstaff_send_to_dialog_get_chosen (dialog);
+  const char *url = g_object_get_data (G_OBJECT (dialog), "url");
+
+  if (!g_str_equal (response, "send") || chosen == NULL)
+    return;
+  show_leaflet_child (self, self->leaflet, self->content);
+  show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->form_stack));
+  if (self->form_model && g_strcmp0 (self->endpoint_id, chosen) == 0)
+    {
+      if (!send_into_form (self, url))
+        toast (self, _("This endpoint's form has no field for it"));
+      return;
+    }
+  falstaff_window_select_endpoint (self, chosen);
+  g_free (self->pending_send_url);
+  g_free (self->pending_send_endpoint);
+  self->pending_send_url = g_strdup (url);
+  self->pending_send_endpoint = g_strdup (chosen);
+}
+
+/* Send to…: an output (url, kind: "image", "video", "audio") becomes the
+ * input of another endpoint. */
+static void
+send_to_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  const char *url, *kind;
+  gboolean current_takes_it = FALSE;
+  GtkWidget *dialog;
+
+  g_variant_get (parameter, "(&s&s)", &url, &kind);
+  if (self->form_model)
+    {
+      g_autoptr(GPtrArray) rows = falstaff_form_view_get_file_rows (self->form_view);
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      g_value_init (&value, G_TYPE_STRING);
+      g_value_set_string (&value, url);
+      for (guint i = 0; i < rows->len && !current_takes_it; i++)
+        current_takes_it = falstaff_file_row_accepts (g_ptr_array_index (rows, i), &value);
+    }
+  dialog = falstaff_send_to_dialog_new (GTK_WINDOW (self), self->catalog, kind, self->endpoint_id, current_takes_it,
+                                        falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
+  g_object_set_data_full (G_OBJECT (dialog), "url", g_strdup (url), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (send_to_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static FalstaffRun *
 find_run_by_request_id (FalstaffWindow *self,
                         const char     *request_id)
@@ -1619,6 +1711,8 @@ falstaff_window_dispose (GObject *object)
   g_clear_pointer (&self->dismissed_key_warning, g_free);
   g_clear_pointer (&self->pending_inputs, json_node_unref);
   g_clear_pointer (&self->pending_inputs_endpoint, g_free);
+  g_clear_pointer (&self->pending_send_url, g_free);
+  g_clear_pointer (&self->pending_send_endpoint, g_free);
 
   G_OBJECT_CLASS (falstaff_window_parent_class)->dispose (object);
 }
@@ -1733,6 +1827,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.submit-again", NULL, submit_again_activated);
   gtk_widget_class_install_action (widget_class, "win.delete-run", NULL, delete_run_activated);
   gtk_widget_class_install_action (widget_class, "win.open-request", NULL, open_request_activated);
+  gtk_widget_class_install_action (widget_class, "win.send-to", "(ss)", send_to_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
