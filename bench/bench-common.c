@@ -524,7 +524,11 @@ line_read_cb (GObject      *source,
 
       if (strncmp (line, child->marks[i], len) == 0 && line[len] == ' ' && child->launch->marks[i] == 0)
         {
-          child->launch->marks[i] = g_ascii_strtoll (line + len + 1, NULL, 10);
+          char *end = NULL;
+
+          child->launch->marks[i] = g_ascii_strtoll (line + len + 1, &end, 10);
+          if (end != NULL && *end == ' ')
+            child->launch->mark_extras[i] = g_ascii_strtoll (end + 1, NULL, 10);
           marked = TRUE;
           if (all_marks_seen (child))
             g_main_loop_quit (child->loop);

@@ -104,6 +104,7 @@ double       bench_cpu_seconds        (int           who);
 typedef struct {
   gint64 spawned_at;                 /* this process's monotonic µs */
   gint64 marks[BENCH_MAX_MARKS];     /* each mark's value, or 0 when not seen */
+  gint64 mark_extras[BENCH_MAX_MARKS]; /* a second number on its line, or 0 */
   double rss_mib;                    /* VmRSS settle_ms after the last mark */
   double hwm_mib;                    /* VmHWM then */
   gboolean ok;                       /* every mark seen, RSS read, still running */
