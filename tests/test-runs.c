@@ -99,6 +99,9 @@ test_several_at_once (void)
                        falstaff_run_get_request_id (runs[i]));
       g_assert_cmpstr (fal_request_get_endpoint_id (falstaff_window_get_request (studio->window)), ==,
                        falstaff_run_get_endpoint_id (runs[i]));
+      /* The results say whose they are, whatever the form shows. */
+      g_assert_true (g_str_has_prefix (falstaff_request_view_get_run_text (request_view (studio)),
+                                       falstaff_run_get_endpoint_id (runs[i])));
     }
 
   for (guint i = 0; i < 3; i++)

@@ -22,6 +22,7 @@ struct _FalstaffRequestView
   GtkLabel *request_id_label;
   GtkButton *copy_id_button;
   GtkWidget *submit_again_button;
+  GtkLabel *run_label;
   GtkWidget *run_menu_button;
   AdwViewStack *view_stack;
   FalstaffOutputView *output_view;
@@ -245,6 +246,7 @@ update_status (FalstaffRequestView *self)
   gtk_widget_set_visible (self->submit_again_button,
                           self->run != NULL && falstaff_run_needs_submit_again (self->run));
   gtk_widget_set_visible (self->run_menu_button, self->run != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->run_label), self->run != NULL);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
 }
@@ -392,6 +394,7 @@ falstaff_request_view_class_init (FalstaffRequestViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, request_id_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, copy_id_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, submit_again_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, run_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, run_menu_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, view_stack);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, output_view);
@@ -505,6 +508,29 @@ details_loaded_cb (GObject      *source,
     show_stored (self, self->run);
 }
 
+/* "fal-ai/flux/dev · 14:02", or with the day when not today. */
+static void
+show_run_label (FalstaffRequestView *self,
+                FalstaffRun         *run)
+{
+  g_autoptr(GDateTime) made = g_date_time_new_from_unix_local (falstaff_run_get_created_at (run) / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *when = NULL;
+  g_autofree char *text = NULL;
+
+  if (made == NULL)
+    when = g_strdup ("");
+  else if (g_date_time_get_year (made) == g_date_time_get_year (now) &&
+           g_date_time_get_day_of_year (made) == g_date_time_get_day_of_year (now))
+    when = g_date_time_format (made, "%H:%M");
+  else
+    /* TRANSLATORS: a run's date and time, see g_date_time_format(). */
+    when = g_date_time_format (made, _("%e %b %Y, %H:%M"));
+  text = g_strdup_printf ("%s · %s", falstaff_run_get_endpoint_id (run), g_strstrip (when));
+  gtk_label_set_text (self->run_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_label), falstaff_run_get_endpoint_id (run));
+}
+
 void
 falstaff_request_view_set_run (FalstaffRequestView *self,
                                FalstaffRun         *run,
@@ -527,6 +553,7 @@ falstaff_request_view_set_run (FalstaffRequestView *self,
   else if (FAL_IS_STREAM (job))
     falstaff_request_view_set_stream (self, FAL_STREAM (job));
   self->run = g_object_ref (run);
+  show_run_label (self, run);
   falstaff_output_view_set_context (self->output_view, falstaff_run_get_endpoint_id (run),
                                     falstaff_run_get_request_id (run), falstaff_run_get_inputs (run));
   if (job)
@@ -591,6 +618,12 @@ const char *
 falstaff_request_view_get_status_text (FalstaffRequestView *self)
 {
   return gtk_label_get_text (self->status_label);
+}
+
+const char *
+falstaff_request_view_get_run_text (FalstaffRequestView *self)
+{
+  return self->run ? gtk_label_get_text (self->run_label) : "";
 }
 
 const char *

@@ -44,6 +44,8 @@ void        falstaff_request_view_show_not_sent (FalstaffRequestView *self,
 void        falstaff_request_view_set_waiting_uploads (FalstaffRequestView *self,
                                                        guint                n_files);
 const char *falstaff_request_view_get_status_text (FalstaffRequestView *self);
+/* "endpoint · time" of the run shown, "" for none. */
+const char *falstaff_request_view_get_run_text    (FalstaffRequestView *self);
 const char *falstaff_request_view_get_error_text  (FalstaffRequestView *self);
 /* The run's menu (Run Again, Use Seed, Delete Run…) and its Submit
  * Again button. */
