@@ -8,6 +8,10 @@
 #include "fal.h"
 
 #include "falstaff-history-view.h"
+#include "falstaff-output-keeper.h"
+
+/* A row's picture, in logical pixels. */
+#define THUMBNAIL_SIZE 48
 
 struct _FalstaffHistoryView
 {
@@ -22,6 +26,7 @@ struct _FalstaffHistoryView
   GtkFilterListModel *filtered;
   GtkSingleSelection *selection;
   char *query;
+  FalstaffOutputKeeper *keeper;   /* may be NULL: no thumbnails */
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffHistoryView, falstaff_history_view, GTK_TYPE_WIDGET)
@@ -94,11 +99,93 @@ age_words (gint64 created_at)
 /* ------------------------------------------------------------------ rows */
 
 typedef struct {
+  FalstaffHistoryView *view;      /* not owned: rows go with it */
   GtkImage *icon;
+  GtkPicture *thumbnail;
   GtkLabel *title;
   GtkLabel *snippet;
   GtkLabel *age;
+  char *thumbnail_url;            /* asked of the keeper for this row */
+  GCancellable *cancellable;      /* of that load */
 } RowParts;
+
+static void
+row_parts_free (gpointer data)
+{
+  RowParts *parts = data;
+
+  g_cancellable_cancel (parts->cancellable);
+  g_clear_object (&parts->cancellable);
+  g_free (parts->thumbnail_url);
+  g_free (parts);
+}
+
+static void
+clear_thumbnail (RowParts *parts)
+{
+  g_cancellable_cancel (parts->cancellable);
+  g_clear_object (&parts->cancellable);
+  g_clear_pointer (&parts->thumbnail_url, g_free);
+  gtk_picture_set_paintable (parts->thumbnail, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (parts->thumbnail), FALSE);
+}
+
+static void
+thumbnail_loaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  g_autoptr(GtkWidget) row = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = falstaff_output_keeper_load_thumbnail_finish (FALSTAFF_OUTPUT_KEEPER (source),
+                                                                               result, &error);
+  RowParts *parts;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  parts = g_object_get_data (G_OBJECT (row), "parts");
+  if (parts == NULL)
+    return;
+  if (texture == NULL)
+    {
+      /* A video, or a file gone: the row keeps its text. */
+      g_debug ("No thumbnail: %s", error->message);
+      return;
+    }
+  gtk_picture_set_paintable (parts->thumbnail, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (parts->thumbnail), TRUE);
+}
+
+/* Loaded only for rows in view: bind asks, unbind cancels. */
+static void
+update_thumbnail (GtkWidget *row,
+                  RowParts  *parts,
+                  GObject   *run)
+{
+  FalstaffOutputKeeper *keeper = parts->view->keeper;
+  g_autofree char *url = NULL;
+  gint64 id = 0;
+  FalJobStatus status = FAL_JOB_SUBMITTING;
+
+  if (keeper == NULL)
+    return;
+  g_object_get (run, "thumbnail-url", &url, "id", &id, "status", &status, NULL);
+  /* Not before the run is done: its outputs are being kept meanwhile. */
+  if (url == NULL || status != FAL_JOB_COMPLETED)
+    {
+      if (parts->thumbnail_url)
+        clear_thumbnail (parts);
+      return;
+    }
+  if (g_strcmp0 (url, parts->thumbnail_url) == 0)
+    return;
+  clear_thumbnail (parts);
+  parts->thumbnail_url = g_steal_pointer (&url);
+  parts->cancellable = g_cancellable_new ();
+  falstaff_output_keeper_load_thumbnail_async (keeper, id, parts->thumbnail_url,
+                                               THUMBNAIL_SIZE * gtk_widget_get_scale_factor (row),
+                                               parts->cancellable, thumbnail_loaded_cb, g_object_ref (row));
+}
 
 static void
 update_row (GtkWidget *row,
@@ -124,6 +211,7 @@ update_row (GtkWidget *row,
   label = g_strdup_printf ("%s, %s, %s%s%s", endpoint_id ? endpoint_id : "", status_words (status), age,
                            snippet && *snippet ? ": " : "", snippet ? snippet : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  update_thumbnail (row, parts, run);
 }
 
 static void
@@ -147,7 +235,19 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_margin_end (row, 6);
   gtk_widget_set_margin_top (row, 6);
   gtk_widget_set_margin_bottom (row, 6);
+  parts->view = self;
   parts->icon = GTK_IMAGE (gtk_image_new ());
+  /* The row's label says what it is: the picture is for the eye. */
+  parts->thumbnail = g_object_new (GTK_TYPE_PICTURE,
+                                   "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                   "can-shrink", TRUE,
+                                   "content-fit", GTK_CONTENT_FIT_COVER,
+                                   "width-request", THUMBNAIL_SIZE,
+                                   "height-request", THUMBNAIL_SIZE,
+                                   "valign", GTK_ALIGN_CENTER,
+                                   "visible", FALSE,
+                                   NULL);
+  gtk_widget_add_css_class (GTK_WIDGET (parts->thumbnail), "thumbnail");
   parts->title = GTK_LABEL (gtk_label_new (NULL));
   parts->snippet = GTK_LABEL (gtk_label_new (NULL));
   parts->age = GTK_LABEL (gtk_label_new (NULL));
@@ -164,9 +264,10 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (texts), GTK_WIDGET (parts->title));
   gtk_box_append (GTK_BOX (texts), GTK_WIDGET (parts->snippet));
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->icon));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->thumbnail));
   gtk_box_append (GTK_BOX (row), texts);
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->age));
-  g_object_set_data_full (G_OBJECT (row), "parts", parts, g_free);
+  g_object_set_data_full (G_OBJECT (row), "parts", parts, row_parts_free);
   gtk_list_item_set_child (list_item, row);
 }
 
@@ -197,6 +298,7 @@ unbind_cb (GtkSignalListItemFactory *factory,
   if (handler && run)
     g_signal_handler_disconnect (run, handler);
   g_object_set_data (G_OBJECT (row), "handler", NULL);
+  clear_thumbnail (g_object_get_data (G_OBJECT (row), "parts"));
 }
 
 /* ------------------------------------------------------------------ filter */
@@ -299,6 +401,7 @@ falstaff_history_view_dispose (GObject *object)
   }
   g_clear_object (&self->selection);
   g_clear_pointer (&self->query, g_free);
+  g_clear_object (&self->keeper);
 
   G_OBJECT_CLASS (falstaff_history_view_parent_class)->dispose (object);
 }
@@ -410,4 +513,25 @@ guint
 falstaff_history_view_get_n_shown (FalstaffHistoryView *self)
 {
   return g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+}
+
+void
+falstaff_history_view_set_output_keeper (FalstaffHistoryView  *self,
+                                         FalstaffOutputKeeper *keeper)
+{
+  g_return_if_fail (FALSTAFF_IS_HISTORY_VIEW (self));
+  g_return_if_fail (keeper == NULL || FALSTAFF_IS_OUTPUT_KEEPER (keeper));
+
+  if (!g_set_object (&self->keeper, keeper))
+    return;
+  /* The rows in view are bound again, now with (or without) pictures. */
+  gtk_list_view_set_model (self->list_view, NULL);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+}
+
+FalstaffOutputKeeper *
+falstaff_history_view_get_output_keeper (FalstaffHistoryView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_HISTORY_VIEW (self), NULL);
+  return self->keeper;
 }

@@ -3,6 +3,8 @@
 
 #include <gtk/gtk.h>
 
+#include "falstaff-output-keeper.h"
+
 G_BEGIN_DECLS
 
 /* Every run, newest first: endpoint, what it was about, status and age;
@@ -23,5 +25,11 @@ GtkWidget  *falstaff_history_view_get_search_entry (FalstaffHistoryView *self);
 void        falstaff_history_view_set_filter      (FalstaffHistoryView *self,
                                                    const char          *filter);
 guint       falstaff_history_view_get_n_shown     (FalstaffHistoryView *self);
+/* Rows of completed runs with an image ("thumbnail-url") show a small
+ * picture from the keeper's thumbnail cache, loaded only for the rows in
+ * view. NULL: text only. */
+void        falstaff_history_view_set_output_keeper (FalstaffHistoryView  *self,
+                                                     FalstaffOutputKeeper *keeper);
+FalstaffOutputKeeper *falstaff_history_view_get_output_keeper (FalstaffHistoryView *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 
 typedef struct {
   GBytes *bytes;
+  char *path;             /* a local file, read in the worker */
   int max_size;
   int full_width;
   int full_height;
@@ -21,6 +22,7 @@ decode_free (gpointer data)
   Decode *decode = data;
 
   g_clear_pointer (&decode->bytes, g_bytes_unref);
+  g_free (decode->path);
   g_free (decode);
 }
 
@@ -77,6 +79,54 @@ falstaff_image_decode (GBytes  *bytes,
   return g_object_ref (pixbuf);
 }
 
+/* Fed in blocks, so a large file is never in memory whole: only the
+ * (scaled) pixels are. */
+GdkPixbuf *
+falstaff_image_decode_file (const char    *path,
+                            int            max_size,
+                            int           *full_width,
+                            int           *full_height,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autofree guchar *block = g_malloc (64 * 1024);
+  Sizes sizes = { max_size, 0, 0 };
+  GdkPixbuf *pixbuf;
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &sizes);
+  in = g_file_read (file, cancellable, error);
+  if (in == NULL)
+    return NULL;
+  for (;;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), block, 64 * 1024, cancellable, error);
+
+      if (n < 0 || (n > 0 && !gdk_pixbuf_loader_write (loader, block, n, error)))
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+    }
+  if (!gdk_pixbuf_loader_close (loader, error))
+    return NULL;
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
+      return NULL;
+    }
+  if (full_width)
+    *full_width = sizes.full_width;
+  if (full_height)
+    *full_height = sizes.full_height;
+  return g_object_ref (pixbuf);
+}
+
 GdkTexture *
 falstaff_texture_new_for_pixbuf (GdkPixbuf *pixbuf)
 {
@@ -95,8 +145,14 @@ decode_thread (GTask        *task,
 {
   Decode *decode = task_data;
   GError *error = NULL;
-  g_autoptr(GdkPixbuf) pixbuf = falstaff_image_decode (decode->bytes, decode->max_size,
-                                                       &decode->full_width, &decode->full_height, &error);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+  if (decode->path)
+    pixbuf = falstaff_image_decode_file (decode->path, decode->max_size, &decode->full_width,
+                                         &decode->full_height, cancellable, &error);
+  else
+    pixbuf = falstaff_image_decode (decode->bytes, decode->max_size,
+                                    &decode->full_width, &decode->full_height, &error);
 
   if (pixbuf == NULL)
     {
@@ -139,6 +195,18 @@ falstaff_image_loader_load_async (SoupSession         *session,
   g_task_set_source_tag (task, falstaff_image_loader_load_async);
   decode->max_size = max_size;
   g_task_set_task_data (task, decode, decode_free);
+  /* A local file (a kept output) is read by the worker that decodes it. */
+  if (g_str_has_prefix (url, "file:"))
+    {
+      g_autoptr(GFile) file = g_file_new_for_uri (url);
+
+      decode->path = g_file_get_path (file);
+      if (decode->path != NULL)
+        {
+          g_task_run_in_thread (task, decode_thread);
+          return;
+        }
+    }
   /* http(s), and data: URLs (results of sync_mode carry their files inline). */
   falstaff_output_fetch_async (session, url, cancellable, fetched_cb, g_steal_pointer (&task));
 }

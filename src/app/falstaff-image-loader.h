@@ -8,7 +8,8 @@ G_BEGIN_DECLS
 
 /* Downloads an image (never with the key: a session of the caller's that
  * has none) and decodes it in a worker thread, scaled to fit max_size, so
- * the gallery never draws full-size textures. Reports the full size too. */
+ * the gallery never draws full-size textures. Reports the full size too.
+ * @url: http(s), data:, or file: (a kept output, read in the worker). */
 void        falstaff_image_loader_load_async  (SoupSession         *session,
                                                const char          *url,
                                                int                  max_size,
@@ -26,6 +27,13 @@ GdkPixbuf  *falstaff_image_decode             (GBytes              *bytes,
                                                int                  max_size,
                                                int                 *full_width,
                                                int                 *full_height,
+                                               GError             **error);
+/* The same for a local file, read in blocks (call it from a worker). */
+GdkPixbuf  *falstaff_image_decode_file        (const char          *path,
+                                               int                  max_size,
+                                               int                 *full_width,
+                                               int                 *full_height,
+                                               GCancellable        *cancellable,
                                                GError             **error);
 /* An immutable texture of the pixbuf's pixels (safe off the main thread). */
 GdkTexture *falstaff_texture_new_for_pixbuf   (GdkPixbuf           *pixbuf);

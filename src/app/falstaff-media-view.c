@@ -29,6 +29,7 @@ struct _FalstaffMediaView
   char *content_type;
   char *name;             /* the file name shown and kept */
   GFile *file;            /* downloaded */
+  GFile *local_file;      /* kept already (FalstaffOutputKeeper), or NULL */
   GFile *part;            /* being downloaded */
   GtkMediaStream *stream;
   char *error_message;
@@ -42,6 +43,7 @@ enum {
   PROP_SESSION,
   PROP_URL,
   PROP_CONTENT_TYPE,
+  PROP_LOCAL_FILE,
   PROP_STATE,
   PROP_STREAM,
   PROP_ERROR_MESSAGE,
@@ -281,6 +283,13 @@ start_download (FalstaffMediaView *self)
 
   /* One file per URL (outputs' URLs do not change what they serve), so a
    * view made again for the same output does not download again. */
+  /* A kept copy plays as it is: fal's URL may have expired. */
+  if (self->local_file && g_file_query_exists (self->local_file, NULL))
+    {
+      self->file = g_object_ref (self->local_file);
+      start_stream (self);
+      return;
+    }
   hash[16] = '\0';
   file_name = g_strdup_printf ("%s-%s", hash, self->name);
   part_name = g_strconcat (file_name, ".part", NULL);
@@ -414,6 +423,7 @@ falstaff_media_view_finalize (GObject *object)
 
   g_clear_object (&self->file);
   g_clear_object (&self->part);
+  g_clear_object (&self->local_file);
   g_free (self->url);
   g_free (self->content_type);
   g_free (self->name);
@@ -441,6 +451,9 @@ falstaff_media_view_get_property (GObject    *object,
       break;
     case PROP_CONTENT_TYPE:
       g_value_set_string (value, self->content_type);
+      break;
+    case PROP_LOCAL_FILE:
+      g_value_set_object (value, self->local_file);
       break;
     case PROP_STATE:
       g_value_set_string (value, falstaff_media_view_get_state (self));
@@ -478,6 +491,9 @@ falstaff_media_view_set_property (GObject      *object,
     case PROP_CONTENT_TYPE:
       self->content_type = g_value_dup_string (value);
       break;
+    case PROP_LOCAL_FILE:
+      self->local_file = g_value_dup_object (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -501,6 +517,7 @@ falstaff_media_view_class_init (FalstaffMediaViewClass *klass)
   properties[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL, construct);
   /* Construct-only, but filled from the response when not given. */
   properties[PROP_CONTENT_TYPE] = g_param_spec_string ("content-type", NULL, NULL, NULL, construct | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LOCAL_FILE] = g_param_spec_object ("local-file", NULL, NULL, G_TYPE_FILE, construct);
   properties[PROP_STATE] = g_param_spec_string ("state", NULL, NULL, "loading", readable);
   properties[PROP_STREAM] = g_param_spec_object ("stream", NULL, NULL, GTK_TYPE_MEDIA_STREAM, readable);
   properties[PROP_ERROR_MESSAGE] = g_param_spec_string ("error-message", NULL, NULL, NULL, readable);
@@ -543,6 +560,24 @@ falstaff_media_view_new (SoupSession *session,
                        "session", session,
                        "url", url,
                        "content-type", content_type,
+                       NULL);
+}
+
+GtkWidget *
+falstaff_media_view_new_with_local_file (SoupSession *session,
+                                         const char  *url,
+                                         const char  *content_type,
+                                         GFile       *local_file)
+{
+  g_return_val_if_fail (session == NULL || SOUP_IS_SESSION (session), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (local_file == NULL || G_IS_FILE (local_file), NULL);
+
+  return g_object_new (FALSTAFF_TYPE_MEDIA_VIEW,
+                       "session", session,
+                       "url", url,
+                       "content-type", content_type,
+                       "local-file", local_file,
                        NULL);
 }
 

@@ -18,6 +18,13 @@ G_DECLARE_FINAL_TYPE (FalstaffMediaView, falstaff_media_view, FALSTAFF, MEDIA_VI
 GtkWidget      *falstaff_media_view_new               (SoupSession       *session,
                                                        const char        *url,
                                                        const char        *content_type);
+/* The same for an output kept on disk already (FalstaffOutputKeeper):
+ * @local_file plays without any download when it exists (else @url is
+ * downloaded as above). @url still names it. */
+GtkWidget      *falstaff_media_view_new_with_local_file (SoupSession     *session,
+                                                         const char      *url,
+                                                         const char      *content_type,
+                                                         GFile           *local_file);
 /* "loading", "video", "audio" or "error" (notify::state). */
 const char     *falstaff_media_view_get_state         (FalstaffMediaView *self);
 /* The stream once downloaded, else NULL. Its "prepared" says it plays. */

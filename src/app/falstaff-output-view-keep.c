@@ -94,8 +94,9 @@ save_clicked_cb (GtkButton          *button,
   Keep *keep = keep_new (self, GTK_WIDGET (button));
   g_autofree char *name = keep_name (keep);
   g_auto(GStrv) text = _falstaff_output_view_png_text (self);
+  g_autofree char *source = _falstaff_output_view_local_uri (self, keep->url);
 
-  falstaff_output_save_async (parent_window (self), _falstaff_output_view_get_session (self), keep->url,
+  falstaff_output_save_async (parent_window (self), _falstaff_output_view_get_session (self), source,
                               name, (const char * const *) text,
                               _falstaff_output_view_get_cancellable (self), saved_cb, keep);
 }
@@ -150,8 +151,9 @@ copy_image_clicked_cb (GtkButton          *button,
                        FalstaffOutputView *self)
 {
   Keep *keep = keep_new (self, GTK_WIDGET (button));
+  g_autofree char *source = _falstaff_output_view_local_uri (self, keep->url);
 
-  falstaff_output_fetch_async (_falstaff_output_view_get_session (self), keep->url,
+  falstaff_output_fetch_async (_falstaff_output_view_get_session (self), source,
                                _falstaff_output_view_get_cancellable (self), image_fetched_cb, keep);
 }
 
@@ -191,12 +193,13 @@ _falstaff_output_view_open_elsewhere (FalstaffOutputView *self,
 {
   Keep *keep = g_new0 (Keep, 1);
   g_auto(GStrv) text = _falstaff_output_view_png_text (self);
+  g_autofree char *source = _falstaff_output_view_local_uri (self, url);
 
   keep->self = g_object_ref (self);
   keep->url = g_strdup (url);
   keep->content_type = g_strdup (content_type);
   falstaff_output_open_url_async (parent_window (self), _falstaff_output_view_get_session (self),
-                                  url, content_type, (const char * const *) text,
+                                  source, content_type, (const char * const *) text,
                                   _falstaff_output_view_get_cancellable (self), opened_cb, keep);
 }
 
@@ -242,10 +245,11 @@ _falstaff_output_view_open_large (FalstaffOutputView *self,
                                   const char         *url)
 {
   Keep *keep = g_new0 (Keep, 1);
+  g_autofree char *source = _falstaff_output_view_local_uri (self, url);
 
   keep->self = g_object_ref (self);
   keep->url = g_strdup (url);
-  falstaff_output_fetch_async (_falstaff_output_view_get_session (self), url,
+  falstaff_output_fetch_async (_falstaff_output_view_get_session (self), source,
                                _falstaff_output_view_get_cancellable (self), large_fetched_cb, keep);
 }
 

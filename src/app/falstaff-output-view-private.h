@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 SoupSession  *_falstaff_output_view_get_session     (FalstaffOutputView *self);
 /* Cancelled when the view shows another result. */
 GCancellable *_falstaff_output_view_get_cancellable (FalstaffOutputView *self);
+/* A file: URI of the kept copy of @url when the keeper has one for the
+ * run shown, else @url (the caller frees it). */
+char         *_falstaff_output_view_local_uri       (FalstaffOutputView *self,
+                                                     const char         *url);
 /* The text chunks a saved PNG gets (falstaff_output_png_text_new()). */
 char        **_falstaff_output_view_png_text        (FalstaffOutputView *self);
 /* A toast, kept as the last notice (falstaff_output_view_get_last_notice()). */

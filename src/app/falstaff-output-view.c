@@ -13,6 +13,7 @@
 #include "falstaff-image-loader.h"
 #include "falstaff-media-view.h"
 #include "falstaff-output-actions.h"
+#include "falstaff-output-keeper.h"
 #include "falstaff-output-view-private.h"
 
 /* Thumbnails are made at most this big: never a full-size texture. */
@@ -46,6 +47,8 @@ struct _FalstaffOutputView
   char *inputs_json;
   char *seed;             /* from this run's result */
   char *last_notice;
+  FalstaffOutputKeeper *keeper;   /* may be NULL */
+  gint64 run_id;          /* 0: none */
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffOutputView, falstaff_output_view, GTK_TYPE_WIDGET)
@@ -230,8 +233,13 @@ add_image (FalstaffOutputView *self,
   thumbnail->label = GTK_LABEL (label);
   thumbnail->index = self->images->len;
   g_array_append_val (self->images, info);
-  falstaff_image_loader_load_async (self->session, url, THUMBNAIL_SIZE, self->cancellable,
-                                    thumbnail_loaded_cb, thumbnail);
+  {
+    /* The kept copy when there is one: fal's URL may have expired. */
+    g_autofree char *source = _falstaff_output_view_local_uri (self, url);
+
+    falstaff_image_loader_load_async (self->session, source, THUMBNAIL_SIZE, self->cancellable,
+                                      thumbnail_loaded_cb, thumbnail);
+  }
 }
 
 static void
@@ -401,7 +409,12 @@ add_media (FalstaffOutputView *self,
   const char *type = fal_json_get_string (file, "content_type");
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *media = falstaff_media_view_new (self->session, url, fal_json_get_string (file, "content_type"));
+  g_autofree char *kept = self->keeper && self->run_id > 0 && url && !g_str_has_prefix (url, "data:")
+                           ? falstaff_output_keeper_lookup (self->keeper, self->run_id, url) : NULL;
+  g_autoptr(GFile) local_file = kept ? g_file_new_for_path (kept) : NULL;
+  GtkWidget *media = falstaff_media_view_new_with_local_file (self->session, url,
+                                                              fal_json_get_string (file, "content_type"),
+                                                              local_file);
 
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
@@ -484,6 +497,7 @@ falstaff_output_view_dispose (GObject *object)
   g_clear_pointer (&self->inputs_json, g_free);
   g_clear_pointer (&self->seed, g_free);
   g_clear_pointer (&self->last_notice, g_free);
+  g_clear_object (&self->keeper);
 
   G_OBJECT_CLASS (falstaff_output_view_parent_class)->dispose (object);
 }
@@ -684,6 +698,37 @@ falstaff_output_view_set_context (FalstaffOutputView *self,
     }
 }
 
+void
+falstaff_output_view_set_output_keeper (FalstaffOutputView   *self,
+                                        FalstaffOutputKeeper *keeper)
+{
+  g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
+  g_return_if_fail (keeper == NULL || FALSTAFF_IS_OUTPUT_KEEPER (keeper));
+
+  if (g_set_object (&self->keeper, keeper))
+    g_clear_pointer (&self->gallery_urls, g_free);
+}
+
+void
+falstaff_output_view_set_run_id (FalstaffOutputView *self,
+                                 gint64              run_id)
+{
+  g_return_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self));
+
+  if (self->run_id == run_id)
+    return;
+  self->run_id = run_id;
+  /* The same URLs of another run may be kept elsewhere: shown again. */
+  g_clear_pointer (&self->gallery_urls, g_free);
+}
+
+gint64
+falstaff_output_view_get_run_id (FalstaffOutputView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_OUTPUT_VIEW (self), 0);
+  return self->run_id;
+}
+
 GPtrArray *
 falstaff_output_view_get_media_views (FalstaffOutputView *self)
 {
@@ -765,6 +810,18 @@ _falstaff_output_view_png_text (FalstaffOutputView *self)
     }
   return falstaff_output_png_text_new (self->endpoint_id, self->request_id,
                                        self->seed ? self->seed : input_seed, self->inputs_json);
+}
+
+char *
+_falstaff_output_view_local_uri (FalstaffOutputView *self,
+                                 const char         *url)
+{
+  g_autofree char *kept = NULL;
+
+  if (self->keeper == NULL || self->run_id <= 0 || url == NULL || g_str_has_prefix (url, "data:"))
+    return g_strdup (url);
+  kept = falstaff_output_keeper_lookup (self->keeper, self->run_id, url);
+  return kept ? g_filename_to_uri (kept, NULL, NULL) : g_strdup (url);
 }
 
 void

@@ -4,6 +4,8 @@
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 
+#include "falstaff-output-keeper.h"
+
 G_BEGIN_DECLS
 
 /* A result as a person wants to see it: images as a gallery of
@@ -32,6 +34,16 @@ void        falstaff_output_view_set_context  (FalstaffOutputView *self,
                                                const char         *endpoint_id,
                                                const char         *request_id,
                                                JsonNode           *inputs);
+/* Where kept outputs are found (may be NULL: fal's URLs only), and the
+ * run whose result is shown (0: none). With both, images, video and
+ * audio the keeper has are shown, saved and opened from the kept file,
+ * so a past run whose URLs expired still shows them. Set them before
+ * falstaff_output_view_show(). */
+void        falstaff_output_view_set_output_keeper (FalstaffOutputView   *self,
+                                                    FalstaffOutputKeeper *keeper);
+void        falstaff_output_view_set_run_id   (FalstaffOutputView *self,
+                                               gint64              run_id);
+gint64      falstaff_output_view_get_run_id   (FalstaffOutputView *self);
 /* Opens image index of the gallery in the large view (what a click or
  * Enter on a thumbnail does). */
 void        falstaff_output_view_open_image   (FalstaffOutputView *self,
