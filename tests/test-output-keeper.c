@@ -591,6 +591,28 @@ test_thumbnail (void)
   assert_fits (again, 48);
   g_assert_cmpuint (count_file_gets (fx), ==, 1);
 
+  /* A video has no thumbnail here: said without reading it whole, and
+   * without downloading it when it is not kept. */
+  {
+    g_autoptr(JsonNode) video = run_job (fx, "fal-ai/minimax/video-01", "{\"prompt\":\"no picture\"}");
+    const char *video_url = fal_json_get_string (fal_json_get_object (json_node_get_object (video), "video"), "url");
+    g_autoptr(GdkTexture) none = NULL;
+
+    g_assert_true (keep_sync (place->keeper, 4, video, NULL, NULL, &error));
+    g_assert_no_error (error);
+    fal_test_clear_request_log (fx->ts);
+    none = thumbnail_sync (place->keeper, 4, video_url, 48, &error);
+    g_assert_null (none);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+    g_clear_error (&error);
+    none = thumbnail_sync (place->keeper, 5, video_url, 48, &error);
+    g_assert_null (none);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+    g_clear_error (&error);
+    g_assert_cmpuint (count_file_gets (fx), ==, 0);
+    g_assert_cmpuint (count_thumbnails (place, 4), ==, 0);
+  }
+
   /* fal gone: the cache, and the kept file for a size not cached yet. */
   fal_local_server_stop (fx->ts->server);
   offline = thumbnail_sync (place->keeper, 2, url, 48, &error);
@@ -644,12 +666,6 @@ test_delete (void)
 
 /* ------------------------------------------------------------------ the views */
 
-static gboolean
-n_images_is_one (gpointer data)
-{
-  return falstaff_output_view_get_n_images (data) == 1;
-}
-
 static GtkLabel *
 gallery_label (FalstaffOutputView *view,
                guint               index)
@@ -667,6 +683,13 @@ static gboolean
 label_failed (gpointer data)
 {
   return g_str_has_prefix (gtk_label_get_text (data), "Could not load");
+}
+
+/* The first image shown, or known to have failed. */
+static gboolean
+image_settled (gpointer data)
+{
+  return falstaff_output_view_get_n_images (data) == 1 || label_failed (gallery_label (data, 0));
 }
 
 static GtkWindow *
@@ -740,7 +763,8 @@ test_output_view_expired (void)
   falstaff_output_view_set_run_id (view, 21);
   g_assert_cmpint (falstaff_output_view_get_run_id (view), ==, 21);
   falstaff_output_view_show (view, image);
-  g_assert_true (wait_for (n_images_is_one, view, DEADLINE_MS));
+  g_assert_true (wait_for (image_settled, view, DEADLINE_MS));
+  g_assert_cmpuint (falstaff_output_view_get_n_images (view), ==, 1);
   g_assert_true (falstaff_output_view_get_image_size (view, 0, &width, &height));
   g_assert_cmpint (width, ==, 1024);
   g_assert_cmpint (height, ==, 768);

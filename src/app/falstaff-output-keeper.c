@@ -331,6 +331,13 @@ thumbnail_local_thread (GTask        *task,
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
+  /* A video or a sound has no picture here: said from its first bytes,
+   * not after reading the whole file. */
+  if (gdk_pixbuf_get_file_info (kept, NULL, NULL) == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s", _("this output is not an image"));
+      return;
+    }
   pixbuf = falstaff_image_decode_file (kept, thumb->size, NULL, NULL, cancellable, &error);
   if (pixbuf == NULL)
     {
@@ -379,6 +386,24 @@ thumbnail_fetched_cb (GObject      *source,
   g_task_run_in_thread (task, thumbnail_bytes_thread);
 }
 
+/* Not a video downloaded whole for a picture it does not have. */
+static gboolean
+url_may_be_image (const char *url)
+{
+  g_autofree char *extension = _falstaff_output_keeper_url_extension (url);
+  g_autofree char *name = NULL;
+  g_autofree char *guessed = NULL;
+  g_autofree char *mime = NULL;
+
+  if (extension == NULL)
+    return TRUE;
+  name = g_strconcat ("output", extension, NULL);
+  guessed = g_content_type_guess (name, NULL, 0, NULL);
+  mime = guessed ? g_content_type_get_mime_type (guessed) : NULL;
+  return mime == NULL || !(g_str_has_prefix (mime, "video/") || g_str_has_prefix (mime, "audio/") ||
+                           g_str_has_prefix (mime, "model/"));
+}
+
 static void
 thumbnail_local_cb (GObject      *source,
                     GAsyncResult *result,
@@ -396,6 +421,8 @@ thumbnail_local_cb (GObject      *source,
     g_task_return_error (task, error);
   else if (!_falstaff_output_keeper_check_url (thumb->url, &error))
     g_task_return_error (task, error);
+  else if (!url_may_be_image (thumb->url))
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s", _("this output is not an image"));
   else
     {
       GCancellable *cancellable = g_task_get_cancellable (task);
