@@ -828,6 +828,7 @@ test_edit_clears_error (void)
   prompt = row_control (studio, "prompt");
   type_text (prompt, "");
   run (studio);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 5000));
   g_assert_nonnull (falstaff_form_view_get_row_error (form_view (studio), "prompt"));
   g_assert_true (gtk_widget_get_visible (falstaff_form_view_get_row_label (form_view (studio), "prompt", FALSTAFF_FORM_ROW_ERROR)));
   falstaff_test_press_keys (prompt, "a");

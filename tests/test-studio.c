@@ -288,6 +288,7 @@ test_local_validation (void)
   pick_endpoint (studio, "fast-sdxl");
   type_text (row_control (studio, "prompt"), "");
   run (studio);
+  g_assert_true (falstaff_test_wait_until (not_running, studio->window, 5000));
   /* Refused before sending: nothing submitted, the prompt row says why. */
   g_assert_null (falstaff_window_get_request (studio->window));
   g_assert_nonnull (falstaff_form_view_get_row_error (_falstaff_window_get_form_view (studio->window), "prompt"));

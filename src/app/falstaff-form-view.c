@@ -339,6 +339,138 @@ falstaff_form_view_get_file_rows (FalstaffFormView *self)
   return rows;
 }
 
+guint
+falstaff_form_view_get_n_uploading (FalstaffFormView *self)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  guint n = 0;
+
+  g_return_val_if_fail (FALSTAFF_IS_FORM_VIEW (self), 0);
+  rows = falstaff_form_view_get_file_rows (self);
+  for (guint i = 0; i < rows->len; i++)
+    if (falstaff_file_row_get_busy (g_ptr_array_index (rows, i)))
+      n++;
+  return n;
+}
+
+typedef struct {
+  FalFormModel *model;
+  guint pending;
+  GError *error;
+} Collect;
+
+static void
+collect_free (gpointer data)
+{
+  Collect *collect = data;
+
+  g_clear_object (&collect->model);
+  g_clear_error (&collect->error);
+  g_free (collect);
+}
+
+/* Every file is in: the body, from the model the rows wrote into. */
+static void
+collect_done (GTask *task)
+{
+  FalstaffFormView *self = g_task_get_source_object (task);
+  Collect *collect = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  JsonNode *body;
+
+  if (collect->error)
+    {
+      g_task_return_error (task, g_steal_pointer (&collect->error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  /* The model may have changed meanwhile (another endpoint picked). */
+  if (collect->model != self->model)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The form changed"));
+      return;
+    }
+  falstaff_form_view_show_errors (self, NULL);
+  body = fal_form_model_build_body (self->model, &error);
+  if (body == NULL)
+    {
+      JsonArray *fields = fal_error_get_field_errors (error);
+
+      if (fields)
+        falstaff_form_view_show_errors (self, fields);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, body, (GDestroyNotify) json_node_unref);
+}
+
+static void
+file_row_waited_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  Collect *collect = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_file_row_wait_finish (FALSTAFF_FILE_ROW (source), result, &error) && collect->error == NULL)
+    collect->error = g_steal_pointer (&error);
+  if (--collect->pending == 0)
+    collect_done (task);
+}
+
+static gboolean
+collect_idle_cb (gpointer data)
+{
+  collect_done (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+falstaff_form_view_collect_body_async (FalstaffFormView    *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  Collect *collect;
+
+  g_return_if_fail (FALSTAFF_IS_FORM_VIEW (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, falstaff_form_view_collect_body_async);
+  collect = g_new0 (Collect, 1);
+  collect->model = self->model ? g_object_ref (self->model) : NULL;
+  g_task_set_task_data (task, collect, collect_free);
+  if (self->model == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No form yet"));
+      return;
+    }
+
+  rows = falstaff_form_view_get_file_rows (self);
+  for (guint i = 0; i < rows->len; i++)
+    if (falstaff_file_row_get_busy (g_ptr_array_index (rows, i)))
+      {
+        collect->pending++;
+        falstaff_file_row_wait_async (g_ptr_array_index (rows, i), cancellable, file_row_waited_cb,
+                                      g_object_ref (task));
+      }
+  if (collect->pending == 0)
+    g_idle_add_full (G_PRIORITY_DEFAULT, collect_idle_cb, g_steal_pointer (&task), g_object_unref);
+}
+
+JsonNode *
+falstaff_form_view_collect_body_finish (FalstaffFormView  *self,
+                                        GAsyncResult      *result,
+                                        GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 FalFormModel *
 falstaff_form_view_get_model (FalstaffFormView *self)
 {

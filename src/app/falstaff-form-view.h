@@ -28,6 +28,22 @@ GPtrArray    *falstaff_form_view_get_file_rows (FalstaffFormView *self);
 FalFormModel *falstaff_form_view_get_model   (FalstaffFormView *self);
 /* Rebuilds the rows from the model's values (after a reset or restore). */
 void          falstaff_form_view_refresh     (FalstaffFormView *self);
+/* The request body once every file of the form is uploaded: waits for
+ * the file rows still busy, then builds the body from the model (field
+ * errors shown on their rows). Fails with the first failed upload,
+ * FAL_ERROR_VALIDATION (see fal_error_get_field_errors()), or
+ * G_IO_ERROR_CANCELLED: then nothing is to be sent (the files go on
+ * uploading for the next try). */
+void          falstaff_form_view_collect_body_async  (FalstaffFormView    *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+JsonNode     *falstaff_form_view_collect_body_finish (FalstaffFormView    *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+/* How many file rows are uploading (or checking) now: what a collect
+ * started now waits for. */
+guint         falstaff_form_view_get_n_uploading     (FalstaffFormView    *self);
 /* 422-shaped errors; NULL clears them. Returns how many landed on a row. */
 guint         falstaff_form_view_show_errors (FalstaffFormView *self,
                                               JsonArray        *errors);

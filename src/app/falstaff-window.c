@@ -72,7 +72,8 @@ struct _FalstaffWindow
   FalstaffRun *shown_run;
   GPtrArray *active_runs;
   guint pending_submits;
-  gboolean run_when_loaded;
+  /* Run pressed before the history was read: the body waits. */
+  JsonNode *body_when_loaded;
   gboolean reattached;
   gboolean running;
   gboolean close_confirmed;
@@ -483,6 +484,7 @@ schema_cb (GObject      *source,
   if (self->pending_inputs && g_strcmp0 (self->pending_inputs_endpoint, self->endpoint_id) == 0)
     set_form_inputs (self, self->pending_inputs);
   g_clear_pointer (&self->pending_inputs, json_node_unref);
+  g_clear_pointer (&self->body_when_loaded, json_node_unref);
   g_clear_pointer (&self->pending_inputs_endpoint, g_free);
   falstaff_form_view_set_client (self->form_view, falstaff_session_get_client (self->session));
   falstaff_form_view_set_model (self->form_view, model);
@@ -623,7 +625,8 @@ reattach_runs (FalstaffWindow *self)
     }
 }
 
-static void start_run (FalstaffWindow *self);
+static void start_run (FalstaffWindow *self,
+                       JsonNode       *body);
 
 static void
 store_loaded_cb (FalstaffWindow *self)
@@ -632,11 +635,12 @@ store_loaded_cb (FalstaffWindow *self)
 
   if (recovery)
     toast (self, recovery);
-  if (self->run_when_loaded && falstaff_run_store_is_loaded (self->store))
+  if (self->body_when_loaded && falstaff_run_store_is_loaded (self->store))
     {
-      self->run_when_loaded = FALSE;
+      g_autoptr(JsonNode) body = g_steal_pointer (&self->body_when_loaded);
+
       self->pending_submits--;
-      start_run (self);
+      start_run (self, body);
     }
   reattach_runs (self);
 }
@@ -724,45 +728,44 @@ follow_run (FalstaffWindow *self,
     run_status_cb (run, NULL, self);
 }
 
-static void start_run (FalstaffWindow *self);
+static void start_run (FalstaffWindow *self,
+                       JsonNode       *body);
 
 typedef struct {
   FalstaffWindow *window;
   GCancellable *cancellable;
-  guint pending;
-  GError *error;
-} UploadWait;
+} Collect;
 
 static void
-file_row_ready_cb (GObject      *source,
+body_collected_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      data)
 {
-  UploadWait *wait = data;
+  Collect *collect = data;
+  FalstaffWindow *self = collect->window;
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = falstaff_form_view_collect_body_finish (FALSTAFF_FORM_VIEW (source), result, &error);
 
-  if (!falstaff_file_row_wait_finish (FALSTAFF_FILE_ROW (source), result, &error) && wait->error == NULL)
-    wait->error = g_steal_pointer (&error);
-  if (--wait->pending > 0)
-    return;
-
-  if (wait->window->upload_wait == wait->cancellable)
-    g_clear_object (&wait->window->upload_wait);
-  falstaff_request_view_set_waiting_uploads (wait->window->request_view, 0);
-  if (g_error_matches (wait->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  self->pending_submits--;
+  if (self->upload_wait == collect->cancellable)
+    {
+      g_clear_object (&self->upload_wait);
+      falstaff_request_view_set_waiting_uploads (self->request_view, 0);
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Nothing was sent; the files go on uploading for the next run. */
-      update_running (wait->window);
-      toast (wait->window, _("Run cancelled before it was sent"));
+      update_running (self);
+      toast (self, _("Run cancelled before it was sent"));
     }
-  else if (wait->error)
-    run_failed (wait->window, wait->error);
+  else if (body == NULL)
+    /* The field errors are on their rows already. */
+    run_failed (self, error);
   else
-    start_run (wait->window);
-  g_clear_error (&wait->error);
-  g_object_unref (wait->cancellable);
-  g_object_unref (wait->window);
-  g_free (wait);
+    start_run (self, body);
+  g_object_unref (collect->cancellable);
+  g_object_unref (collect->window);
+  g_free (collect);
 }
 
 static void
@@ -771,35 +774,27 @@ run_activated (GtkWidget  *widget,
                GVariant   *parameter)
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
-  g_autoptr(GPtrArray) rows = NULL;
-  UploadWait *wait;
+  guint uploading;
+  Collect *collect;
 
   /* Each press is a run of its own; only a wait for files takes one. */
   if (self->upload_wait || self->form_model == NULL)
     return;
 
-  /* Uploads still in flight: the run waits for them. */
-  rows = falstaff_form_view_get_file_rows (self->form_view);
-  wait = g_new0 (UploadWait, 1);
-  wait->window = g_object_ref (self);
-  wait->cancellable = g_cancellable_new ();
-  for (guint i = 0; i < rows->len; i++)
-    if (falstaff_file_row_get_busy (g_ptr_array_index (rows, i)))
-      {
-        wait->pending++;
-        falstaff_file_row_wait_async (g_ptr_array_index (rows, i), wait->cancellable, file_row_ready_cb, wait);
-      }
-  if (wait->pending > 0)
+  collect = g_new0 (Collect, 1);
+  collect->window = g_object_ref (self);
+  collect->cancellable = g_cancellable_new ();
+  /* Uploads still in flight: the run waits for them, and says so. */
+  uploading = falstaff_form_view_get_n_uploading (self->form_view);
+  if (uploading > 0)
     {
-      g_set_object (&self->upload_wait, wait->cancellable);
-      falstaff_request_view_set_waiting_uploads (self->request_view, wait->pending);
-      update_running (self);
-      return;
+      g_set_object (&self->upload_wait, collect->cancellable);
+      falstaff_request_view_set_waiting_uploads (self->request_view, uploading);
     }
-  g_object_unref (wait->cancellable);
-  g_object_unref (wait->window);
-  g_free (wait);
-  start_run (self);
+  /* Running from the press on, until the run is sent or refused. */
+  self->pending_submits++;
+  update_running (self);
+  falstaff_form_view_collect_body_async (self->form_view, collect->cancellable, body_collected_cb, collect);
 }
 
 typedef struct {
@@ -861,25 +856,19 @@ run_written_cb (GObject      *source,
 /* The run is in the history before anything is sent: a crash during the
  * submit leaves it there, marked as never confirmed. */
 static void
-start_run (FalstaffWindow *self)
+start_run (FalstaffWindow *self,
+           JsonNode       *body)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) body = NULL;
   Submit *submit;
 
-  falstaff_form_view_show_errors (self->form_view, NULL);
-  body = fal_form_model_build_body (self->form_model, &error);
-  if (body == NULL)
-    {
-      show_field_errors (self, error);
-      run_failed (self, error);
-      return;
-    }
   /* Runs are made once the history is read (ids come after the last). */
   if (!falstaff_run_store_is_loaded (self->store))
     {
-      self->run_when_loaded = TRUE;
-      self->pending_submits++;
+      /* Pressed again meanwhile: the last inputs win, one run. */
+      if (self->body_when_loaded == NULL)
+        self->pending_submits++;
+      g_clear_pointer (&self->body_when_loaded, json_node_unref);
+      self->body_when_loaded = json_node_ref (body);
       update_running (self);
       return;
     }
