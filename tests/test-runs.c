@@ -8,6 +8,8 @@
 #include "falstaff-form-view.h"
 #include "falstaff-send-to-dialog.h"
 #include "falstaff-open-request-dialog.h"
+#include "falstaff-output-keeper.h"
+#include "falstaff-output-view.h"
 #include "falstaff-history-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-run.h"
@@ -590,6 +592,59 @@ test_send_to (void)
                    ==, url);
 }
 
+static gboolean
+image_kept (gpointer data)
+{
+  void **args = data;
+  g_autofree char *path = falstaff_output_keeper_lookup (args[0], falstaff_run_get_id (args[1]), args[2]);
+
+  return path != NULL;
+}
+
+static gboolean
+shows_one_image (gpointer data)
+{
+  return falstaff_output_view_get_n_images (
+           FALSTAFF_OUTPUT_VIEW (falstaff_request_view_get_output_view (request_view (data)))) == 1;
+}
+
+/* A completed run's image is kept on disk; once fal's link is gone, the
+ * run shown again from the History still shows it. */
+static void
+test_kept_after_links_expire (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(FalstaffRun) kept = NULL;
+  g_autoptr(FalstaffRun) other = NULL;
+  FalstaffOutputKeeper *keeper = falstaff_application_get_output_keeper (studio->app);
+  FalstaffHistoryView *history = _falstaff_window_get_history_view (studio->window);
+  g_autoptr(GUri) uri = NULL;
+  const char *url;
+  void *args[3];
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  kept = start_one (studio, "a lantern kept safe");
+  g_assert_true (falstaff_test_wait_until (run_done, kept, 60000));
+  url = json_object_get_string_member (
+          json_array_get_object_element (
+            json_object_get_array_member (json_node_get_object (falstaff_run_get_result (kept)), "images"), 0),
+          "url");
+  args[0] = keeper;
+  args[1] = kept;
+  args[2] = (gpointer) url;
+  g_assert_true (falstaff_test_wait_until (image_kept, args, 10000));
+  other = start_one (studio, "another one");
+  g_assert_true (falstaff_test_wait_until (run_done, other, 60000));
+
+  /* fal's link expires. */
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "GET", g_uri_get_path (uri), "status=404", 100);
+  falstaff_history_view_select (history, G_OBJECT (kept));
+  g_assert_true (falstaff_window_get_shown_run (studio->window) == kept);
+  g_assert_true (falstaff_test_wait_until (shows_one_image, studio, 10000));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -605,6 +660,7 @@ main (int    argc,
   g_test_add_func ("/ui/runs/open-request", test_open_request);
   g_test_add_func ("/ui/runs/notification", test_notification);
   g_test_add_func ("/ui/runs/send-to", test_send_to);
+  g_test_add_func ("/ui/runs/kept-after-links-expire", test_kept_after_links_expire);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "falstaff-application.h"
+#include "falstaff-output-keeper.h"
 #include "falstaff-run-store.h"
 #include "falstaff-session.h"
 #include "falstaff-window.h"
@@ -16,6 +17,7 @@ struct _FalstaffApplication
 
   FalstaffSession *session;
   FalstaffRunStore *run_store;
+  FalstaffOutputKeeper *output_keeper;
   guint pending_cancels;
 };
 
@@ -94,6 +96,7 @@ falstaff_application_dispose (GObject *object)
 
   g_clear_object (&self->session);
   g_clear_object (&self->run_store);
+  g_clear_object (&self->output_keeper);
 
   G_OBJECT_CLASS (falstaff_application_parent_class)->dispose (object);
 }
@@ -148,6 +151,16 @@ falstaff_application_get_run_store (FalstaffApplication *self)
       falstaff_run_store_load_async (self->run_store, NULL, store_loaded_cb, NULL);
     }
   return self->run_store;
+}
+
+FalstaffOutputKeeper *
+falstaff_application_get_output_keeper (FalstaffApplication *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_APPLICATION (self), NULL);
+
+  if (self->output_keeper == NULL)
+    self->output_keeper = falstaff_output_keeper_new (NULL, NULL);
+  return self->output_keeper;
 }
 
 #define CANCEL_DEADLINE_S 10

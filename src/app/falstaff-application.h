@@ -14,13 +14,16 @@ FalstaffApplication *falstaff_application_new         (void);
 /* The key, the client and the demo server, shared by the windows. */
 typedef struct _FalstaffSession FalstaffSession;
 FalstaffSession     *falstaff_application_get_session (FalstaffApplication *self);
-/* Sends the request's cancel and keeps the application running until fal
- * answered it, or for 10 s at most: quitting with "Cancel Request" must
- * not exit before the cancel is out. */
 /* Every run, kept in the history database; loading starts on the first
  * call. */
 typedef struct _FalstaffRunStore FalstaffRunStore;
 FalstaffRunStore    *falstaff_application_get_run_store (FalstaffApplication *self);
+/* The runs' outputs kept on disk, and their thumbnails. */
+typedef struct _FalstaffOutputKeeper FalstaffOutputKeeper;
+FalstaffOutputKeeper *falstaff_application_get_output_keeper (FalstaffApplication *self);
+/* Sends the request's cancel and keeps the application running until fal
+ * answered it, or for 10 s at most: quitting with "Cancel Request" must
+ * not exit before the cancel is out. */
 void                 falstaff_application_cancel_before_quit  (FalstaffApplication *self,
                                                                FalRequest          *request);
 guint                falstaff_application_get_pending_cancels (FalstaffApplication *self);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "falstaff-log-view.h"
+#include "falstaff-output-keeper.h"
 #include "falstaff-output-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-run-store.h"
@@ -547,6 +548,8 @@ falstaff_request_view_set_run (FalstaffRequestView *self,
   if (run == NULL)
     return;
 
+  /* Its kept files stand in for links that may have expired. */
+  falstaff_output_view_set_run_id (self->output_view, falstaff_run_get_id (run));
   job = falstaff_run_get_job (run);
   if (FAL_IS_REQUEST (job))
     falstaff_request_view_set_request (self, FAL_REQUEST (job));
@@ -630,6 +633,14 @@ const char *
 falstaff_request_view_get_error_text (FalstaffRequestView *self)
 {
   return gtk_revealer_get_reveal_child (self->error_revealer) ? self->error_text : NULL;
+}
+
+void
+falstaff_request_view_set_output_keeper (FalstaffRequestView  *self,
+                                         FalstaffOutputKeeper *keeper)
+{
+  g_return_if_fail (FALSTAFF_IS_REQUEST_VIEW (self));
+  falstaff_output_view_set_output_keeper (self->output_view, keeper);
 }
 
 GtkWidget *

@@ -47,6 +47,11 @@ const char *falstaff_request_view_get_status_text (FalstaffRequestView *self);
 /* "endpoint · time" of the run shown, "" for none. */
 const char *falstaff_request_view_get_run_text    (FalstaffRequestView *self);
 const char *falstaff_request_view_get_error_text  (FalstaffRequestView *self);
+/* Where the runs' outputs are kept (the results pane shows the kept
+ * files). */
+typedef struct _FalstaffOutputKeeper FalstaffOutputKeeper;
+void        falstaff_request_view_set_output_keeper (FalstaffRequestView  *self,
+                                                     FalstaffOutputKeeper *keeper);
 /* The run's menu (Run Again, Use Seed, Delete Run…) and its Submit
  * Again button. */
 GtkWidget  *falstaff_request_view_get_run_menu_button    (FalstaffRequestView *self);

@@ -20,6 +20,7 @@
 #include "falstaff-history-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-open-request-dialog.h"
+#include "falstaff-output-keeper.h"
 #include "falstaff-run-store.h"
 #include "falstaff-send-to-dialog.h"
 #include "falstaff-settings.h"
@@ -68,7 +69,9 @@ struct _FalstaffWindow
   /* While a run waits for its uploads: Cancel ends the wait. */
   GCancellable *upload_wait;
   /* Every run, the one shown, and those this window follows now. */
+  FalstaffApplication *history_app;
   FalstaffRunStore *store;
+  FalstaffOutputKeeper *keeper;
   FalstaffRun *shown_run;
   GPtrArray *active_runs;
   guint pending_submits;
@@ -95,6 +98,7 @@ G_DEFINE_FINAL_TYPE (FalstaffWindow, falstaff_window, ADW_TYPE_APPLICATION_WINDO
 enum {
   PROP_0,
   PROP_SESSION,
+  PROP_HISTORY_APP,
   PROP_RUNNING,
   N_PROPS
 };
@@ -562,6 +566,8 @@ endpoint_activated_cb (FalstaffWindow *self,
 
 static void show_run (FalstaffWindow *self,
                       FalstaffRun    *run);
+static void keep_outputs (FalstaffWindow *self,
+                          FalstaffRun    *run);
 static void follow_run (FalstaffWindow *self,
                         FalstaffRun    *run,
                         FalJob         *job);
@@ -664,6 +670,9 @@ show_run (FalstaffWindow *self,
 {
   g_set_object (&self->shown_run, run);
   falstaff_request_view_set_run (self->request_view, run, self->store);
+  /* One whose files were not all kept before (fal unreachable then). */
+  if (run && falstaff_run_get_job (run) == NULL)
+    keep_outputs (self, run);
   if (run && falstaff_history_view_get_selected (self->history_view) != G_OBJECT (run))
     falstaff_history_view_select (self->history_view, G_OBJECT (run));
   update_running (self);
@@ -693,6 +702,33 @@ notify_finished (FalstaffWindow *self,
   g_application_send_notification (app, id, notification);
 }
 
+static void
+outputs_kept_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  guint n_kept = 0;
+
+  /* Not kept (an expired link, no room): the run keeps fal's links, and
+   * the next showing of it tries again. */
+  if (!falstaff_output_keeper_keep_finish (FALSTAFF_OUTPUT_KEEPER (source), result, &n_kept, &error))
+    g_message ("Outputs of run %" G_GINT64_FORMAT " not all kept: %s", (gint64) GPOINTER_TO_SIZE (data), error->message);
+}
+
+/* A completed run's media go to disk: the history works offline and
+ * after fal's links expire. Kept files are not fetched again. */
+static void
+keep_outputs (FalstaffWindow *self,
+              FalstaffRun    *run)
+{
+  if (self->keeper == NULL || falstaff_run_get_status (run) != FAL_JOB_COMPLETED ||
+      falstaff_run_get_result (run) == NULL)
+    return;
+  falstaff_output_keeper_keep_async (self->keeper, falstaff_run_get_id (run), falstaff_run_get_result (run), NULL,
+                                     outputs_kept_cb, GSIZE_TO_POINTER (falstaff_run_get_id (run)));
+}
+
 /* A run of this window moved: when it is done it leaves the active ones;
  * a 422 goes on the form's fields while the run is the one shown. */
 static void
@@ -709,6 +745,7 @@ run_status_cb (FalstaffRun    *run,
     }
   if (!g_ptr_array_remove (self->active_runs, run))
     return;
+  keep_outputs (self, run);
   if (run == self->shown_run && job)
     show_field_errors (self, fal_job_get_error (job));
   notify_finished (self, run);
@@ -1058,6 +1095,14 @@ falstaff_window_delete_runs (FalstaffWindow  *self,
         show_run (self, NULL);
     }
   falstaff_run_store_delete_async (self->store, runs, n_runs, NULL, runs_deleted_cb, g_object_ref (self));
+  if (self->keeper)
+    {
+      g_autofree gint64 *ids = g_new (gint64, n_runs);
+
+      for (guint i = 0; i < n_runs; i++)
+        ids[i] = falstaff_run_get_id (runs[i]);
+      falstaff_output_keeper_delete_async (self->keeper, ids, n_runs, NULL, NULL, NULL);
+    }
   update_running (self);
 }
 
@@ -1643,18 +1688,24 @@ falstaff_window_constructed (GObject *object)
   falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
 
   {
-    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+    FalstaffApplication *app = self->history_app;
 
     /* The application's history; a window made without one (a template
      * check) keeps its own. */
-    if (FALSTAFF_IS_APPLICATION (app))
-      self->store = g_object_ref (falstaff_application_get_run_store (FALSTAFF_APPLICATION (app)));
+    if (app)
+      self->store = g_object_ref (falstaff_application_get_run_store (app));
     else
       {
         self->store = falstaff_run_store_new (NULL);
         falstaff_run_store_load_async (self->store, NULL, NULL, NULL);
       }
     falstaff_history_view_set_runs (self->history_view, G_LIST_MODEL (self->store));
+    if (app)
+      {
+        self->keeper = g_object_ref (falstaff_application_get_output_keeper (app));
+        falstaff_history_view_set_output_keeper (self->history_view, self->keeper);
+        falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
+      }
     g_signal_connect_swapped (self->store, "notify::loaded", G_CALLBACK (store_loaded_cb), self);
   }
 
@@ -1692,6 +1743,7 @@ falstaff_window_dispose (GObject *object)
   if (self->store)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
+  g_clear_object (&self->keeper);
   g_clear_object (&self->form_model);
   g_clear_object (&self->catalog);
   g_clear_object (&self->settings);
@@ -1740,6 +1792,10 @@ falstaff_window_set_property (GObject      *object,
     case PROP_SESSION:
       self->session = g_value_dup_object (value);
       break;
+    case PROP_HISTORY_APP:
+      /* Only read in constructed(); the application outlives its windows. */
+      self->history_app = g_value_get_object (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1760,6 +1816,10 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
 
   properties[PROP_SESSION] = g_param_spec_object ("session", NULL, NULL, FALSTAFF_TYPE_SESSION,
                                                   G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* GtkWindow's "application" is set only after constructed(): the
+   * history (store and kept outputs) comes from this one. */
+  properties[PROP_HISTORY_APP] = g_param_spec_object ("history-app", NULL, NULL, FALSTAFF_TYPE_APPLICATION,
+                                                      G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE,
                                                    G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1878,7 +1938,8 @@ FalstaffWindow *
 falstaff_window_new (FalstaffApplication *application,
                      FalstaffSession     *session)
 {
-  return g_object_new (FALSTAFF_TYPE_WINDOW, "application", application, "session", session, NULL);
+  return g_object_new (FALSTAFF_TYPE_WINDOW, "application", application, "history-app", application,
+                       "session", session, NULL);
 }
 
 const char *
