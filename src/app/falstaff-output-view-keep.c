@@ -260,6 +260,17 @@ zoom_clicked_cb (GtkButton          *button,
   _falstaff_output_view_open_large (self, g_object_get_data (G_OBJECT (button), "url"));
 }
 
+/* Send to…: the window offers the endpoints that take this media. */
+static void
+send_to_clicked_cb (GtkButton          *button,
+                    FalstaffOutputView *self)
+{
+  const char *kind = g_object_get_data (G_OBJECT (button), "kind");
+
+  gtk_widget_activate_action (GTK_WIDGET (button), "win.send-to", "(ss)",
+                              (const char *) g_object_get_data (G_OBJECT (button), "url"), kind);
+}
+
 /* ------------------------------------------------------------------ the buttons */
 
 static GtkWidget *
@@ -302,6 +313,16 @@ _falstaff_output_view_item_actions (FalstaffOutputView *self,
                                                   G_CALLBACK (copy_image_clicked_cb)));
   gtk_box_append (GTK_BOX (box), action_button (self, "insert-link-symbolic", _("Copy Link"), url, content_type,
                                                 G_CALLBACK (copy_url_clicked_cb)));
+  {
+    GtkWidget *send = action_button (self, "mail-send-symbolic", _("Send to…"), url, content_type,
+                                     G_CALLBACK (send_to_clicked_cb));
+    const char *kind = image ? "image"
+                       : content_type && g_str_has_prefix (content_type, "audio/") ? "audio"
+                       : content_type && g_str_has_prefix (content_type, "video/") ? "video" : "file";
+
+    g_object_set_data (G_OBJECT (send), "kind", (gpointer) kind);
+    gtk_box_append (GTK_BOX (box), send);
+  }
   if (image)
     gtk_box_append (GTK_BOX (box), action_button (self, "document-open-symbolic", _("Open in Another App"), url,
                                                   content_type, G_CALLBACK (open_clicked_cb)));
