@@ -669,6 +669,80 @@ test_kept_after_links_expire (void)
   g_assert_true (falstaff_test_wait_until (shows_one_image, studio, 10000));
 }
 
+static GtkWidget *
+find_menu_button (GtkWidget  *root,
+                  const char *icon)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_MENU_BUTTON (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (child)), icon) == 0)
+        return child;
+      if ((found = find_menu_button (child, icon)))
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+n_shown_is (gpointer data)
+{
+  void **args = data;
+
+  return falstaff_history_view_get_n_shown (args[0]) == GPOINTER_TO_UINT (args[1]);
+}
+
+/* Many at once: the runs a search shows, deleted from the main menu. */
+static void
+test_delete_many (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffHistoryView *history = _falstaff_window_get_history_view (studio->window);
+  FalstaffRunStore *store = _falstaff_window_get_run_store (studio->window);
+  g_autoptr(FalstaffRun) keep = NULL;
+  GtkWidget *search, *menu_button, *item;
+  guint before;
+  void *args[2];
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(FalstaffRun) doomed = start_one (studio, "a throwaway sketch");
+      g_assert_true (falstaff_test_wait_until (run_done, doomed, 60000));
+    }
+  keep = start_one (studio, "a keeper");
+  g_assert_true (falstaff_test_wait_until (run_done, keep, 60000));
+  before = g_list_model_get_n_items (G_LIST_MODEL (store));
+
+  search = falstaff_history_view_get_search_entry (history);
+  gtk_editable_set_text (GTK_EDITABLE (search), "throwaway");
+  g_signal_emit_by_name (search, "search-changed");
+  g_assert_cmpuint (falstaff_history_view_get_n_shown (history), ==, 3);
+
+  menu_button = find_menu_button (GTK_WIDGET (studio->window), "open-menu-symbolic");
+  g_assert_nonnull (menu_button);
+  falstaff_test_click (menu_button);
+  g_assert_true (falstaff_test_wait_until (popover_open, menu_button, 5000));
+  item = find_labelled (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button))),
+                        "Delete Runs Shown in History…");
+  g_assert_nonnull (item);
+  falstaff_test_click (item);
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (find_dialog ()), "delete-many"));
+  falstaff_test_click (find_labelled (GTK_WIDGET (find_dialog ()), "Delete"));
+
+  args[0] = history;
+  args[1] = GUINT_TO_POINTER (0);
+  g_assert_true (falstaff_test_wait_until (n_shown_is, args, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, before - 3);
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  g_signal_emit_by_name (search, "search-changed");
+  g_assert_cmpuint (falstaff_history_view_get_n_shown (history), ==, before - 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -681,6 +755,7 @@ main (int    argc,
   g_test_add_func ("/ui/runs/history-search", test_history_search);
   g_test_add_func ("/ui/runs/run-again-and-seed", test_run_again_and_seed);
   g_test_add_func ("/ui/runs/delete", test_delete_run);
+  g_test_add_func ("/ui/runs/delete-many", test_delete_many);
   g_test_add_func ("/ui/runs/open-request", test_open_request);
   g_test_add_func ("/ui/runs/notification", test_notification);
   g_test_add_func ("/ui/runs/send-to", test_send_to);

@@ -509,6 +509,19 @@ falstaff_history_view_set_filter (FalstaffHistoryView *self,
       gtk_drop_down_set_selected (self->filter_dropdown, i);
 }
 
+GPtrArray *
+falstaff_history_view_get_shown_runs (FalstaffHistoryView *self)
+{
+  GPtrArray *runs = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *shown;
+
+  g_return_val_if_fail (FALSTAFF_IS_HISTORY_VIEW (self), runs);
+  shown = self->filtered ? G_LIST_MODEL (self->filtered) : NULL;
+  for (guint i = 0; shown && i < g_list_model_get_n_items (shown); i++)
+    g_ptr_array_add (runs, g_list_model_get_item (shown, i));
+  return runs;
+}
+
 guint
 falstaff_history_view_get_n_shown (FalstaffHistoryView *self)
 {

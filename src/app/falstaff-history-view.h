@@ -24,6 +24,8 @@ GtkWidget  *falstaff_history_view_get_search_entry (FalstaffHistoryView *self);
 /* "all", "running", "failed" or "done". */
 void        falstaff_history_view_set_filter      (FalstaffHistoryView *self,
                                                    const char          *filter);
+/* The runs the search and filter show now (new references). */
+GPtrArray  *falstaff_history_view_get_shown_runs  (FalstaffHistoryView *self);
 guint       falstaff_history_view_get_n_shown     (FalstaffHistoryView *self);
 /* Rows of completed runs with an image ("thumbnail-url") show a small
  * picture from the keeper's thumbnail cache, loaded only for the rows in

@@ -1199,6 +1199,50 @@ send_to_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+delete_shown_response_cb (AdwMessageDialog *dialog,
+                          const char       *response,
+                          gpointer          data)
+{
+  FalstaffWindow *self = g_object_get_data (G_OBJECT (dialog), "window");
+  GPtrArray *runs = data;
+
+  if (g_str_equal (response, "delete"))
+    falstaff_window_delete_runs (self, (FalstaffRun **) runs->pdata, runs->len);
+}
+
+/* Many at once: every run the History's search and filter show (say,
+ * all the failed ones). */
+static void
+delete_shown_runs_activated (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  g_autoptr(GPtrArray) runs = falstaff_history_view_get_shown_runs (self->history_view);
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  if (runs->len == 0)
+    {
+      toast (self, _("The History shows no runs to delete"));
+      return;
+    }
+  heading = g_strdup_printf (ngettext ("Delete %u Run?", "Delete %u Runs?", runs->len), runs->len);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("Every run the History shows now (its search and filter) is deleted, with its "
+                                     "inputs, logs and the outputs kept on this computer. Runs still going at fal go "
+                                     "on there, unfollowed."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "window", self);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (delete_shown_response_cb),
+                         g_steal_pointer (&runs), (GClosureNotify) (void (*) (void)) g_ptr_array_unref, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static FalstaffRun *
 find_run_by_request_id (FalstaffWindow *self,
                         const char     *request_id)
@@ -1875,6 +1919,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.use-seed", NULL, use_seed_activated);
   gtk_widget_class_install_action (widget_class, "win.submit-again", NULL, submit_again_activated);
   gtk_widget_class_install_action (widget_class, "win.delete-run", NULL, delete_run_activated);
+  gtk_widget_class_install_action (widget_class, "win.delete-shown-runs", NULL, delete_shown_runs_activated);
   gtk_widget_class_install_action (widget_class, "win.open-request", NULL, open_request_activated);
   gtk_widget_class_install_action (widget_class, "win.send-to", "(ss)", send_to_activated);
 
