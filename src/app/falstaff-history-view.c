@@ -9,6 +9,7 @@
 
 #include "falstaff-history-view.h"
 #include "falstaff-output-keeper.h"
+#include "falstaff-run-store.h"
 
 /* A row's picture, in logical pixels. */
 #define THUMBNAIL_SIZE 48
@@ -349,12 +350,23 @@ run_visible (gpointer item,
   return contains_folded (endpoint_id, self->query) || contains_folded (snippet, self->query);
 }
 
+/* "No Runs" only once the history is read: not a flash of it at start. */
+static void
+show_list_or_empty (FalstaffHistoryView *self)
+{
+  GListModel *runs = gtk_filter_list_model_get_model (self->filtered);
+  gboolean loading = FALSTAFF_IS_RUN_STORE (runs) && !falstaff_run_store_is_loaded (FALSTAFF_RUN_STORE (runs));
+
+  gtk_stack_set_visible_child_name (self->stack,
+                                    loading || g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0
+                                    ? "list" : "empty");
+}
+
 static void
 refilter (FalstaffHistoryView *self)
 {
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  gtk_stack_set_visible_child_name (self->stack,
-                                    g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0 ? "list" : "empty");
+  show_list_or_empty (self);
 }
 
 static void
@@ -380,8 +392,7 @@ selection_changed_cb (FalstaffHistoryView *self)
 static void
 items_changed_cb (FalstaffHistoryView *self)
 {
-  gtk_stack_set_visible_child_name (self->stack,
-                                    g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0 ? "list" : "empty");
+  show_list_or_empty (self);
 }
 
 /* ------------------------------------------------------------------ GObject */
@@ -460,6 +471,8 @@ falstaff_history_view_set_runs (FalstaffHistoryView *self,
   g_return_if_fail (FALSTAFF_IS_HISTORY_VIEW (self));
 
   gtk_filter_list_model_set_model (self->filtered, runs);
+  if (FALSTAFF_IS_RUN_STORE (runs))
+    g_signal_connect_object (runs, "notify::loaded", G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
   items_changed_cb (self);
 }
 
