@@ -266,3 +266,23 @@ dialog_shown (gpointer data)
 {
   return find_dialog () != NULL;
 }
+
+JsonObject *
+studio_submit_elsewhere (const char *server_url,
+                         const char *endpoint_id,
+                         const char *body_text)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server_url, "/queue/", endpoint_id, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new (body_text, strlen (body_text));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", "Key test:key");
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  answer = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_assert_cmpint (soup_message_get_status (msg), ==, 200);
+  node = json_from_string (g_bytes_get_data (answer, NULL), NULL);
+  return json_object_ref (json_node_get_object (node));
+}

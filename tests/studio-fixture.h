@@ -53,6 +53,11 @@ void          studio_add_fault  (const char *server_url,
                                  const char *path_regex,
                                  const char *fault,
                                  guint       count);
+/* A queue submit made elsewhere (as falctl would, key test:key): fal's
+ * answer (request_id, status_url, …). */
+JsonObject   *studio_submit_elsewhere (const char *server_url,
+                                       const char *endpoint_id,
+                                       const char *body_text);
 /* Enters a key on the welcome page (the keyed server takes test:key). */
 void          enter_key         (Studio     *studio,
                                  const char *key);

@@ -233,22 +233,6 @@ count_submits (const char *server_url)
   return n;
 }
 
-/* A job ahead in the queue, so that the child's run waits behind it. */
-static void
-submit_blocker (const char *server_url)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strconcat (server_url, "/queue/" ENDPOINT, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr(GBytes) body = g_bytes_new_static ("{\"prompt\":\"ahead\"}", strlen ("{\"prompt\":\"ahead\"}"));
-  g_autoptr(GBytes) answer = NULL;
-
-  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", "Key " KEY);
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  answer = soup_session_send_and_read (session, msg, NULL, NULL);
-  g_assert_cmpint (soup_message_get_status (msg), ==, 200);
-}
-
 static guint
 n_images_shown (FalstaffWindow *window)
 {
@@ -263,6 +247,25 @@ shows_image (gpointer data)
   return n_images_shown (data) > 0;
 }
 
+/* Started again as a returning person does: the key is known (here from
+ * FAL_KEY), so the studio opens at once, fal reachable or not; returns
+ * once the history is read. */
+static Studio *
+start_again (const char *server_url)
+{
+  g_autofree char *saved_url = g_strdup (g_getenv ("FALSTAFF_LOCAL_URL"));
+  Studio *studio;
+
+  g_setenv ("FALSTAFF_LOCAL_URL", server_url, TRUE);
+  g_setenv ("FAL_KEY", KEY, TRUE);
+  studio = studio_new ();
+  g_setenv ("FALSTAFF_LOCAL_URL", saved_url, TRUE);
+  g_unsetenv ("FAL_KEY");
+  wait_for_page (studio, "studio");
+  g_assert_true (falstaff_test_wait_until (store_loaded, _falstaff_window_get_run_store (studio->window), 10000));
+  return studio;
+}
+
 /* Kill while WANTED, start again (through a relay that is closed for
  * AWAY_MS first when AWAY_MS > 0: fal gone for a while), and see the run
  * through. */
@@ -274,7 +277,6 @@ kill_and_restart (const char *wanted,
   g_autoptr(FalLocalServer) server = g_object_new (FAL_LOCAL_TYPE_SERVER, "key", KEY, "speed", 0.5, "runners", 1, NULL);
   g_autoptr(TcpRelay) relay = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *saved_url = g_strdup (g_getenv ("FALSTAFF_LOCAL_URL"));
   g_autofree char *request_id = NULL;
   g_autoptr(Studio) studio = NULL;
   FalstaffRunStore *store;
@@ -285,22 +287,15 @@ kill_and_restart (const char *wanted,
   g_assert_true (fal_local_server_start (server, &error));
   relay = tcp_relay_new (fal_local_server_get_url (server));
   if (queue_ahead)
-    submit_blocker (fal_local_server_get_url (server));
+    /* A job ahead in the queue, so that the child's run waits behind it. */
+    json_object_unref (studio_submit_elsewhere (fal_local_server_get_url (server), ENDPOINT, "{\"prompt\":\"ahead\"}"));
   request_id = run_child_and_kill (tcp_relay_get_url (relay), wanted);
   submits_before = count_submits (fal_local_server_get_url (server));
   if (away_ms > 0)
     tcp_relay_close (relay);
 
-  /* Started again as a returning person does: the key is known (here from
-   * FAL_KEY), so the studio opens at once, fal reachable or not. */
-  g_setenv ("FALSTAFF_LOCAL_URL", tcp_relay_get_url (relay), TRUE);
-  g_setenv ("FAL_KEY", KEY, TRUE);
-  studio = studio_new ();
-  g_setenv ("FALSTAFF_LOCAL_URL", saved_url, TRUE);
-  g_unsetenv ("FAL_KEY");
-  wait_for_page (studio, "studio");
+  studio = start_again (tcp_relay_get_url (relay));
   store = _falstaff_window_get_run_store (studio->window);
-  g_assert_true (falstaff_test_wait_until (store_loaded, store, 10000));
   g_assert_cmpuint (count_runs (store, request_id, &run), ==, 1);
   g_assert_false (falstaff_run_is_done (run));
 
@@ -355,7 +350,6 @@ test_killed_while_submitting (void)
 {
   g_autoptr(FalLocalServer) server = g_object_new (FAL_LOCAL_TYPE_SERVER, "key", KEY, "speed", 2.0, NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *saved_url = g_strdup (g_getenv ("FALSTAFF_LOCAL_URL"));
   g_autofree char *ready = NULL;
   g_autoptr(Studio) studio = NULL;
   FalstaffRequestView *view;
@@ -368,14 +362,8 @@ test_killed_while_submitting (void)
   ready = run_child_and_kill_when (fal_local_server_get_url (server), "SUBMITTING", submit_seen);
   g_assert_cmpstr (ready, ==, "-");
 
-  g_setenv ("FALSTAFF_LOCAL_URL", fal_local_server_get_url (server), TRUE);
-  g_setenv ("FAL_KEY", KEY, TRUE);
-  studio = studio_new ();
-  g_setenv ("FALSTAFF_LOCAL_URL", saved_url, TRUE);
-  g_unsetenv ("FAL_KEY");
-  wait_for_page (studio, "studio");
+  studio = start_again (fal_local_server_get_url (server));
   store = _falstaff_window_get_run_store (studio->window);
-  g_assert_true (falstaff_test_wait_until (store_loaded, store, 10000));
   g_assert_cmpuint (count_runs (store, NULL, &run), ==, 1);
   g_assert_true (falstaff_run_needs_submit_again (run));
 

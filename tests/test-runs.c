@@ -370,27 +370,6 @@ test_delete_run (void)
   g_assert_false (run_in_store (args));
 }
 
-/* A request made elsewhere (as falctl would): its submit answer. */
-static JsonObject *
-submit_elsewhere (const char *server_url,
-                  const char *endpoint_id,
-                  const char *body_text)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strconcat (server_url, "/queue/", endpoint_id, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr(GBytes) body = g_bytes_new (body_text, strlen (body_text));
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(JsonNode) node = NULL;
-
-  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", "Key test:key");
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  answer = soup_session_send_and_read (session, msg, NULL, NULL);
-  g_assert_cmpint (soup_message_get_status (msg), ==, 200);
-  node = json_from_string (g_bytes_get_data (answer, NULL), NULL);
-  return json_object_ref (json_node_get_object (node));
-}
-
 /* Key names for xdotool, one per character of an id. */
 static char *
 keys_for (const char *text)
@@ -439,7 +418,7 @@ test_open_request (void)
   enter_key (studio, "test:key");
   store = _falstaff_window_get_run_store (studio->window);
   g_assert_true (falstaff_test_wait_until (store_loaded, store, 10000));
-  answer = submit_elsewhere (server_url, "fal-ai/fast-sdxl", "{\"prompt\":\"made elsewhere\"}");
+  answer = studio_submit_elsewhere (server_url, "fal-ai/fast-sdxl", "{\"prompt\":\"made elsewhere\"}");
   request_id = json_object_get_string_member (answer, "request_id");
 
   falstaff_test_press_keys (falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window)),

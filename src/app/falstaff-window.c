@@ -1112,10 +1112,30 @@ delete_response_cb (AdwMessageDialog *dialog,
                     gpointer          data)
 {
   FalstaffWindow *self = g_object_get_data (G_OBJECT (dialog), "window");
-  FalstaffRun *run = data;
+  GPtrArray *runs = data;
 
   if (g_str_equal (response, "delete"))
-    falstaff_window_delete_runs (self, &run, 1);
+    falstaff_window_delete_runs (self, (FalstaffRun **) runs->pdata, runs->len);
+}
+
+/* Asks before deleting runs (taken); Delete is the destructive answer,
+ * Cancel the default. */
+static void
+confirm_delete (FalstaffWindow *self,
+                const char     *heading,
+                const char     *body,
+                GPtrArray      *runs)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "window", self);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (delete_response_cb),
+                         runs, (GClosureNotify) (void (*) (void)) g_ptr_array_unref, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -1124,24 +1144,19 @@ delete_run_activated (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
-  GtkWidget *dialog;
+  GPtrArray *runs;
   gboolean going;
 
   if (self->shown_run == NULL)
     return;
   going = !falstaff_run_is_done (self->shown_run) && falstaff_run_get_job (self->shown_run) != NULL;
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Delete This Run?"),
-                                   going ? _("Its inputs, logs and outputs kept on this computer are deleted. "
-                                             "It is still running at fal and goes on there, unfollowed.")
-                                         : _("Its inputs, logs and outputs kept on this computer are deleted."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data (G_OBJECT (dialog), "window", self);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (delete_response_cb),
-                         g_object_ref (self->shown_run), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  runs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (runs, g_object_ref (self->shown_run));
+  confirm_delete (self, _("Delete This Run?"),
+                  going ? _("Its inputs, logs and outputs kept on this computer are deleted. "
+                            "It is still running at fal and goes on there, unfollowed.")
+                        : _("Its inputs, logs and outputs kept on this computer are deleted."),
+                  runs);
 }
 
 static void
@@ -1199,18 +1214,6 @@ send_to_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-static void
-delete_shown_response_cb (AdwMessageDialog *dialog,
-                          const char       *response,
-                          gpointer          data)
-{
-  FalstaffWindow *self = g_object_get_data (G_OBJECT (dialog), "window");
-  GPtrArray *runs = data;
-
-  if (g_str_equal (response, "delete"))
-    falstaff_window_delete_runs (self, (FalstaffRun **) runs->pdata, runs->len);
-}
-
 /* Many at once: every run the History's search and filter show (say,
  * all the failed ones). */
 static void
@@ -1221,7 +1224,6 @@ delete_shown_runs_activated (GtkWidget  *widget,
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
   g_autoptr(GPtrArray) runs = falstaff_history_view_get_shown_runs (self->history_view);
   g_autofree char *heading = NULL;
-  GtkWidget *dialog;
 
   if (runs->len == 0)
     {
@@ -1229,18 +1231,11 @@ delete_shown_runs_activated (GtkWidget  *widget,
       return;
     }
   heading = g_strdup_printf (ngettext ("Delete %u Run?", "Delete %u Runs?", runs->len), runs->len);
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                   _("Every run the History shows now (its search and filter) is deleted, with its "
-                                     "inputs, logs and the outputs kept on this computer. Runs still going at fal go "
-                                     "on there, unfollowed."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data (G_OBJECT (dialog), "window", self);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (delete_shown_response_cb),
-                         g_steal_pointer (&runs), (GClosureNotify) (void (*) (void)) g_ptr_array_unref, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  confirm_delete (self, heading,
+                  _("Every run the History shows now (its search and filter) is deleted, with its "
+                    "inputs, logs and the outputs kept on this computer. Runs still going at fal go "
+                    "on there, unfollowed."),
+                  g_steal_pointer (&runs));
 }
 
 static FalstaffRun *
