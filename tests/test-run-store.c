@@ -772,7 +772,63 @@ test_migrate_v1 (void)
   /* The new column is there and written. */
   error_type = db_text (tmp->path, "SELECT ifnull(error_type, 'none') FROM runs WHERE id = 7");
   g_assert_cmpstr (error_type, ==, "none");
+  /* Old runs belong to no sweep. */
+  g_assert_cmpint (db_int (tmp->path, "SELECT count(*) FROM runs WHERE sweep_id = 0 AND sweep IS NULL"), ==, 4);
   trace_check ();
+}
+
+/* The runs of a sweep share its id (its first run's), keep their axes
+ * and cells across a restart, and are found together. */
+static void
+test_sweep (void)
+{
+  g_autoptr(Tmp) tmp = tmp_new ();
+  g_autoptr(FalstaffRunStore) store = NULL;
+  g_autoptr(FalstaffRun) alone = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  gint64 sweep_id = 0;
+  guint column, row;
+
+  store = open_store_ok (tmp->path);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"axes\":[{\"field\":\"seed\",\"values\":[1,2]},"
+                                               "{\"field\":\"num_inference_steps\",\"values\":[10,20]}],"
+                                               "\"cell\":[%u,%u]}", i % 2, i / 2);
+      g_autoptr(JsonNode) sweep = input (text);
+      g_autoptr(JsonNode) body = input ("{\"prompt\":\"kites\"}");
+      g_autoptr(FalstaffRun) run = falstaff_run_store_create_sweep_run (store, "fal-ai/flux/dev", body, sweep_id, sweep);
+
+      if (sweep_id == 0)
+        {
+          sweep_id = falstaff_run_get_sweep_id (run);
+          g_assert_cmpint (sweep_id, ==, falstaff_run_get_id (run));
+        }
+      g_assert_cmpint (falstaff_run_get_sweep_id (run), ==, sweep_id);
+      g_assert_cmpstr (falstaff_run_get_mode (run), ==, "queue");
+    }
+  alone = falstaff_run_store_create_run (store, "fal-ai/flux/dev", "queue", NULL);
+  g_assert_cmpint (falstaff_run_get_sweep_id (alone), ==, 0);
+  g_assert_false (falstaff_run_get_sweep_cell (alone, &column, &row));
+  flush (store);
+  g_clear_object (&store);
+
+  store = open_store_ok (tmp->path);
+  runs = falstaff_run_store_get_sweep_runs (store, sweep_id);
+  g_assert_cmpuint (runs->len, ==, 4);
+  /* Newest first: the last made was cell (1, 1). */
+  g_assert_true (falstaff_run_get_sweep_cell (g_ptr_array_index (runs, 0), &column, &row));
+  g_assert_cmpuint (column, ==, 1);
+  g_assert_cmpuint (row, ==, 1);
+  g_assert_true (falstaff_run_get_sweep_cell (g_ptr_array_index (runs, 3), &column, &row));
+  g_assert_cmpuint (column, ==, 0);
+  g_assert_cmpuint (row, ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (json_node_get_object (falstaff_run_get_sweep (g_ptr_array_index (runs, 2))),
+                                                   "axes"), 1), "field"), ==, "num_inference_steps");
+  g_clear_pointer (&runs, g_ptr_array_unref);
+  runs = falstaff_run_store_get_sweep_runs (store, 0);
+  g_assert_cmpuint (runs->len, ==, 0);
 }
 
 /* A file written by a newer schema is left alone. */
@@ -1002,6 +1058,7 @@ main (int    argc,
   g_test_add_func ("/app/run-store/unfinished", test_unfinished);
   g_test_add_func ("/app/run-store/delete", test_delete);
   g_test_add_func ("/app/run-store/migrate-v1", test_migrate_v1);
+  g_test_add_func ("/app/run-store/sweep", test_sweep);
   g_test_add_func ("/app/run-store/newer-version", test_newer_version);
   g_test_add_func ("/app/run-store/corrupt-random", test_corrupt_random);
   g_test_add_func ("/app/run-store/corrupt-truncated", test_corrupt_truncated);

@@ -85,6 +85,10 @@ static const char * const migrations[] = {
   ");",
   /* 1 → 2 */
   "ALTER TABLE runs ADD COLUMN error_type TEXT;",
+  /* 2 → 3: runs of one sweep (issue #11) share sweep_id (the id of its
+   * first run); sweep holds the axes and the run's cell. */
+  "ALTER TABLE runs ADD COLUMN sweep_id INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE runs ADD COLUMN sweep TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FALSTAFF_RUN_STORE_SCHEMA_VERSION);
@@ -271,7 +275,8 @@ read_summaries (FalstaffRunDb      *db,
                            /* Only unfinished runs need their inputs and result now. */
                            " status IN " DONE_STATUSES ","
                            " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE inputs END,"
-                           " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE result END"
+                           " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE result END,"
+                           " sweep_id, sweep"
                            " FROM runs ORDER BY id DESC", -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return fail (db, rc, "SELECT runs", corrupt, error);
@@ -308,6 +313,9 @@ read_summaries (FalstaffRunDb      *db,
           row->result = column_json (stmt, 21);
           row->details_loaded = TRUE;
         }
+      row->sweep_id = sqlite3_column_int64 (stmt, 22);
+      if (row->sweep_id != 0)
+        row->sweep = column_json (stmt, 23);
       load->max_id = MAX (load->max_id, row->id);
       g_ptr_array_add (load->rows, row);
     }
@@ -461,12 +469,15 @@ write_row (FalstaffRunDb  *db,
                     "INSERT INTO runs (id, endpoint_id, mode, request_id, status_url, response_url,"
                     " cancel_url, status, error_message, error_type, log_summary, prompt,"
                     " thumbnail_url, text_snippet, seed, submitted_at, started_at, completed_at,"
-                    " inputs, result, created_at)"
+                    " inputs, result, created_at, sweep_id, sweep)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-                    " ?16, ?17, ?18, ?20, ?22, ?23)", &error))
+                    " ?16, ?17, ?18, ?20, ?22, ?23, ?24, ?25)", &error))
         goto out;
       stmt = db->insert_stmt;
       sqlite3_bind_int64 (stmt, 23, row->created_at);
+      /* A run's sweep never changes: written once. */
+      sqlite3_bind_int64 (stmt, 24, row->sweep_id);
+      bind_text (stmt, 25, row->sweep_json);
     }
   else
     {

@@ -28,6 +28,10 @@ typedef struct {
   gint64 started_at;
   gint64 completed_at;
   gint64 seed;
+  /* The sweep it belongs to (0: none) and its axes and cell. */
+  gint64 sweep_id;
+  char *sweep_json;     /* writing */
+  JsonNode *sweep;      /* reading */
 
   /* Writing: the JSON columns are written only when set. */
   gboolean write_inputs;
@@ -49,6 +53,10 @@ FalstaffRun    *_falstaff_run_new            (gint64            id,
                                               const char       *endpoint_id,
                                               const char       *mode,
                                               JsonNode         *inputs);
+/* The run belongs to a sweep: before it is first written. */
+void            _falstaff_run_set_sweep      (FalstaffRun      *self,
+                                              gint64            sweep_id,
+                                              JsonNode         *sweep);
 /* Takes the row's contents. */
 FalstaffRun    *_falstaff_run_new_from_row   (FalstaffRunRow   *row);
 /* A copy of what is to be written; the JSON columns only when they
@@ -79,7 +87,7 @@ void            _falstaff_run_store_set_statement_hook (FalstaffRunStore        
 void            _falstaff_run_store_set_save_delay (FalstaffRunStore *self,
                                                     guint             delay_ms);
 /* The newest schema version (PRAGMA user_version). */
-#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 2
+#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 3
 
 /* ------------------------------------------------------------------ the database thread
  * falstaff-run-store-db.c: one thread owning the sqlite3 connection, fed

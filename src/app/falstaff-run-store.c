@@ -409,21 +409,21 @@ falstaff_run_store_get_recovery_message (FalstaffRunStore *self)
   return self->recovery_message;
 }
 
-FalstaffRun *
-falstaff_run_store_create_run (FalstaffRunStore *self,
-                               const char       *endpoint_id,
-                               const char       *mode,
-                               JsonNode         *inputs)
+static FalstaffRun *
+create_run (FalstaffRunStore *self,
+            const char       *endpoint_id,
+            const char       *mode,
+            JsonNode         *inputs,
+            gint64            sweep_id,
+            JsonNode         *sweep)
 {
   FalstaffRun *run;
   GPtrArray *rows;
+  gint64 id = self->next_id++;
 
-  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), NULL);
-  g_return_val_if_fail (self->load_done, NULL);
-  g_return_val_if_fail (endpoint_id != NULL, NULL);
-  g_return_val_if_fail (g_strcmp0 (mode, "queue") == 0 || g_strcmp0 (mode, "stream") == 0, NULL);
-
-  run = _falstaff_run_new (self->next_id++, endpoint_id, mode, inputs);
+  run = _falstaff_run_new (id, endpoint_id, mode, inputs);
+  if (sweep != NULL)
+    _falstaff_run_set_sweep (run, sweep_id != 0 ? sweep_id : id, sweep);
   add_run (self, g_object_ref (run), TRUE);
 
   rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _falstaff_run_row_free);
@@ -432,6 +432,53 @@ falstaff_run_store_create_run (FalstaffRunStore *self,
 
   items_changed (self, 0, 0, 1);
   return run;
+}
+
+FalstaffRun *
+falstaff_run_store_create_run (FalstaffRunStore *self,
+                               const char       *endpoint_id,
+                               const char       *mode,
+                               JsonNode         *inputs)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (self->load_done, NULL);
+  g_return_val_if_fail (endpoint_id != NULL, NULL);
+  g_return_val_if_fail (g_strcmp0 (mode, "queue") == 0 || g_strcmp0 (mode, "stream") == 0, NULL);
+
+  return create_run (self, endpoint_id, mode, inputs, 0, NULL);
+}
+
+FalstaffRun *
+falstaff_run_store_create_sweep_run (FalstaffRunStore *self,
+                                     const char       *endpoint_id,
+                                     JsonNode         *inputs,
+                                     gint64            sweep_id,
+                                     JsonNode         *sweep)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (self->load_done, NULL);
+  g_return_val_if_fail (endpoint_id != NULL, NULL);
+  g_return_val_if_fail (sweep != NULL && JSON_NODE_HOLDS_OBJECT (sweep), NULL);
+
+  return create_run (self, endpoint_id, "queue", inputs, sweep_id, sweep);
+}
+
+GPtrArray *
+falstaff_run_store_get_sweep_runs (FalstaffRunStore *self,
+                                   gint64            sweep_id)
+{
+  GPtrArray *runs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), runs);
+
+  for (guint i = 0; i < self->runs->len && sweep_id != 0; i++)
+    {
+      FalstaffRun *run = g_ptr_array_index (self->runs, i);
+
+      if (falstaff_run_get_sweep_id (run) == sweep_id)
+        g_ptr_array_add (runs, g_object_ref (run));
+    }
+  return runs;
 }
 
 void

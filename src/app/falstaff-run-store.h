@@ -58,6 +58,18 @@ FalstaffRun      *falstaff_run_store_create_run       (FalstaffRunStore    *self
                                                        const char          *mode,
                                                        JsonNode            *inputs);
 
+/* A new run of a sweep (always by the queue): sweep_id 0 starts a new
+ * sweep, whose id is this run's; sweep is {"axes": […], "cell": [c, r]}.
+ * Otherwise as falstaff_run_store_create_run(). */
+FalstaffRun      *falstaff_run_store_create_sweep_run (FalstaffRunStore    *self,
+                                                       const char          *endpoint_id,
+                                                       JsonNode            *inputs,
+                                                       gint64               sweep_id,
+                                                       JsonNode            *sweep);
+/* The runs of a sweep, newest first (a cell run again has several). A new
+ * array of new references. */
+GPtrArray        *falstaff_run_store_get_sweep_runs   (FalstaffRunStore    *self,
+                                                       gint64               sweep_id);
 /* Resolves once every change made so far (including ones the store was
  * still holding back to write together) is on disk. */
 void              falstaff_run_store_flush_async      (FalstaffRunStore    *self,

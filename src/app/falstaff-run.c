@@ -44,6 +44,8 @@ struct _FalstaffRun
   char *thumbnail_url;
   char *text_snippet;
   char *search_text;         /* case-folded endpoint, prompt, snippet; lazy */
+  gint64 sweep_id;           /* 0: not in a sweep */
+  JsonNode *sweep;           /* {"axes": [...], "cell": [column, row]} */
 
   FalJob *job;
   GListModel *job_logs;
@@ -497,6 +499,7 @@ falstaff_run_finalize (GObject *object)
   g_free (self->cancel_url);
   g_free (self->error_message);
   g_free (self->error_type);
+  g_clear_pointer (&self->sweep, json_node_unref);
   g_clear_pointer (&self->result, json_node_unref);
   g_free (self->log_summary);
   g_free (self->prompt);
@@ -613,6 +616,8 @@ _falstaff_run_row_free (FalstaffRunRow *row)
   g_free (row->cancel_url);
   g_free (row->error_message);
   g_free (row->error_type);
+  g_free (row->sweep_json);
+  g_clear_pointer (&row->sweep, json_node_unref);
   g_free (row->log_summary);
   g_free (row->prompt);
   g_free (row->thumbnail_url);
@@ -668,6 +673,8 @@ _falstaff_run_new_from_row (FalstaffRunRow *row)
   self->started_at = row->started_at;
   self->completed_at = row->completed_at;
   self->seed = row->seed;
+  self->sweep_id = row->sweep_id;
+  self->sweep = g_steal_pointer (&row->sweep);
   self->inputs = g_steal_pointer (&row->inputs);
   self->result = g_steal_pointer (&row->result);
   self->details_loaded = row->details_loaded;
@@ -699,6 +706,8 @@ _falstaff_run_snapshot (FalstaffRun *self,
   row->started_at = self->started_at;
   row->completed_at = self->completed_at;
   row->seed = self->seed;
+  row->sweep_id = self->sweep_id;
+  row->sweep_json = self->sweep ? json_to_string (self->sweep, FALSE) : NULL;
 
   /* An old run's JSON that was never loaded is left as it is on disk. */
   if ((full || self->inputs_dirty) && self->details_loaded)
@@ -714,6 +723,16 @@ _falstaff_run_snapshot (FalstaffRun *self,
       self->result_dirty = FALSE;
     }
   return row;
+}
+
+void
+_falstaff_run_set_sweep (FalstaffRun *self,
+                         gint64       sweep_id,
+                         JsonNode    *sweep)
+{
+  self->sweep_id = sweep_id;
+  g_clear_pointer (&self->sweep, json_node_unref);
+  self->sweep = sweep ? json_node_copy (sweep) : NULL;
 }
 
 void
@@ -1009,5 +1028,41 @@ falstaff_run_matches (FalstaffRun *self,
       if (strstr (self->search_text, folded) == NULL)
         return FALSE;
     }
+  return TRUE;
+}
+
+gint64
+falstaff_run_get_sweep_id (FalstaffRun *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), 0);
+
+  return self->sweep_id;
+}
+
+JsonNode *
+falstaff_run_get_sweep (FalstaffRun *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), NULL);
+
+  return self->sweep;
+}
+
+gboolean
+falstaff_run_get_sweep_cell (FalstaffRun *self,
+                             guint       *column,
+                             guint       *row)
+{
+  JsonArray *cell;
+
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), FALSE);
+
+  if (self->sweep == NULL || !JSON_NODE_HOLDS_OBJECT (self->sweep) ||
+      !json_object_has_member (json_node_get_object (self->sweep), "cell"))
+    return FALSE;
+  cell = json_object_get_array_member (json_node_get_object (self->sweep), "cell");
+  if (cell == NULL || json_array_get_length (cell) != 2)
+    return FALSE;
+  *column = (guint) json_array_get_int_element (cell, 0);
+  *row = (guint) json_array_get_int_element (cell, 1);
   return TRUE;
 }

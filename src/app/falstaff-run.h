@@ -58,6 +58,15 @@ const char   *falstaff_run_get_thumbnail_url  (FalstaffRun *self);
 const char   *falstaff_run_get_text_snippet   (FalstaffRun *self);
 FalJob       *falstaff_run_get_job            (FalstaffRun *self);
 
+/* The sweep the run belongs to: the id of the sweep's first run, 0 when
+ * it is no sweep's. Never changes. */
+gint64        falstaff_run_get_sweep_id       (FalstaffRun *self);
+/* {"axes": [{"field", "values"}, …], "cell": [column, row]}, or NULL. */
+JsonNode     *falstaff_run_get_sweep          (FalstaffRun *self);
+/* Its place in the sweep's grid; FALSE when in none. */
+gboolean      falstaff_run_get_sweep_cell     (FalstaffRun *self,
+                                               guint       *column,
+                                               guint       *row);
 /* Follows job from now on (replacing any job followed before): copies
  * its request id and URLs the moment it has them, its status, log
  * summary, error, result and timings as they change, and has the store
