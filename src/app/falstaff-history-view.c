@@ -22,6 +22,12 @@ struct _FalstaffHistoryView
   GtkDropDown *filter_dropdown;
   GtkListView *list_view;
   GtkStack *stack;
+  GtkToggleButton *choose_button;
+  GtkRevealer *compare_bar;
+  GtkLabel *chosen_label;
+  GtkWidget *compare_button;
+  /* Runs ticked to compare: id → FalstaffRun. */
+  GHashTable *chosen;
 
   GtkCustomFilter *filter;
   GtkFilterListModel *filtered;
@@ -34,6 +40,7 @@ G_DEFINE_FINAL_TYPE (FalstaffHistoryView, falstaff_history_view, GTK_TYPE_WIDGET
 
 enum {
   SELECTION_CHANGED,
+  COMPARE,
   N_SIGNALS
 };
 
@@ -101,6 +108,8 @@ age_words (gint64 created_at)
 
 typedef struct {
   FalstaffHistoryView *view;      /* not owned: rows go with it */
+  GtkCheckButton *check;          /* to compare; shown while choosing */
+  gulong check_handler;
   GtkImage *icon;
   GtkPicture *thumbnail;
   GtkLabel *title;
@@ -213,6 +222,15 @@ update_row (GtkWidget *row,
                            snippet && *snippet ? ": " : "", snippet ? snippet : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   update_thumbnail (row, parts, run);
+  /* Only finished results can be compared. */
+  g_signal_handler_block (parts->check, parts->check_handler);
+  gtk_check_button_set_active (parts->check, g_hash_table_contains (parts->view->chosen, run));
+  g_signal_handler_unblock (parts->check, parts->check_handler);
+  gtk_widget_set_sensitive (GTK_WIDGET (parts->check), status == FAL_JOB_COMPLETED);
+  {
+    g_autofree char *check_label = g_strdup_printf (_("Compare %s"), label);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (parts->check), GTK_ACCESSIBLE_PROPERTY_LABEL, check_label, -1);
+  }
 }
 
 static void
@@ -221,6 +239,24 @@ run_notify_cb (GObject    *run,
                GtkWidget  *row)
 {
   update_row (row, run);
+}
+
+static void update_compare_bar (FalstaffHistoryView *self);
+
+static void
+check_toggled_cb (GtkCheckButton *check,
+                  GtkWidget      *row)
+{
+  RowParts *parts = g_object_get_data (G_OBJECT (row), "parts");
+  GObject *run = g_object_get_data (G_OBJECT (row), "run");
+
+  if (run == NULL)
+    return;
+  if (gtk_check_button_get_active (check))
+    g_hash_table_add (parts->view->chosen, g_object_ref (run));
+  else
+    g_hash_table_remove (parts->view->chosen, run);
+  update_compare_bar (parts->view);
 }
 
 static void
@@ -237,6 +273,10 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_margin_top (row, 6);
   gtk_widget_set_margin_bottom (row, 6);
   parts->view = self;
+  parts->check = GTK_CHECK_BUTTON (gtk_check_button_new ());
+  gtk_widget_set_valign (GTK_WIDGET (parts->check), GTK_ALIGN_CENTER);
+  g_object_bind_property (self->choose_button, "active", parts->check, "visible", G_BINDING_SYNC_CREATE);
+  parts->check_handler = g_signal_connect (parts->check, "toggled", G_CALLBACK (check_toggled_cb), row);
   parts->icon = GTK_IMAGE (gtk_image_new ());
   /* The row's label says what it is: the picture is for the eye. */
   parts->thumbnail = g_object_new (GTK_TYPE_PICTURE,
@@ -264,6 +304,7 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_hexpand (texts, TRUE);
   gtk_box_append (GTK_BOX (texts), GTK_WIDGET (parts->title));
   gtk_box_append (GTK_BOX (texts), GTK_WIDGET (parts->snippet));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->check));
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->icon));
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (parts->thumbnail));
   gtk_box_append (GTK_BOX (row), texts);
@@ -281,6 +322,7 @@ bind_cb (GtkSignalListItemFactory *factory,
   GObject *run = gtk_list_item_get_item (list_item);
   gulong handler;
 
+  g_object_set_data (G_OBJECT (row), "run", run);
   update_row (row, run);
   /* The row follows its run while it is in view. */
   handler = g_signal_connect_object (run, "notify", G_CALLBACK (run_notify_cb), row, 0);
@@ -299,6 +341,7 @@ unbind_cb (GtkSignalListItemFactory *factory,
   if (handler && run)
     g_signal_handler_disconnect (run, handler);
   g_object_set_data (G_OBJECT (row), "handler", NULL);
+  g_object_set_data (G_OBJECT (row), "run", NULL);
   clear_thumbnail (g_object_get_data (G_OBJECT (row), "parts"));
 }
 
@@ -389,6 +432,59 @@ selection_changed_cb (FalstaffHistoryView *self)
   g_signal_emit (self, signals[SELECTION_CHANGED], 0);
 }
 
+/* ------------------------------------------------------------------ compare */
+
+static void
+update_compare_bar (FalstaffHistoryView *self)
+{
+  guint n = g_hash_table_size (self->chosen);
+  g_autofree char *text = NULL;
+
+  if (n < 2)
+    text = g_strdup (_("Tick two to four finished runs to compare them"));
+  else if (n > 4)
+    text = g_strdup_printf (_("%u runs ticked: compare at most four"), n);
+  else
+    text = g_strdup_printf (ngettext ("%u run to compare", "%u runs to compare", n), n);
+  gtk_label_set_text (self->chosen_label, text);
+  gtk_widget_set_sensitive (self->compare_button, n >= 2 && n <= 4);
+}
+
+static void
+choose_toggled_cb (FalstaffHistoryView *self)
+{
+  gboolean choosing = gtk_toggle_button_get_active (self->choose_button);
+
+  if (!choosing)
+    g_hash_table_remove_all (self->chosen);
+  gtk_revealer_set_reveal_child (self->compare_bar, choosing);
+  update_compare_bar (self);
+  /* Rows in view show their ticks afresh. */
+  gtk_widget_queue_resize (GTK_WIDGET (self->list_view));
+  if (!choosing)
+    {
+      for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); child;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget *row = gtk_widget_get_first_child (child);
+          RowParts *parts = row ? g_object_get_data (G_OBJECT (row), "parts") : NULL;
+
+          if (parts)
+            {
+              g_signal_handler_block (parts->check, parts->check_handler);
+              gtk_check_button_set_active (parts->check, FALSE);
+              g_signal_handler_unblock (parts->check, parts->check_handler);
+            }
+        }
+    }
+}
+
+static void
+compare_clicked_cb (FalstaffHistoryView *self)
+{
+  g_signal_emit (self, signals[COMPARE], 0);
+}
+
 static void
 items_changed_cb (FalstaffHistoryView *self)
 {
@@ -411,6 +507,7 @@ falstaff_history_view_dispose (GObject *object)
       gtk_widget_unparent (child);
   }
   g_clear_object (&self->selection);
+  g_clear_pointer (&self->chosen, g_hash_table_unref);
   g_clear_pointer (&self->query, g_free);
   g_clear_object (&self->keeper);
 
@@ -427,12 +524,20 @@ falstaff_history_view_class_init (FalstaffHistoryViewClass *klass)
 
   signals[SELECTION_CHANGED] = g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                              0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[COMPARE] = g_signal_new ("compare", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-history-view.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, filter_dropdown);
   gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, list_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, choose_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, compare_bar);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, chosen_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffHistoryView, compare_button);
+  gtk_widget_class_bind_template_callback (widget_class, choose_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, compare_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -444,6 +549,7 @@ falstaff_history_view_init (FalstaffHistoryView *self)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
+  self->chosen = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
@@ -560,4 +666,67 @@ falstaff_history_view_get_output_keeper (FalstaffHistoryView *self)
 {
   g_return_val_if_fail (FALSTAFF_IS_HISTORY_VIEW (self), NULL);
   return self->keeper;
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 id_a = falstaff_run_get_id (*(FalstaffRun **) a);
+  gint64 id_b = falstaff_run_get_id (*(FalstaffRun **) b);
+
+  return id_a < id_b ? -1 : id_a > id_b;
+}
+
+GPtrArray *
+falstaff_history_view_get_chosen_runs (FalstaffHistoryView *self)
+{
+  GPtrArray *runs = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer run;
+
+  g_return_val_if_fail (FALSTAFF_IS_HISTORY_VIEW (self), runs);
+
+  g_hash_table_iter_init (&iter, self->chosen);
+  while (g_hash_table_iter_next (&iter, &run, NULL))
+    g_ptr_array_add (runs, g_object_ref (run));
+  /* Oldest first: the earlier run is "before". */
+  g_ptr_array_sort (runs, compare_ids);
+  return runs;
+}
+
+void
+falstaff_history_view_set_choosing (FalstaffHistoryView *self,
+                                    gboolean             choosing)
+{
+  g_return_if_fail (FALSTAFF_IS_HISTORY_VIEW (self));
+  gtk_toggle_button_set_active (self->choose_button, choosing);
+}
+
+GtkWidget *
+falstaff_history_view_get_choose_button (FalstaffHistoryView *self)
+{
+  return GTK_WIDGET (self->choose_button);
+}
+
+GtkWidget *
+falstaff_history_view_get_compare_button (FalstaffHistoryView *self)
+{
+  return self->compare_button;
+}
+
+GtkWidget *
+falstaff_history_view_get_check_for (FalstaffHistoryView *self,
+                                     GObject             *run)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (child);
+      RowParts *parts = row ? g_object_get_data (G_OBJECT (row), "parts") : NULL;
+
+      if (parts && g_object_get_data (G_OBJECT (row), "run") == run)
+        return GTK_WIDGET (parts->check);
+    }
+  return NULL;
 }

@@ -34,4 +34,17 @@ void        falstaff_history_view_set_output_keeper (FalstaffHistoryView  *self,
                                                      FalstaffOutputKeeper *keeper);
 FalstaffOutputKeeper *falstaff_history_view_get_output_keeper (FalstaffHistoryView *self);
 
+/* Choosing runs to compare: each finished run's row gets a tick; with
+ * two to four ticked, Compare emits "compare". */
+void        falstaff_history_view_set_choosing    (FalstaffHistoryView *self,
+                                                   gboolean             choosing);
+/* The ticked runs, oldest first (new references). */
+GPtrArray  *falstaff_history_view_get_chosen_runs (FalstaffHistoryView *self);
+/* Tests: the buttons a person presses, and a run's tick (NULL when its
+ * row is not in view). */
+GtkWidget  *falstaff_history_view_get_choose_button  (FalstaffHistoryView *self);
+GtkWidget  *falstaff_history_view_get_compare_button (FalstaffHistoryView *self);
+GtkWidget  *falstaff_history_view_get_check_for      (FalstaffHistoryView *self,
+                                                      GObject             *run);
+
 G_END_DECLS

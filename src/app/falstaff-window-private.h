@@ -5,6 +5,7 @@
 #include "falstaff-form-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-welcome-page.h"
+#include "falstaff-run.h"
 #include "falstaff-window.h"
 
 G_BEGIN_DECLS
@@ -27,5 +28,54 @@ gboolean                _falstaff_window_get_key_banner_shown (FalstaffWindow *s
 GtkDropTarget          *_falstaff_window_get_drop_target  (FalstaffWindow *self);
 /* "none", "loading", "error" or "form". */
 const char             *_falstaff_window_get_form_state   (FalstaffWindow *self);
+
+/* "run", "sweep" or "compare": what the results pane shows. */
+const char             *_falstaff_window_get_results_page (FalstaffWindow *self);
+typedef struct _FalstaffContactSheet FalstaffContactSheet;
+FalstaffContactSheet   *_falstaff_window_get_contact_sheet (FalstaffWindow *self);
+
+/* falstaff-window.c, for its role files. */
+FalClient              *_falstaff_window_get_client       (FalstaffWindow *self);
+FalFormModel           *_falstaff_window_get_form_model   (FalstaffWindow *self);
+const char             *_falstaff_window_get_endpoint_id  (FalstaffWindow *self);
+void                    _falstaff_window_toast            (FalstaffWindow *self,
+                                                           const char     *text);
+void                    _falstaff_window_save_form_values (FalstaffWindow *self);
+void                    _falstaff_window_run_failed       (FalstaffWindow *self,
+                                                           const GError   *error);
+void                    _falstaff_window_show_run         (FalstaffWindow *self,
+                                                           FalstaffRun    *run);
+/* This window follows the run's job until it is done. */
+void                    _falstaff_window_follow_run       (FalstaffWindow *self,
+                                                           FalstaffRun    *run,
+                                                           FalJob         *job);
+/* Something is on its way to fal (the window is running meanwhile). */
+void                    _falstaff_window_submit_started   (FalstaffWindow *self);
+void                    _falstaff_window_submit_done      (FalstaffWindow *self);
+void                    _falstaff_window_show_results_page (FalstaffWindow *self,
+                                                            const char     *name);
+
+typedef struct _FalstaffCompareView FalstaffCompareView;
+FalstaffCompareView    *_falstaff_window_get_compare_view (FalstaffWindow *self);
+
+/* falstaff-window-compare.c: the History's Compare pressed. */
+void                    _falstaff_window_history_compare_cb (FalstaffWindow      *self,
+                                                             FalstaffHistoryView *history_view);
+
+/* falstaff-window-sweep.c */
+void                    _falstaff_window_run_variations   (FalstaffWindow *self);
+void                    _falstaff_window_show_sweep       (FalstaffWindow *self,
+                                                           gint64          sweep_id);
+void                    _falstaff_window_sheet_open_run_cb  (FalstaffWindow *self,
+                                                             FalstaffRun    *run);
+void                    _falstaff_window_sheet_run_again_cb (FalstaffWindow *self,
+                                                             FalstaffRun    *run);
+void                    _falstaff_window_sheet_message_cb   (FalstaffWindow *self,
+                                                             const char     *text);
+/* TRUE when run was its sweep's last one going: notification says so. */
+gboolean                _falstaff_window_sweep_finished   (FalstaffWindow *self,
+                                                           FalstaffRun    *run,
+                                                           GPtrArray      *active_runs,
+                                                           GNotification **notification);
 
 G_END_DECLS

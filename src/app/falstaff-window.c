@@ -27,6 +27,8 @@
 #include "falstaff-welcome-page.h"
 #include "falstaff-window.h"
 #include "falstaff-window-private.h"
+#include "falstaff-contact-sheet.h"
+#include "falstaff-compare-view.h"
 
 #define MAX_RECENT 5
 
@@ -56,6 +58,9 @@ struct _FalstaffWindow
   AdwStatusPage *form_error_page;
   FalstaffFormView *form_view;
   FalstaffRequestView *request_view;
+  GtkStack *results_stack;
+  FalstaffContactSheet *contact_sheet;
+  FalstaffCompareView *compare_view;
   FalstaffHistoryView *history_view;
   GtkStack *sidebar_stack;
 
@@ -162,6 +167,10 @@ update_actions (FalstaffWindow *self)
                                  studio && self->upload_wait == NULL && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
                                  self->upload_wait != NULL || shown_run_active (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-variations",
+                                 studio && self->upload_wait == NULL && self->form_model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sweep",
+                                 self->shown_run != NULL && falstaff_run_get_sweep_id (self->shown_run) != 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-by-queue",
                                  studio && self->upload_wait == NULL && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-form", self->form_model != NULL);
@@ -582,7 +591,7 @@ history_selection_changed_cb (FalstaffWindow *self)
       show_run (self, FALSTAFF_RUN (run));
       /* On a narrow window the run takes the place of the list. */
       show_leaflet_child (self, self->leaflet, self->content);
-      show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->request_view));
+      show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->results_stack));
     }
 }
 
@@ -670,6 +679,7 @@ show_run (FalstaffWindow *self,
 {
   g_set_object (&self->shown_run, run);
   falstaff_request_view_set_run (self->request_view, run, self->store);
+  gtk_stack_set_visible_child_name (self->results_stack, "run");
   /* One whose files were not all kept before (fal unreachable then). */
   if (run && falstaff_run_get_job (run) == NULL)
     keep_outputs (self, run);
@@ -689,6 +699,17 @@ notify_finished (FalstaffWindow *self,
 
   if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
     return;
+  if (falstaff_run_get_sweep_id (run) != 0)
+    {
+      /* One notice for a whole sweep, not one a cell. */
+      if (_falstaff_window_sweep_finished (self, run, self->active_runs, &notification))
+        {
+          g_notification_set_default_action_and_target (notification, "app.show-run", "x", falstaff_run_get_id (run));
+          id = g_strdup_printf ("sweep-%" G_GINT64_FORMAT, falstaff_run_get_sweep_id (run));
+          g_application_send_notification (app, id, notification);
+        }
+      return;
+    }
   switch (falstaff_run_get_status (run))
     {
     case FAL_JOB_COMPLETED: title = _("Run completed"); break;
@@ -920,7 +941,7 @@ start_run (FalstaffWindow *self,
   update_running (self);
   falstaff_run_store_flush_async (self->store, NULL, run_written_cb, submit);
   /* On a narrow window the results take the place of the form. */
-  show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->request_view));
+  show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->results_stack));
 }
 
 /* A refused /stream call offers the queue: streaming off for this
@@ -934,6 +955,31 @@ run_by_queue_activated (GtkWidget  *widget,
 
   gtk_toggle_button_set_active (self->stream_toggle, FALSE);
   gtk_widget_activate_action (widget, "win.run", NULL);
+}
+
+/* ------------------------------------------------------------------ sweeps */
+
+static void
+run_variations_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  if (self->upload_wait == NULL)
+    _falstaff_window_run_variations (self);
+}
+
+/* Show Sweep: the contact sheet of the shown run's sweep. */
+static void
+show_sweep_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+
+  if (self->shown_run && falstaff_run_get_sweep_id (self->shown_run) != 0)
+    _falstaff_window_show_sweep (self, falstaff_run_get_sweep_id (self->shown_run));
 }
 
 /* ------------------------------------------------------------------ reuse */
@@ -1409,7 +1455,7 @@ show_endpoints_activated (GtkWidget  *widget,
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
 
   if (adw_leaflet_get_folded (self->content_leaflet) &&
-      adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->request_view))
+      adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->results_stack))
     adw_leaflet_set_visible_child (self->content_leaflet, GTK_WIDGET (self->form_stack));
   else
     adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
@@ -1419,7 +1465,7 @@ static void
 layout_changed_cb (FalstaffWindow *self)
 {
   gboolean results_stacked = adw_leaflet_get_folded (self->content_leaflet) &&
-                             adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->request_view);
+                             adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->results_stack);
 
   gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet) || results_stacked);
 }
@@ -1868,6 +1914,8 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   g_type_ensure (FALSTAFF_TYPE_FORM_VIEW);
   g_type_ensure (FALSTAFF_TYPE_REQUEST_VIEW);
   g_type_ensure (FALSTAFF_TYPE_HISTORY_VIEW);
+  g_type_ensure (FALSTAFF_TYPE_CONTACT_SHEET);
+  g_type_ensure (FALSTAFF_TYPE_COMPARE_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, toast_overlay);
@@ -1891,6 +1939,17 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_error_page);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, request_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, results_stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, contact_sheet);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, compare_view);
+  gtk_widget_class_bind_template_callback_full (widget_class, "history_compare_cb",
+                                                G_CALLBACK (_falstaff_window_history_compare_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "sheet_open_run_cb",
+                                                G_CALLBACK (_falstaff_window_sheet_open_run_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "sheet_run_again_cb",
+                                                G_CALLBACK (_falstaff_window_sheet_run_again_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "sheet_message_cb",
+                                                G_CALLBACK (_falstaff_window_sheet_message_cb));
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, welcome_key_entered_cb);
@@ -1917,6 +1976,8 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.delete-shown-runs", NULL, delete_shown_runs_activated);
   gtk_widget_class_install_action (widget_class, "win.open-request", NULL, open_request_activated);
   gtk_widget_class_install_action (widget_class, "win.send-to", "(ss)", send_to_activated);
+  gtk_widget_class_install_action (widget_class, "win.run-variations", NULL, run_variations_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-sweep", NULL, show_sweep_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -1947,6 +2008,11 @@ add_run_shortcuts (FalstaffWindow *self)
     { GDK_KEY_KP_Enter, "win.run" },
     { GDK_KEY_ISO_Enter, "win.run" },
     { GDK_KEY_period, "win.cancel" },
+  };
+  static const struct { guint keyval; const char *action; } shift_shortcuts[] = {
+    { GDK_KEY_Return, "win.run-variations" },
+    { GDK_KEY_KP_Enter, "win.run-variations" },
+    { GDK_KEY_ISO_Enter, "win.run-variations" },
     { GDK_KEY_KP_Decimal, "win.cancel" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
@@ -1958,6 +2024,13 @@ add_run_shortcuts (FalstaffWindow *self)
                                           gtk_shortcut_new (gtk_keyval_trigger_new (shortcuts[i].keyval, GDK_CONTROL_MASK),
                                                             gtk_callback_action_new (run_shortcut_cb,
                                                                                      (gpointer) shortcuts[i].action,
+                                                                                     NULL)));
+  for (guint i = 0; i < G_N_ELEMENTS (shift_shortcuts); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (shift_shortcuts[i].keyval,
+                                                                                    GDK_CONTROL_MASK | GDK_SHIFT_MASK),
+                                                            gtk_callback_action_new (run_shortcut_cb,
+                                                                                     (gpointer) shift_shortcuts[i].action,
                                                                                      NULL)));
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
@@ -2046,3 +2119,52 @@ falstaff_window_show_run_by_id (FalstaffWindow *self,
 
 FalstaffHistoryView *_falstaff_window_get_history_view (FalstaffWindow *self) { return self->history_view; }
 FalstaffRunStore *_falstaff_window_get_run_store (FalstaffWindow *self) { return self->store; }
+
+/* For the window's role files (falstaff-window-sweep.c). */
+FalClient *_falstaff_window_get_client (FalstaffWindow *self) { return falstaff_session_get_client (self->session); }
+FalFormModel *_falstaff_window_get_form_model (FalstaffWindow *self) { return self->form_model; }
+const char *_falstaff_window_get_endpoint_id (FalstaffWindow *self) { return self->endpoint_id; }
+FalstaffContactSheet *_falstaff_window_get_contact_sheet (FalstaffWindow *self) { return self->contact_sheet; }
+FalstaffCompareView *_falstaff_window_get_compare_view (FalstaffWindow *self) { return self->compare_view; }
+void _falstaff_window_toast (FalstaffWindow *self, const char *text) { toast (self, text); }
+void _falstaff_window_save_form_values (FalstaffWindow *self) { save_form_values (self); }
+void _falstaff_window_run_failed (FalstaffWindow *self, const GError *error) { run_failed (self, error); }
+void _falstaff_window_show_run (FalstaffWindow *self, FalstaffRun *run) { show_run (self, run); }
+
+void
+_falstaff_window_follow_run (FalstaffWindow *self,
+                             FalstaffRun    *run,
+                             FalJob         *job)
+{
+  follow_run (self, run, job);
+}
+
+void
+_falstaff_window_submit_started (FalstaffWindow *self)
+{
+  self->pending_submits++;
+  update_running (self);
+}
+
+void
+_falstaff_window_submit_done (FalstaffWindow *self)
+{
+  self->pending_submits--;
+  update_running (self);
+}
+
+const char *
+_falstaff_window_get_results_page (FalstaffWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->results_stack);
+}
+
+void
+_falstaff_window_show_results_page (FalstaffWindow *self,
+                                    const char     *name)
+{
+  gtk_stack_set_visible_child_name (self->results_stack, name);
+  /* On a narrow window the results take the place of the form. */
+  show_leaflet_child (self, self->leaflet, self->content);
+  show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->results_stack));
+}
