@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "bench"
+
+#include "config.h"
+
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <adwaita.h>
+
+#include "fal.h"
+#include "fal-local-server.h"
+
+#include "falstaff-contact-sheet.h"
+#include "falstaff-output-keeper.h"
+#include "falstaff-run-store.h"
+
+/* Issue 11: a sweep of --runs runs (8 × 8 by default) on a local server
+ * fast enough that every run completes almost at once, shown in a
+ * FalstaffContactSheet in a visible window while its cells fill in: the
+ * sweep's rows written to the history, 64 submits, 64 status streams and
+ * results, 64 thumbnails downloaded, decoded (in workers) and drawn.
+ *
+ * Figures:
+ *  - the main loop's longest stall (the longest gap between firings of a
+ *    1 ms timer) from the first submit until every cell shows its image;
+ *    reference: the same timer over --reference-ms with the window shown
+ *    and nothing going on. Goal: < 50 ms.
+ *  - the sheet's memory: the process's RSS with the filled sheet shown
+ *    minus the RSS with the empty sheet, per cell; reference: the
+ *    thumbnail's own pixels (width × height × 4 bytes). Goal: bounded by
+ *    the thumbnails: under twice the pixels of a cell, plus 0.5 MiB. */
+
+static int opt_runs_side = 8;
+static double opt_speed = 1000.0;
+static int opt_reference_ms = 2000;
+static int opt_deadline_s = 120;
+static double opt_goal_ms = 50;
+
+/* ------------------------------------------------------------------ stall probe */
+
+typedef struct {
+  GSource *source;
+  gint64 last;
+  gint64 longest;
+  gint64 longest_at;           /* when the longest gap ended */
+  guint firings;
+} Probe;
+
+static gboolean
+probe_cb (gpointer data)
+{
+  Probe *probe = data;
+  gint64 now = g_get_monotonic_time ();
+
+  probe->firings++;
+  if (probe->last != 0 && now - probe->last > probe->longest)
+    {
+      probe->longest = now - probe->last;
+      probe->longest_at = now;
+    }
+  probe->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+probe_start (Probe *probe)
+{
+  memset (probe, 0, sizeof *probe);
+  probe->source = g_timeout_source_new (1);
+  g_source_set_callback (probe->source, probe_cb, probe, NULL);
+  g_source_attach (probe->source, NULL);
+}
+
+static void
+probe_stop (Probe *probe)
+{
+  g_source_destroy (probe->source);
+  g_clear_pointer (&probe->source, g_source_unref);
+}
+
+static void
+iterate_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
+}
+
+static gint64
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmRSS:");
+  return line ? g_ascii_strtoll (line + 6, NULL, 10) : -1;
+}
+
+/* RSS after glibc gave back what it could, a few frames later. */
+static gint64
+settled_rss_kib (void)
+{
+  iterate_for (300);
+  return rss_kib ();
+}
+
+static void
+loaded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_run_store_load_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    g_error ("bench-sweep: history: %s", error->message);
+  *(gboolean *) data = TRUE;
+}
+
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  falstaff_run_store_flush_finish (FALSTAFF_RUN_STORE (source), result, NULL);
+  *(gboolean *) data = TRUE;
+}
+
+static guint
+cells_with_image (FalstaffContactSheet *sheet,
+                  guint                *n_failed,
+                  int                  *thumb_w,
+                  int                  *thumb_h)
+{
+  guint n = 0;
+
+  *n_failed = 0;
+  for (guint r = 0; r < falstaff_contact_sheet_get_n_rows (sheet); r++)
+    for (guint c = 0; c < falstaff_contact_sheet_get_n_columns (sheet); c++)
+      {
+        FalstaffSheetCell *cell = falstaff_contact_sheet_get_cell (sheet, c, r);
+        FalstaffRun *run = falstaff_sheet_cell_get_run (cell);
+        GdkTexture *texture = falstaff_sheet_cell_get_texture (cell);
+
+        if (texture)
+          {
+            n++;
+            *thumb_w = gdk_texture_get_width (texture);
+            *thumb_h = gdk_texture_get_height (texture);
+          }
+        else if (run && falstaff_run_get_status (run) == FAL_JOB_FAILED)
+          (*n_failed)++;
+      }
+  return n;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  GOptionEntry entries[] = {
+    { "side", 0, 0, G_OPTION_ARG_INT, &opt_runs_side, "Runs a side of the grid (8: 64 runs)", "N" },
+    { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &opt_speed, "Local server speed (1000: runs end at once)", "X" },
+    { "reference-ms", 0, 0, G_OPTION_ARG_INT, &opt_reference_ms, "Idle reference span", "MS" },
+    { "deadline", 0, 0, G_OPTION_ARG_INT, &opt_deadline_s, "Give up after", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- a 64-run sweep filling a contact sheet");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FalLocalServer) server = NULL;
+  g_autoptr(FalClient) client = NULL;
+  g_autoptr(FalstaffRunStore) store = NULL;
+  g_autoptr(FalstaffOutputKeeper) keeper = NULL;
+  g_autoptr(JsonNode) description = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *outputs = NULL;
+  g_autofree char *thumbs = NULL;
+  GPtrArray *runs;
+  FalstaffContactSheet *sheet;
+  GtkWidget *window;
+  Probe probe;
+  gboolean loaded = FALSE, flushed = FALSE;
+  gint64 rss_empty, rss_full, reference_us, started, filled_at = 0, sweep_id = 0;
+  guint total, n_images = 0, n_failed = 0;
+  int thumb_w = 0, thumb_h = 0;
+  double per_cell_mib, pixels_mib, goal_mib;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || opt_runs_side < 1 || opt_runs_side > 16)
+    {
+      g_printerr ("bench-sweep: %s\n", error ? error->message : "--side is 1..16");
+      return 2;
+    }
+  total = opt_runs_side * opt_runs_side;
+  g_setenv ("GSK_RENDERER", g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "cairo", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  if (!gtk_init_check ())
+    {
+      g_printerr ("bench-sweep: no display\n");
+      return 2;
+    }
+  adw_init ();
+
+  dir = g_dir_make_tmp ("bench-sweep-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (dir, "history.sqlite3", NULL);
+  outputs = g_build_filename (dir, "outputs", NULL);
+  thumbs = g_build_filename (dir, "thumbnails", NULL);
+
+  /* Runners enough that the queue takes the whole sweep at once. */
+  server = g_object_new (FAL_LOCAL_TYPE_SERVER, "port", 0, "speed", opt_speed, "runners", total, NULL);
+  if (!fal_local_server_start (server, &error))
+    {
+      g_printerr ("bench-sweep: server: %s\n", error->message);
+      return 1;
+    }
+  client = fal_client_new ();
+  fal_client_use_local_server (client, fal_local_server_get_url (server));
+  fal_client_set_key (client, FAL_LOCAL_DEFAULT_KEY, FAL_KEY_SOURCE_PROPERTY);
+
+  store = falstaff_run_store_new (db);
+  falstaff_run_store_load_async (store, NULL, loaded_cb, &loaded);
+  while (!loaded)
+    g_main_context_iteration (NULL, TRUE);
+  keeper = falstaff_output_keeper_new (outputs, thumbs);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1000);
+  sheet = g_object_new (FALSTAFF_TYPE_CONTACT_SHEET, NULL);
+  falstaff_contact_sheet_set_output_keeper (sheet, keeper);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (sheet));
+  gtk_window_present (GTK_WINDOW (window));
+  iterate_for (500);
+
+  /* Reference: the idle window. */
+  probe_start (&probe);
+  iterate_for (opt_reference_ms);
+  probe_stop (&probe);
+  reference_us = probe.longest;
+
+  /* The sweep, as the window makes one: every row first, then written,
+   * then every submit at once. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GString) axes = g_string_new ("{\"axes\":[{\"field\":\"seed\",\"values\":[");
+
+    for (int i = 0; i < opt_runs_side; i++)
+      g_string_append_printf (axes, "%s%d", i ? "," : "", 1000 + i);
+    g_string_append (axes, "]},{\"field\":\"num_inference_steps\",\"values\":[");
+    for (int i = 0; i < opt_runs_side; i++)
+      g_string_append_printf (axes, "%s%d", i ? "," : "", 2 + i);
+    g_string_append (axes, "]}]}");
+    json_parser_load_from_data (parser, axes->str, -1, &error);
+    g_assert_no_error (error);
+    description = json_node_copy (json_parser_get_root (parser));
+  }
+  rss_empty = settled_rss_kib ();
+  probe_start (&probe);
+  started = g_get_monotonic_time ();
+  runs = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < total; i++)
+    {
+      g_autoptr(JsonNode) sweep = json_node_copy (description);
+      g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
+      JsonObject *inputs = json_object_new ();
+      JsonArray *cell = json_array_new ();
+      guint column = i % opt_runs_side, row = i / opt_runs_side;
+      FalstaffRun *run;
+
+      json_object_set_string_member (inputs, "prompt", "a lighthouse at dusk, oil painting");
+      json_object_set_int_member (inputs, "seed", 1000 + column);
+      json_object_set_int_member (inputs, "num_inference_steps", 2 + row);
+      json_object_set_string_member (inputs, "image_size", "square");
+      json_node_take_object (body, inputs);
+      json_array_add_int_element (cell, column);
+      json_array_add_int_element (cell, row);
+      json_object_set_array_member (json_node_get_object (sweep), "cell", cell);
+      run = falstaff_run_store_create_sweep_run (store, "fal-ai/fast-sdxl", body, sweep_id, sweep);
+      sweep_id = falstaff_run_get_sweep_id (run);
+      g_ptr_array_add (runs, run);
+    }
+  falstaff_contact_sheet_set_sweep (sheet, store, sweep_id);
+  falstaff_run_store_flush_async (store, NULL, flushed_cb, &flushed);
+  while (!flushed)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      FalstaffRun *run = g_ptr_array_index (runs, i);
+      g_autoptr(FalJob) job = (FalJob *) fal_client_submit (client, falstaff_run_get_endpoint_id (run),
+                                                           falstaff_run_get_inputs (run), NULL, &error);
+
+      g_assert_no_error (error);
+      falstaff_run_follow (run, job);
+    }
+  /* Done runs' images are kept on disk as the window does. */
+  while (g_get_monotonic_time () - started < opt_deadline_s * G_USEC_PER_SEC)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      n_images = cells_with_image (sheet, &n_failed, &thumb_w, &thumb_h);
+      if (n_images + n_failed == total)
+        {
+          filled_at = g_get_monotonic_time ();
+          break;
+        }
+    }
+  /* A few frames of the filled sheet, inside the measure. */
+  iterate_for (300);
+  probe_stop (&probe);
+  rss_full = settled_rss_kib ();
+
+  if (filled_at == 0)
+    {
+      g_printerr ("bench-sweep: only %u of %u cells filled in %d s\n", n_images, total, opt_deadline_s);
+      return 1;
+    }
+  per_cell_mib = (rss_full - rss_empty) / 1024.0 / total;
+  pixels_mib = thumb_w * thumb_h * 4 / (1024.0 * 1024.0);
+  goal_mib = 2 * pixels_mib + 0.5;
+  printf ("bench-sweep: %u runs (%d × %d) at speed %.0f, %u with an image, %u failed, filled in %.0f ms\n",
+          total, opt_runs_side, opt_runs_side, opt_speed, n_images, n_failed, (filled_at - started) / 1000.0);
+  printf ("  longest main-loop stall while filling: %.1f ms   (reference, idle window: %.1f ms; goal < %.0f ms) %s\n",
+          probe.longest / 1000.0, reference_us / 1000.0, opt_goal_ms,
+          probe.longest / 1000.0 < opt_goal_ms ? "goal met" : "GOAL MISSED");
+  printf ("    it ended %.0f ms after the first submit\n", (probe.longest_at - started) / 1000.0);
+  printf ("  sheet memory: %.2f MiB a cell (RSS %+.1f MiB for %u cells)   (reference: a %d×%d thumbnail's pixels, %.2f MiB; goal < %.2f MiB) %s\n",
+          per_cell_mib, (rss_full - rss_empty) / 1024.0, total, thumb_w, thumb_h, pixels_mib, goal_mib,
+          per_cell_mib < goal_mib ? "goal met" : "GOAL MISSED");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_ptr_array_unref (runs);
+  return 0;
+}

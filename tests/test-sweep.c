@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "falstaff-compare-slider.h"
+#include "falstaff-compare-view.h"
+#include "falstaff-contact-sheet.h"
+#include "falstaff-history-view.h"
+#include "falstaff-png-metadata.h"
+#include "falstaff-run-store.h"
+#include "falstaff-sweep-dialog.h"
+#include "studio-fixture.h"
+#include "ui-test-utils.h"
+
+/* Sweeps, the contact sheet and compare (issue 11), driven in the real
+ * window against the demo's local server. */
+
+#define ENDPOINT "fal-ai/fast-sdxl"
+
+static FalstaffContactSheet *
+sheet (Studio *studio)
+{
+  return _falstaff_window_get_contact_sheet (studio->window);
+}
+
+static gboolean
+run_done (gpointer data)
+{
+  return falstaff_run_is_done (data);
+}
+
+static GtkWindow *
+find_sweep_dialog (void)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (FALSTAFF_IS_SWEEP_DIALOG (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+sweep_dialog_shown (gpointer data)
+{
+  return find_sweep_dialog () != NULL;
+}
+
+static gboolean
+sweep_dialog_gone (gpointer data)
+{
+  return find_sweep_dialog () == NULL;
+}
+
+static gboolean
+sheet_shown (gpointer data)
+{
+  Studio *studio = data;
+
+  return g_strcmp0 (_falstaff_window_get_results_page (studio->window), "sweep") == 0 &&
+         falstaff_contact_sheet_get_n_columns (sheet (studio)) > 0;
+}
+
+/* Every cell done, and each completed one showing its picture. */
+static gboolean
+sheet_filled (gpointer data)
+{
+  FalstaffContactSheet *contact_sheet = data;
+
+  for (guint r = 0; r < falstaff_contact_sheet_get_n_rows (contact_sheet); r++)
+    for (guint c = 0; c < falstaff_contact_sheet_get_n_columns (contact_sheet); c++)
+      {
+        FalstaffSheetCell *cell = falstaff_contact_sheet_get_cell (contact_sheet, c, r);
+        FalstaffRun *run = falstaff_sheet_cell_get_run (cell);
+
+        if (run == NULL || !falstaff_run_is_done (run))
+          return FALSE;
+        if (falstaff_run_get_status (run) == FAL_JOB_COMPLETED && falstaff_sheet_cell_get_texture (cell) == NULL)
+          return FALSE;
+      }
+  return TRUE;
+}
+
+static void choose_grid (FalstaffSweepDialog *dialog,
+                         const char          *first_field,
+                         const char          *first_values,
+                         const char          *second_field,
+                         const char          *second_values);
+
+/* Types the prompt, opens Run Variations… with its shortcut from the
+ * prompt, and varies the fields as a person would in the dialog. */
+static void
+start_grid_sweep (Studio     *studio,
+                  const char *prompt,
+                  const char *first_field,
+                  const char *first_values,
+                  const char *second_field,
+                  const char *second_values)
+{
+  FalstaffSweepDialog *dialog;
+
+  type_text (row_control (studio, "prompt"), prompt);
+  falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+shift+Return");
+  g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
+  dialog = FALSTAFF_SWEEP_DIALOG (find_sweep_dialog ());
+  choose_grid (dialog, first_field, first_values, second_field, second_values);
+  g_assert_true (falstaff_test_wait_until (sweep_dialog_gone, NULL, 5000));
+  g_assert_true (falstaff_test_wait_until (sheet_shown, studio, 10000));
+}
+
+static double
+input_number (FalstaffRun *run,
+              const char  *field)
+{
+  JsonNode *value = json_object_get_member (json_node_get_object (falstaff_run_get_inputs (run)), field);
+
+  g_assert_nonnull (value);
+  return json_node_get_value_type (value) == G_TYPE_INT64 ? json_node_get_int (value) : json_node_get_double (value);
+}
+
+static guint
+n_runs (Studio *studio)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (_falstaff_window_get_run_store (studio->window)));
+}
+
+static gboolean
+cell_completed (gpointer data)
+{
+  FalstaffSheetCell *cell = data;
+  FalstaffRun *run = falstaff_sheet_cell_get_run (cell);
+
+  return run && falstaff_run_get_status (run) == FAL_JOB_COMPLETED && falstaff_sheet_cell_get_texture (cell) != NULL;
+}
+
+static void
+exported_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (falstaff_contact_sheet_export_finish (FALSTAFF_CONTACT_SHEET (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* A 3 × 2 grid fills in with six results, each in the cell its labels
+ * name; one injected failure shows in its cell and runs again alone;
+ * the sheet exports as one PNG with its text chunks. */
+static void
+test_grid (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffContactSheet *contact_sheet = sheet (studio);
+  FalstaffRun *before[3][2] = { { NULL } };
+  FalstaffSheetCell *failed = NULL;
+  guint failed_c = 0, failed_r = 0, runs_before;
+  const double steps[3] = { 10, 20, 30 };
+  const double guidance[2] = { 2, 4.5 };
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GHashTable) text = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  gboolean exported = FALSE;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  /* The fal queue takes the six at once; one of them fails at fal. */
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "POST", "^/queue/" ENDPOINT "$", "fail=500", 1);
+  start_grid_sweep (studio, "a kite over dunes", "num_inference_steps", "10, 20, 30", "guidance_scale", "2, 4.5");
+
+  g_assert_cmpuint (falstaff_contact_sheet_get_n_columns (contact_sheet), ==, 3);
+  g_assert_cmpuint (falstaff_contact_sheet_get_n_rows (contact_sheet), ==, 2);
+  g_assert_cmpstr (falstaff_contact_sheet_get_column_label (contact_sheet, 0), ==, "Num inference steps 10");
+  g_assert_cmpstr (falstaff_contact_sheet_get_column_label (contact_sheet, 2), ==, "Num inference steps 30");
+  g_assert_cmpstr (falstaff_contact_sheet_get_row_label (contact_sheet, 0), ==, "Guidance scale 2");
+  g_assert_cmpstr (falstaff_contact_sheet_get_row_label (contact_sheet, 1), ==, "Guidance scale 4.5");
+  g_assert_cmpuint (n_runs (studio), ==, 6);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-filling"));
+
+  g_assert_true (falstaff_test_wait_until (sheet_filled, contact_sheet, 60000));
+  for (guint r = 0; r < 2; r++)
+    for (guint c = 0; c < 3; c++)
+      {
+        FalstaffSheetCell *cell = falstaff_contact_sheet_get_cell (contact_sheet, c, r);
+        FalstaffRun *run = falstaff_sheet_cell_get_run (cell);
+
+        /* Each run carries the values its cell is labelled with. */
+        g_assert_cmpfloat (input_number (run, "num_inference_steps"), ==, steps[c]);
+        g_assert_cmpfloat (input_number (run, "guidance_scale"), ==, guidance[r]);
+        g_assert_cmpint (falstaff_run_get_sweep_id (run), ==, falstaff_contact_sheet_get_sweep_id (contact_sheet));
+        before[c][r] = run;
+        if (falstaff_run_get_status (run) == FAL_JOB_FAILED)
+          {
+            g_assert_null (failed);
+            failed = cell;
+            failed_c = c;
+            failed_r = r;
+            g_assert_nonnull (strstr (falstaff_sheet_cell_get_text (cell), "fal"));
+            g_assert_true (gtk_widget_get_visible (falstaff_sheet_cell_get_run_again_button (cell)));
+          }
+        else
+          {
+            g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_COMPLETED);
+            g_assert_false (gtk_widget_get_visible (falstaff_sheet_cell_get_run_again_button (cell)));
+          }
+      }
+  g_assert_nonnull (failed);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-failed-cell"));
+
+  /* Run Again on the failed cell: one new run, at that cell, the others
+   * untouched. */
+  runs_before = n_runs (studio);
+  falstaff_test_click (falstaff_sheet_cell_get_run_again_button (failed));
+  g_assert_true (falstaff_test_wait_until (cell_completed, failed, 60000));
+  g_assert_cmpuint (n_runs (studio), ==, runs_before + 1);
+  for (guint r = 0; r < 2; r++)
+    for (guint c = 0; c < 3; c++)
+      {
+        FalstaffRun *run = falstaff_sheet_cell_get_run (falstaff_contact_sheet_get_cell (contact_sheet, c, r));
+
+        if (c == failed_c && r == failed_r)
+          {
+            g_assert_true (run != before[c][r]);
+            g_assert_cmpfloat (input_number (run, "num_inference_steps"), ==, steps[c]);
+            g_assert_cmpfloat (input_number (run, "guidance_scale"), ==, guidance[r]);
+          }
+        else
+          g_assert_true (run == before[c][r]);
+      }
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet"));
+
+  /* Exported as one PNG: the labels drawn, the sweep in text chunks. */
+  dir = g_dir_make_tmp ("falstaff-sheet-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "sheet.png", NULL);
+  file = g_file_new_for_path (path);
+  falstaff_contact_sheet_export_async (contact_sheet, file, NULL, exported_cb, &exported);
+  g_assert_true (falstaff_test_wait_until (is_true, &exported, 20000));
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  png = g_bytes_new_take (g_steal_pointer (&contents), length);
+  text = falstaff_png_read_text (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (text, FALSTAFF_PNG_KEY_ENDPOINT), ==, ENDPOINT);
+  g_assert_nonnull (strstr (g_hash_table_lookup (text, FALSTAFF_PNG_KEY_SHEET_AXES), "\"guidance_scale\""));
+  g_assert_nonnull (strstr (g_hash_table_lookup (text, FALSTAFF_PNG_KEY_SHEET_FIXED_INPUTS), "a kite over dunes"));
+  g_assert_null (strstr (g_hash_table_lookup (text, FALSTAFF_PNG_KEY_SHEET_FIXED_INPUTS), "num_inference_steps"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* ------------------------------------------------------------------ cancel all */
+
+static guint
+cancels_sent (const char *server_url)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server_url, "/__control/requests", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+  JsonArray *entries;
+  guint n = 0;
+
+  /* The demo server answers from a thread of its own. */
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error));
+  root = json_parser_get_root (parser);
+  entries = JSON_NODE_HOLDS_ARRAY (root) ? json_node_get_array (root)
+                                         : json_object_get_array_member (json_node_get_object (root), "requests");
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (entries, i);
+
+      if (g_str_equal (json_object_get_string_member (entry, "method"), "PUT") &&
+          g_str_has_suffix (json_object_get_string_member (entry, "path"), "/cancel"))
+        n++;
+    }
+  return n;
+}
+
+static gboolean
+all_confirmed (gpointer data)
+{
+  FalstaffContactSheet *contact_sheet = data;
+
+  for (guint r = 0; r < falstaff_contact_sheet_get_n_rows (contact_sheet); r++)
+    for (guint c = 0; c < falstaff_contact_sheet_get_n_columns (contact_sheet); c++)
+      {
+        FalstaffRun *run = falstaff_sheet_cell_get_run (falstaff_contact_sheet_get_cell (contact_sheet, c, r));
+
+        if (run == NULL || falstaff_run_get_request_id (run) == NULL)
+          return FALSE;
+      }
+  return TRUE;
+}
+
+static GtkWidget *
+find_button_with_action (GtkWidget  *root,
+                         const char *action)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_ACTIONABLE (child) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action) == 0)
+        return child;
+      if ((found = find_button_with_action (child, action)))
+        return found;
+    }
+  return NULL;
+}
+
+/* Cancel All sends one cancel for each of the six runs, and each cell
+ * ends cancelled. */
+static void
+test_cancel_all (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffContactSheet *contact_sheet = sheet (studio);
+  const char *demo_url;
+  guint before;
+
+  /* Slow enough that none is done when Cancel All is pressed. */
+  g_setenv ("FALSTAFF_DEMO_SPEED", "0.25", TRUE);
+  start_demo (studio);
+  g_setenv ("FALSTAFF_DEMO_SPEED", "4", TRUE);
+  demo_url = falstaff_session_get_demo_url (studio->session);
+  pick_endpoint (studio, "fast-sdxl");
+  start_grid_sweep (studio, "six lanterns", "num_inference_steps", "4, 5, 6", "guidance_scale", "3, 6");
+  g_assert_true (falstaff_test_wait_until (all_confirmed, contact_sheet, 20000));
+  for (guint r = 0; r < 2; r++)
+    for (guint c = 0; c < 3; c++)
+      g_assert_false (falstaff_run_is_done (falstaff_sheet_cell_get_run (falstaff_contact_sheet_get_cell (contact_sheet, c, r))));
+
+  before = cancels_sent (demo_url);
+  falstaff_test_click (find_button_with_action (GTK_WIDGET (contact_sheet), "sheet.cancel-all"));
+  for (guint r = 0; r < 2; r++)
+    for (guint c = 0; c < 3; c++)
+      {
+        FalstaffRun *run = falstaff_sheet_cell_get_run (falstaff_contact_sheet_get_cell (contact_sheet, c, r));
+
+        g_assert_true (falstaff_test_wait_until (run_done, run, 30000));
+        g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_CANCELLED);
+      }
+  g_assert_cmpuint (cancels_sent (demo_url) - before, ==, 6);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-cancelled"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  studio_fixture_init (&argc, &argv);
+
+  g_test_add_func ("/ui/sweep/grid", test_grid);
+  g_test_add_func ("/ui/sweep/cancel-all", test_cancel_all);
+
+  status = g_test_run ();
+  studio_fixture_shutdown ();
+  return status;
+}
