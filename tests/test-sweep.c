@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "falstaff-compare-slider.h"
 #include "falstaff-compare-view.h"
 #include "falstaff-contact-sheet.h"
@@ -33,7 +35,7 @@ run_done (gpointer data)
 static GtkWindow *
 find_sweep_dialog (void)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
@@ -86,11 +88,58 @@ sheet_filled (gpointer data)
   return TRUE;
 }
 
-static void choose_grid (FalstaffSweepDialog *dialog,
-                         const char          *first_field,
-                         const char          *first_values,
-                         const char          *second_field,
-                         const char          *second_values);
+/* Keys that type text (xdotool key names). */
+static char *
+keys_for (const char *text)
+{
+  GString *keys = g_string_new (NULL);
+
+  for (const char *p = text; *p; p++)
+    {
+      if (keys->len)
+        g_string_append_c (keys, ' ');
+      switch (*p)
+        {
+        case ',': g_string_append (keys, "comma"); break;
+        case ' ': g_string_append (keys, "space"); break;
+        case '.': g_string_append (keys, "period"); break;
+        case '-': g_string_append (keys, "minus"); break;
+        default: g_string_append_c (keys, *p);
+        }
+    }
+  return g_string_free (keys, FALSE);
+}
+
+/* The Grid page, the fields picked, their values typed as lists, and a
+ * real click on Run. */
+static void
+choose_grid (FalstaffSweepDialog *dialog,
+             const char          *first_field,
+             const char          *first_values,
+             const char          *second_field,
+             const char          *second_values)
+{
+  g_autofree char *first_keys = keys_for (first_values);
+  g_autofree char *second_keys = keys_for (second_values);
+  g_autoptr(FalstaffSweepPlan) plan = NULL;
+
+  falstaff_sweep_dialog_set_mode (dialog, "grid");
+  g_assert_true (falstaff_sweep_dialog_set_axis_field (dialog, 0, first_field));
+  g_assert_true (falstaff_sweep_dialog_set_axis_field (dialog, 1, second_field));
+  /* Nothing typed yet: no plan, and the button says so. */
+  g_assert_null (falstaff_sweep_dialog_get_plan (dialog));
+  g_assert_false (gtk_widget_get_sensitive (falstaff_sweep_dialog_get_run_button (dialog)));
+  falstaff_test_press_keys (falstaff_sweep_dialog_get_list_entry (dialog, 0), first_keys);
+  falstaff_test_press_keys (falstaff_sweep_dialog_get_list_entry (dialog, 1), second_keys);
+  plan = falstaff_sweep_dialog_get_plan (dialog);
+  g_assert_nonnull (plan);
+  /* The count shows before anything is sent. */
+  g_assert_cmpuint (falstaff_sweep_plan_get_count (plan), ==, 6);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (dialog))), ==,
+                   "6 runs will be sent at once");
+  g_free (falstaff_test_screenshot (GTK_WIDGET (dialog), "sweep-dialog"));
+  falstaff_test_click (falstaff_sweep_dialog_get_run_button (dialog));
+}
 
 /* Types the prompt, opens Run Variations… with its shortcut from the
  * prompt, and varies the fields as a person would in the dialog. */

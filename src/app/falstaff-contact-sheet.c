@@ -8,9 +8,7 @@
 #include "falstaff-contact-sheet.h"
 #include "falstaff-display-name.h"
 #include "falstaff-png-metadata.h"
-#ifdef HAVE_SHEET_EXPORT
 #include "falstaff-sheet-export.h"
-#endif
 #include "fal.h"
 
 struct _FalstaffContactSheet
@@ -102,6 +100,17 @@ axis_length (FalstaffContactSheet *self,
   JsonArray *values = object ? json_object_get_array_member (object, "values") : NULL;
 
   return values ? json_array_get_length (values) : 1;
+}
+
+/* "3": one of an axis's values, in words. */
+static char *
+axis_value (FalstaffContactSheet *self,
+            guint                 index,
+            guint                 value_index)
+{
+  JsonObject *object = axis (self, index);
+
+  return value_words (json_array_get_element (json_object_get_array_member (object, "values"), value_index));
 }
 
 /* "Seed 3": an axis's field and one of its values. */
@@ -238,9 +247,12 @@ header_label (const char *text,
   gtk_widget_add_css_class (label, "heading");
   if (!column)
     {
+      /* Row labels wrap rather than shrink to "…". */
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_NONE);
       gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 16);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 10);
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
     }
   return label;
 }
@@ -281,20 +293,39 @@ rebuild (FalstaffContactSheet *self)
   title = g_strdup_printf ("%s · %s", self->endpoint_id, g_strstrip (time));
   gtk_label_set_text (self->title_label, title);
 
+  /* Each axis's field named once, over the columns and over the row
+   * labels; the values by their columns and rows. */
+  {
+    g_autofree char *field = field_words (json_object_get_string_member (axis (self, 0), "field"));
+    GtkWidget *title_widget = header_label (field, TRUE);
+
+    gtk_widget_add_css_class (title_widget, "dim-label");
+    gtk_grid_attach (self->grid, title_widget, 1, 0, self->n_columns, 1);
+  }
   for (guint c = 0; c < self->n_columns; c++)
     {
       char *label = axis_label (self, 0, c);
+      g_autofree char *value = axis_value (self, 0, c);
 
       g_ptr_array_add (self->column_labels, label);
-      gtk_grid_attach (self->grid, header_label (label, TRUE), c + 1, 0, 1, 1);
+      gtk_grid_attach (self->grid, header_label (value, TRUE), c + 1, 1, 1, 1);
     }
   label_rows = axis (self, 1) ? self->n_rows : 0;
+  if (label_rows)
+    {
+      g_autofree char *field = field_words (json_object_get_string_member (axis (self, 1), "field"));
+      GtkWidget *title_widget = header_label (field, FALSE);
+
+      gtk_widget_add_css_class (title_widget, "dim-label");
+      gtk_grid_attach (self->grid, title_widget, 0, 1, 1, 1);
+    }
   for (guint r = 0; r < label_rows; r++)
     {
       char *label = axis_label (self, 1, r);
+      g_autofree char *value = axis_value (self, 1, r);
 
       g_ptr_array_add (self->row_labels, label);
-      gtk_grid_attach (self->grid, header_label (label, FALSE), 0, r + 1, 1, 1);
+      gtk_grid_attach (self->grid, header_label (value, FALSE), 0, r + 2, 1, 1);
     }
   for (guint r = 0; r < self->n_rows; r++)
     for (guint c = 0; c < self->n_columns; c++)
@@ -307,7 +338,7 @@ rebuild (FalstaffContactSheet *self)
         g_signal_connect_object (cell, "open", G_CALLBACK (cell_open_cb), self, 0);
         g_signal_connect_object (cell, "run-again", G_CALLBACK (cell_run_again_cb), self, 0);
         g_ptr_array_add (self->cells, g_object_ref (cell));
-        gtk_grid_attach (self->grid, GTK_WIDGET (cell), c + 1, r + 1, 1, 1);
+        gtk_grid_attach (self->grid, GTK_WIDGET (cell), c + 1, r + 2, 1, 1);
       }
   for (guint i = 0; i < runs->len; i++)
     place_run (self, g_ptr_array_index (runs, i));
@@ -594,7 +625,6 @@ falstaff_contact_sheet_cancel_all (FalstaffContactSheet *self)
   return n;
 }
 
-#ifdef HAVE_SHEET_EXPORT
 static void
 export_written_cb (GObject      *source,
                    GAsyncResult *result,
@@ -609,7 +639,6 @@ export_written_cb (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
-#ifdef HAVE_SHEET_EXPORT
 /* The inputs every run of the sheet shares (the axes' fields left out),
  * from the runs whose inputs are in memory. */
 static char *
@@ -627,7 +656,7 @@ fixed_inputs (FalstaffContactSheet *self)
         continue;
       if (fixed == NULL)
         {
-          node = json_node_copy (inputs);
+          node = fal_json_deep_copy (inputs);
           fixed = json_node_get_object (node);
           for (guint a = 0; axis (self, a); a++)
             json_object_remove_member (fixed, json_object_get_string_member (axis (self, a), "field"));
@@ -647,9 +676,7 @@ fixed_inputs (FalstaffContactSheet *self)
     }
   return node ? json_to_string (node, FALSE) : NULL;
 }
-#endif
 
-#endif
 
 void
 falstaff_contact_sheet_export_async (FalstaffContactSheet *self,
@@ -659,11 +686,9 @@ falstaff_contact_sheet_export_async (FalstaffContactSheet *self,
                                      gpointer              user_data)
 {
   g_autoptr(GTask) task = NULL;
-#ifdef HAVE_SHEET_EXPORT
   g_autoptr(FalstaffSheetExport) export = NULL;
   g_autofree char *axes = NULL;
   g_autofree char *fixed = NULL;
-#endif
 
   g_return_if_fail (FALSTAFF_IS_CONTACT_SHEET (self));
   g_return_if_fail (G_IS_FILE (file));
@@ -675,7 +700,6 @@ falstaff_contact_sheet_export_async (FalstaffContactSheet *self,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The sheet is empty"));
       return;
     }
-#ifdef HAVE_SHEET_EXPORT
   export = falstaff_sheet_export_new (self->n_columns, self->n_rows);
   falstaff_sheet_export_set_title (export, gtk_label_get_text (self->title_label));
   for (guint c = 0; c < self->column_labels->len; c++)
@@ -701,9 +725,6 @@ falstaff_contact_sheet_export_async (FalstaffContactSheet *self,
   if (fixed)
     falstaff_sheet_export_add_metadata (export, FALSTAFF_PNG_KEY_SHEET_FIXED_INPUTS, fixed);
   falstaff_sheet_export_write_async (export, file, cancellable, export_written_cb, g_steal_pointer (&task));
-#else
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not yet");
-#endif
 }
 
 gboolean

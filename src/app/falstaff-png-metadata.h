@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 #define FALSTAFF_PNG_KEY_REQUEST_ID "fal:request_id"
 #define FALSTAFF_PNG_KEY_SEED       "fal:seed"
 #define FALSTAFF_PNG_KEY_INPUTS     "fal:inputs"
+/* A sweep's contact sheet: its axes ({"axes": [{"field", "values"}]})
+ * and the inputs every run shared. */
+#define FALSTAFF_PNG_KEY_SHEET_AXES         "fal:sweep_axes"
+#define FALSTAFF_PNG_KEY_SHEET_FIXED_INPUTS "fal:fixed_inputs"
 
 /* TRUE when the bytes start with the PNG signature. */
 gboolean    falstaff_png_is_png        (GBytes              *data);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fal-json.h"
 #include "falstaff-contact-sheet.h"
 #include "falstaff-run-store.h"
 #include "falstaff-sweep-dialog.h"
@@ -96,7 +97,7 @@ start_sweep (FalstaffWindow    *self,
   for (guint i = 0; i < count; i++)
     {
       g_autoptr(JsonNode) body = falstaff_sweep_plan_build_body (plan, i);
-      g_autoptr(JsonNode) sweep = json_node_copy (description);
+      g_autoptr(JsonNode) sweep = fal_json_deep_copy (description);
       JsonArray *cell = json_array_new ();
       guint column, row;
       FalstaffRun *run;

@@ -1790,6 +1790,8 @@ falstaff_window_constructed (GObject *object)
         self->keeper = g_object_ref (falstaff_application_get_output_keeper (app));
         falstaff_history_view_set_output_keeper (self->history_view, self->keeper);
         falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
+        falstaff_contact_sheet_set_output_keeper (self->contact_sheet, self->keeper);
+        falstaff_compare_view_set_output_keeper (self->compare_view, self->keeper);
       }
     g_signal_connect_swapped (self->store, "notify::loaded", G_CALLBACK (store_loaded_cb), self);
   }
