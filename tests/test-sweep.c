@@ -415,6 +415,161 @@ test_cancel_all (void)
   g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-cancelled"));
 }
 
+/* ------------------------------------------------------------------ compare */
+
+static gboolean
+new_shown_run (gpointer data)
+{
+  void **args = data;
+  FalstaffRun *run = falstaff_window_get_shown_run (args[0]);
+
+  return run != NULL && run != args[1];
+}
+
+/* Presses Ctrl+Enter in the prompt and waits for the run to finish. */
+static FalstaffRun *
+run_to_end (Studio     *studio,
+            const char *prompt,
+            const char *steps)
+{
+  void *args[2] = { studio->window, falstaff_window_get_shown_run (studio->window) };
+  FalstaffRun *run;
+
+  type_text (row_control (studio, "prompt"), prompt);
+  if (steps)
+    {
+      GtkWidget *control = row_control (studio, "num_inference_steps");
+
+      if (GTK_IS_SPIN_BUTTON (control))
+        gtk_spin_button_set_value (GTK_SPIN_BUTTON (control), g_ascii_strtod (steps, NULL));
+      else
+        type_text (control, steps);
+    }
+  falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+Return");
+  g_assert_true (falstaff_test_wait_until (new_shown_run, args, 10000));
+  run = falstaff_window_get_shown_run (studio->window);
+  g_assert_true (falstaff_test_wait_until (run_done, run, 60000));
+  g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_COMPLETED);
+  return g_object_ref (run);
+}
+
+static gboolean
+compare_ready (gpointer data)
+{
+  Studio *studio = data;
+
+  return g_strcmp0 (_falstaff_window_get_results_page (studio->window), "compare") == 0 &&
+         falstaff_compare_view_is_loaded (_falstaff_window_get_compare_view (studio->window));
+}
+
+static gboolean
+check_in_view (gpointer data)
+{
+  void **args = data;
+  GtkWidget *check = falstaff_history_view_get_check_for (args[0], args[1]);
+
+  return check && gtk_widget_get_mapped (check) && gtk_widget_get_sensitive (check);
+}
+
+static void
+tick (FalstaffHistoryView *history,
+      FalstaffRun         *run)
+{
+  void *args[2] = { history, run };
+
+  /* Its row in view first, as a person scrolls to it. */
+  falstaff_history_view_select (history, G_OBJECT (run));
+  falstaff_test_iterate_for (200);
+  g_assert_true (falstaff_test_wait_until (check_in_view, args, 5000));
+  falstaff_test_click (falstaff_history_view_get_check_for (history, G_OBJECT (run)));
+  if (!gtk_check_button_get_active (GTK_CHECK_BUTTON (falstaff_history_view_get_check_for (history, G_OBJECT (run)))))
+    g_free (falstaff_test_screenshot (gtk_widget_get_ancestor (GTK_WIDGET (history), GTK_TYPE_WINDOW), "tick-missed"));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (falstaff_history_view_get_check_for (history, G_OBJECT (run)))));
+}
+
+static void
+assert_keys (char      **keys,
+             const char *expected)
+{
+  g_autofree char *joined = g_strjoinv (",", keys);
+
+  g_assert_cmpstr (joined, ==, expected);
+}
+
+/* Two finished runs ticked in the History compare with exactly their
+ * differing inputs marked and a before/after slider that the keys and
+ * the pointer move; three compare without a slider. */
+static void
+test_compare (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffHistoryView *history = _falstaff_window_get_history_view (studio->window);
+  FalstaffCompareView *compare = _falstaff_window_get_compare_view (studio->window);
+  g_autoptr(FalstaffRun) fox = NULL;
+  g_autoptr(FalstaffRun) owl = NULL;
+  g_autoptr(FalstaffRun) owl_steps = NULL;
+  g_auto(GStrv) keys = NULL;
+  FalstaffCompareSlider *slider;
+  double x, y;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  fox = run_to_end (studio, "a red fox in the snow", NULL);
+  owl = run_to_end (studio, "a white owl at night", NULL);
+  owl_steps = run_to_end (studio, "a white owl at night", "12");
+
+  /* The History, as a person opens it; Choose, two ticks, Compare. */
+  falstaff_window_show_run_by_id (studio->window, falstaff_run_get_id (owl));
+  falstaff_test_click (falstaff_history_view_get_choose_button (history));
+  g_assert_false (gtk_widget_get_sensitive (falstaff_history_view_get_compare_button (history)));
+  tick (history, fox);
+  g_assert_false (gtk_widget_get_sensitive (falstaff_history_view_get_compare_button (history)));
+  tick (history, owl);
+  falstaff_test_click (falstaff_history_view_get_compare_button (history));
+  g_assert_true (falstaff_test_wait_until (compare_ready, studio, 20000));
+
+  /* Exactly the inputs that differ: the prompt, and the seed (a random
+   * seed is drawn for each run and sent); the rest is the same. */
+  g_assert_cmpint (falstaff_run_get_seed (fox), !=, falstaff_run_get_seed (owl));
+  keys = falstaff_compare_view_get_highlighted_keys (compare);
+  assert_keys (keys, "prompt,seed");
+  g_clear_pointer (&keys, g_strfreev);
+
+  slider = falstaff_compare_view_get_slider (compare);
+  g_assert_nonnull (slider);
+  g_assert_cmpfloat (falstaff_compare_slider_get_position (slider), ==, 0.5);
+  falstaff_test_press_keys (GTK_WIDGET (slider), "Right Right");
+  g_assert_cmpfloat_with_epsilon (falstaff_compare_slider_get_position (slider), 0.6, 1e-9);
+  falstaff_test_press_keys (GTK_WIDGET (slider), "shift+Left");
+  g_assert_cmpfloat_with_epsilon (falstaff_compare_slider_get_position (slider), 0.59, 1e-9);
+  falstaff_test_press_keys (GTK_WIDGET (slider), "End");
+  g_assert_cmpfloat (falstaff_compare_slider_get_position (slider), ==, 1.0);
+  falstaff_test_press_keys (GTK_WIDGET (slider), "Home");
+  g_assert_cmpfloat (falstaff_compare_slider_get_position (slider), ==, 0.0);
+  /* Zoom and pan move both pictures together. */
+  falstaff_test_press_keys (GTK_WIDGET (slider), "plus plus");
+  g_assert_cmpfloat_with_epsilon (falstaff_compare_slider_get_zoom (slider), 1.5625, 1e-9);
+  falstaff_test_press_keys (GTK_WIDGET (slider), "ctrl+Right");
+  falstaff_compare_slider_get_center (slider, &x, &y);
+  g_assert_cmpfloat (x, >, 0.5);
+  g_assert_cmpfloat (y, ==, 0.5);
+  falstaff_test_press_keys (GTK_WIDGET (slider), "0");
+  g_assert_cmpfloat (falstaff_compare_slider_get_zoom (slider), ==, 1.0);
+  /* A real click puts the divider where it lands. */
+  falstaff_test_click (GTK_WIDGET (slider));
+  g_assert_cmpfloat_with_epsilon (falstaff_compare_slider_get_position (slider), 0.5, 0.02);
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "compare-slider"));
+
+  /* A third run: three columns, no slider, still only what differs. */
+  tick (history, owl_steps);
+  falstaff_test_click (falstaff_history_view_get_compare_button (history));
+  g_assert_true (falstaff_test_wait_until (compare_ready, studio, 20000));
+  g_assert_null (falstaff_compare_view_get_slider (compare));
+  keys = falstaff_compare_view_get_highlighted_keys (compare);
+  assert_keys (keys, "num_inference_steps,prompt,seed");
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "compare-three"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -425,6 +580,7 @@ main (int    argc,
 
   g_test_add_func ("/ui/sweep/grid", test_grid);
   g_test_add_func ("/ui/sweep/cancel-all", test_cancel_all);
+  g_test_add_func ("/ui/sweep/compare", test_compare);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -65,8 +65,18 @@ cell_label (const char *text,
   GtkWidget *label = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), key ? 20 : 28);
+  /* Keys wrap rather than shrink to "…"; long values end in one. */
+  if (key)
+    {
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 14);
+    }
+  else
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
+    }
   gtk_label_set_selectable (GTK_LABEL (label), !key);
   gtk_widget_set_tooltip_text (label, text);
   gtk_widget_set_valign (label, GTK_ALIGN_START);
@@ -272,7 +282,7 @@ falstaff_compare_view_set_runs (FalstaffCompareView  *self,
       FalstaffRun *run = runs[i];
       g_autoptr(GDateTime) created = g_date_time_new_from_unix_local (falstaff_run_get_created_at (run) / G_USEC_PER_SEC);
       g_autofree char *time = g_date_time_format (created, "%e %b %H:%M:%S");
-      g_autofree char *heading = g_strdup_printf ("%s · %s", falstaff_run_get_endpoint_id (run), g_strstrip (time));
+      g_autofree char *heading = g_strdup_printf ("%s\n%s", falstaff_run_get_endpoint_id (run), g_strstrip (time));
       GtkWidget *header = cell_label (heading, FALSE, FALSE);
 
       gtk_widget_add_css_class (header, "heading");

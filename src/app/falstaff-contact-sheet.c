@@ -11,6 +11,9 @@
 #include "falstaff-sheet-export.h"
 #include "fal.h"
 
+/* A single axis longer than this wraps. */
+#define WRAP_AFTER 4
+
 struct _FalstaffContactSheet
 {
   GtkWidget parent_instance;
@@ -28,6 +31,7 @@ struct _FalstaffContactSheet
   JsonNode *axes;                  /* the sweep's axes (array) */
   guint n_columns;
   guint n_rows;
+  guint wrap;                      /* columns a line when one axis wraps, else 0 */
   GPtrArray *column_labels;        /* char * */
   GPtrArray *row_labels;           /* char * */
   GPtrArray *cells;                /* FalstaffSheetCell, row-major */
@@ -171,6 +175,26 @@ update_progress (FalstaffContactSheet *self)
 
 /* ------------------------------------------------------------------ cells */
 
+/* Where cell (column, row) goes in the GtkGrid: below the axis title and
+ * the column labels (and after the row labels); a wrapped single axis
+ * puts its labels above each line. */
+static void
+grid_place (FalstaffContactSheet *self,
+            guint                 column,
+            guint                 row,
+            guint                *x,
+            guint                *y)
+{
+  if (self->wrap)
+    {
+      *x = column % self->wrap + 1;
+      *y = (column / self->wrap) * 2 + 2;
+      return;
+    }
+  *x = column + 1;
+  *y = row + 2;
+}
+
 static FalstaffSheetCell *
 cell_at (FalstaffContactSheet *self,
          guint                 column,
@@ -231,7 +255,7 @@ clear_grid (FalstaffContactSheet *self)
   g_ptr_array_set_size (self->cells, 0);
   g_ptr_array_set_size (self->column_labels, 0);
   g_ptr_array_set_size (self->row_labels, 0);
-  self->n_columns = self->n_rows = 0;
+  self->n_columns = self->n_rows = self->wrap = 0;
   g_clear_pointer (&self->axes, json_node_unref);
   g_clear_pointer (&self->endpoint_id, g_free);
 }
@@ -287,6 +311,9 @@ rebuild (FalstaffContactSheet *self)
   self->endpoint_id = g_strdup (falstaff_run_get_endpoint_id (first));
   self->n_columns = axis_length (self, 0);
   self->n_rows = axis (self, 1) ? axis_length (self, 1) : 1;
+  /* One axis of many values (seeds): wrapped into lines, not one long
+   * row. */
+  self->wrap = self->n_rows == 1 && self->n_columns > WRAP_AFTER ? WRAP_AFTER : 0;
 
   created = g_date_time_new_from_unix_local (falstaff_run_get_created_at (first) / G_USEC_PER_SEC);
   time = g_date_time_format (created, "%e %b %Y %H:%M");
@@ -300,7 +327,7 @@ rebuild (FalstaffContactSheet *self)
     GtkWidget *title_widget = header_label (field, TRUE);
 
     gtk_widget_add_css_class (title_widget, "dim-label");
-    gtk_grid_attach (self->grid, title_widget, 1, 0, self->n_columns, 1);
+    gtk_grid_attach (self->grid, title_widget, 1, 0, MIN (self->n_columns, self->wrap ? self->wrap : self->n_columns), 1);
   }
   for (guint c = 0; c < self->n_columns; c++)
     {
@@ -308,7 +335,10 @@ rebuild (FalstaffContactSheet *self)
       g_autofree char *value = axis_value (self, 0, c);
 
       g_ptr_array_add (self->column_labels, label);
-      gtk_grid_attach (self->grid, header_label (value, TRUE), c + 1, 1, 1, 1);
+      guint x, y;
+
+      grid_place (self, c, 0, &x, &y);
+      gtk_grid_attach (self->grid, header_label (value, TRUE), x, y - 1, 1, 1);
     }
   label_rows = axis (self, 1) ? self->n_rows : 0;
   if (label_rows)
@@ -338,7 +368,10 @@ rebuild (FalstaffContactSheet *self)
         g_signal_connect_object (cell, "open", G_CALLBACK (cell_open_cb), self, 0);
         g_signal_connect_object (cell, "run-again", G_CALLBACK (cell_run_again_cb), self, 0);
         g_ptr_array_add (self->cells, g_object_ref (cell));
-        gtk_grid_attach (self->grid, GTK_WIDGET (cell), c + 1, r + 2, 1, 1);
+        guint x, y;
+
+        grid_place (self, c, r, &x, &y);
+        gtk_grid_attach (self->grid, GTK_WIDGET (cell), x, y, 1, 1);
       }
   for (guint i = 0; i < runs->len; i++)
     place_run (self, g_ptr_array_index (runs, i));

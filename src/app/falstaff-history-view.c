@@ -605,6 +605,8 @@ falstaff_history_view_select (FalstaffHistoryView *self,
       if (item == run)
         {
           gtk_single_selection_set_selected (self->selection, i);
+          /* The row comes into view (GTK 4.8: the list's own action). */
+          gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", i);
           return;
         }
     }

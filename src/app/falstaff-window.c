@@ -59,6 +59,7 @@ struct _FalstaffWindow
   FalstaffFormView *form_view;
   FalstaffRequestView *request_view;
   GtkStack *results_stack;
+  GtkSizeGroup *panes_size_group;
   FalstaffContactSheet *contact_sheet;
   FalstaffCompareView *compare_view;
   FalstaffHistoryView *history_view;
@@ -671,6 +672,23 @@ show_field_errors (FalstaffWindow *self,
     falstaff_form_view_show_errors (self->form_view, fields);
 }
 
+/* A sheet or a comparison takes the room the form leaves it (the form
+ * keeps its narrowest width); one run shares the width evenly. */
+static void
+set_results_page (FalstaffWindow *self,
+                  const char     *name)
+{
+  gboolean wide = g_strcmp0 (name, "run") != 0;
+  gboolean grouped = g_slist_find (gtk_size_group_get_widgets (self->panes_size_group), self->form_stack) != NULL;
+
+  gtk_stack_set_visible_child_name (self->results_stack, name);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->form_stack), !wide);
+  if (wide && grouped)
+    gtk_size_group_remove_widget (self->panes_size_group, GTK_WIDGET (self->form_stack));
+  else if (!wide && !grouped)
+    gtk_size_group_add_widget (self->panes_size_group, GTK_WIDGET (self->form_stack));
+}
+
 /* Shows one run, and only it, in the results pane (and its row in the
  * history). */
 static void
@@ -679,7 +697,7 @@ show_run (FalstaffWindow *self,
 {
   g_set_object (&self->shown_run, run);
   falstaff_request_view_set_run (self->request_view, run, self->store);
-  gtk_stack_set_visible_child_name (self->results_stack, "run");
+  set_results_page (self, "run");
   /* One whose files were not all kept before (fal unreachable then). */
   if (run && falstaff_run_get_job (run) == NULL)
     keep_outputs (self, run);
@@ -1942,6 +1960,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, request_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, results_stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, panes_size_group);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, contact_sheet);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, compare_view);
   gtk_widget_class_bind_template_callback_full (widget_class, "history_compare_cb",
@@ -2165,7 +2184,7 @@ void
 _falstaff_window_show_results_page (FalstaffWindow *self,
                                     const char     *name)
 {
-  gtk_stack_set_visible_child_name (self->results_stack, name);
+  set_results_page (self, name);
   /* On a narrow window the results take the place of the form. */
   show_leaflet_child (self, self->leaflet, self->content);
   show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->results_stack));
