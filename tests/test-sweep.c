@@ -415,6 +415,86 @@ test_cancel_all (void)
   g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-cancelled"));
 }
 
+/* ------------------------------------------------------------------ seeds */
+
+static gboolean
+all_done (gpointer data)
+{
+  FalstaffContactSheet *contact_sheet = data;
+
+  for (guint c = 0; c < falstaff_contact_sheet_get_n_columns (contact_sheet); c++)
+    {
+      FalstaffRun *run = falstaff_sheet_cell_get_run (falstaff_contact_sheet_get_cell (contact_sheet, c, 0));
+
+      if (run == NULL || !falstaff_run_is_done (run))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Seeds: the count shows as it is typed; above 16 a confirmation comes
+ * first, and its Cancel sends nothing; confirmed, 24 runs with 24
+ * different seeds fill a sheet that wraps. */
+static void
+test_seeds_confirm (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffContactSheet *contact_sheet = sheet (studio);
+  g_autoptr(GHashTable) seeds = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  FalstaffSweepDialog *dialog;
+  GtkWindow *confirm;
+  guint before;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  type_text (row_control (studio, "prompt"), "a paper crane");
+  falstaff_test_click (find_button_with_action (GTK_WIDGET (studio->window), "win.run-variations"));
+  g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
+  dialog = FALSTAFF_SWEEP_DIALOG (find_sweep_dialog ());
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (dialog))), ==,
+                   "4 runs will be sent at once");
+  falstaff_test_press_keys (falstaff_sweep_dialog_get_seed_count (dialog), "ctrl+a 2 4 Tab");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (dialog))), ==,
+                   "24 runs will be sent at once");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (falstaff_sweep_dialog_get_run_button (dialog))), ==,
+                   "_Run 24 Variations");
+
+  /* Above 16: asked first; Cancel sends nothing and keeps the dialog. */
+  before = n_runs (studio);
+  falstaff_test_click (falstaff_sweep_dialog_get_run_button (dialog));
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  confirm = find_dialog ();
+  g_free (falstaff_test_screenshot (GTK_WIDGET (confirm), "sweep-confirm"));
+  falstaff_test_press_keys (GTK_WIDGET (confirm), "Escape");
+  g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 5000));
+  falstaff_test_iterate_for (300);
+  g_assert_null (find_dialog ());
+  g_assert_cmpuint (n_runs (studio), ==, before);
+
+  /* Confirmed: 24 runs, 24 seeds. */
+  falstaff_test_click (falstaff_sweep_dialog_get_run_button (dialog));
+  g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
+  falstaff_test_press_keys (GTK_WIDGET (find_dialog ()), "Return");
+  g_assert_true (falstaff_test_wait_until (sweep_dialog_gone, NULL, 5000));
+  g_assert_true (falstaff_test_wait_until (sheet_shown, studio, 10000));
+  g_assert_cmpuint (n_runs (studio), ==, before + 24);
+  g_assert_cmpuint (falstaff_contact_sheet_get_n_columns (contact_sheet), ==, 24);
+  g_assert_cmpuint (falstaff_contact_sheet_get_n_rows (contact_sheet), ==, 1);
+  for (guint c = 0; c < 24; c++)
+    {
+      FalstaffRun *run = falstaff_sheet_cell_get_run (falstaff_contact_sheet_get_cell (contact_sheet, c, 0));
+      gint64 *seed = g_new (gint64, 1);
+      g_autofree char *label = NULL;
+
+      *seed = (gint64) input_number (run, "seed");
+      g_assert_true (g_hash_table_add (seeds, seed));
+      label = g_strdup_printf ("Seed %" G_GINT64_FORMAT, *seed);
+      g_assert_cmpstr (falstaff_contact_sheet_get_column_label (contact_sheet, c), ==, label);
+    }
+  g_assert_true (falstaff_test_wait_until (all_done, contact_sheet, 120000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-seeds"));
+}
+
 /* ------------------------------------------------------------------ compare */
 
 static gboolean
@@ -580,6 +660,7 @@ main (int    argc,
 
   g_test_add_func ("/ui/sweep/grid", test_grid);
   g_test_add_func ("/ui/sweep/cancel-all", test_cancel_all);
+  g_test_add_func ("/ui/sweep/seeds-confirm", test_seeds_confirm);
   g_test_add_func ("/ui/sweep/compare", test_compare);
 
   status = g_test_run ();

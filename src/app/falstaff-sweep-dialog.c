@@ -360,16 +360,27 @@ send (FalstaffSweepDialog *self,
   gtk_window_close (GTK_WINDOW (self));
 }
 
+static gboolean
+send_confirmed_cb (gpointer data)
+{
+  FalstaffSweepDialog *self = data;
+  g_autoptr(FalstaffSweepPlan) plan = build_plan (self, NULL);
+
+  if (plan)
+    send (self, plan);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 confirm_response_cb (AdwMessageDialog    *confirm,
                      const char          *response,
                      FalstaffSweepDialog *self)
 {
-  g_autoptr(FalstaffSweepPlan) plan = NULL;
-
   self->confirming = FALSE;
-  if (g_strcmp0 (response, "run") == 0 && (plan = build_plan (self, NULL)))
-    send (self, plan);
+  /* Once the confirmation is gone: it is this dialog's child, and must
+   * not outlive it. */
+  if (g_strcmp0 (response, "run") == 0)
+    g_idle_add_full (G_PRIORITY_DEFAULT, send_confirmed_cb, g_object_ref (self), g_object_unref);
 }
 
 static void
