@@ -64,8 +64,13 @@ sheet_shown (gpointer data)
 {
   Studio *studio = data;
 
-  return g_strcmp0 (_falstaff_window_get_results_page (studio->window), "sweep") == 0 &&
-         falstaff_contact_sheet_get_n_columns (sheet (studio)) > 0;
+  FalstaffContactSheet *contact_sheet = sheet (studio);
+  guint n_columns = falstaff_contact_sheet_get_n_columns (contact_sheet);
+  guint n_rows = falstaff_contact_sheet_get_n_rows (contact_sheet);
+
+  /* Shown, and every cell made (a few are made a frame). */
+  return g_strcmp0 (_falstaff_window_get_results_page (studio->window), "sweep") == 0 && n_columns > 0 &&
+         falstaff_contact_sheet_get_cell (contact_sheet, n_columns - 1, n_rows - 1) != NULL;
 }
 
 /* Every cell done, and each completed one showing its picture. */

@@ -11,6 +11,10 @@
 #include "falstaff-sheet-export.h"
 #include "fal.h"
 
+/* Cells made in one frame (each is a dozen widgets to style and lay
+ * out: about 3 ms apiece with the cairo renderer). */
+#define CELLS_A_FRAME 8
+
 /* A single axis longer than this wraps. */
 #define WRAP_AFTER 4
 
@@ -34,7 +38,10 @@ struct _FalstaffContactSheet
   guint wrap;                      /* columns a line when one axis wraps, else 0 */
   GPtrArray *column_labels;        /* char * */
   GPtrArray *row_labels;           /* char * */
-  GPtrArray *cells;                /* FalstaffSheetCell, row-major */
+  GPtrArray *cells;                /* FalstaffSheetCell or NULL (not built yet), row-major */
+  GPtrArray *cell_runs;            /* the latest FalstaffRun of each cell, or NULL */
+  guint n_built;                   /* cells made so far */
+  guint build_tick;                /* makes the rest, a few a frame */
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffContactSheet, falstaff_contact_sheet, GTK_TYPE_WIDGET)
@@ -139,12 +146,12 @@ axis_label (FalstaffContactSheet *self,
 static void
 update_progress (FalstaffContactSheet *self)
 {
-  guint done = 0, failed = 0, cancelled = 0, total = self->cells->len;
+  guint done = 0, failed = 0, cancelled = 0, total = self->cell_runs->len;
   g_autofree char *text = NULL;
 
   for (guint i = 0; i < total; i++)
     {
-      FalstaffRun *run = falstaff_sheet_cell_get_run (g_ptr_array_index (self->cells, i));
+      FalstaffRun *run = g_ptr_array_index (self->cell_runs, i);
 
       if (run == NULL || !falstaff_run_is_done (run))
         continue;
@@ -195,6 +202,13 @@ grid_place (FalstaffContactSheet *self,
   *y = row + 2;
 }
 
+static void
+unref_or_null (gpointer object)
+{
+  if (object)
+    g_object_unref (object);
+}
+
 static FalstaffSheetCell *
 cell_at (FalstaffContactSheet *self,
          guint                 column,
@@ -232,16 +246,19 @@ place_run (FalstaffContactSheet *self,
 {
   FalstaffSheetCell *cell;
   FalstaffRun *there;
-  guint column, row;
+  guint column, row, index;
 
   if (falstaff_run_get_sweep_id (run) != self->sweep_id ||
       !falstaff_run_get_sweep_cell (run, &column, &row) ||
-      (cell = cell_at (self, column, row)) == NULL)
+      column >= self->n_columns || row >= self->n_rows)
     return;
-  there = falstaff_sheet_cell_get_run (cell);
+  index = row * self->n_columns + column;
+  there = g_ptr_array_index (self->cell_runs, index);
   if (there && falstaff_run_get_id (there) > falstaff_run_get_id (run))
     return;
-  falstaff_sheet_cell_set_run (cell, run);
+  g_set_object ((FalstaffRun **) &self->cell_runs->pdata[index], run);
+  if ((cell = cell_at (self, column, row)))
+    falstaff_sheet_cell_set_run (cell, run);
   g_signal_connect_object (run, "notify::status", G_CALLBACK (run_status_cb), self, G_CONNECT_SWAPPED);
 }
 
@@ -250,9 +267,14 @@ clear_grid (FalstaffContactSheet *self)
 {
   GtkWidget *child;
 
+  if (self->build_tick)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->build_tick);
+  self->build_tick = 0;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->grid))))
     gtk_grid_remove (self->grid, child);
   g_ptr_array_set_size (self->cells, 0);
+  g_ptr_array_set_size (self->cell_runs, 0);
+  self->n_built = 0;
   g_ptr_array_set_size (self->column_labels, 0);
   g_ptr_array_set_size (self->row_labels, 0);
   self->n_columns = self->n_rows = self->wrap = 0;
@@ -279,6 +301,45 @@ header_label (const char *text,
       gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
     }
   return label;
+}
+
+/* Makes up to n more cells; TRUE when all are made. */
+static gboolean
+build_cells (FalstaffContactSheet *self,
+             guint                 n)
+{
+  guint total = self->n_columns * self->n_rows;
+
+  for (; self->n_built < total && n > 0; self->n_built++, n--)
+    {
+      guint c = self->n_built % self->n_columns, r = self->n_built / self->n_columns, x, y;
+      g_autofree char *name = self->row_labels->len > 0
+                              ? g_strdup_printf ("%s, %s", (char *) g_ptr_array_index (self->column_labels, c),
+                                                 (char *) g_ptr_array_index (self->row_labels, r))
+                              : g_strdup (g_ptr_array_index (self->column_labels, c));
+      FalstaffSheetCell *cell = falstaff_sheet_cell_new (name, self->keeper);
+
+      g_signal_connect_object (cell, "open", G_CALLBACK (cell_open_cb), self, 0);
+      g_signal_connect_object (cell, "run-again", G_CALLBACK (cell_run_again_cb), self, 0);
+      self->cells->pdata[self->n_built] = g_object_ref_sink (cell);
+      falstaff_sheet_cell_set_run (cell, g_ptr_array_index (self->cell_runs, self->n_built));
+      grid_place (self, c, r, &x, &y);
+      gtk_grid_attach (self->grid, GTK_WIDGET (cell), x, y, 1, 1);
+    }
+  return self->n_built == total;
+}
+
+static gboolean
+build_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       data)
+{
+  FalstaffContactSheet *self = FALSTAFF_CONTACT_SHEET (widget);
+
+  if (!build_cells (self, CELLS_A_FRAME))
+    return G_SOURCE_CONTINUE;
+  self->build_tick = 0;
+  return G_SOURCE_REMOVE;
 }
 
 /* The cells from the store's runs of the sweep: the layout from any one
@@ -319,6 +380,7 @@ rebuild (FalstaffContactSheet *self)
   time = g_date_time_format (created, "%e %b %Y %H:%M");
   title = g_strdup_printf ("%s · %s", self->endpoint_id, g_strstrip (time));
   gtk_label_set_text (self->title_label, title);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
 
   /* Each axis's field named once, over the columns and over the row
    * labels; the values by their columns and rows. */
@@ -357,25 +419,15 @@ rebuild (FalstaffContactSheet *self)
       g_ptr_array_add (self->row_labels, label);
       gtk_grid_attach (self->grid, header_label (value, FALSE), 0, r + 2, 1, 1);
     }
-  for (guint r = 0; r < self->n_rows; r++)
-    for (guint c = 0; c < self->n_columns; c++)
-      {
-        g_autofree char *name = label_rows ? g_strdup_printf ("%s, %s", (char *) g_ptr_array_index (self->column_labels, c),
-                                                              (char *) g_ptr_array_index (self->row_labels, r))
-                                           : g_strdup (g_ptr_array_index (self->column_labels, c));
-        FalstaffSheetCell *cell = falstaff_sheet_cell_new (name, self->keeper);
-
-        g_signal_connect_object (cell, "open", G_CALLBACK (cell_open_cb), self, 0);
-        g_signal_connect_object (cell, "run-again", G_CALLBACK (cell_run_again_cb), self, 0);
-        g_ptr_array_add (self->cells, g_object_ref (cell));
-        guint x, y;
-
-        grid_place (self, c, r, &x, &y);
-        gtk_grid_attach (self->grid, GTK_WIDGET (cell), x, y, 1, 1);
-      }
+  g_ptr_array_set_size (self->cells, self->n_columns * self->n_rows);
+  g_ptr_array_set_size (self->cell_runs, self->n_columns * self->n_rows);
   for (guint i = 0; i < runs->len; i++)
     place_run (self, g_ptr_array_index (runs, i));
   update_progress (self);
+  /* A few cells now, the rest a few a frame: a big sheet never holds
+   * the main loop for long (bench-sweep). */
+  if (!build_cells (self, CELLS_A_FRAME))
+    self->build_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), build_tick_cb, NULL, NULL);
 }
 
 static void
@@ -480,7 +532,7 @@ falstaff_contact_sheet_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->keeper);
   if (self->cells)
-    g_ptr_array_set_size (self->cells, 0);
+    clear_grid (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_CONTACT_SHEET);
   G_OBJECT_CLASS (falstaff_contact_sheet_parent_class)->dispose (object);
 }
@@ -491,6 +543,7 @@ falstaff_contact_sheet_finalize (GObject *object)
   FalstaffContactSheet *self = FALSTAFF_CONTACT_SHEET (object);
 
   g_clear_pointer (&self->cells, g_ptr_array_unref);
+  g_clear_pointer (&self->cell_runs, g_ptr_array_unref);
   g_clear_pointer (&self->column_labels, g_ptr_array_unref);
   g_clear_pointer (&self->row_labels, g_ptr_array_unref);
   g_clear_pointer (&self->axes, json_node_unref);
@@ -529,7 +582,8 @@ static void
 falstaff_contact_sheet_init (FalstaffContactSheet *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cells = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cells = g_ptr_array_new_with_free_func (unref_or_null);
+  self->cell_runs = g_ptr_array_new_with_free_func (unref_or_null);
   self->column_labels = g_ptr_array_new_with_free_func (g_free);
   self->row_labels = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sheet.cancel-all", FALSE);
@@ -634,9 +688,9 @@ falstaff_contact_sheet_cancel_all (FalstaffContactSheet *self)
 
   g_return_val_if_fail (FALSTAFF_IS_CONTACT_SHEET (self), 0);
 
-  for (guint i = 0; i < self->cells->len; i++)
+  for (guint i = 0; i < self->cell_runs->len; i++)
     {
-      FalstaffRun *run = falstaff_sheet_cell_get_run (g_ptr_array_index (self->cells, i));
+      FalstaffRun *run = g_ptr_array_index (self->cell_runs, i);
       FalJob *job = run ? falstaff_run_get_job (run) : NULL;
 
       if (run == NULL || falstaff_run_is_done (run))
@@ -680,9 +734,9 @@ fixed_inputs (FalstaffContactSheet *self)
   g_autoptr(JsonNode) node = NULL;
   JsonObject *fixed = NULL;
 
-  for (guint i = 0; i < self->cells->len; i++)
+  for (guint i = 0; i < self->cell_runs->len; i++)
     {
-      FalstaffRun *run = falstaff_sheet_cell_get_run (g_ptr_array_index (self->cells, i));
+      FalstaffRun *run = g_ptr_array_index (self->cell_runs, i);
       JsonNode *inputs = run ? falstaff_run_get_inputs (run) : NULL;
 
       if (inputs == NULL || !JSON_NODE_HOLDS_OBJECT (inputs))
@@ -728,6 +782,8 @@ falstaff_contact_sheet_export_async (FalstaffContactSheet *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, falstaff_contact_sheet_export_async);
+  /* Every cell, even those not made yet. */
+  build_cells (self, G_MAXUINT);
   if (self->cells->len == 0)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The sheet is empty"));

@@ -7,6 +7,7 @@
 
 #include "fal-error.h"
 #include "fal-log-entry.h"
+#include "fal-json.h"
 
 #include "falstaff-run.h"
 #include "falstaff-run-store-private.h"
@@ -732,7 +733,8 @@ _falstaff_run_set_sweep (FalstaffRun *self,
 {
   self->sweep_id = sweep_id;
   g_clear_pointer (&self->sweep, json_node_unref);
-  self->sweep = sweep ? json_node_copy (sweep) : NULL;
+  /* Its own copy: a caller reusing the node must not move the cell. */
+  self->sweep = sweep ? fal_json_deep_copy (sweep) : NULL;
 }
 
 void

@@ -8,7 +8,7 @@
 #include "falstaff-sheet-cell.h"
 
 /* Thumbnails of a sheet: big enough for a cell on a HiDPI screen. */
-#define CELL_THUMBNAIL_SIZE 320
+#define CELL_THUMBNAIL_SIZE 192
 
 struct _FalstaffSheetCell
 {
