@@ -300,6 +300,15 @@ test_grid (void)
       }
   g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet"));
 
+  /* A cell opens its run; Show Sweep comes back to the sheet. */
+  falstaff_test_click (falstaff_sheet_cell_get_open_button (falstaff_contact_sheet_get_cell (contact_sheet, 0, 1)));
+  g_assert_cmpstr (_falstaff_window_get_results_page (studio->window), ==, "run");
+  g_assert_true (falstaff_window_get_shown_run (studio->window) ==
+                 falstaff_sheet_cell_get_run (falstaff_contact_sheet_get_cell (contact_sheet, 0, 1)));
+  gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.show-sweep", NULL);
+  g_assert_cmpstr (_falstaff_window_get_results_page (studio->window), ==, "sweep");
+  g_assert_cmpint (falstaff_contact_sheet_get_sweep_id (contact_sheet), ==, falstaff_run_get_sweep_id (before[0][1]));
+
   /* Exported as one PNG: the labels drawn, the sweep in text chunks. */
   dir = g_dir_make_tmp ("falstaff-sheet-XXXXXX", &error);
   g_assert_no_error (error);

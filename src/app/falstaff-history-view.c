@@ -215,6 +215,13 @@ update_row (GtkWidget *row,
   gtk_image_set_from_icon_name (parts->icon, status_icon (status));
   gtk_widget_set_tooltip_text (GTK_WIDGET (parts->icon), status_words (status));
   gtk_label_set_text (parts->title, endpoint_id ? endpoint_id : "");
+  /* A sweep's runs say so: they were sent together. */
+  if (FALSTAFF_IS_RUN (run) && falstaff_run_get_sweep_id (FALSTAFF_RUN (run)) != 0)
+    {
+      g_autofree char *marked = g_strdup_printf (_("Sweep · %s"), snippet ? snippet : "");
+      g_free (snippet);
+      snippet = g_steal_pointer (&marked);
+    }
   gtk_label_set_text (parts->snippet, snippet ? snippet : "");
   gtk_widget_set_visible (GTK_WIDGET (parts->snippet), snippet && *snippet);
   gtk_label_set_text (parts->age, age);
