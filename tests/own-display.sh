@@ -18,7 +18,13 @@ export DISPLAY=":$(tr -d '\n' <"$dir/display")"
 export XDG_DATA_HOME="$dir/data"
 mkdir -p "$XDG_DATA_HOME"
 unset WAYLAND_DISPLAY
-"$@"
+# And a D-Bus session of its own: what one program's app sends on the bus
+# (notifications) must not reach another's fake notification server.
+if [ -z "${FALSTAFF_OWN_BUS:-}" ] && command -v dbus-run-session >/dev/null 2>&1; then
+  FALSTAFF_OWN_BUS=1 dbus-run-session -- "$@"
+else
+  "$@"
+fi
 status=$?
 kill $xvfb 2>/dev/null
 wait $xvfb 2>/dev/null

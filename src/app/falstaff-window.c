@@ -49,6 +49,7 @@ struct _FalstaffWindow
   AdwWindowTitle *window_title;
   GtkWidget *run_button;
   GtkWidget *cancel_button;
+  GtkWidget *variations_button;
   GtkToggleButton *stream_toggle;
   GtkRevealer *demo_banner;
   GtkRevealer *key_banner;
@@ -1486,6 +1487,9 @@ layout_changed_cb (FalstaffWindow *self)
                              adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->results_stack);
 
   gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet) || results_stacked);
+  /* Narrow, the title keeps the room: Run Variations… stays in the main
+   * menu and on Shift+Ctrl+Enter. */
+  gtk_widget_set_visible (self->variations_button, !adw_leaflet_get_folded (self->leaflet));
 }
 
 /* ------------------------------------------------------------------ key and demo */
@@ -1950,6 +1954,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, run_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, variations_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, stream_toggle);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, demo_banner);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner);
