@@ -18,14 +18,30 @@ export DISPLAY=":$(tr -d '\n' <"$dir/display")"
 export XDG_DATA_HOME="$dir/data"
 mkdir -p "$XDG_DATA_HOME"
 unset WAYLAND_DISPLAY
-# And a D-Bus session of its own: what one program's app sends on the bus
-# (notifications) must not reach another's fake notification server.
-if [ -z "${FALSTAFF_OWN_BUS:-}" ] && command -v dbus-run-session >/dev/null 2>&1; then
-  FALSTAFF_OWN_BUS=1 dbus-run-session -- "$@"
-else
-  "$@"
+# And a D-Bus session of its own, with its own runtime directory and an
+# unlocked Secret Service as test-session.sh gives: what one program's app
+# sends on the bus (notifications) must not reach another program's fake
+# notification server. What the bus starts (the accessibility bus, the
+# keyring) writes to a log, not into the test's TAP output.
+bus_pid=
+if command -v dbus-daemon >/dev/null 2>&1; then
+  export XDG_RUNTIME_DIR="$dir/runtime"
+  mkdir -p "$XDG_RUNTIME_DIR"
+  chmod 700 "$XDG_RUNTIME_DIR"
+  dbus-daemon --session --nofork --print-address=6 6>"$dir/bus" >"$dir/bus.log" 2>&1 &
+  bus_pid=$!
+  for _ in $(seq 1 100); do
+    [ -s "$dir/bus" ] && break
+    sleep 0.05
+  done
+  export DBUS_SESSION_BUS_ADDRESS="$(head -n 1 "$dir/bus")"
+  if command -v gnome-keyring-daemon >/dev/null 2>&1; then
+    echo -n falstaff-test | gnome-keyring-daemon --unlock --components=secrets >>"$dir/bus.log" 2>&1 || true
+  fi
 fi
+"$@"
 status=$?
+[ -n "$bus_pid" ] && kill $bus_pid 2>/dev/null && wait $bus_pid 2>/dev/null
 kill $xvfb 2>/dev/null
 wait $xvfb 2>/dev/null
 rm -rf "$dir"
