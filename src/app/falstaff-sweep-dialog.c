@@ -483,7 +483,7 @@ falstaff_sweep_dialog_new (GtkWindow    *parent,
   seed = json_object_get_member (json_node_get_object (base_body), "seed");
   self->base_seed = seed && json_node_get_value_type (seed) == G_TYPE_INT64 ? json_node_get_int (seed) : -1;
   consecutive = self->base_seed >= 0
-    ? g_strdup_printf (_("From the form's seed, %" G_GINT64_FORMAT ", up"), self->base_seed)
+    ? g_strdup_printf (_("From %" G_GINT64_FORMAT " up (the seed this form would send)"), self->base_seed)
     : g_strdup (_("From 0 up (the form has no seed set)"));
   adw_action_row_set_subtitle (self->consecutive_row, consecutive);
 
