@@ -509,6 +509,37 @@ test_seeds_confirm (void)
   g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-seeds"));
 }
 
+/* A sweep of sounds: each cell is a tile that says what it holds. */
+static void
+test_audio_tiles (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffContactSheet *contact_sheet = sheet (studio);
+  FalstaffSweepDialog *dialog;
+
+  start_demo (studio);
+  pick_endpoint (studio, "stable-audio");
+  type_text (row_control (studio, "prompt"), "rain on a tin roof");
+  falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+shift+Return");
+  g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
+  dialog = FALSTAFF_SWEEP_DIALOG (find_sweep_dialog ());
+  /* No seed on this endpoint: the dialog opens on Grid. */
+  g_assert_null (falstaff_sweep_dialog_get_plan (dialog));
+  g_assert_true (falstaff_sweep_dialog_set_axis_field (dialog, 0, "seconds_total"));
+  falstaff_test_press_keys (falstaff_sweep_dialog_get_list_entry (dialog, 0), "1 comma space 2");
+  falstaff_test_click (falstaff_sweep_dialog_get_run_button (dialog));
+  g_assert_true (falstaff_test_wait_until (sheet_shown, studio, 10000));
+  g_assert_cmpuint (falstaff_contact_sheet_get_n_columns (contact_sheet), ==, 2);
+  g_assert_true (falstaff_test_wait_until (all_done, contact_sheet, 60000));
+  for (guint c = 0; c < 2; c++)
+    {
+      FalstaffSheetCell *cell = falstaff_contact_sheet_get_cell (contact_sheet, c, 0);
+
+      g_assert_cmpint (falstaff_run_get_status (falstaff_sheet_cell_get_run (cell)), ==, FAL_JOB_COMPLETED);
+      g_assert_cmpstr (falstaff_sheet_cell_get_text (cell), ==, "A sound: open the run to hear it");
+    }
+}
+
 /* ------------------------------------------------------------------ compare */
 
 static gboolean
@@ -675,6 +706,7 @@ main (int    argc,
   g_test_add_func ("/ui/sweep/grid", test_grid);
   g_test_add_func ("/ui/sweep/cancel-all", test_cancel_all);
   g_test_add_func ("/ui/sweep/seeds-confirm", test_seeds_confirm);
+  g_test_add_func ("/ui/sweep/audio-tiles", test_audio_tiles);
   g_test_add_func ("/ui/sweep/compare", test_compare);
 
   status = g_test_run ();

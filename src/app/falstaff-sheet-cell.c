@@ -117,6 +117,23 @@ load_thumbnail (FalstaffSheetCell *self,
                                                thumbnail_cb, g_object_ref (self));
 }
 
+/* A tile's words for a video or a sound (played in the run's own view). */
+static const char *
+media_words (FalstaffRun *run)
+{
+  JsonNode *result = falstaff_run_get_result (run);
+  JsonObject *object = result && JSON_NODE_HOLDS_OBJECT (result) ? json_node_get_object (result) : NULL;
+
+  if (object == NULL)
+    return NULL;
+  if (json_object_has_member (object, "video"))
+    return _("A video: open the run to play it");
+  if (json_object_has_member (object, "audio") || json_object_has_member (object, "audio_file") ||
+      json_object_has_member (object, "audio_url"))
+    return _("A sound: open the run to hear it");
+  return NULL;
+}
+
 static void
 update (FalstaffSheetCell *self)
 {
@@ -149,8 +166,11 @@ update (FalstaffSheetCell *self)
           }
         else
           {
+            const char *media = media_words (run);
+
             load_thumbnail (self, NULL);
-            set_text (self, "text", self->text_label, snippet ? snippet : _("Done, with no image or text"));
+            set_text (self, "text", self->text_label,
+                      media ? media : snippet ? snippet : _("Done, with no image or text"));
           }
         state = _("Completed");
         break;
