@@ -199,14 +199,17 @@ append_text (GByteArray *out,
              const char *keyword_latin1,
              const char *value)
 {
-  g_autofree char *latin1 = g_convert (value, -1, "ISO-8859-1", "UTF-8", NULL, NULL, NULL);
+  gsize latin1_len = 0;
+  g_autofree char *latin1 = g_convert (value, -1, "ISO-8859-1", "UTF-8", NULL, &latin1_len, NULL);
   g_autoptr(GByteArray) chunk = g_byte_array_new ();
   const guint8 zero = 0;
 
   g_byte_array_append (chunk, (const guint8 *) keyword_latin1, strlen (keyword_latin1) + 1);
-  if (latin1 != NULL && memchr (latin1, '\0', strlen (value)) == NULL)
+  /* The Latin-1 text is shorter than the UTF-8 one when it has accents:
+   * look for a NUL within what was converted, not strlen (value). */
+  if (latin1 != NULL && memchr (latin1, '\0', latin1_len) == NULL)
     {
-      g_byte_array_append (chunk, (const guint8 *) latin1, strlen (latin1));
+      g_byte_array_append (chunk, (const guint8 *) latin1, latin1_len);
       append_chunk (out, "tEXt", chunk->data, chunk->len);
       return;
     }
