@@ -86,6 +86,20 @@ has_dark_pixel (GdkPixbuf *pixbuf,
   return FALSE;
 }
 
+/* The file holds these bytes somewhere (a chunk's type and keyword). */
+static gboolean
+has_bytes (GBytes     *bytes,
+           const char *text)
+{
+  gsize size, length = strlen (text);
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  for (gsize i = 0; i + length <= size; i++)
+    if (memcmp (data + i, text, length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_grid (void)
 {
@@ -121,6 +135,7 @@ test_grid (void)
   falstaff_sheet_export_add_metadata (export, FALSTAFF_PNG_KEY_ENDPOINT, "fal-ai/fast-sdxl");
   falstaff_sheet_export_add_metadata (export, FALSTAFF_PNG_KEY_SHEET_AXES, "{\"axes\":[]}");
   falstaff_sheet_export_add_metadata (export, FALSTAFF_PNG_KEY_SHEET_FIXED_INPUTS, "{\"prompt\":\"Déjà vu — 夢\"}");
+  falstaff_sheet_export_add_metadata (export, "Title", "Café · crème");
 
   error = write_sync (export, file, NULL);
   g_assert_no_error (error);
@@ -154,8 +169,12 @@ test_grid (void)
   g_assert_no_error (error);
   g_assert_cmpstr (g_hash_table_lookup (text, FALSTAFF_PNG_KEY_ENDPOINT), ==, "fal-ai/fast-sdxl");
   g_assert_cmpstr (g_hash_table_lookup (text, FALSTAFF_PNG_KEY_SHEET_AXES), ==, "{\"axes\":[]}");
-  /* Not Latin-1: kept whole (iTXt). */
+  /* Not Latin-1: kept whole (iTXt). Latin-1 with accents: tEXt, as
+   * the PNG spec and falstaff-png-metadata.h say. */
   g_assert_cmpstr (g_hash_table_lookup (text, FALSTAFF_PNG_KEY_SHEET_FIXED_INPUTS), ==, "{\"prompt\":\"Déjà vu — 夢\"}");
+  g_assert_cmpstr (g_hash_table_lookup (text, "Title"), ==, "Café · crème");
+  g_assert_true (has_bytes (bytes, "tEXtTitle"));
+  g_assert_true (has_bytes (bytes, "iTXtfal:fixed_inputs"));
 
   g_unlink (path);
   g_rmdir (dir);
