@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <adwaita.h>
 
@@ -143,24 +144,12 @@ iterate_for (guint ms)
     g_main_context_iteration (NULL, FALSE) || (g_usleep (200), TRUE);
 }
 
-static gint64
-rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, "VmRSS:");
-  return line ? g_ascii_strtoll (line + 6, NULL, 10) : -1;
-}
-
 /* RSS after glibc gave back what it could, a few frames later. */
 static gint64
 settled_rss_kib (void)
 {
   iterate_for (300);
-  return rss_kib ();
+  return bench_proc_status_kib (getpid (), "VmRSS");
 }
 
 static void

@@ -8,7 +8,8 @@
 #include "falstaff-compare-view.h"
 #include "falstaff-input-diff.h"
 
-/* Pictures for comparing: detail matters more than in a list. */
+/* Pictures for the slider: detail matters more than in a list. Without
+ * it, a column's picture needs only twice its shown size. */
 #define COMPARE_IMAGE_SIZE 1024
 #define COLUMN_IMAGE_SIZE 160
 
@@ -168,7 +169,8 @@ output_widget (FalstaffCompareView *self,
       load->index = index;
       load->picture = g_object_ref (GTK_PICTURE (picture));
       self->pending++;
-      falstaff_output_keeper_load_thumbnail_async (self->keeper, falstaff_run_get_id (run), url, COMPARE_IMAGE_SIZE,
+      falstaff_output_keeper_load_thumbnail_async (self->keeper, falstaff_run_get_id (run), url,
+                                                   self->with_slider ? COMPARE_IMAGE_SIZE : 2 * COLUMN_IMAGE_SIZE,
                                                    self->cancellable, image_cb, load);
       return picture;
     }

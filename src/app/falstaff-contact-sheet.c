@@ -7,6 +7,7 @@
 
 #include "falstaff-contact-sheet.h"
 #include "falstaff-display-name.h"
+#include "falstaff-input-diff.h"
 #include "falstaff-png-metadata.h"
 #include "falstaff-sheet-export.h"
 #include "fal.h"
@@ -259,6 +260,8 @@ place_run (FalstaffContactSheet *self,
   g_set_object ((FalstaffRun **) &self->cell_runs->pdata[index], run);
   if ((cell = cell_at (self, column, row)))
     falstaff_sheet_cell_set_run (cell, run);
+  /* Once per run, however often a rebuild places it again. */
+  g_signal_handlers_disconnect_by_func (run, run_status_cb, self);
   g_signal_connect_object (run, "notify::status", G_CALLBACK (run_status_cb), self, G_CONNECT_SWAPPED);
 }
 
@@ -732,39 +735,28 @@ export_written_cb (GObject      *source,
 static char *
 fixed_inputs (FalstaffContactSheet *self)
 {
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new ();
   g_autoptr(JsonNode) node = NULL;
-  JsonObject *fixed = NULL;
+  g_auto(GStrv) differing = NULL;
 
   for (guint i = 0; i < self->cell_runs->len; i++)
     {
       FalstaffRun *run = g_ptr_array_index (self->cell_runs, i);
-      JsonNode *inputs = run ? falstaff_run_get_inputs (run) : NULL;
 
-      if (inputs == NULL || !JSON_NODE_HOLDS_OBJECT (inputs))
-        continue;
-      if (fixed == NULL)
-        {
-          node = fal_json_deep_copy (inputs);
-          fixed = json_node_get_object (node);
-          for (guint a = 0; axis (self, a); a++)
-            json_object_remove_member (fixed, json_object_get_string_member (axis (self, a), "field"));
-          continue;
-        }
-      {
-        g_autoptr(GList) names = json_object_get_members (fixed);
-
-        for (GList *l = names; l; l = l->next)
-          {
-            JsonNode *theirs = json_object_get_member (json_node_get_object (inputs), l->data);
-
-            if (theirs == NULL || !json_node_equal (theirs, json_object_get_member (fixed, l->data)))
-              json_object_remove_member (fixed, l->data);
-          }
-      }
+      if (run && falstaff_run_get_inputs (run) && JSON_NODE_HOLDS_OBJECT (falstaff_run_get_inputs (run)))
+        g_ptr_array_add (inputs, falstaff_run_get_inputs (run));
     }
-  return node ? json_to_string (node, FALSE) : NULL;
+  if (inputs->len == 0)
+    return NULL;
+  /* What compare marks as differing is what is not shared. */
+  differing = falstaff_input_diff_keys ((JsonNode **) inputs->pdata, inputs->len);
+  node = fal_json_deep_copy (g_ptr_array_index (inputs, 0));
+  for (guint k = 0; differing[k]; k++)
+    json_object_remove_member (json_node_get_object (node), differing[k]);
+  for (guint a = 0; axis (self, a); a++)
+    json_object_remove_member (json_node_get_object (node), json_object_get_string_member (axis (self, a), "field"));
+  return json_to_string (node, FALSE);
 }
-
 
 void
 falstaff_contact_sheet_export_async (FalstaffContactSheet *self,

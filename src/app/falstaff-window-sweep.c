@@ -190,19 +190,26 @@ run_cell_again (FalstaffWindow *self,
   submit_sweep_runs (self, runs);
 }
 
+typedef struct {
+  FalstaffWindow *window;
+  FalstaffRun *run;
+} CellAgain;
+
 static void
 cell_details_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      data)
 {
-  g_autoptr(FalstaffRun) run = data;
+  CellAgain *again = data;
   g_autoptr(GError) error = NULL;
-  FalstaffWindow *self = g_object_get_data (G_OBJECT (run), "falstaff-window");
 
   if (!falstaff_run_store_load_details_finish (FALSTAFF_RUN_STORE (source), result, &error))
-    g_message ("Inputs of run %" G_GINT64_FORMAT " not read: %s", falstaff_run_get_id (run), error->message);
-  else if (self)
-    run_cell_again (self, run);
+    g_message ("Inputs of run %" G_GINT64_FORMAT " not read: %s", falstaff_run_get_id (again->run), error->message);
+  else
+    run_cell_again (again->window, again->run);
+  g_object_unref (again->window);
+  g_object_unref (again->run);
+  g_free (again);
 }
 
 /* A failed (or cancelled) cell is sent again alone, at the same place. */
@@ -210,14 +217,18 @@ void
 _falstaff_window_sheet_run_again_cb (FalstaffWindow *self,
                                      FalstaffRun    *run)
 {
+  CellAgain *again;
+
   if (falstaff_run_get_details_loaded (run))
     {
       run_cell_again (self, run);
       return;
     }
-  g_object_set_data (G_OBJECT (run), "falstaff-window", self);
+  again = g_new0 (CellAgain, 1);
+  again->window = g_object_ref (self);
+  again->run = g_object_ref (run);
   falstaff_run_store_load_details_async (_falstaff_window_get_run_store (self), run, NULL,
-                                         cell_details_cb, g_object_ref (run));
+                                         cell_details_cb, again);
 }
 
 void
