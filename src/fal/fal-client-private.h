@@ -14,6 +14,7 @@ typedef enum {
   FAL_HOST_RUN,
   FAL_HOST_REST,
   FAL_HOST_WEB,
+  FAL_HOST_API,
 } FalHost;
 
 /* base + "/" + path (path without a leading slash). */

@@ -23,6 +23,7 @@ struct _FalClient
   char *run_url;
   char *rest_url;
   char *web_url;
+  char *api_url;
   char *proxy_url;
   guint poll_interval;
 
@@ -42,6 +43,7 @@ enum {
   PROP_RUN_URL,
   PROP_REST_URL,
   PROP_WEB_URL,
+  PROP_API_URL,
   PROP_PROXY_URL,
   PROP_POLL_INTERVAL,
   N_PROPS
@@ -153,6 +155,7 @@ fal_client_finalize (GObject *object)
   g_free (self->run_url);
   g_free (self->rest_url);
   g_free (self->web_url);
+  g_free (self->api_url);
   g_free (self->proxy_url);
 
   G_OBJECT_CLASS (fal_client_parent_class)->finalize (object);
@@ -185,6 +188,9 @@ fal_client_get_property (GObject    *object,
       break;
     case PROP_WEB_URL:
       g_value_set_string (value, self->web_url);
+      break;
+    case PROP_API_URL:
+      g_value_set_string (value, self->api_url);
       break;
     case PROP_PROXY_URL:
       g_value_set_string (value, self->proxy_url);
@@ -219,6 +225,9 @@ fal_client_set_property (GObject      *object,
     case PROP_WEB_URL:
       set_url (self, &self->web_url, g_value_get_string (value) ? g_value_get_string (value) : FAL_DEFAULT_WEB_URL, pspec);
       break;
+    case PROP_API_URL:
+      set_url (self, &self->api_url, g_value_get_string (value) ? g_value_get_string (value) : FAL_DEFAULT_API_URL, pspec);
+      break;
     case PROP_PROXY_URL:
       set_url (self, &self->proxy_url, g_value_get_string (value), pspec);
       break;
@@ -249,6 +258,7 @@ fal_client_class_init (FalClientClass *klass)
   properties[PROP_RUN_URL] = g_param_spec_string ("run-url", NULL, NULL, FAL_DEFAULT_RUN_URL, flags);
   properties[PROP_REST_URL] = g_param_spec_string ("rest-url", NULL, NULL, FAL_DEFAULT_REST_URL, flags);
   properties[PROP_WEB_URL] = g_param_spec_string ("web-url", NULL, NULL, FAL_DEFAULT_WEB_URL, flags);
+  properties[PROP_API_URL] = g_param_spec_string ("api-url", NULL, NULL, FAL_DEFAULT_API_URL, flags);
   properties[PROP_PROXY_URL] = g_param_spec_string ("proxy-url", NULL, NULL, NULL, flags);
   properties[PROP_POLL_INTERVAL] = g_param_spec_uint ("poll-interval", NULL, NULL, 10, 60000, 500, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -263,6 +273,7 @@ fal_client_init (FalClient *self)
   self->run_url = g_strdup (FAL_DEFAULT_RUN_URL);
   self->rest_url = g_strdup (FAL_DEFAULT_REST_URL);
   self->web_url = g_strdup (FAL_DEFAULT_WEB_URL);
+  self->api_url = g_strdup (FAL_DEFAULT_API_URL);
   self->poll_interval = 500;
 
   /* libsoup 3.2 allows 2 connections per host and 60 s timeouts by
@@ -304,6 +315,8 @@ fal_client_new (void)
     g_object_set (self, "rest-url", value, NULL);
   if ((value = g_getenv ("FALSTAFF_WEB_URL")) && *value)
     g_object_set (self, "web-url", value, NULL);
+  if ((value = g_getenv ("FALSTAFF_API_URL")) && *value)
+    g_object_set (self, "api-url", value, NULL);
   if ((value = g_getenv ("FALSTAFF_PROXY_URL")) && *value)
     g_object_set (self, "proxy-url", value, NULL);
   return self;
@@ -346,6 +359,7 @@ const char *fal_client_get_queue_url (FalClient *self) { g_return_val_if_fail (F
 const char *fal_client_get_run_url (FalClient *self) { g_return_val_if_fail (FAL_IS_CLIENT (self), NULL); return self->run_url; }
 const char *fal_client_get_rest_url (FalClient *self) { g_return_val_if_fail (FAL_IS_CLIENT (self), NULL); return self->rest_url; }
 const char *fal_client_get_web_url (FalClient *self) { g_return_val_if_fail (FAL_IS_CLIENT (self), NULL); return self->web_url; }
+const char *fal_client_get_api_url (FalClient *self) { g_return_val_if_fail (FAL_IS_CLIENT (self), NULL); return self->api_url; }
 const char *fal_client_get_proxy_url (FalClient *self) { g_return_val_if_fail (FAL_IS_CLIENT (self), NULL); return self->proxy_url; }
 
 void
@@ -357,6 +371,7 @@ fal_client_use_local_server (FalClient  *self,
   g_autofree char *run = NULL;
   g_autofree char *rest = NULL;
   g_autofree char *web = NULL;
+  g_autofree char *api = NULL;
 
   g_return_if_fail (FAL_IS_CLIENT (self));
   g_return_if_fail (url != NULL);
@@ -366,7 +381,9 @@ fal_client_use_local_server (FalClient  *self,
   run = g_strconcat (base, "/run", NULL);
   rest = g_strconcat (base, "/rest", NULL);
   web = g_strconcat (base, "/web", NULL);
-  g_object_set (self, "queue-url", queue, "run-url", run, "rest-url", rest, "web-url", web, NULL);
+  api = g_strconcat (base, "/api", NULL);
+  g_object_set (self, "queue-url", queue, "run-url", run, "rest-url", rest, "web-url", web,
+                "api-url", api, NULL);
 }
 
 guint
@@ -404,6 +421,7 @@ _fal_client_build_url (FalClient  *self,
     case FAL_HOST_RUN: base = self->run_url; break;
     case FAL_HOST_REST: base = self->rest_url; break;
     case FAL_HOST_WEB: base = self->web_url; break;
+    case FAL_HOST_API: base = self->api_url; break;
     default: g_assert_not_reached ();
     }
   while (*path == '/')
@@ -455,6 +473,19 @@ check_secure (const char  *url,
   return FALSE;
 }
 
+/* The catalog search (GET {api}/v1/models) takes a key but needs none;
+ * pricing, below it, requires one. */
+static gboolean
+key_optional (FalClient  *self,
+              const char *method,
+              const char *url)
+{
+  g_autofree char *models = g_strconcat (self->api_url, "/v1/models", NULL);
+  g_autofree char *pricing = g_strconcat (self->api_url, "/v1/models/pricing", NULL);
+
+  return g_str_equal (method, "GET") && is_under (url, models) && !is_under (url, pricing);
+}
+
 SoupMessage *
 _fal_client_new_message (FalClient   *self,
                          const char  *method,
@@ -464,12 +495,12 @@ _fal_client_new_message (FalClient   *self,
   g_autoptr(SoupMessage) msg = NULL;
   SoupMessageHeaders *headers;
   gboolean api_call = is_under (url, self->queue_url) || is_under (url, self->run_url) ||
-                      is_under (url, self->rest_url);
+                      is_under (url, self->rest_url) || is_under (url, self->api_url);
 
   if (!check_secure (url, error))
     return NULL;
   /* fal answers 401 without a key: say what is missing instead. */
-  if (api_call && self->key == NULL && self->proxy_url == NULL)
+  if (api_call && self->key == NULL && self->proxy_url == NULL && !key_optional (self, method, url))
     {
       g_set_error_literal (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
                            "No API key: set FAL_KEY, or enter a key");

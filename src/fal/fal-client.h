@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define FAL_DEFAULT_RUN_URL   "https://fal.run"
 #define FAL_DEFAULT_REST_URL  "https://rest.fal.ai"
 #define FAL_DEFAULT_WEB_URL   "https://fal.ai"
+#define FAL_DEFAULT_API_URL   "https://api.fal.ai"
 
 typedef enum {
   FAL_KEY_SOURCE_NONE,
@@ -31,14 +32,15 @@ typedef struct {
 
 /* The entry point of libfal: credentials, the fal hosts' base URLs, and
  * the HTTP sessions every call goes through. The key is only ever sent to
- * the queue, run and rest bases (or the configured proxy), never to the
- * web base, upload or file URLs. */
+ * the queue, run, rest and api (Platform API) bases (or the configured
+ * proxy), never to the web base, upload or file URLs. */
 #define FAL_TYPE_CLIENT (fal_client_get_type ())
 G_DECLARE_FINAL_TYPE (FalClient, fal_client, FAL, CLIENT, GObject)
 
 /* Reads FAL_KEY / FAL_KEY_ID + FAL_KEY_SECRET and FALSTAFF_QUEUE_URL,
- * FALSTAFF_RUN_URL, FALSTAFF_REST_URL, FALSTAFF_WEB_URL, FALSTAFF_PROXY_URL,
- * FALSTAFF_LOCAL_URL (all four bases under one local server). */
+ * FALSTAFF_RUN_URL, FALSTAFF_REST_URL, FALSTAFF_WEB_URL, FALSTAFF_API_URL,
+ * FALSTAFF_PROXY_URL, FALSTAFF_LOCAL_URL (all five bases under one local
+ * server). */
 FalClient    *fal_client_new                (void);
 
 /* A key from the environment wins over one set here. */
@@ -52,9 +54,11 @@ const char   *fal_client_get_queue_url      (FalClient  *self);
 const char   *fal_client_get_run_url        (FalClient  *self);
 const char   *fal_client_get_rest_url       (FalClient  *self);
 const char   *fal_client_get_web_url        (FalClient  *self);
+/* The Platform API base: catalog and pricing. */
+const char   *fal_client_get_api_url        (FalClient  *self);
 const char   *fal_client_get_proxy_url      (FalClient  *self);
-/* Points the four bases at one server in the local server's layout
- * (URL/queue, URL/run, URL/rest, URL/web). */
+/* Points the five bases at one server in the local server's layout
+ * (URL/queue, URL/run, URL/rest, URL/web, URL/api). */
 void          fal_client_use_local_server   (FalClient  *self,
                                              const char *url);
 guint         fal_client_get_poll_interval  (FalClient  *self);
