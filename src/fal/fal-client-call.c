@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "fal-client-private.h"
@@ -28,6 +29,7 @@ typedef struct {
   JsonNode *node;
   guint http_status;
   char *request_id;
+  double billable_units;
 } CallResult;
 
 static void
@@ -154,6 +156,9 @@ parsed_cb (GObject      *source,
   call_result->http_status = soup_message_get_status (call->msg);
   call_result->request_id = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (call->msg),
                                                                     "x-fal-request-id"));
+  call_result->billable_units =
+    _fal_parse_billable_units (soup_message_headers_get_one (soup_message_get_response_headers (call->msg),
+                                                             "x-fal-billable-units"));
   g_task_return_pointer (task, call_result, call_result_free);
 }
 
@@ -264,6 +269,18 @@ _fal_client_call_async (FalClient            *self,
   call_send (task);
 }
 
+double
+_fal_parse_billable_units (const char *value)
+{
+  char *end = NULL;
+  double units;
+
+  if (value == NULL)
+    return -1;
+  units = g_ascii_strtod (value, &end);
+  return end != value && *end == '\0' && units >= 0 && isfinite (units) ? units : -1;
+}
+
 JsonNode *
 _fal_client_call_finish (FalClient     *self,
                          GAsyncResult  *result,
@@ -271,11 +288,24 @@ _fal_client_call_finish (FalClient     *self,
                          char         **request_id,
                          GError       **error)
 {
+  return _fal_client_call_finish_full (self, result, http_status, request_id, NULL, error);
+}
+
+JsonNode *
+_fal_client_call_finish_full (FalClient     *self,
+                              GAsyncResult  *result,
+                              guint         *http_status,
+                              char         **request_id,
+                              double        *billable_units,
+                              GError       **error)
+{
   CallResult *call_result = g_task_propagate_pointer (G_TASK (result), error);
   JsonNode *node;
 
   if (call_result == NULL)
     return NULL;
+  if (billable_units)
+    *billable_units = call_result->billable_units;
   if (http_status)
     *http_status = call_result->http_status;
   if (request_id)

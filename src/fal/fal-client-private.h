@@ -53,6 +53,16 @@ JsonNode    *_fal_client_call_finish    (FalClient     *self,
                                          char         **request_id,
                                          GError       **error);
 
+/* The same, with the answer's x-fal-billable-units (-1 without one). */
+JsonNode    *_fal_client_call_finish_full (FalClient     *self,
+                                           GAsyncResult  *result,
+                                           guint         *http_status,
+                                           char         **request_id,
+                                           double        *billable_units,
+                                           GError       **error);
+/* x-fal-billable-units as a number, -1 when absent or not a number ≥ 0. */
+double       _fal_parse_billable_units  (const char    *value);
+
 /* Opens an event stream (long session, no retries): the body stream once
  * a 2xx text/event-stream answer arrived; else the error from the answer
  * (FAL_ERROR_PROTOCOL when a 2xx is not an event stream). */

@@ -628,7 +628,8 @@ result_cb (GObject      *source,
 {
   g_autoptr(FalRequest) self = data;
   g_autoptr(GError) error = NULL;
-  JsonNode *node = _fal_client_call_finish (FAL_CLIENT (source), result, NULL, NULL, &error);
+  double billable_units = -1;
+  JsonNode *node = _fal_client_call_finish_full (FAL_CLIENT (source), result, NULL, NULL, &billable_units, &error);
 
   if (self->done)
     {
@@ -639,6 +640,7 @@ result_cb (GObject      *source,
   if (node)
     {
       _fal_request_touch_contact (self);
+      self->billable_units = billable_units;
       _fal_request_set_result (self, node);
       if (self->status_error)
         {

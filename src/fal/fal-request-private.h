@@ -45,6 +45,7 @@ struct _FalRequest
   char *status_error;
   char *status_error_type;
   JsonNode *result;
+  double billable_units;        /* x-fal-billable-units of the result, -1 = none */
   GError *error;
   gboolean done;
 

@@ -549,6 +549,7 @@ static void
 fal_request_init (FalRequest *self)
 {
   self->queue_position = -1;
+  self->billable_units = -1;
   self->logs = fal_log_list_new ();
   self->cancellable = g_cancellable_new ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
@@ -611,6 +612,7 @@ GListModel *fal_request_get_logs (FalRequest *self) { g_return_val_if_fail (FAL_
 JsonObject *fal_request_get_metrics (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), NULL); return self->metrics; }
 JsonNode *fal_request_get_result (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), NULL); return self->result; }
 const GError *fal_request_get_error (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), NULL); return self->error; }
+double fal_request_get_billable_units (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), -1); return self->billable_units; }
 gboolean fal_request_is_done (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), FALSE); return self->done; }
 gboolean fal_request_get_streaming (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), FALSE); return self->streaming; }
 gboolean fal_request_get_started (FalRequest *self) { g_return_val_if_fail (FAL_IS_REQUEST (self), FALSE); return self->started; }

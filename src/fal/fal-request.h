@@ -58,6 +58,9 @@ GListModel       *fal_request_get_logs           (FalRequest *self);
 JsonObject       *fal_request_get_metrics        (FalRequest *self);
 JsonNode         *fal_request_get_result         (FalRequest *self);
 const GError     *fal_request_get_error          (FalRequest *self);
+/* What fal will bill for the result (x-fal-billable-units), in the
+ * endpoint's price unit; -1 when fal did not say (or no result yet). */
+double            fal_request_get_billable_units (FalRequest *self);
 gboolean          fal_request_is_done            (FalRequest *self);
 /* Whether updates come from the status stream (FALSE: polling). */
 gboolean          fal_request_get_streaming      (FalRequest *self);

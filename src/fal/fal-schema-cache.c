@@ -297,9 +297,19 @@ etag_loaded_cb (GObject      *source,
       g_autofree char *checksum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, fetch->cached_bytes);
       g_auto(GStrv) lines = g_strsplit (contents, "\n", 3);
 
+      gboolean matches = g_strv_length (lines) >= 2 && g_str_equal (lines[1], checksum);
+
       /* The ETag vouches only for the document it was written with. */
-      if (g_strv_length (lines) >= 2 && *lines[0] && g_str_equal (lines[1], checksum))
+      if (matches && *lines[0])
         fetch->cached_etag = g_strdup (lines[0]);
+      /* A document the catalog inlined a moment ago needs no request. */
+      if (matches && lines[2] &&
+          g_ascii_strtoll (lines[2], NULL, 10) > g_get_real_time () / G_USEC_PER_SEC)
+        {
+          return_document (task, fetch->cached, FAL_SCHEMA_SOURCE_CACHED_FRESH);
+          g_object_unref (task);
+          return;
+        }
     }
   send (task);
 }
@@ -388,6 +398,49 @@ fal_client_fetch_schema_full_async (FalClient           *client,
   g_task_set_task_data (task, fetch, fetch_free);
 
   g_file_load_contents_async (fetch->document_file, cancellable, document_loaded_cb, task);
+}
+
+gboolean
+fal_schema_cache_store (const char  *cache_dir,
+                        const char  *endpoint_id,
+                        JsonNode    *document,
+                        guint        fresh_seconds,
+                        GError     **error)
+{
+  g_autoptr(FalEndpointId) id = NULL;
+  g_autofree char *default_dir = NULL;
+  g_autofree char *stem = NULL;
+  g_autofree char *document_path = NULL;
+  g_autofree char *etag_path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *checksum = NULL;
+  g_autofree char *etag_text = NULL;
+
+  g_return_val_if_fail (endpoint_id != NULL, FALSE);
+  g_return_val_if_fail (document != NULL && JSON_NODE_HOLDS_OBJECT (document), FALSE);
+
+  if (!(id = fal_endpoint_id_parse (endpoint_id, error)))
+    return FALSE;
+  if (cache_dir == NULL)
+    cache_dir = default_dir = fal_schema_cache_get_default_dir ();
+  if (g_mkdir_with_parents (cache_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Could not create %s: %s",
+                   cache_dir, g_strerror (saved));
+      return FALSE;
+    }
+  stem = fal_schema_cache_file_stem (fal_endpoint_id_get_full (id));
+  document_path = g_strconcat (cache_dir, G_DIR_SEPARATOR_S, stem, ".json", NULL);
+  etag_path = g_strconcat (cache_dir, G_DIR_SEPARATOR_S, stem, ".etag", NULL);
+  text = fal_json_to_string (document, FALSE);
+  checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  /* No ETag: once stale, the next fetch asks for the whole document. */
+  etag_text = g_strdup_printf ("\n%s\n%" G_GINT64_FORMAT "\n", checksum,
+                               g_get_real_time () / G_USEC_PER_SEC + fresh_seconds);
+  return g_file_set_contents (document_path, text, -1, error) &&
+         g_file_set_contents (etag_path, etag_text, -1, error);
 }
 
 void

@@ -13,6 +13,7 @@ typedef enum {
   FAL_SCHEMA_SOURCE_FETCHED,        /* 200: new or changed; the cache now holds it */
   FAL_SCHEMA_SOURCE_REVALIDATED,    /* 304: the cached copy is current */
   FAL_SCHEMA_SOURCE_CACHED_OFFLINE, /* fal.ai did not answer: the cached copy, maybe stale */
+  FAL_SCHEMA_SOURCE_CACHED_FRESH,   /* stored from the catalog a short while ago: no request made */
 } FalSchemaSource;
 
 /* g_get_user_cache_dir()/falstaff/schemas */
@@ -22,6 +23,17 @@ char     *fal_schema_cache_get_default_dir (void);
  * reach outside the directory ("fal-ai/flux/dev" → "fal-ai_2Fflux_2Fdev");
  * the document is STEM.json, its ETag STEM.etag. */
 char     *fal_schema_cache_file_stem       (const char *endpoint_id);
+
+/* Stores a document fal gave by other means (the catalog's
+ * expand=openapi-3.0) in the cache, fresh for fresh_seconds: a fetch in
+ * that time answers from the cache (FAL_SCHEMA_SOURCE_CACHED_FRESH)
+ * without a request; later it asks fal again. Blocking: call it from a
+ * worker thread. cache_dir NULL: the default. */
+gboolean  fal_schema_cache_store           (const char  *cache_dir,
+                                            const char  *endpoint_id,
+                                            JsonNode    *document,
+                                            guint        fresh_seconds,
+                                            GError     **error);
 
 /* Fetches the endpoint's OpenAPI document from the web base
  * ({web}/api/openapi/queue/openapi.json?endpoint_id=ID), without the key.

@@ -4,6 +4,7 @@
 /* libfal: the fal.ai protocol on a GLib main loop. */
 
 #include "fal-auto-upload.h"
+#include "fal-catalog.h"
 #include "fal-client.h"
 #include "fal-credentials.h"
 #include "fal-endpoint-id.h"
@@ -15,6 +16,8 @@
 #include "fal-json.h"
 #include "fal-log-entry.h"
 #include "fal-log-list.h"
+#include "fal-model.h"
+#include "fal-pricing.h"
 #include "fal-range-input-stream.h"
 #include "fal-request.h"
 #include "fal-retry.h"
