@@ -23,6 +23,7 @@ fal_local_call_unref (FalLocalCall *call)
   g_free (call->method);
   g_free (call->path);
   g_clear_pointer (&call->query, g_hash_table_unref);
+  g_free (call->raw_query);
   g_clear_pointer (&call->fault, fal_local_fault_free);
   g_free (call->request_id);
   g_object_unref (call->msg);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fal-local-catalog.h"
 #include "fal-local-endpoints.h"
 #include "fal-local-media.h"
 
@@ -714,13 +715,50 @@ static const char *const endpoint_ids[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (endpoints) + 1 == G_N_ELEMENTS (endpoint_ids));
 
-const FalLocalEndpoint *
-fal_local_endpoints_lookup (const char *endpoint_id)
+static const FalLocalEndpoint *
+simulated_lookup (const char *endpoint_id)
 {
   for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
     if (g_str_equal (endpoints[i].id, endpoint_id))
       return &endpoints[i];
   return NULL;
+}
+
+/* The other catalog models behave as their runs_as endpoint under their
+ * own id (queues, logs and URLs say the alias); made once, kept. */
+static gpointer
+build_aliases (gpointer data)
+{
+  GHashTable *aliases = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = fal_local_catalog_get_n ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      const FalLocalCatalogModel *model = fal_local_catalog_get (i);
+      const FalLocalEndpoint *base = simulated_lookup (model->runs_as);
+      FalLocalEndpoint *alias;
+
+      g_assert (base != NULL);
+      if (g_str_equal (model->endpoint_id, model->runs_as))
+        continue;
+      alias = g_new (FalLocalEndpoint, 1);
+      *alias = *base;
+      alias->id = model->endpoint_id;
+      alias->category = model->category;
+      g_hash_table_insert (aliases, (gpointer) alias->id, alias);
+    }
+  return aliases;
+}
+
+const FalLocalEndpoint *
+fal_local_endpoints_lookup (const char *endpoint_id)
+{
+  static GOnce once = G_ONCE_INIT;
+  const FalLocalEndpoint *endpoint = simulated_lookup (endpoint_id);
+
+  if (endpoint)
+    return endpoint;
+  return g_hash_table_lookup (g_once (&once, build_aliases, NULL), endpoint_id);
 }
 
 const char * const *

@@ -18,8 +18,10 @@ typedef struct {
   char *message;
 } FalLocalPlannedLog;
 
+/* A simulated endpoint, or a catalog model that runs as one (under its
+ * own id). */
 const FalLocalEndpoint *fal_local_endpoints_lookup   (const char *endpoint_id);
-/* NULL-terminated list of the ids offered. */
+/* NULL-terminated list of the simulated endpoints' ids. */
 const char * const     *fal_local_endpoints_list     (void);
 
 const char *fal_local_endpoint_get_id           (const FalLocalEndpoint *endpoint);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fal-local-catalog.h"
 #include "fal-local-openapi.h"
 #include "fal-local-resources.h"
 
@@ -249,6 +250,80 @@ endpoint_id_matches (JsonNode   *root,
                     endpoint_id) == 0;
 }
 
+static Document *get_document_locked (const char  *endpoint_id,
+                                      GError     **error);
+
+/* A path key of the runs_as document, for the alias: "/base/…" → "/alias/…". */
+static char *
+alias_path (const char *key,
+            const char *base_id,
+            const char *alias_id)
+{
+  gsize n = strlen (base_id);
+
+  if (key[0] == '/' && strncmp (key + 1, base_id, n) == 0 && (key[1 + n] == '\0' || key[1 + n] == '/'))
+    return g_strconcat ("/", alias_id, key + 1 + n, NULL);
+  return g_strdup (key);
+}
+
+/* A catalog model that runs as a simulated endpoint is served that
+ * endpoint's document, rewritten to name the model. */
+static GBytes *
+alias_document (const FalLocalCatalogModel  *model,
+                GError                     **error)
+{
+  Document *base = get_document_locked (model->runs_as, error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonObject) paths = json_object_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *title = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *documentation = NULL;
+  JsonObject *doc;
+  JsonObject *info;
+  JsonObject *meta;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *item;
+  char *text;
+  gsize length;
+
+  if (base == NULL)
+    return NULL;
+  /* A mutable copy: the cached root is sealed. */
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (base->bytes, NULL), g_bytes_get_size (base->bytes), error))
+    return NULL;
+  doc = json_node_get_object (json_parser_get_root (parser));
+
+  json_object_iter_init_ordered (&iter, json_object_get_object_member (doc, "paths"));
+  while (json_object_iter_next_ordered (&iter, &key, &item))
+    {
+      g_autofree char *renamed = alias_path (key, model->runs_as, model->endpoint_id);
+
+      json_object_set_member (paths, renamed, json_node_copy (item));
+    }
+  json_object_set_object_member (doc, "paths", json_object_ref (paths));
+
+  title = g_strconcat ("Queue OpenAPI for ", model->endpoint_id, NULL);
+  description = g_strdup_printf ("The OpenAPI schema for the %s queue.", model->endpoint_id);
+  page = g_strconcat ("https://fal.ai/models/", model->endpoint_id, NULL);
+  documentation = g_strconcat (page, "/api", NULL);
+  info = json_object_get_object_member (doc, "info");
+  json_object_set_string_member (info, "title", title);
+  json_object_set_string_member (info, "description", description);
+  meta = json_object_get_object_member (info, "x-fal-metadata");
+  json_object_set_string_member (meta, "endpointId", model->endpoint_id);
+  json_object_set_string_member (meta, "category", model->category);
+  json_object_set_string_member (meta, "playgroundUrl", page);
+  json_object_set_string_member (meta, "documentationUrl", documentation);
+
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, &length);
+  return g_bytes_new_take (text, length);
+}
+
 /* Returns the cached document, loading it on first use. NULL without an
  * error when there is no such endpoint. */
 static Document *
@@ -256,10 +331,19 @@ get_document (const char  *endpoint_id,
               GError     **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&documents_lock);
+
+  return get_document_locked (endpoint_id, error);
+}
+
+static Document *
+get_document_locked (const char  *endpoint_id,
+                     GError     **error)
+{
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *name = NULL;
   g_autofree char *path = NULL;
+  const FalLocalCatalogModel *model;
   JsonObject *input;
   Document *document;
 
@@ -273,9 +357,13 @@ get_document (const char  *endpoint_id,
   if (*endpoint_id == '\0')
     return NULL;
 
+  model = fal_local_catalog_lookup (endpoint_id);
   name = g_strdelimit (g_strdup (endpoint_id), "/", '_');
   path = g_strconcat (RESOURCE_PREFIX, name, ".json", NULL);
-  bytes = g_resource_lookup_data (fal_local_get_resource (), path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (model && !g_str_equal (model->runs_as, endpoint_id))
+    bytes = alias_document (model, error);
+  else
+    bytes = g_resource_lookup_data (fal_local_get_resource (), path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   if (bytes == NULL)
     return NULL;
 

@@ -64,6 +64,7 @@ typedef struct {
   char *method;
   char *path;            /* canonical: /queue/fal-ai/fast-sdxl */
   GHashTable *query;
+  char *raw_query;       /* as sent: repeated parameters are all here */
   FalLocalFault *fault;
   guint64 log_id;
   char *request_id;      /* echoed as x-fal-request-id */
@@ -144,6 +145,10 @@ void fal_local_server_early_handler (SoupServer        *soup,
 
 void fal_local_server_route_cdn (FalLocalCall       *call,
            const char *rest);
+
+/* The Platform API (api.fal.ai): /api/v1/models, …/pricing, …/estimate. */
+void fal_local_server_route_api (FalLocalCall *call,
+                                 const char   *rest);
 
 /* A paused message is not read from: a client that hangs up goes
  * unnoticed until the answer is written. This watches the socket. */

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "fal-local-catalog.h"
 #include "fal-local-endpoints.h"
 #include "fal-local-job.h"
 #include "fal-local-openapi.h"
@@ -133,6 +134,26 @@ job_from_request (FalLocalCall            *call,
   return job;
 }
 
+/* Only successful outputs are billed (§13). */
+static void
+set_billable_units (SoupMessageHeaders *headers,
+                    FalLocalJob        *job)
+{
+  const char *endpoint_id = fal_local_job_get_endpoint_id (job);
+  const FalLocalCatalogModel *model = fal_local_catalog_lookup (endpoint_id);
+  const FalLocalEndpoint *endpoint = fal_local_endpoints_lookup (endpoint_id);
+  JsonObject *input = json_node_get_object (fal_local_job_get_input (job));
+  g_autofree char *units = NULL;
+  double run_seconds;
+
+  if (model == NULL || endpoint == NULL)
+    return;
+  run_seconds = fal_local_endpoint_get_run_ms (endpoint, input) / 1000.0;
+  units = fal_local_catalog_format_units (fal_local_catalog_billable_units (model, input, fal_local_job_get_result (job),
+                                                                             run_seconds));
+  soup_message_headers_replace (headers, "x-fal-billable-units", units);
+}
+
 static void
 set_result_headers (FalLocalCall        *call,
                     FalLocalJob *job)
@@ -146,6 +167,8 @@ set_result_headers (FalLocalCall        *call,
     soup_message_headers_replace (headers, "X-Fal-Error-Type", error_type);
   if (fal_local_job_get_result_status (job) == 504 && g_strcmp0 (error_type, "request_timeout") == 0)
     soup_message_headers_replace (headers, "X-Fal-Request-Timeout-Type", "user");
+  if (fal_local_job_get_result_status (job) == 200)
+    set_billable_units (headers, job);
 }
 
 /* ------------------------------------------------------------------ status stream */

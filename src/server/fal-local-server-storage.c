@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "fal-local-catalog.h"
 #include "fal-local-endpoints.h"
 #include "fal-local-server-private.h"
 
@@ -427,6 +428,24 @@ serve_file (FalLocalCall *call,
                                     g_ptr_array_index (pieces, i));
 }
 
+/* The catalog's model pictures: media URLs, so no key. */
+static void
+serve_thumbnail (FalLocalCall *call,
+                 const char   *name)
+{
+  const FalLocalCatalogModel *model = fal_local_catalog_lookup_thumbnail (name);
+  g_autoptr(GBytes) bytes = model ? fal_local_catalog_thumbnail (model) : NULL;
+
+  if (bytes == NULL)
+    {
+      fal_local_call_respond_detail (call, 404, "File not found");
+      return;
+    }
+  soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
+                                "Cache-Control", "public, max-age=86400");
+  fal_local_call_respond_bytes (call, 200, "image/png", bytes);
+}
+
 void
 fal_local_server_route_cdn (FalLocalCall       *call,
            const char *rest)
@@ -437,7 +456,12 @@ fal_local_server_route_cdn (FalLocalCall       *call,
   guint part = 0;
   gboolean multipart = FALSE;
 
-  if (n >= 2 && g_str_equal (segments[0], "files"))
+  if (n == 2 && g_str_equal (segments[0], "thumbnails"))
+    {
+      if (fal_local_call_check_method (call, "GET"))
+        serve_thumbnail (call, segments[1]);
+    }
+  else if (n >= 2 && g_str_equal (segments[0], "files"))
     {
       if (g_str_equal (call->method, "GET") || g_str_equal (call->method, "HEAD"))
         serve_file (call, segments[1]);

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "fal-local-catalog.h"
 #include "fal-local-endpoints.h"
 #include "fal-local-faults.h"
 #include "fal-local-job.h"
@@ -157,6 +158,7 @@ route_root (FalLocalCall *call)
   json_object_set_string_member (answer, "name", "Falstaff local fal server");
   json_object_set_string_member (answer, "version", PACKAGE_VERSION);
   json_object_set_array_member (answer, "endpoints", endpoints);
+  json_object_set_int_member (answer, "catalog_models", fal_local_catalog_get_n ());
   fal_local_call_respond_object (call, 200, answer);
 }
 
@@ -172,6 +174,7 @@ route (FalLocalCall *call)
     { "/rest/", fal_local_server_route_rest },
     { "/web/", route_web },
     { "/cdn/", fal_local_server_route_cdn },
+    { "/api/", fal_local_server_route_api },
     { "/__control/", route_control },
   };
 
@@ -220,6 +223,7 @@ fal_local_target_resolve (const char  *target,
     { "rest.fal.ai", "/rest" },
     { "rest.alpha.fal.ai", "/rest" },
     { "fal.ai", "/web" },
+    { "api.fal.ai", "/api" },
   };
   g_autoptr(GUri) uri = g_uri_parse (target, G_URI_FLAGS_ENCODED, NULL);
   const char *host;
@@ -255,6 +259,8 @@ resolve_target (FalLocalCall  *call,
   g_free (call->path);
   call->path = g_steal_pointer (&path);
   g_clear_pointer (&call->query, g_hash_table_unref);
+  g_free (call->raw_query);
+  call->raw_query = g_strdup (*query);
   if (*query)
     call->query = soup_form_decode (*query);
   return TRUE;
@@ -315,6 +321,7 @@ handler (SoupServer        *soup,
   call->method = g_strdup (soup_server_message_get_method (msg));
   call->path = g_strdup (path);
   call->query = query ? g_hash_table_ref (query) : NULL;
+  call->raw_query = g_strdup (g_uri_get_query (soup_server_message_get_uri (msg)));
   /* The message owns the call; async work holds extra references. */
   g_object_set_data_full (G_OBJECT (msg), "fal-local-call", call, (GDestroyNotify) fal_local_call_unref);
 
