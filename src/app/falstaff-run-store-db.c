@@ -89,6 +89,13 @@ static const char * const migrations[] = {
    * first run); sweep holds the axes and the run's cell. */
   "ALTER TABLE runs ADD COLUMN sweep_id INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE runs ADD COLUMN sweep TEXT;",
+  /* 3 → 4: what a run cost (issue #12): the units fal billed
+   * (x-fal-billable-units, -1 unknown) and the price of a unit when it
+   * was sent. */
+  "ALTER TABLE runs ADD COLUMN billable_units REAL NOT NULL DEFAULT -1;"
+  "ALTER TABLE runs ADD COLUMN unit_price REAL NOT NULL DEFAULT -1;"
+  "ALTER TABLE runs ADD COLUMN price_unit TEXT;"
+  "ALTER TABLE runs ADD COLUMN currency TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FALSTAFF_RUN_STORE_SCHEMA_VERSION);
@@ -276,7 +283,7 @@ read_summaries (FalstaffRunDb      *db,
                            " status IN " DONE_STATUSES ","
                            " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE inputs END,"
                            " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE result END,"
-                           " sweep_id, sweep"
+                           " sweep_id, sweep, billable_units, unit_price, price_unit, currency"
                            " FROM runs ORDER BY id DESC", -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return fail (db, rc, "SELECT runs", corrupt, error);
@@ -316,6 +323,10 @@ read_summaries (FalstaffRunDb      *db,
       row->sweep_id = sqlite3_column_int64 (stmt, 22);
       if (row->sweep_id != 0)
         row->sweep = column_json (stmt, 23);
+      row->billable_units = sqlite3_column_double (stmt, 24);
+      row->unit_price = sqlite3_column_double (stmt, 25);
+      row->price_unit = column_text (stmt, 26);
+      row->currency = column_text (stmt, 27);
       load->max_id = MAX (load->max_id, row->id);
       g_ptr_array_add (load->rows, row);
     }
@@ -469,9 +480,10 @@ write_row (FalstaffRunDb  *db,
                     "INSERT INTO runs (id, endpoint_id, mode, request_id, status_url, response_url,"
                     " cancel_url, status, error_message, error_type, log_summary, prompt,"
                     " thumbnail_url, text_snippet, seed, submitted_at, started_at, completed_at,"
-                    " inputs, result, created_at, sweep_id, sweep)"
+                    " inputs, result, created_at, sweep_id, sweep,"
+                    " billable_units, unit_price, price_unit, currency)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-                    " ?16, ?17, ?18, ?20, ?22, ?23, ?24, ?25)", &error))
+                    " ?16, ?17, ?18, ?20, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)", &error))
         goto out;
       stmt = db->insert_stmt;
       sqlite3_bind_int64 (stmt, 23, row->created_at);
@@ -487,7 +499,8 @@ write_row (FalstaffRunDb  *db,
                     " log_summary = ?11, prompt = ?12, thumbnail_url = ?13, text_snippet = ?14,"
                     " seed = ?15, submitted_at = ?16, started_at = ?17, completed_at = ?18,"
                     " inputs = CASE WHEN ?19 THEN ?20 ELSE inputs END,"
-                    " result = CASE WHEN ?21 THEN ?22 ELSE result END"
+                    " result = CASE WHEN ?21 THEN ?22 ELSE result END,"
+                    " billable_units = ?26, unit_price = ?27, price_unit = ?28, currency = ?29"
                     " WHERE id = ?1", &error))
         goto out;
       stmt = db->update_stmt;
@@ -518,6 +531,10 @@ write_row (FalstaffRunDb  *db,
   sqlite3_bind_int64 (stmt, 18, row->completed_at);
   bind_text (stmt, 20, row->inputs_json);
   bind_text (stmt, 22, row->result_json);
+  sqlite3_bind_double (stmt, 26, row->billable_units);
+  sqlite3_bind_double (stmt, 27, row->unit_price);
+  bind_text (stmt, 28, row->price_unit);
+  bind_text (stmt, 29, row->currency);
 
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)

@@ -32,6 +32,11 @@ typedef struct {
   gint64 sweep_id;
   char *sweep_json;     /* writing */
   JsonNode *sweep;      /* reading */
+  /* What it cost: units billed (-1 unknown), price of a unit (-1 unknown). */
+  double billable_units;
+  double unit_price;
+  char *price_unit;
+  char *currency;
 
   /* Writing: the JSON columns are written only when set. */
   gboolean write_inputs;
@@ -87,7 +92,7 @@ void            _falstaff_run_store_set_statement_hook (FalstaffRunStore        
 void            _falstaff_run_store_set_save_delay (FalstaffRunStore *self,
                                                     guint             delay_ms);
 /* The newest schema version (PRAGMA user_version). */
-#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 3
+#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 4
 
 /* ------------------------------------------------------------------ the database thread
  * falstaff-run-store-db.c: one thread owning the sqlite3 connection, fed

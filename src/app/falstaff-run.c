@@ -5,7 +5,11 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "fal-error.h"
+#include "fal-pricing.h"
+#include "fal-request.h"
 #include "fal-log-entry.h"
 #include "fal-json.h"
 
@@ -47,6 +51,10 @@ struct _FalstaffRun
   char *search_text;         /* case-folded endpoint, prompt, snippet; lazy */
   gint64 sweep_id;           /* 0: not in a sweep */
   JsonNode *sweep;           /* {"axes": [...], "cell": [column, row]} */
+  double billable_units;     /* x-fal-billable-units of the result, -1 unknown */
+  double unit_price;         /* the endpoint's price when sent, -1 unknown */
+  char *price_unit;
+  char *currency;
 
   FalJob *job;
   GListModel *job_logs;
@@ -86,6 +94,7 @@ enum {
   PROP_THUMBNAIL_URL,
   PROP_TEXT_SNIPPET,
   PROP_JOB,
+  PROP_COST,
   N_PROPS
 };
 
@@ -390,6 +399,14 @@ sync_from_job (FalstaffRun *self,
       update_derived (self);
     }
 
+  if (FAL_IS_REQUEST (job) && fal_request_get_billable_units (FAL_REQUEST (job)) >= 0 &&
+      fal_request_get_billable_units (FAL_REQUEST (job)) != self->billable_units)
+    {
+      self->billable_units = fal_request_get_billable_units (FAL_REQUEST (job));
+      changed = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COST]);
+    }
+
   if (fal_job_get_submitted_at (job) != 0)
     changed |= set_int64 (self, &self->submitted_at, fal_job_get_submitted_at (job), PROP_SUBMITTED_AT);
   if (fal_job_get_started_at (job) != 0)
@@ -501,6 +518,8 @@ falstaff_run_finalize (GObject *object)
   g_free (self->error_message);
   g_free (self->error_type);
   g_clear_pointer (&self->sweep, json_node_unref);
+  g_free (self->price_unit);
+  g_free (self->currency);
   g_clear_pointer (&self->result, json_node_unref);
   g_free (self->log_summary);
   g_free (self->prompt);
@@ -544,6 +563,7 @@ falstaff_run_get_property (GObject    *object,
     case PROP_THUMBNAIL_URL: g_value_set_string (value, self->thumbnail_url); break;
     case PROP_TEXT_SNIPPET: g_value_set_string (value, self->text_snippet); break;
     case PROP_JOB: g_value_set_object (value, self->job); break;
+    case PROP_COST: g_value_set_double (value, falstaff_run_get_cost (self, NULL)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -588,6 +608,9 @@ falstaff_run_class_init (FalstaffRunClass *klass)
   STRING_PROP (PROP_THUMBNAIL_URL, "thumbnail-url");
   STRING_PROP (PROP_TEXT_SNIPPET, "text-snippet");
   properties[PROP_JOB] = g_param_spec_object ("job", NULL, NULL, FAL_TYPE_JOB, flags);
+  /* What it cost, in the run's currency; -1 until both the units billed
+   * and the price are known. */
+  properties[PROP_COST] = g_param_spec_double ("cost", NULL, NULL, -1, G_MAXDOUBLE, -1, flags);
 
 #undef STRING_PROP
 #undef TIME_PROP
@@ -600,6 +623,8 @@ falstaff_run_init (FalstaffRun *self)
 {
   self->seed = -1;
   self->status = FAL_JOB_SUBMITTING;
+  self->billable_units = -1;
+  self->unit_price = -1;
 }
 
 /* ------------------------------------------------------------------ private API */
@@ -618,6 +643,8 @@ _falstaff_run_row_free (FalstaffRunRow *row)
   g_free (row->error_message);
   g_free (row->error_type);
   g_free (row->sweep_json);
+  g_free (row->price_unit);
+  g_free (row->currency);
   g_clear_pointer (&row->sweep, json_node_unref);
   g_free (row->log_summary);
   g_free (row->prompt);
@@ -676,6 +703,10 @@ _falstaff_run_new_from_row (FalstaffRunRow *row)
   self->seed = row->seed;
   self->sweep_id = row->sweep_id;
   self->sweep = g_steal_pointer (&row->sweep);
+  self->billable_units = row->billable_units;
+  self->unit_price = row->unit_price;
+  self->price_unit = g_steal_pointer (&row->price_unit);
+  self->currency = g_steal_pointer (&row->currency);
   self->inputs = g_steal_pointer (&row->inputs);
   self->result = g_steal_pointer (&row->result);
   self->details_loaded = row->details_loaded;
@@ -709,6 +740,10 @@ _falstaff_run_snapshot (FalstaffRun *self,
   row->seed = self->seed;
   row->sweep_id = self->sweep_id;
   row->sweep_json = self->sweep ? json_to_string (self->sweep, FALSE) : NULL;
+  row->billable_units = self->billable_units;
+  row->unit_price = self->unit_price;
+  row->price_unit = g_strdup (self->price_unit);
+  row->currency = g_strdup (self->currency);
 
   /* An old run's JSON that was never loaded is left as it is on disk. */
   if ((full || self->inputs_dirty) && self->details_loaded)
@@ -1067,4 +1102,64 @@ falstaff_run_get_sweep_cell (FalstaffRun *self,
   *column = (guint) json_array_get_int_element (cell, 0);
   *row = (guint) json_array_get_int_element (cell, 1);
   return TRUE;
+}
+
+void
+falstaff_run_set_price (FalstaffRun    *self,
+                        const FalPrice *price)
+{
+  g_return_if_fail (FALSTAFF_IS_RUN (self));
+  g_return_if_fail (price != NULL);
+
+  if (self->unit_price == price->unit_price && g_strcmp0 (self->price_unit, price->unit) == 0 &&
+      g_strcmp0 (self->currency, price->currency) == 0)
+    return;
+  self->unit_price = price->unit_price;
+  g_free (self->price_unit);
+  self->price_unit = g_strdup (price->unit);
+  g_free (self->currency);
+  self->currency = g_strdup (price->currency);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COST]);
+  save (self, FALSE);
+}
+
+double
+falstaff_run_get_billable_units (FalstaffRun *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), -1);
+  return self->billable_units;
+}
+
+double
+falstaff_run_get_cost (FalstaffRun  *self,
+                       const char  **currency)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), -1);
+
+  if (currency)
+    *currency = self->currency ? self->currency : "USD";
+  if (self->billable_units < 0 || self->unit_price < 0)
+    return -1;
+  return self->billable_units * self->unit_price;
+}
+
+char *
+falstaff_run_describe_cost (FalstaffRun *self)
+{
+  FalPrice price = { self->endpoint_id, self->unit_price, self->price_unit, self->currency };
+  g_autofree char *money = NULL;
+  g_autofree char *unit = NULL;
+  g_autofree char *units = NULL;
+  const char *currency;
+  double cost;
+
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), NULL);
+
+  if ((cost = falstaff_run_get_cost (self, &currency)) < 0)
+    return NULL;
+  money = fal_format_money (cost, currency);
+  unit = fal_price_describe_unit (&price, self->billable_units);
+  units = fal_format_quantity (self->billable_units);
+  /* Translators: a run's cost, then the units fal billed: "$0.10 for 4 images". */
+  return g_strdup_printf (_("%s for %s %s"), money, units, unit);
 }

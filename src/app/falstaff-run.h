@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "fal-job.h"
+#include "fal-pricing.h"
 
 G_BEGIN_DECLS
 
@@ -67,6 +68,17 @@ JsonNode     *falstaff_run_get_sweep          (FalstaffRun *self);
 gboolean      falstaff_run_get_sweep_cell     (FalstaffRun *self,
                                                guint       *column,
                                                guint       *row);
+/* The endpoint's price when the run was sent (kept in the history). */
+void          falstaff_run_set_price          (FalstaffRun    *self,
+                                               const FalPrice *price);
+/* x-fal-billable-units of its result, -1 when fal did not say. */
+double        falstaff_run_get_billable_units (FalstaffRun    *self);
+/* Units × price, -1 unless both are known; *currency gets its currency. */
+double        falstaff_run_get_cost           (FalstaffRun    *self,
+                                               const char    **currency);
+/* "$0.10 for 4 images", or NULL. */
+char         *falstaff_run_describe_cost      (FalstaffRun    *self);
+
 /* Follows job from now on (replacing any job followed before): copies
  * its request id and URLs the moment it has them, its status, log
  * summary, error, result and timings as they change, and has the store

@@ -6,8 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <glib/gi18n-lib.h>
-
 #include "fal-client-private.h"
 #include "fal-error.h"
 #include "fal-json.h"
@@ -66,6 +64,19 @@ fal_format_money (double      amount,
   if (g_ascii_strcasecmp (currency, "GBP") == 0)
     return g_strdup_printf ("£%s", number);
   return g_strdup_printf ("%s %s", number, currency);
+}
+
+char *
+fal_format_quantity (double quantity)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+  double rounded;
+
+  /* Two decimals, or three significant digits below one: no 2.0999999. */
+  rounded = fabs (quantity) >= 1 || quantity == 0 ? round (quantity * 100) / 100
+                                                  : g_ascii_strtod (g_ascii_formatd (text, sizeof text, "%.3g", quantity), NULL);
+  g_ascii_formatd (text, sizeof text, "%.6g", rounded);
+  return g_strdup (text);
 }
 
 char *

@@ -25,6 +25,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalPrice, fal_price_free)
  * at least two decimals, more when the amount is below a cent. */
 char     *fal_format_money        (double          amount,
                                    const char     *currency);
+/* A count of units as a person reads it: "4", "2.1", "0.79", "0.003". */
+char     *fal_format_quantity     (double          quantity);
 /* The unit as a person reads it, singular or plural: "image"/"images",
  * "megapixel", "second of video", "request", "minute of audio", … */
 char     *fal_price_describe_unit (const FalPrice *price,
