@@ -425,6 +425,8 @@ falstaff_request_view_clear (FalstaffRequestView *self)
   disconnect_all (self);
   g_cancellable_cancel (self->details_cancellable);
   g_clear_object (&self->details_cancellable);
+  if (self->run)
+    g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
   self->waiting_uploads = 0;
   self->not_sent = FALSE;
@@ -509,7 +511,8 @@ details_loaded_cb (GObject      *source,
     show_stored (self, self->run);
 }
 
-/* "fal-ai/flux/dev · 14:02", or with the day when not today. */
+/* "fal-ai/flux/dev · 14:02", or with the day when not today; then what
+ * the run cost once fal said ("$0.10 for 4 images"). */
 static void
 show_run_label (FalstaffRequestView *self,
                 FalstaffRun         *run)
@@ -518,6 +521,7 @@ show_run_label (FalstaffRequestView *self,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *when = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *cost = NULL;
 
   if (made == NULL)
     when = g_strdup ("");
@@ -527,9 +531,18 @@ show_run_label (FalstaffRequestView *self,
   else
     /* TRANSLATORS: a run's date and time, see g_date_time_format(). */
     when = g_date_time_format (made, _("%e %b %Y, %H:%M"));
-  text = g_strdup_printf ("%s · %s", falstaff_run_get_endpoint_id (run), g_strstrip (when));
+  cost = falstaff_run_describe_cost (run);
+  text = cost ? g_strdup_printf ("%s · %s · %s", falstaff_run_get_endpoint_id (run), g_strstrip (when), cost)
+              : g_strdup_printf ("%s · %s", falstaff_run_get_endpoint_id (run), g_strstrip (when));
   gtk_label_set_text (self->run_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_label), falstaff_run_get_endpoint_id (run));
+}
+
+static void
+run_cost_cb (FalstaffRequestView *self)
+{
+  if (self->run)
+    show_run_label (self, self->run);
 }
 
 void
@@ -557,6 +570,7 @@ falstaff_request_view_set_run (FalstaffRequestView *self,
     falstaff_request_view_set_stream (self, FAL_STREAM (job));
   self->run = g_object_ref (run);
   show_run_label (self, run);
+  g_signal_connect_object (run, "notify::cost", G_CALLBACK (run_cost_cb), self, G_CONNECT_SWAPPED);
   falstaff_output_view_set_context (self->output_view, falstaff_run_get_endpoint_id (run),
                                     falstaff_run_get_request_id (run), falstaff_run_get_inputs (run));
   if (job)

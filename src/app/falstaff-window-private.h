@@ -38,6 +38,8 @@ FalstaffContactSheet   *_falstaff_window_get_contact_sheet (FalstaffWindow *self
 FalClient              *_falstaff_window_get_client       (FalstaffWindow *self);
 FalFormModel           *_falstaff_window_get_form_model   (FalstaffWindow *self);
 const char             *_falstaff_window_get_endpoint_id  (FalstaffWindow *self);
+/* The price of the endpoint shown, once fal said it; NULL before. */
+const FalPrice         *_falstaff_window_get_price        (FalstaffWindow *self);
 void                    _falstaff_window_toast            (FalstaffWindow *self,
                                                            const char     *text);
 void                    _falstaff_window_save_form_values (FalstaffWindow *self);

@@ -13,6 +13,7 @@
 
 #include "falstaff-application.h"
 #include "falstaff-catalog.h"
+#include "falstaff-cost-label.h"
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-file-drop.h"
 #include "falstaff-file-row.h"
@@ -73,6 +74,11 @@ struct _FalstaffWindow
   char *endpoint_id;
   FalFormModel *form_model;
   GCancellable *schema_cancellable;
+  /* Prices of fal's endpoints, and the line under the form that shows
+   * the current one's. */
+  FalPricing *pricing;
+  GCancellable *price_cancellable;
+  FalstaffCostLabel *cost_label;
   /* While a run waits for its uploads: Cancel ends the wait. */
   GCancellable *upload_wait;
   /* Every run, the one shown, and those this window follows now. */
@@ -459,6 +465,91 @@ focus_first_field (FalstaffWindow *self)
     gtk_widget_grab_focus (control);
 }
 
+/* ------------------------------------------------------------------ cost */
+
+/* The inputs that decide how many units a run bills. */
+static JsonObject *
+cost_inputs (FalstaffWindow *self)
+{
+  static const char * const names[] = { "num_images", "image_size", "duration", "seconds_total", "prompt", "text" };
+  JsonObject *inputs = json_object_new ();
+
+  for (guint i = 0; self->form_model && i < G_N_ELEMENTS (names); i++)
+    {
+      JsonNode *value = fal_form_model_get_value (self->form_model, names[i]);
+
+      if (value)
+        json_object_set_member (inputs, names[i], json_node_copy (value));
+    }
+  return inputs;
+}
+
+static void
+update_cost_estimate (FalstaffWindow *self)
+{
+  g_autoptr(JsonObject) inputs = cost_inputs (self);
+
+  falstaff_cost_label_set_inputs (self->cost_label, inputs);
+}
+
+static void
+prices_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) prices = fal_pricing_get_prices_finish (FAL_PRICING (source), result, &error);
+  const FalPrice *price;
+
+  if (g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED))
+    return;
+  price = _falstaff_window_get_price (self);
+  falstaff_cost_label_set_price (self->cost_label, price);
+  if (price == NULL)
+    {
+      if (g_error_matches (error, FAL_ERROR, FAL_ERROR_MISSING_KEY) ||
+          g_error_matches (error, FAL_ERROR, FAL_ERROR_UNAUTHORIZED))
+        falstaff_cost_label_set_reason (self->cost_label, _("Prices show once fal accepts your API key"));
+      else if (error)
+        falstaff_cost_label_set_reason (self->cost_label, _("The price could not be fetched from fal"));
+      else
+        falstaff_cost_label_set_reason (self->cost_label, _("fal lists no price for this endpoint"));
+    }
+  update_cost_estimate (self);
+}
+
+/* The price of the endpoint shown: known at once when asked before. */
+static void
+update_price (FalstaffWindow *self)
+{
+  const char *ids[] = { self->endpoint_id, NULL };
+
+  g_cancellable_cancel (self->price_cancellable);
+  g_clear_object (&self->price_cancellable);
+  falstaff_cost_label_set_reason (self->cost_label, NULL);
+  falstaff_cost_label_set_price (self->cost_label, _falstaff_window_get_price (self));
+  update_cost_estimate (self);
+  if (self->endpoint_id == NULL || _falstaff_window_get_price (self) != NULL)
+    return;
+  if (self->pricing == NULL)
+    self->pricing = fal_pricing_new (falstaff_session_get_client (self->session));
+  self->price_cancellable = g_cancellable_new ();
+  fal_pricing_get_prices_async (self->pricing, ids, self->price_cancellable, prices_cb, g_object_ref (self));
+}
+
+const FalPrice *
+_falstaff_window_get_price (FalstaffWindow *self)
+{
+  return self->pricing && self->endpoint_id ? fal_pricing_lookup (self->pricing, self->endpoint_id) : NULL;
+}
+
+static void
+form_value_changed_cb (FalstaffWindow *self)
+{
+  update_cost_estimate (self);
+}
+
 static void
 schema_cb (GObject      *source,
            GAsyncResult *result,
@@ -494,7 +585,10 @@ schema_cb (GObject      *source,
     falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
     falstaff_endpoint_picker_select (self->picker, self->endpoint_id);
   }
+  if (self->form_model)
+    g_signal_handlers_disconnect_by_func (self->form_model, form_value_changed_cb, self);
   g_set_object (&self->form_model, model);
+  g_signal_connect_object (model, "value-changed", G_CALLBACK (form_value_changed_cb), self, G_CONNECT_SWAPPED);
   restore_form_values (self);
   if (self->pending_inputs && g_strcmp0 (self->pending_inputs_endpoint, self->endpoint_id) == 0)
     set_form_inputs (self, self->pending_inputs);
@@ -504,6 +598,7 @@ schema_cb (GObject      *source,
   falstaff_form_view_set_client (self->form_view, falstaff_session_get_client (self->session));
   falstaff_form_view_set_model (self->form_view, model);
   gtk_stack_set_visible_child_name (self->form_stack, "form");
+  update_price (self);
   if (self->pending_send_url && g_strcmp0 (self->pending_send_endpoint, self->endpoint_id) == 0 &&
       !send_into_form (self, self->pending_send_url))
     toast (self, _("This endpoint's form has no field for it"));
@@ -526,6 +621,9 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   self->focus_form_when_ready = FALSE;
   save_form_values (self);
   g_cancellable_cancel (self->schema_cancellable);
+  g_cancellable_cancel (self->price_cancellable);
+  g_clear_object (&self->price_cancellable);
+  g_clear_object (&self->pricing);
   g_clear_object (&self->schema_cancellable);
   g_clear_object (&self->form_model);
   falstaff_form_view_set_model (self->form_view, NULL);
@@ -956,6 +1054,8 @@ start_run (FalstaffWindow *self,
                    gtk_toggle_button_get_active (self->stream_toggle);
   submit->run = falstaff_run_store_create_run (self->store, self->endpoint_id,
                                                submit->stream ? "stream" : "queue", body);
+  if (_falstaff_window_get_price (self))
+    falstaff_run_set_price (submit->run, _falstaff_window_get_price (self));
   self->pending_submits++;
   update_running (self);
   falstaff_run_store_flush_async (self->store, NULL, run_written_cb, submit);
@@ -1933,6 +2033,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
                                                    G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (FALSTAFF_TYPE_COST_LABEL);
   g_type_ensure (FALSTAFF_TYPE_WELCOME_PAGE);
   g_type_ensure (FALSTAFF_TYPE_ENDPOINT_PICKER);
   g_type_ensure (FALSTAFF_TYPE_FORM_VIEW);
@@ -1951,6 +2052,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, content_leaflet);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, picker);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, cost_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, run_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, cancel_button);
