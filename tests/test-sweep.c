@@ -47,6 +47,13 @@ find_sweep_dialog (void)
   return NULL;
 }
 
+/* The form's price came from the server: the dialog shows totals. */
+static gboolean
+price_known (gpointer data)
+{
+  return _falstaff_window_get_price (data) != NULL;
+}
+
 static gboolean
 sweep_dialog_shown (gpointer data)
 {
@@ -141,7 +148,7 @@ choose_grid (FalstaffSweepDialog *dialog,
   /* The count shows before anything is sent. */
   g_assert_cmpuint (falstaff_sweep_plan_get_count (plan), ==, 6);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (dialog))), ==,
-                   "6 runs will be sent at once");
+                   "6 runs will be sent at once, ≈ $0.015 in all");
   g_free (falstaff_test_screenshot (GTK_WIDGET (dialog), "sweep-dialog"));
   falstaff_test_click (falstaff_sweep_dialog_get_run_button (dialog));
 }
@@ -235,6 +242,7 @@ test_grid (void)
 
   start_demo (studio);
   pick_endpoint (studio, "fast-sdxl");
+  g_assert_true (falstaff_test_wait_until (price_known, studio->window, 10000));
   /* The fal queue takes the six at once; one of them fails at fal. */
   studio_add_fault (falstaff_session_get_demo_url (studio->session), "POST", "^/queue/" ENDPOINT "$", "fail=500", 1);
   start_grid_sweep (studio, "a kite over dunes", "num_inference_steps", "10, 20, 30", "guidance_scale", "2, 4.5");
@@ -461,15 +469,16 @@ test_seeds_confirm (void)
 
   start_demo (studio);
   pick_endpoint (studio, "fast-sdxl");
+  g_assert_true (falstaff_test_wait_until (price_known, studio->window, 10000));
   type_text (row_control (studio, "prompt"), "a paper crane");
   falstaff_test_click (find_button_with_action (GTK_WIDGET (studio->window), "win.run-variations"));
   g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
   dialog = FALSTAFF_SWEEP_DIALOG (find_sweep_dialog ());
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (dialog))), ==,
-                   "4 runs will be sent at once");
+                   "4 runs will be sent at once, ≈ $0.01 in all");
   falstaff_test_press_keys (falstaff_sweep_dialog_get_seed_count (dialog), "ctrl+a 2 4 Tab");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (dialog))), ==,
-                   "24 runs will be sent at once");
+                   "24 runs will be sent at once, ≈ $0.06 in all");
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (falstaff_sweep_dialog_get_run_button (dialog))), ==,
                    "_Run 24 Variations");
 

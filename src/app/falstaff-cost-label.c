@@ -11,7 +11,6 @@ struct _FalstaffCostLabel
 {
   GtkWidget parent_instance;
 
-  GtkWidget *icon;
   GtkWidget *label;
   FalPrice *price;
   char *reason;
@@ -84,13 +83,11 @@ static void
 falstaff_cost_label_init (FalstaffCostLabel *self)
 {
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);
-  self->icon = gtk_image_new_from_icon_name ("money-symbolic");
   self->label = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (self->label), 0);
   gtk_label_set_wrap (GTK_LABEL (self->label), TRUE);
   gtk_widget_set_hexpand (self->label, TRUE);
   gtk_label_set_selectable (GTK_LABEL (self->label), FALSE);
-  gtk_widget_set_parent (self->icon, GTK_WIDGET (self));
   gtk_widget_set_parent (self->label, GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "dim-label");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), _("What fal charges for this endpoint, and for a run with these inputs"));

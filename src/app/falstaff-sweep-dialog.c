@@ -44,6 +44,8 @@ struct _FalstaffSweepDialog
   gint64 base_seed;               /* -1: the form has none */
   AxisEditor axes[2];
   gboolean confirming;
+  FalPrice *price;                /* NULL: not known */
+  double confirm_limit;           /* ask above this total */
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffSweepDialog, falstaff_sweep_dialog, ADW_TYPE_WINDOW)
@@ -322,6 +324,24 @@ build_plan (FalstaffSweepDialog  *self,
   return g_steal_pointer (&plan);
 }
 
+/* What the plan's runs together cost (-1: no price known). */
+static double
+plan_total (FalstaffSweepDialog *self,
+            FalstaffSweepPlan   *plan)
+{
+  double total = 0;
+
+  if (self->price == NULL)
+    return -1;
+  for (guint i = 0; i < falstaff_sweep_plan_get_count (plan); i++)
+    {
+      g_autoptr(JsonNode) body = falstaff_sweep_plan_build_body (plan, i);
+
+      total += fal_price_units_for_input (self->price, json_node_get_object (body)) * self->price->unit_price;
+    }
+  return total;
+}
+
 static void
 changed_cb (FalstaffSweepDialog *self)
 {
@@ -337,6 +357,18 @@ changed_cb (FalstaffSweepDialog *self)
       guint count = falstaff_sweep_plan_get_count (plan);
       g_autofree char *text = g_strdup_printf (ngettext ("%u run will be sent at once", "%u runs will be sent at once",
                                                          count), count);
+      double total = plan_total (self, plan);
+
+      if (total >= 0)
+        {
+          g_autofree char *money = fal_format_money (total, self->price->currency);
+          g_autofree char *with_total = NULL;
+
+          /* Translators: the count of runs, then what they cost together. */
+          with_total = g_strdup_printf (_("%s, ≈ %s in all"), text, money);
+          g_free (text);
+          text = g_steal_pointer (&with_total);
+        }
 
       gtk_label_set_text (self->count_label, text);
       gtk_widget_remove_css_class (GTK_WIDGET (self->count_label), "error");
@@ -392,19 +424,34 @@ run_clicked_cb (FalstaffSweepDialog *self)
   g_autofree char *heading = NULL;
   g_autofree char *body = NULL;
   g_autofree char *run_label = NULL;
+  double total;
 
   if (plan == NULL || self->confirming)
     return;
   count = falstaff_sweep_plan_get_count (plan);
-  if (count <= FALSTAFF_SWEEP_CONFIRM_ABOVE)
+  total = plan_total (self, plan);
+  if (count <= FALSTAFF_SWEEP_CONFIRM_ABOVE && (total < 0 || total <= self->confirm_limit))
     {
       send (self, plan);
       return;
     }
-  /* Each is a paid request: many at once ask first. */
+  /* Each is a paid request: many at once, or more than the person's
+   * limit, ask first. */
   heading = g_strdup_printf (_("Run %u Variations?"), count);
-  body = g_strdup_printf (_("%u requests will be sent to %s at once, each billed as a run."), count,
-                          fal_form_model_get_endpoint_id (self->model));
+  if (total >= 0)
+    {
+      g_autofree char *money = fal_format_money (total, self->price->currency);
+      g_autofree char *limit = fal_format_money (self->confirm_limit, self->price->currency);
+
+      body = total > self->confirm_limit
+             ? g_strdup_printf (_("%u requests will be sent to %s at once. Together they are estimated at %s, above your limit of %s."),
+                                count, fal_form_model_get_endpoint_id (self->model), money, limit)
+             : g_strdup_printf (_("%u requests will be sent to %s at once. Together they are estimated at %s."),
+                                count, fal_form_model_get_endpoint_id (self->model), money);
+    }
+  else
+    body = g_strdup_printf (_("%u requests will be sent to %s at once, each billed as a run."), count,
+                            fal_form_model_get_endpoint_id (self->model));
   run_label = g_strdup_printf (_("_Run %u"), count);
   confirm = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (confirm), "cancel", _("_Cancel"), "run", run_label, NULL);
@@ -427,6 +474,7 @@ falstaff_sweep_dialog_dispose (GObject *object)
   axis_clear (&self->axes[1]);
   g_clear_object (&self->model);
   g_clear_pointer (&self->base, json_node_unref);
+  g_clear_pointer (&self->price, fal_price_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_SWEEP_DIALOG);
   G_OBJECT_CLASS (falstaff_sweep_dialog_parent_class)->dispose (object);
 }
@@ -567,4 +615,17 @@ falstaff_sweep_dialog_get_list_entry (FalstaffSweepDialog *self,
   g_return_val_if_fail (FALSTAFF_IS_SWEEP_DIALOG (self), NULL);
   g_return_val_if_fail (axis < 2, NULL);
   return GTK_WIDGET (self->axes[axis].list_row);
+}
+
+void
+falstaff_sweep_dialog_set_price (FalstaffSweepDialog *self,
+                                 const FalPrice      *price,
+                                 double               confirm_limit)
+{
+  g_return_if_fail (FALSTAFF_IS_SWEEP_DIALOG (self));
+
+  g_clear_pointer (&self->price, fal_price_free);
+  self->price = price ? fal_price_copy (price) : NULL;
+  self->confirm_limit = confirm_limit;
+  changed_cb (self);
 }

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "fal-pricing.h"
+
 #include "fal.h"
 #include "falstaff-sweep-plan.h"
 
@@ -24,6 +26,11 @@ G_DECLARE_FINAL_TYPE (FalstaffSweepDialog, falstaff_sweep_dialog, FALSTAFF, SWEE
 FalstaffSweepDialog *falstaff_sweep_dialog_new          (GtkWindow           *parent,
                                                          FalFormModel        *model,
                                                          JsonNode            *base_body);
+/* The endpoint's price (NULL: unknown): the count line adds the total,
+ * and a total above confirm_limit asks before sending. */
+void                 falstaff_sweep_dialog_set_price    (FalstaffSweepDialog *self,
+                                                         const FalPrice      *price,
+                                                         double               confirm_limit);
 /* The plan as the dialog stands, or NULL when it is not valid (the
  * count label then says why). A new reference. */
 FalstaffSweepPlan   *falstaff_sweep_dialog_get_plan     (FalstaffSweepDialog *self);

@@ -40,6 +40,7 @@ FalFormModel           *_falstaff_window_get_form_model   (FalstaffWindow *self)
 const char             *_falstaff_window_get_endpoint_id  (FalstaffWindow *self);
 /* The price of the endpoint shown, once fal said it; NULL before. */
 const FalPrice         *_falstaff_window_get_price        (FalstaffWindow *self);
+GSettings              *_falstaff_window_get_settings     (FalstaffWindow *self);
 void                    _falstaff_window_toast            (FalstaffWindow *self,
                                                            const char     *text);
 void                    _falstaff_window_save_form_values (FalstaffWindow *self);

@@ -107,6 +107,8 @@ start_sweep (FalstaffWindow    *self,
       json_array_add_int_element (cell, row);
       json_object_set_array_member (json_node_get_object (sweep), "cell", cell);
       run = falstaff_run_store_create_sweep_run (store, endpoint_id, body, sweep_id, sweep);
+      if (_falstaff_window_get_price (self))
+        falstaff_run_set_price (run, _falstaff_window_get_price (self));
       sweep_id = falstaff_run_get_sweep_id (run);
       g_ptr_array_add (runs, run);
     }
@@ -145,6 +147,8 @@ body_for_variations_cb (GObject      *source,
   if (model == NULL)
     return;
   dialog = falstaff_sweep_dialog_new (GTK_WINDOW (self), model, body);
+  falstaff_sweep_dialog_set_price (dialog, _falstaff_window_get_price (self),
+                                   g_settings_get_double (_falstaff_window_get_settings (self), "cost-confirm-limit"));
   g_signal_connect_object (dialog, "plan-chosen", G_CALLBACK (plan_chosen_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }

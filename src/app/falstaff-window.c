@@ -14,6 +14,7 @@
 #include "falstaff-application.h"
 #include "falstaff-catalog.h"
 #include "falstaff-cost-label.h"
+#include "falstaff-spending-dialog.h"
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-file-drop.h"
 #include "falstaff-file-row.h"
@@ -466,6 +467,20 @@ focus_first_field (FalstaffWindow *self)
 }
 
 /* ------------------------------------------------------------------ cost */
+
+static void
+show_spending_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  FalstaffWindow *self = FALSTAFF_WINDOW (widget);
+  FalstaffSpendingDialog *dialog;
+
+  if (self->store == NULL)
+    return;
+  dialog = falstaff_spending_dialog_new (GTK_WINDOW (self), G_LIST_MODEL (self->store), self->settings);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
 
 /* The inputs that decide how many units a run bills. */
 static JsonObject *
@@ -2097,6 +2112,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.replace-key", NULL, replace_key_activated);
   gtk_widget_class_install_action (widget_class, "win.forget-key", NULL, forget_key_activated);
   gtk_widget_class_install_action (widget_class, "win.demo", NULL, demo_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-spending", NULL, show_spending_activated);
   gtk_widget_class_install_action (widget_class, "win.run-again", NULL, run_again_activated);
   gtk_widget_class_install_action (widget_class, "win.use-seed", NULL, use_seed_activated);
   gtk_widget_class_install_action (widget_class, "win.submit-again", NULL, submit_again_activated);
@@ -2252,6 +2268,7 @@ FalstaffRunStore *_falstaff_window_get_run_store (FalstaffWindow *self) { return
 FalClient *_falstaff_window_get_client (FalstaffWindow *self) { return falstaff_session_get_client (self->session); }
 FalFormModel *_falstaff_window_get_form_model (FalstaffWindow *self) { return self->form_model; }
 const char *_falstaff_window_get_endpoint_id (FalstaffWindow *self) { return self->endpoint_id; }
+GSettings *_falstaff_window_get_settings (FalstaffWindow *self) { return self->settings; }
 FalstaffContactSheet *_falstaff_window_get_contact_sheet (FalstaffWindow *self) { return self->contact_sheet; }
 FalstaffCompareView *_falstaff_window_get_compare_view (FalstaffWindow *self) { return self->compare_view; }
 void _falstaff_window_toast (FalstaffWindow *self, const char *text) { toast (self, text); }
