@@ -774,6 +774,8 @@ test_migrate_v1 (void)
   g_assert_cmpstr (error_type, ==, "none");
   /* Old runs belong to no sweep. */
   g_assert_cmpint (db_int (tmp->path, "SELECT count(*) FROM runs WHERE sweep_id = 0 AND sweep IS NULL"), ==, 4);
+  /* Nor have they a cost. */
+  g_assert_cmpint (db_int (tmp->path, "SELECT count(*) FROM runs WHERE billable_units = -1 AND unit_price = -1"), ==, 4);
   trace_check ();
 }
 
@@ -829,6 +831,47 @@ test_sweep (void)
   g_clear_pointer (&runs, g_ptr_array_unref);
   runs = falstaff_run_store_get_sweep_runs (store, 0);
   g_assert_cmpuint (runs->len, ==, 0);
+}
+
+/* A run's price and the units fal billed are kept (schema 4); a run
+ * from before has no cost, not a made-up one. */
+static void
+test_cost (void)
+{
+  g_autoptr(Tmp) tmp = tmp_new ();
+  g_autoptr(FalstaffRunStore) store = NULL;
+  g_autoptr(FalstaffRun) run = NULL;
+  FalPrice price = { (char *) "fal-ai/flux/dev", 0.025, (char *) "megapixels", (char *) "USD" };
+  const char *currency = NULL;
+  g_autofree char *words = NULL;
+  gint64 id;
+
+  store = open_store_ok (tmp->path);
+  run = falstaff_run_store_create_run (store, "fal-ai/flux/dev", "queue", NULL);
+  id = falstaff_run_get_id (run);
+  g_assert_cmpfloat (falstaff_run_get_cost (run, NULL), ==, -1);
+  falstaff_run_set_price (run, &price);
+  g_assert_cmpfloat (falstaff_run_get_cost (run, NULL), ==, -1);
+  flush (store);
+  g_clear_object (&run);
+  g_clear_object (&store);
+  g_assert_cmpint (db_int (tmp->path, "PRAGMA user_version"), ==, 4);
+
+  /* fal's billed units, as a finished request would have set them. */
+  {
+    sqlite3 *db = db_open (tmp->path);
+    g_autofree char *sql = g_strdup_printf ("UPDATE runs SET billable_units = 2.36 WHERE id = %" G_GINT64_FORMAT, id);
+
+    db_exec (db, sql);
+    sqlite3_close (db);
+  }
+  store = open_store_ok (tmp->path);
+  run = g_list_model_get_item (G_LIST_MODEL (store), 0);
+  g_assert_cmpfloat (falstaff_run_get_billable_units (run), ==, 2.36);
+  g_assert_cmpfloat_with_epsilon (falstaff_run_get_cost (run, &currency), 0.059, 1e-9);
+  g_assert_cmpstr (currency, ==, "USD");
+  words = falstaff_run_describe_cost (run);
+  g_assert_cmpstr (words, ==, "$0.059 for 2.36 megapixels");
 }
 
 /* A file written by a newer schema is left alone. */
@@ -1059,6 +1102,7 @@ main (int    argc,
   g_test_add_func ("/app/run-store/delete", test_delete);
   g_test_add_func ("/app/run-store/migrate-v1", test_migrate_v1);
   g_test_add_func ("/app/run-store/sweep", test_sweep);
+  g_test_add_func ("/app/run-store/cost", test_cost);
   g_test_add_func ("/app/run-store/newer-version", test_newer_version);
   g_test_add_func ("/app/run-store/corrupt-random", test_corrupt_random);
   g_test_add_func ("/app/run-store/corrupt-truncated", test_corrupt_truncated);
