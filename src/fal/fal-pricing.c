@@ -51,8 +51,9 @@ fal_format_money (double      amount,
   char number[64];
   double magnitude = fabs (amount);
 
-  /* Below a cent, show enough digits to tell the price: $0.0025. */
-  if (magnitude > 0 && magnitude < 0.1)
+  /* As many digits as the amount has (up to six), so that neither a price
+   * below a cent ($0.0025) nor a total like $1.275 is rounded away. */
+  if (magnitude > 0)
     while (decimals < 6 && fabs (amount - round (amount * pow (10, decimals)) / pow (10, decimals)) > magnitude * 1e-6)
       decimals++;
   g_ascii_formatd (number, sizeof number, decimals == 2 ? "%.2f" :
