@@ -665,6 +665,16 @@ test_estimates (void)
   g_assert_cmpfloat (historical, >, 0);
   g_assert_cmpfloat_with_epsilon (wait.total, historical, 1e-9);
   g_assert_cmpstr (wait.currency, ==, "USD");
+
+  /* One endpoint twice: both quantities count. */
+  {
+    const char *twice[] = { "fal-ai/flux/dev", "fal-ai/fast-sdxl", "fal-ai/flux/dev", NULL };
+    const double three[] = { 50, 10, 30 };
+
+    estimate (pricing, FAL_ESTIMATE_UNIT_PRICE, twice, three, &wait);
+    g_assert_no_error (wait.error);
+    g_assert_cmpfloat_with_epsilon (wait.total, 80 * 0.025 + 10 * 0.0025, 1e-9);
+  }
 }
 
 static void

@@ -438,10 +438,18 @@ fal_pricing_estimate_async (FalPricing          *self,
 
   for (guint i = 0; endpoint_ids[i]; i++)
     {
-      JsonObject *quantity = json_object_new ();
+      const char *member = type == FAL_ESTIMATE_UNIT_PRICE ? "unit_quantity" : "call_quantity";
+      JsonObject *quantity = fal_json_get_object (endpoints, endpoint_ids[i]);
 
-      json_object_set_double_member (quantity, type == FAL_ESTIMATE_UNIT_PRICE ? "unit_quantity" : "call_quantity",
-                                     quantities[i]);
+      /* One endpoint named twice (two rows of a batch) counts twice: an
+       * object member set again would keep only the last quantity. */
+      if (quantity)
+        {
+          json_object_set_double_member (quantity, member, json_object_get_double_member (quantity, member) + quantities[i]);
+          continue;
+        }
+      quantity = json_object_new ();
+      json_object_set_double_member (quantity, member, quantities[i]);
       json_object_set_object_member (endpoints, endpoint_ids[i], quantity);
     }
   json_object_set_string_member (root, "estimate_type",
