@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "fal.h"
+#include "fal-local-catalog.h"
 #include "fal-local-server.h"
 #include "proxy-fixture.h"
 
@@ -446,6 +447,294 @@ test_key_show_source (void)
   g_assert_null (strstr (run.out, "local:secret"));
 }
 
+/* ------------------------------------------------------------------ models and prices */
+
+static GStrv
+lines_of (const char *text)
+{
+  g_autofree char *copy = g_strdup (text);
+
+  g_strchomp (copy);
+  return *copy ? g_strsplit (copy, "\n", -1) : g_new0 (char *, 1);
+}
+
+/* The first word of each line, each once. */
+static GHashTable *
+listed_ids (GStrv lines)
+{
+  GHashTable *ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto(GStrv) words = g_strsplit (lines[i], " ", 2);
+
+      g_assert_true (g_hash_table_add (ids, g_strdup (words[0])));
+    }
+  return ids;
+}
+
+static void
+test_models_query (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  const char *args[] = { "models", "flux", NULL };
+  const char *dev = NULL;
+  const char *name_column = NULL;
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = lines_of (run.out);
+  g_assert_cmpuint (g_strv_length (lines), >=, 5);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autofree char *folded = g_utf8_casefold (lines[i], -1);
+
+      g_assert_nonnull (strstr (folded, "flux"));
+      if (g_str_has_prefix (lines[i], "fal-ai/flux/dev "))
+        dev = lines[i];
+    }
+  g_assert_nonnull (dev);
+  g_assert_nonnull (strstr (dev, "  FLUX.1 [dev]  "));
+  g_assert_true (g_str_has_suffix (dev, "[text-to-image]"));
+  /* Aligned: the names start in one column on every line. */
+  name_column = strstr (dev, "FLUX.1 [dev]");
+  for (guint i = 0; lines[i]; i++)
+    {
+      const FalLocalCatalogModel *model;
+      g_auto(GStrv) words = g_strsplit (lines[i], " ", 2);
+
+      model = fal_local_catalog_lookup (words[0]);
+      g_assert_nonnull (model);
+      g_assert_true (g_str_has_prefix (lines[i] + (name_column - dev), model->display_name));
+    }
+  /* One page was enough: nothing said on stderr. */
+  g_assert_cmpstr (run.err, ==, "");
+}
+
+static void
+test_models_category (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) deprecated = { 0 };
+  g_auto(GStrv) lines = NULL;
+  const char *args[] = { "models", "--category", "image-to-3d", "--all", NULL };
+  const char *deprecated_args[] = { "models", "--status", "deprecated", "--all", NULL };
+  guint expected = 0, expected_deprecated = 0;
+
+  for (guint i = 0; i < fal_local_catalog_get_n (); i++)
+    {
+      expected += g_str_equal (fal_local_catalog_get (i)->category, "image-to-3d");
+      expected_deprecated += g_str_equal (fal_local_catalog_get (i)->status, "deprecated");
+    }
+  g_assert_cmpuint (expected, >=, 3);
+
+  run_falctl (&run, NULL, args);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = lines_of (run.out);
+  g_assert_cmpuint (g_strv_length (lines), ==, expected);
+  for (guint i = 0; lines[i]; i++)
+    g_assert_true (g_str_has_suffix (lines[i], "[image-to-3d]") || g_str_has_suffix (lines[i], "[image-to-3d] (deprecated)"));
+
+  g_clear_pointer (&lines, g_strfreev);
+  run_falctl (&deprecated, NULL, deprecated_args);
+  g_assert_cmpint (deprecated.status, ==, 0);
+  lines = lines_of (deprecated.out);
+  g_assert_cmpuint (g_strv_length (lines), ==, expected_deprecated);
+  for (guint i = 0; lines[i]; i++)
+    g_assert_true (g_str_has_suffix (lines[i], " (deprecated)"));
+
+  {
+    const char *bad[] = { "models", "--status", "retired", NULL };
+    g_auto(Run) refused = { 0 };
+
+    run_falctl (&refused, NULL, bad);
+    g_assert_cmpint (refused.status, ==, 2);
+  }
+}
+
+static void
+test_models_all (void)
+{
+  g_auto(Run) first = { 0 };
+  g_auto(Run) all = { 0 };
+  g_auto(Run) small_pages = { 0 };
+  g_auto(GStrv) first_lines = NULL;
+  g_auto(GStrv) all_lines = NULL;
+  g_auto(GStrv) small_lines = NULL;
+  g_autoptr(GHashTable) ids = NULL;
+  const char *first_args[] = { "models", NULL };
+  const char *all_args[] = { "models", "--all", NULL };
+  const char *small_args[] = { "models", "--all", "--limit", "17", NULL };
+
+  /* The first page alone, and how to see the rest on stderr. */
+  run_falctl (&first, NULL, first_args);
+  g_assert_cmpint (first.status, ==, 0);
+  first_lines = lines_of (first.out);
+  g_assert_cmpuint (g_strv_length (first_lines), ==, 50);
+  g_assert_nonnull (strstr (first.err, "use --all"));
+
+  run_falctl (&all, NULL, all_args);
+  g_assert_cmpint (all.status, ==, 0);
+  g_assert_cmpstr (all.err, ==, "");
+  all_lines = lines_of (all.out);
+  g_assert_cmpuint (g_strv_length (all_lines), ==, fal_local_catalog_get_n ());
+  g_assert_cmpuint (fal_local_catalog_get_n (), ==, 121);
+  ids = listed_ids (all_lines);
+  for (guint i = 0; i < fal_local_catalog_get_n (); i++)
+    g_assert_true (g_hash_table_contains (ids, fal_local_catalog_get (i)->endpoint_id));
+
+  /* Eight pages of 17 give the same list. */
+  run_falctl (&small_pages, NULL, small_args);
+  g_assert_cmpint (small_pages.status, ==, 0);
+  small_lines = lines_of (small_pages.out);
+  g_assert_cmpuint (g_strv_length (small_lines), ==, 121);
+  for (guint i = 0; small_lines[i]; i++)
+    g_assert_cmpstr (g_strchomp (small_lines[i]), ==, g_strchomp (all_lines[i]));
+}
+
+static void
+test_models_json (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *models;
+  const char *args[] = { "models", "flux", "dev", "--json", NULL };
+  gboolean found = FALSE;
+
+  run_falctl (&run, NULL, args);
+  g_assert_cmpint (run.status, ==, 0);
+  node = parse (run.out);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  models = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (models), >=, 2);
+  for (guint i = 0; i < json_array_get_length (models); i++)
+    {
+      JsonObject *model = json_array_get_object_element (models, i);
+      JsonObject *metadata = json_object_get_object_member (model, "metadata");
+      const FalLocalCatalogModel *expected = fal_local_catalog_lookup (json_object_get_string_member (model, "endpoint_id"));
+
+      g_assert_nonnull (expected);
+      g_assert_cmpstr (json_object_get_string_member (metadata, "display_name"), ==, expected->display_name);
+      g_assert_cmpstr (json_object_get_string_member (metadata, "category"), ==, expected->category);
+      g_assert_cmpstr (json_object_get_string_member (metadata, "status"), ==, expected->status);
+      found |= g_str_equal (expected->endpoint_id, "fal-ai/flux/dev");
+    }
+  g_assert_true (found);
+}
+
+static void
+test_price (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  const char *args[] = { "price", "fal-ai/flux/dev", "fal-ai/fast-sdxl", NULL };
+
+  /* The server's table is what the lines below must say. */
+  g_assert_cmpfloat (fal_local_catalog_lookup ("fal-ai/flux/dev")->unit_price, ==, 0.025);
+  g_assert_cmpstr (fal_local_catalog_lookup ("fal-ai/flux/dev")->unit, ==, "megapixels");
+  g_assert_cmpfloat (fal_local_catalog_lookup ("fal-ai/fast-sdxl")->unit_price, ==, 0.0025);
+  g_assert_cmpstr (fal_local_catalog_lookup ("fal-ai/fast-sdxl")->unit, ==, "image");
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = lines_of (run.out);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_cmpstr (lines[0], ==, "fal-ai/flux/dev   $0.025 per megapixel");
+  g_assert_cmpstr (lines[1], ==, "fal-ai/fast-sdxl  $0.0025 per image");
+}
+
+static void
+test_price_estimate (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json_run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonNode) historical = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *past = NULL;
+  g_autofree char *past_line = NULL;
+  JsonArray *estimates;
+  const char *args[] = { "price", "fal-ai/flux/dev", "fal-ai/fast-sdxl", "--estimate", "10", "--calls", "3", NULL };
+  const char *json_args[] = { "price", "fal-ai/flux/dev", "fal-ai/fast-sdxl", "--estimate", "10", "--json", NULL };
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = lines_of (run.out);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  /* 10 × 0.025 + 10 × 0.0025, to the last digit. */
+  g_assert_cmpstr (lines[2], ==, "Estimate: 10 megapixels of fal-ai/flux/dev + 10 images of fal-ai/fast-sdxl ≈ $0.275");
+
+  /* Calls: what the server says three past calls of each cost. */
+  {
+    const char *body = "{\"estimate_type\":\"historical_api_price\",\"endpoints\":"
+                       "{\"fal-ai/flux/dev\":{\"call_quantity\":3},\"fal-ai/fast-sdxl\":{\"call_quantity\":3}}}";
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autofree char *url = g_strconcat (fal_local_server_get_url (server), "/api/v1/models/pricing/estimate", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GBytes) request = g_bytes_new_static (body, strlen (body));
+    g_autoptr(GBytes) bytes = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Key local:secret");
+    soup_message_set_request_body_from_bytes (msg, "application/json", request);
+    bytes = soup_session_send_and_read (session, msg, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    historical = parse (g_bytes_get_data (bytes, NULL));
+  }
+  past = fal_format_money (json_object_get_double_member (json_node_get_object (historical), "total_cost"), "USD");
+  past_line = g_strdup_printf ("Estimate: 3 calls of fal-ai/flux/dev, fal-ai/fast-sdxl ≈ %s (priced as past calls)", past);
+  g_assert_cmpstr (lines[3], ==, past_line);
+
+  run_falctl (&json_run, "local:secret", json_args);
+  g_assert_cmpint (json_run.status, ==, 0);
+  answer = parse (json_run.out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (answer), "prices")), ==, 2);
+  estimates = json_object_get_array_member (json_node_get_object (answer), "estimates");
+  g_assert_cmpuint (json_array_get_length (estimates), ==, 1);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (json_array_get_object_element (estimates, 0), "total_cost"),
+                                  0.275, 1e-12);
+}
+
+static void
+test_price_errors (void)
+{
+  g_auto(Run) no_key = { 0 };
+  g_auto(Run) models = { 0 };
+  g_auto(Run) unknown = { 0 };
+  g_auto(Run) wrong = { 0 };
+  g_auto(Run) invalid = { 0 };
+  g_auto(GStrv) lines = NULL;
+  const char *price_args[] = { "price", "fal-ai/flux/dev", NULL };
+  const char *models_args[] = { "models", "whisper", NULL };
+  const char *unknown_args[] = { "price", "fal-ai/flux/dev", "fal-ai/no-such-model", "--estimate", "4", NULL };
+  const char *invalid_args[] = { "price", "not an id", NULL };
+
+  /* No key: price needs one (3), models does not. */
+  forget_stored_key ();
+  run_falctl (&no_key, NULL, price_args);
+  g_assert_cmpint (no_key.status, ==, 3);
+  g_assert_true (g_str_has_prefix (no_key.err, "falctl price: No API key"));
+  g_assert_cmpstr (no_key.out, ==, "");
+  run_falctl (&models, NULL, models_args);
+  g_assert_cmpint (models.status, ==, 0);
+  g_assert_true (g_str_has_prefix (models.out, "fal-ai/whisper "));
+
+  run_falctl (&wrong, "wrong:key", price_args);
+  g_assert_cmpint (wrong.status, ==, 3);
+
+  /* The known one is still priced and estimated; the other is named. */
+  run_falctl (&unknown, "local:secret", unknown_args);
+  g_assert_cmpint (unknown.status, ==, 6);
+  g_assert_cmpstr (unknown.err, ==, "falctl price: no price for fal-ai/no-such-model\n");
+  lines = lines_of (unknown.out);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_cmpstr (lines[0], ==, "fal-ai/flux/dev  $0.025 per megapixel");
+  g_assert_cmpstr (lines[1], ==, "Estimate: 4 megapixels of fal-ai/flux/dev ≈ $0.10");
+
+  run_falctl (&invalid, "local:secret", invalid_args);
+  g_assert_cmpint (invalid.status, ==, 2);
+}
+
 /* Ctrl+C cancels the request at fal and exits 130. */
 static void
 test_interrupt (void)
@@ -522,6 +811,13 @@ main (int    argc,
   g_test_add_func ("/falctl/schema", test_schema);
   g_test_add_func ("/falctl/key/show-source", test_key_show_source);
   g_test_add_func ("/falctl/interrupt", test_interrupt);
+  g_test_add_func ("/falctl/models/query", test_models_query);
+  g_test_add_func ("/falctl/models/category", test_models_category);
+  g_test_add_func ("/falctl/models/all", test_models_all);
+  g_test_add_func ("/falctl/models/json", test_models_json);
+  g_test_add_func ("/falctl/price", test_price);
+  g_test_add_func ("/falctl/price/estimate", test_price_estimate);
+  g_test_add_func ("/falctl/price/errors", test_price_errors);
 
   status = g_test_run ();
   fal_local_server_stop (server);

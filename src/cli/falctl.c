@@ -21,6 +21,8 @@ static const struct {
   { "key", falctl_key, "Store, forget or locate the fal key (set|forget|show-source)" },
   { "upload", falctl_upload, "Upload a file to fal's storage and print its URL" },
   { "schema", falctl_schema, "Print an endpoint's input form (kinds, defaults, bounds) as JSON" },
+  { "models", falctl_models, "List or search fal's models (--all for every page, --json)" },
+  { "price", falctl_price, "Print what endpoints cost per unit, and estimates (--estimate N)" },
   { "serve", falctl_serve, "Run the local fal server on 127.0.0.1" },
 };
 

@@ -30,5 +30,9 @@ int falctl_schema          (int    argc,
                             char **argv);
 int falctl_upload          (int    argc,
                             char **argv);
+int falctl_models          (int    argc,
+                            char **argv);
+int falctl_price           (int    argc,
+                            char **argv);
 
 G_END_DECLS

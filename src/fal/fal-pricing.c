@@ -49,8 +49,9 @@ fal_format_money (double      amount,
   char number[64];
   double magnitude = fabs (amount);
 
-  /* Below a cent, show enough digits to tell the price: $0.0025. */
-  if (magnitude > 0 && magnitude < 0.1)
+  /* As many digits as the amount has (up to six), so that neither a price
+   * below a cent ($0.0025) nor a total like $1.275 is rounded away. */
+  if (magnitude > 0)
     while (decimals < 6 && fabs (amount - round (amount * pow (10, decimals)) / pow (10, decimals)) > magnitude * 1e-6)
       decimals++;
   g_ascii_formatd (number, sizeof number, decimals == 2 ? "%.2f" :
@@ -448,10 +449,18 @@ fal_pricing_estimate_async (FalPricing          *self,
 
   for (guint i = 0; endpoint_ids[i]; i++)
     {
-      JsonObject *quantity = json_object_new ();
+      const char *member = type == FAL_ESTIMATE_UNIT_PRICE ? "unit_quantity" : "call_quantity";
+      JsonObject *quantity = fal_json_get_object (endpoints, endpoint_ids[i]);
 
-      json_object_set_double_member (quantity, type == FAL_ESTIMATE_UNIT_PRICE ? "unit_quantity" : "call_quantity",
-                                     quantities[i]);
+      /* One endpoint named twice (two rows of a batch) counts twice: an
+       * object member set again would keep only the last quantity. */
+      if (quantity)
+        {
+          json_object_set_double_member (quantity, member, json_object_get_double_member (quantity, member) + quantities[i]);
+          continue;
+        }
+      quantity = json_object_new ();
+      json_object_set_double_member (quantity, member, quantities[i]);
       json_object_set_object_member (endpoints, endpoint_ids[i], quantity);
     }
   json_object_set_string_member (root, "estimate_type",
