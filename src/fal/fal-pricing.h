@@ -22,7 +22,7 @@ void      fal_price_free     (FalPrice       *price);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalPrice, fal_price_free)
 
 /* An amount as a person reads it: "$0.025", "$3.75", "€0.10", "0.5 CHF";
- * at least two decimals, more when the amount is below a cent. */
+ * at least two decimals, and as many as the amount has up to six. */
 char     *fal_format_money        (double          amount,
                                    const char     *currency);
 /* A count of units as a person reads it: "4", "2.1", "0.79", "0.003". */
