@@ -502,8 +502,12 @@ cost_inputs (FalstaffWindow *self)
 static void
 update_cost_estimate (FalstaffWindow *self)
 {
-  g_autoptr(JsonObject) inputs = cost_inputs (self);
+  g_autoptr(JsonObject) inputs = NULL;
 
+  /* The model may outlive a window being disposed. */
+  if (self->cost_label == NULL)
+    return;
+  inputs = cost_inputs (self);
   falstaff_cost_label_set_inputs (self->cost_label, inputs);
 }
 
@@ -638,7 +642,8 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   g_cancellable_cancel (self->schema_cancellable);
   g_cancellable_cancel (self->price_cancellable);
   g_clear_object (&self->price_cancellable);
-  g_clear_object (&self->pricing);
+  if (self->form_model)
+    g_signal_handlers_disconnect_by_func (self->form_model, form_value_changed_cb, self);
   g_clear_object (&self->schema_cancellable);
   g_clear_object (&self->form_model);
   falstaff_form_view_set_model (self->form_view, NULL);
@@ -1959,6 +1964,11 @@ falstaff_window_dispose (GObject *object)
   FalstaffWindow *self = (FalstaffWindow *)object;
 
   g_cancellable_cancel (self->schema_cancellable);
+  g_cancellable_cancel (self->price_cancellable);
+  g_clear_object (&self->price_cancellable);
+  g_clear_object (&self->pricing);
+  if (self->form_model)
+    g_signal_handlers_disconnect_by_func (self->form_model, form_value_changed_cb, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW);
   g_clear_object (&self->schema_cancellable);
   g_clear_object (&self->upload_wait);
