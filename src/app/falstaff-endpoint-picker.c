@@ -259,6 +259,23 @@ search_activated_cb (FalstaffEndpointPicker *self)
   /* Typed fast, Enter comes before the search entry's delayed
    * search-changed: filter by what is typed now, not by what was. */
   refilter (self);
+  /* Before fal answers for this text, the built-in list's first match
+   * (what Enter always picked) rather than one of an older answer. */
+  if (self->search && results_stale (self, gtk_editable_get_text (GTK_EDITABLE (self->search_entry))))
+    {
+      const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+      for (guint i = 0; self->catalog && i < g_list_model_get_n_items (G_LIST_MODEL (self->catalog)); i++)
+        {
+          g_autoptr(FalstaffEndpointInfo) info = g_list_model_get_item (G_LIST_MODEL (self->catalog), i);
+
+          if (is_visible (self, info, query))
+            {
+              activate_id (self, falstaff_endpoint_info_get_id (info));
+              return;
+            }
+        }
+    }
   if (activate_first (self))
     return;
   if (self->custom_id)
