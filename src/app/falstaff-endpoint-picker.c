@@ -987,3 +987,11 @@ falstaff_endpoint_picker_lookup (FalstaffEndpointPicker *self,
       return self->entries->pdata[i];
   return NULL;
 }
+
+FalstaffModelSearch *
+falstaff_endpoint_picker_get_search (FalstaffEndpointPicker *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self), NULL);
+
+  return self->search;
+}

@@ -6,6 +6,7 @@
 #include "fal.h"
 
 #include "falstaff-catalog.h"
+#include "falstaff-model-search.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,9 @@ GtkWidget *falstaff_endpoint_picker_get_search_entry (FalstaffEndpointPicker *se
  * cannot be reached. NULL: the built-in list only. */
 void       falstaff_endpoint_picker_set_client    (FalstaffEndpointPicker *self,
                                                    FalClient              *client);
+/* The search behind the list (NULL without a client), for benchmarks and
+ * tests that wait on it. */
+FalstaffModelSearch  *falstaff_endpoint_picker_get_search (FalstaffEndpointPicker *self);
 /* What is known of an id: from the search results, the built-in list or
  * the recent ones (transfer none; NULL when nothing is). */
 FalstaffEndpointInfo *falstaff_endpoint_picker_lookup (FalstaffEndpointPicker *self,
