@@ -3,6 +3,8 @@
 
 #include <glib-object.h>
 
+#include "fal-model.h"
+
 G_BEGIN_DECLS
 
 /* One catalog entry: an endpoint id with what the picker shows of it. */
@@ -14,7 +16,15 @@ FalstaffEndpointInfo *falstaff_endpoint_info_new             (const char *id,
                                                               const char *description,
                                                               gboolean    streams,
                                                               gboolean    local);
+/* From fal's catalog: display name, thumbnail, deprecation; whether it
+ * streams or runs on the local server is not known there (FALSE). */
+FalstaffEndpointInfo *falstaff_endpoint_info_new_from_model  (FalModel             *model);
 const char           *falstaff_endpoint_info_get_id          (FalstaffEndpointInfo *self);
+/* NULL when only the id is known. */
+const char           *falstaff_endpoint_info_get_display_name (FalstaffEndpointInfo *self);
+/* NULL when there is none. */
+const char           *falstaff_endpoint_info_get_thumbnail_url (FalstaffEndpointInfo *self);
+gboolean              falstaff_endpoint_info_get_deprecated  (FalstaffEndpointInfo *self);
 /* The catalog's category id: "text-to-image", "vision", … */
 const char           *falstaff_endpoint_info_get_category    (FalstaffEndpointInfo *self);
 /* The category as a person reads it: "Text to image". */
@@ -23,7 +33,8 @@ const char           *falstaff_endpoint_info_get_description (FalstaffEndpointIn
 gboolean              falstaff_endpoint_info_get_streams     (FalstaffEndpointInfo *self);
 /* Offered by the local server (the offline demo). */
 gboolean              falstaff_endpoint_info_get_local       (FalstaffEndpointInfo *self);
-/* Whether every word of the query is in the id, description or category. */
+/* Whether every word of the query is in the id, display name,
+ * description, category or tags. */
 gboolean              falstaff_endpoint_info_matches         (FalstaffEndpointInfo *self,
                                                               const char           *query);
 

@@ -10,7 +10,12 @@
 #include "fal.h"
 
 #include "falstaff-endpoint-picker.h"
+#include "falstaff-image-loader.h"
+#include "falstaff-model-search.h"
 #include "falstaff-picker-item.h"
+
+#define THUMB_SIZE 40
+#define THUMB_MEMORY 200        /* textures kept in memory */
 
 struct _FalstaffEndpointPicker
 {
@@ -22,6 +27,7 @@ struct _FalstaffEndpointPicker
   GtkListBox *custom_list;
   AdwActionRow *custom_row;
   AdwStatusPage *empty_page;
+  GtkLabel *status_label;
 
   FalstaffCatalog *catalog;
   GPtrArray *entries;           /* FalstaffEndpointInfo: recent copies, then the catalog */
@@ -32,6 +38,20 @@ struct _FalstaffEndpointPicker
   GStrv recent;
   char *custom_id;
   char *selected_id;
+
+  /* With a client: fal's catalog searched, the built-in list only when
+   * fal cannot be reached. */
+  FalstaffModelSearch *search;
+  guint n_results_shown;        /* results of the search among the items */
+  char *last_category;          /* of the last endpoint item, for appends */
+  gboolean activate_pending;    /* Enter came before the results */
+
+  /* Thumbnails: fetched without a key, decoded in a worker, kept on disk
+   * and the last few in memory. */
+  SoupSession *thumb_session;
+  char *thumb_dir;
+  GHashTable *thumb_memory;     /* url -> GdkTexture */
+  GQueue thumb_order;           /* urls in thumb_memory, oldest first */
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffEndpointPicker, falstaff_endpoint_picker, GTK_TYPE_WIDGET)
@@ -80,15 +100,61 @@ update_custom_row (FalstaffEndpointPicker *self)
 
   g_clear_pointer (&self->custom_id, g_free);
   if (strchr (stripped, '/') != NULL && (id = fal_endpoint_id_parse (stripped, NULL)) != NULL &&
-      (self->catalog == NULL || falstaff_catalog_lookup (self->catalog, fal_endpoint_id_get_full (id)) == NULL))
+      falstaff_endpoint_picker_lookup (self, fal_endpoint_id_get_full (id)) == NULL)
     self->custom_id = g_strdup (fal_endpoint_id_get_full (id));
 
   gtk_widget_set_visible (GTK_WIDGET (self->custom_list), self->custom_id != NULL);
   if (self->custom_id)
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->custom_row), self->custom_id);
-  empty = self->custom_id == NULL && self->n_matches == 0;
+  empty = self->custom_id == NULL && self->n_matches == 0 &&
+          !(self->search && falstaff_model_search_get_loading (self->search));
   gtk_widget_set_visible (GTK_WIDGET (self->empty_page), empty);
   gtk_widget_set_visible (GTK_WIDGET (self->scroller), !empty);
+}
+
+static void
+add_endpoint (FalstaffEndpointPicker *self,
+              GPtrArray              *items,
+              FalstaffEndpointInfo   *info)
+{
+  const char *category = falstaff_endpoint_info_get_category_title (info);
+
+  if (category == NULL)
+    category = "";
+  if (self->last_category == NULL || g_strcmp0 (category, self->last_category) != 0)
+    {
+      g_ptr_array_add (items, falstaff_picker_item_new_header (category));
+      g_free (self->last_category);
+      self->last_category = g_strdup (category);
+    }
+  g_ptr_array_add (items, falstaff_picker_item_new_endpoint (info));
+  self->n_matches++;
+}
+
+static gboolean
+results_stale (FalstaffEndpointPicker *self,
+               const char             *query)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (query));
+
+  return g_strcmp0 (falstaff_model_search_get_results_query (self->search), stripped) != 0;
+}
+
+/* Search results as they come: those for an older text are filtered here
+ * until the new ones arrive; the local-only demo filter applies to the
+ * built-in list alone (the searched catalog is the client's own: in the
+ * demo, the local server's, all of which it runs). */
+static gboolean
+result_visible (FalstaffEndpointPicker *self,
+                FalstaffEndpointInfo   *info,
+                const char             *query,
+                gboolean                stale)
+{
+  if (self->local_only && falstaff_model_search_get_offline (self->search) &&
+      falstaff_model_search_get_cache_age (self->search) == NULL &&
+      !falstaff_endpoint_info_get_local (info))
+    return FALSE;
+  return !stale || falstaff_endpoint_info_matches (info, query);
 }
 
 /* The flat list: each visible endpoint, with a header above the first of
@@ -98,23 +164,36 @@ refilter (FalstaffEndpointPicker *self)
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  const char *previous = NULL;
   guint position;
 
   self->n_matches = 0;
+  g_clear_pointer (&self->last_category, g_free);
   for (guint i = 0; i < self->entries->len; i++)
     {
       FalstaffEndpointInfo *info = g_ptr_array_index (self->entries, i);
-      const char *category;
 
-      if (!is_visible (self, info, query))
+      /* With a search, the built-in entries give way to its results. */
+      if (self->search && g_strcmp0 (falstaff_endpoint_info_get_category (info), "recent") != 0)
         continue;
-      category = falstaff_endpoint_info_get_category_title (info);
-      if (previous == NULL || g_strcmp0 (category, previous) != 0)
-        g_ptr_array_add (items, falstaff_picker_item_new_header (category ? category : ""));
-      previous = category ? category : "";
-      g_ptr_array_add (items, falstaff_picker_item_new_endpoint (info));
-      self->n_matches++;
+      if (is_visible (self, info, query))
+        add_endpoint (self, items, info);
+    }
+
+  self->n_results_shown = 0;
+  if (self->search)
+    {
+      GListModel *results = falstaff_model_search_get_results (self->search);
+      gboolean stale = results_stale (self, query);
+      guint n = g_list_model_get_n_items (results);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(FalstaffEndpointInfo) info = g_list_model_get_item (results, i);
+
+          if (result_visible (self, info, query, stale))
+            add_endpoint (self, items, info);
+        }
+      self->n_results_shown = stale ? G_MAXUINT : n;
     }
 
   g_list_store_splice (self->items, 0, g_list_model_get_n_items (G_LIST_MODEL (self->items)),
@@ -139,19 +218,26 @@ activate_id (FalstaffEndpointPicker *self,
 static void
 search_changed_cb (FalstaffEndpointPicker *self)
 {
+  /* With a search, "changed" did it at once (the search has its own
+   * pause before asking fal). */
+  if (self->search == NULL)
+    refilter (self);
+}
+
+static void
+text_changed_cb (FalstaffEndpointPicker *self)
+{
+  if (self->search == NULL)
+    return;
+  self->activate_pending = FALSE;
+  falstaff_model_search_set_query (self->search, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   refilter (self);
 }
 
-/* Enter picks the first match, or else the typed id. */
-static void
-search_activated_cb (FalstaffEndpointPicker *self)
+static gboolean
+activate_first (FalstaffEndpointPicker *self)
 {
-  guint n_items;
-
-  /* Typed fast, Enter comes before the search entry's delayed
-   * search-changed: filter by what is typed now, not by what was. */
-  refilter (self);
-  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
 
   for (guint i = 0; i < n_items; i++)
     {
@@ -161,10 +247,42 @@ search_activated_cb (FalstaffEndpointPicker *self)
         continue;
       gtk_single_selection_set_selected (self->selection, i);
       activate_id (self, falstaff_picker_item_get_title (item));
-      return;
+      return TRUE;
     }
+  return FALSE;
+}
+
+/* Enter picks the first match, or else the typed id. */
+static void
+search_activated_cb (FalstaffEndpointPicker *self)
+{
+  /* Typed fast, Enter comes before the search entry's delayed
+   * search-changed: filter by what is typed now, not by what was. */
+  refilter (self);
+  /* Before fal answers for this text, the built-in list's first match
+   * (what Enter always picked) rather than one of an older answer. */
+  if (self->search && results_stale (self, gtk_editable_get_text (GTK_EDITABLE (self->search_entry))))
+    {
+      const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+      for (guint i = 0; self->catalog && i < g_list_model_get_n_items (G_LIST_MODEL (self->catalog)); i++)
+        {
+          g_autoptr(FalstaffEndpointInfo) info = g_list_model_get_item (G_LIST_MODEL (self->catalog), i);
+
+          if (is_visible (self, info, query))
+            {
+              activate_id (self, falstaff_endpoint_info_get_id (info));
+              return;
+            }
+        }
+    }
+  if (activate_first (self))
+    return;
   if (self->custom_id)
     activate_id (self, self->custom_id);
+  else if (self->search && falstaff_model_search_get_loading (self->search))
+    /* fal has not answered for this text yet: its first result, then. */
+    self->activate_pending = TRUE;
 }
 
 static void
@@ -238,7 +356,20 @@ create_endpoint_row (GtkListItem *list_item)
   GtkWidget *tags = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   GtkWidget *streams = create_tag ("media-playlist-consecutive-symbolic", _("Streams its output"));
   GtkWidget *local = create_tag ("computer-symbolic", _("Offered by the offline demo"));
+  GtkWidget *deprecated = gtk_label_new (_("Deprecated"));
+  GtkWidget *thumb = gtk_picture_new ();
   GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_widget_set_size_request (thumb, THUMB_SIZE, THUMB_SIZE);
+  gtk_widget_set_valign (thumb, GTK_ALIGN_CENTER);
+  gtk_picture_set_can_shrink (GTK_PICTURE (thumb), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (thumb), GTK_CONTENT_FIT_COVER);
+  gtk_widget_set_overflow (thumb, GTK_OVERFLOW_HIDDEN);
+  gtk_widget_add_css_class (thumb, "picker-thumbnail");
+  gtk_widget_add_css_class (deprecated, "picker-deprecated");
+  gtk_widget_add_css_class (deprecated, "caption");
+  gtk_widget_add_css_class (deprecated, "dim-label");
+  gtk_widget_set_tooltip_text (deprecated, _("fal marks this model as deprecated: it may stop working"));
 
   gtk_widget_set_margin_top (row, 6);
   gtk_widget_set_margin_bottom (row, 6);
@@ -255,6 +386,8 @@ create_endpoint_row (GtkListItem *list_item)
   gtk_box_append (GTK_BOX (labels), subtitle);
   gtk_box_append (GTK_BOX (tags), streams);
   gtk_box_append (GTK_BOX (tags), local);
+  gtk_box_append (GTK_BOX (tags), deprecated);
+  gtk_box_append (GTK_BOX (row), thumb);
   gtk_box_append (GTK_BOX (row), labels);
   gtk_box_append (GTK_BOX (row), tags);
 
@@ -267,6 +400,8 @@ create_endpoint_row (GtkListItem *list_item)
   g_object_set_data (G_OBJECT (row), "subtitle", subtitle);
   g_object_set_data (G_OBJECT (row), "streams", streams);
   g_object_set_data (G_OBJECT (row), "local", local);
+  g_object_set_data (G_OBJECT (row), "deprecated", deprecated);
+  g_object_set_data (G_OBJECT (row), "thumb", thumb);
   return row;
 }
 
@@ -283,15 +418,220 @@ create_header (void)
   return header;
 }
 
+/* ------------------------------------------------------------ thumbnails */
+
+typedef struct {
+  char *url;
+  char *path;           /* in the disk cache */
+  GBytes *bytes;        /* downloaded, to keep and decode */
+} ThumbLoad;
+
+static void
+thumb_load_free (ThumbLoad *load)
+{
+  g_free (load->url);
+  g_free (load->path);
+  g_clear_pointer (&load->bytes, g_bytes_unref);
+  g_free (load);
+}
+
+/* In a worker: the kept file, or the downloaded bytes (then kept). NULL
+ * without an error when there is no file yet. */
+static void
+thumb_decode_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  ThumbLoad *load = task_data;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  /* Twice the size, for scaled displays. */
+  int size = THUMB_SIZE * 2;
+
+  if (load->bytes == NULL)
+    {
+      if (!g_file_test (load->path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_task_return_pointer (task, NULL, NULL);
+          return;
+        }
+      pixbuf = falstaff_image_decode_file (load->path, size, NULL, NULL, cancellable, &error);
+    }
+  else
+    {
+      g_autofree char *dir = g_path_get_dirname (load->path);
+
+      pixbuf = falstaff_image_decode (load->bytes, size, NULL, NULL, &error);
+      /* Kept only once it decodes. */
+      if (pixbuf && g_mkdir_with_parents (dir, 0700) == 0)
+        g_file_set_contents (load->path, g_bytes_get_data (load->bytes, NULL), g_bytes_get_size (load->bytes), NULL);
+    }
+  if (pixbuf == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, falstaff_texture_new_for_pixbuf (pixbuf), g_object_unref);
+}
+
+static void
+thumb_remember (FalstaffEndpointPicker *self,
+                const char             *url,
+                GdkTexture             *texture)
+{
+  char *key;
+
+  if (g_hash_table_contains (self->thumb_memory, url))
+    return;
+  key = g_strdup (url);
+  g_hash_table_insert (self->thumb_memory, key, g_object_ref (texture));
+  g_queue_push_tail (&self->thumb_order, key);
+  while (g_queue_get_length (&self->thumb_order) > THUMB_MEMORY)
+    g_hash_table_remove (self->thumb_memory, g_queue_pop_head (&self->thumb_order));
+}
+
+/* The picture shows the texture only if its row still shows that model:
+ * rows are recycled as the list scrolls. */
+static void
+thumb_show (GtkPicture *picture,
+            const char *url,
+            GdkTexture *texture)
+{
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (picture), "thumb-url"), url) == 0)
+    gtk_picture_set_paintable (picture, GDK_PAINTABLE (texture));
+}
+
+static void thumb_downloaded_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static void
+thumb_decoded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GtkPicture) picture = user_data;
+  FalstaffEndpointPicker *self = FALSTAFF_ENDPOINT_PICKER (object);
+  ThumbLoad *load = g_task_get_task_data (G_TASK (result));
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = g_task_propagate_pointer (G_TASK (result), &error);
+  if (texture)
+    {
+      thumb_remember (self, load->url, texture);
+      thumb_show (picture, load->url, texture);
+    }
+  else if (error == NULL && load->bytes == NULL && !g_cancellable_is_cancelled (cancellable))
+    {
+      /* Not kept yet: fetched, with no key (a session of our own). */
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", load->url);
+      GTask *task;
+
+      if (msg == NULL)
+        return;
+      task = g_task_new (self, cancellable, NULL, NULL);
+      g_task_set_source_tag (task, thumb_downloaded_cb);
+      g_task_set_task_data (task, g_task_get_task_data (G_TASK (result)), NULL);
+      g_object_set_data_full (G_OBJECT (task), "load-owner", g_object_ref (result), g_object_unref);
+      g_object_set_data_full (G_OBJECT (task), "picture", g_object_ref (picture), g_object_unref);
+      soup_session_send_and_read_async (self->thumb_session, msg, G_PRIORITY_LOW, cancellable,
+                                        thumb_downloaded_cb, task);
+    }
+  else if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("No thumbnail from %s: %s", load->url, error->message);
+}
+
+static void
+thumb_downloaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FalstaffEndpointPicker *self = g_task_get_source_object (task);
+  ThumbLoad *old = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  g_autoptr(GTask) decode = NULL;
+  ThumbLoad *load;
+
+  if (bytes == NULL || soup_message_get_status (msg) != SOUP_STATUS_OK)
+    {
+      if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No thumbnail from %s: %s", old->url, error->message);
+      return;
+    }
+  load = g_new0 (ThumbLoad, 1);
+  load->url = g_strdup (old->url);
+  load->path = g_strdup (old->path);
+  load->bytes = g_steal_pointer (&bytes);
+  decode = g_task_new (self, g_task_get_cancellable (task), thumb_decoded_cb,
+                       g_object_ref (g_object_get_data (G_OBJECT (task), "picture")));
+  g_task_set_source_tag (decode, thumb_decoded_cb);
+  g_task_set_task_data (decode, load, (GDestroyNotify) thumb_load_free);
+  g_task_run_in_thread (decode, thumb_decode_thread);
+}
+
+static void
+thumb_load (FalstaffEndpointPicker *self,
+            GtkPicture             *picture,
+            const char             *url,
+            GCancellable           *cancellable)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA1, url, -1);
+  g_autofree char *name = g_strconcat (sum, ".png", NULL);
+  ThumbLoad *load = g_new0 (ThumbLoad, 1);
+
+  load->url = g_strdup (url);
+  load->path = g_build_filename (self->thumb_dir, name, NULL);
+  task = g_task_new (self, cancellable, thumb_decoded_cb, g_object_ref (picture));
+  g_task_set_source_tag (task, thumb_load);
+  g_task_set_task_data (task, load, (GDestroyNotify) thumb_load_free);
+  g_task_run_in_thread (task, thumb_decode_thread);
+}
+
+static void
+bind_thumbnail (FalstaffEndpointPicker *self,
+                GtkWidget              *row,
+                FalstaffEndpointInfo   *info)
+{
+  GtkPicture *picture = g_object_get_data (G_OBJECT (row), "thumb");
+  const char *url = falstaff_endpoint_info_get_thumbnail_url (info);
+  GdkTexture *known;
+
+  g_object_set_data_full (G_OBJECT (picture), "thumb-url", g_strdup (url), g_free);
+  gtk_picture_set_paintable (picture, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (picture), url != NULL);
+  if (url == NULL)
+    return;
+  if ((known = g_hash_table_lookup (self->thumb_memory, url)))
+    {
+      gtk_picture_set_paintable (picture, GDK_PAINTABLE (known));
+      return;
+    }
+  {
+    GCancellable *cancellable = g_cancellable_new ();
+
+    /* Cancelled when the row is unbound (scrolled away or recycled). */
+    g_object_set_data_full (G_OBJECT (row), "thumb-cancellable", cancellable, g_object_unref);
+    thumb_load (self, picture, url, cancellable);
+  }
+}
+
+/* ------------------------------------------------------------------- rows */
+
 static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *list_item,
          gpointer                  data)
 {
+  FalstaffEndpointPicker *self = data;
   FalstaffPickerItem *item = gtk_list_item_get_item (list_item);
   GtkWidget *child = gtk_list_item_get_child (list_item);
   FalstaffEndpointInfo *info = falstaff_picker_item_get_info (item);
   const char *description;
+  const char *name;
+  g_autofree char *subtitle = NULL;
 
   gtk_list_item_set_selectable (list_item, info != NULL);
   gtk_list_item_set_activatable (list_item, info != NULL);
@@ -307,11 +647,117 @@ bind_cb (GtkSignalListItemFactory *factory,
   if (child == NULL || GTK_IS_LABEL (child))
     gtk_list_item_set_child (list_item, (child = create_endpoint_row (list_item)));
   description = falstaff_endpoint_info_get_description (info);
-  gtk_label_set_text (g_object_get_data (G_OBJECT (child), "title"), falstaff_endpoint_info_get_id (info));
-  gtk_label_set_text (g_object_get_data (G_OBJECT (child), "subtitle"), description ? description : "");
-  gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "subtitle"), description && *description);
+  name = falstaff_endpoint_info_get_display_name (info);
+  /* A model with a name shows it, its id below with the description. */
+  if (name)
+    subtitle = description && *description
+             ? g_strdup_printf ("%s — %s", falstaff_endpoint_info_get_id (info), description)
+             : g_strdup (falstaff_endpoint_info_get_id (info));
+  else
+    subtitle = g_strdup (description ? description : "");
+  gtk_label_set_text (g_object_get_data (G_OBJECT (child), "title"), name ? name : falstaff_endpoint_info_get_id (info));
+  gtk_label_set_text (g_object_get_data (G_OBJECT (child), "subtitle"), subtitle);
+  gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "subtitle"), *subtitle != '\0');
   gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "streams"), falstaff_endpoint_info_get_streams (info));
   gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "local"), falstaff_endpoint_info_get_local (info));
+  gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "deprecated"), falstaff_endpoint_info_get_deprecated (info));
+  gtk_widget_set_tooltip_text (child, name ? falstaff_endpoint_info_get_id (info) : NULL);
+  bind_thumbnail (self, child, info);
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           gpointer                  data)
+{
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+  GCancellable *cancellable;
+
+  if (child == NULL || GTK_IS_LABEL (child))
+    return;
+  if ((cancellable = g_object_get_data (G_OBJECT (child), "thumb-cancellable")))
+    g_cancellable_cancel (cancellable);
+  g_object_set_data (G_OBJECT (child), "thumb-cancellable", NULL);
+  g_object_set_data (G_OBJECT (g_object_get_data (G_OBJECT (child), "thumb")), "thumb-url", NULL);
+}
+
+/* ------------------------------------------------------------- the search */
+
+/* A page appended to the results goes to the end of the list as it is
+ * (the rows in view stay); anything else rebuilds it. */
+static void
+results_changed_cb (FalstaffEndpointPicker *self,
+                    guint                   position,
+                    guint                   removed,
+                    guint                   added,
+                    GListModel             *results)
+{
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (removed == 0 && position == self->n_results_shown && !results_stale (self, query))
+    {
+      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = position; i < position + added; i++)
+        {
+          g_autoptr(FalstaffEndpointInfo) info = g_list_model_get_item (results, i);
+
+          if (result_visible (self, info, query, FALSE))
+            add_endpoint (self, items, info);
+        }
+      self->n_results_shown += added;
+      g_list_store_splice (self->items, g_list_model_get_n_items (G_LIST_MODEL (self->items)), 0,
+                           items->pdata, items->len);
+      update_custom_row (self);
+    }
+  else
+    refilter (self);
+
+  if (self->activate_pending && !results_stale (self, query))
+    {
+      self->activate_pending = FALSE;
+      if (!activate_first (self) && self->custom_id)
+        activate_id (self, self->custom_id);
+    }
+}
+
+static void
+update_status (FalstaffEndpointPicker *self)
+{
+  gboolean offline = self->search && falstaff_model_search_get_offline (self->search);
+  const char *age = self->search ? falstaff_model_search_get_cache_age (self->search) : NULL;
+  g_autofree char *text = NULL;
+
+  if (offline && age)
+    text = g_strdup_printf (_("Offline: models as of %s"), age);
+  else if (offline)
+    text = g_strdup (_("Offline: the built-in list"));
+  gtk_label_set_text (self->status_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL);
+}
+
+static void
+search_notify_cb (FalstaffEndpointPicker *self)
+{
+  update_status (self);
+  update_custom_row (self);
+}
+
+/* Near the end of the list (two rows or so before), the next page. */
+static void
+check_paging (FalstaffEndpointPicker *self)
+{
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  double upper, row_height;
+
+  if (self->search == NULL || adjustment == NULL || n_items == 0 ||
+      !falstaff_model_search_get_has_more (self->search) || falstaff_model_search_get_loading (self->search))
+    return;
+  upper = gtk_adjustment_get_upper (adjustment);
+  row_height = upper / n_items;
+  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >= upper - 2 * row_height)
+    falstaff_model_search_load_more (self->search);
 }
 
 static void
@@ -327,6 +773,14 @@ falstaff_endpoint_picker_dispose (GObject *object)
     while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
       gtk_widget_unparent (child);
   }
+  if (self->search)
+    g_signal_handlers_disconnect_by_data (self->search, self);
+  g_clear_object (&self->search);
+  g_clear_object (&self->thumb_session);
+  g_clear_pointer (&self->thumb_memory, g_hash_table_unref);
+  g_queue_clear (&self->thumb_order);
+  g_clear_pointer (&self->thumb_dir, g_free);
+  g_clear_pointer (&self->last_category, g_free);
   g_clear_object (&self->catalog);
   g_clear_object (&self->selection);
   g_clear_object (&self->items);
@@ -356,7 +810,9 @@ falstaff_endpoint_picker_class_init (FalstaffEndpointPickerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffEndpointPicker, custom_list);
   gtk_widget_class_bind_template_child (widget_class, FalstaffEndpointPicker, custom_row);
   gtk_widget_class_bind_template_child (widget_class, FalstaffEndpointPicker, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffEndpointPicker, status_label);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, text_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, list_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, custom_row_activated_cb);
@@ -377,8 +833,19 @@ falstaff_endpoint_picker_init (FalstaffEndpointPicker *self)
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
 
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  self->thumb_memory = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_queue_init (&self->thumb_order);
+  self->thumb_dir = g_build_filename (g_get_user_cache_dir (), "falstaff", "thumbnails", NULL);
+  {
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+    g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (check_paging), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object (adjustment, "changed", G_CALLBACK (check_paging), self, G_CONNECT_SWAPPED);
+  }
 }
 
 static void
@@ -409,6 +876,8 @@ falstaff_endpoint_picker_set_catalog (FalstaffEndpointPicker *self,
   g_return_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self));
 
   g_set_object (&self->catalog, catalog);
+  if (self->search)
+    falstaff_model_search_set_fallback (self->search, catalog);
   rebuild (self, (const char * const *) self->recent);
 }
 
@@ -422,7 +891,7 @@ falstaff_endpoint_picker_set_recent (FalstaffEndpointPicker *self,
     return;
   g_strfreev (self->recent);
   self->recent = g_strdupv ((char **) endpoint_ids);
-  if (self->catalog)
+  if (self->catalog || self->search)
     rebuild (self, endpoint_ids);
 }
 
@@ -456,4 +925,73 @@ falstaff_endpoint_picker_get_search_entry (FalstaffEndpointPicker *self)
   g_return_val_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self), NULL);
 
   return GTK_WIDGET (self->search_entry);
+}
+
+void
+falstaff_endpoint_picker_set_client (FalstaffEndpointPicker *self,
+                                     FalClient              *client)
+{
+  g_return_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self));
+  g_return_if_fail (client == NULL || FAL_IS_CLIENT (client));
+
+  if (self->search)
+    {
+      g_signal_handlers_disconnect_by_data (self->search, self);
+      g_clear_object (&self->search);
+    }
+  if (client)
+    {
+      self->search = falstaff_model_search_new (client);
+      falstaff_model_search_set_fallback (self->search, self->catalog);
+      g_signal_connect_object (falstaff_model_search_get_results (self->search), "items-changed",
+                               G_CALLBACK (results_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->search, "notify::offline", G_CALLBACK (search_notify_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->search, "notify::cache-age", G_CALLBACK (search_notify_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->search, "notify::loading", G_CALLBACK (search_notify_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->search, "notify::has-more", G_CALLBACK (check_paging), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->search, "notify::loading", G_CALLBACK (check_paging), self, G_CONNECT_SWAPPED);
+      falstaff_model_search_set_query (self->search, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+    }
+  if (self->thumb_session == NULL)
+    /* No key ever goes with a thumbnail. */
+    self->thumb_session = soup_session_new_with_options ("max-conns-per-host", 6, NULL);
+  update_status (self);
+  refilter (self);
+}
+
+FalstaffEndpointInfo *
+falstaff_endpoint_picker_lookup (FalstaffEndpointPicker *self,
+                                 const char             *endpoint_id)
+{
+  FalstaffEndpointInfo *known;
+
+  g_return_val_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self), NULL);
+  g_return_val_if_fail (endpoint_id != NULL, NULL);
+
+  if (self->search)
+    {
+      GListModel *results = falstaff_model_search_get_results (self->search);
+
+      for (guint i = 0; i < g_list_model_get_n_items (results); i++)
+        {
+          g_autoptr(FalstaffEndpointInfo) info = g_list_model_get_item (results, i);
+
+          if (g_strcmp0 (falstaff_endpoint_info_get_id (info), endpoint_id) == 0)
+            return info;
+        }
+    }
+  if (self->catalog && (known = falstaff_catalog_lookup (self->catalog, endpoint_id)))
+    return known;
+  for (guint i = 0; i < self->entries->len; i++)
+    if (g_strcmp0 (falstaff_endpoint_info_get_id (self->entries->pdata[i]), endpoint_id) == 0)
+      return self->entries->pdata[i];
+  return NULL;
+}
+
+FalstaffModelSearch *
+falstaff_endpoint_picker_get_search (FalstaffEndpointPicker *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self), NULL);
+
+  return self->search;
 }

@@ -1913,6 +1913,7 @@ falstaff_window_constructed (GObject *object)
   recent = g_settings_get_strv (self->settings, "recent-endpoints");
   falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
   falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
+  falstaff_endpoint_picker_set_client (self->picker, falstaff_session_get_client (self->session));
 
   {
     FalstaffApplication *app = self->history_app;
