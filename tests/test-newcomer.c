@@ -315,6 +315,12 @@ test_uploading_status (void)
   g_unlink (path);
 }
 
+static gboolean
+banner_in_place (gpointer data)
+{
+  return gtk_revealer_get_child_revealed (data);
+}
+
 /* The key kept for this session only: said in words, and dismissable
  * with a real click. */
 static void
@@ -331,6 +337,10 @@ test_key_banner (void)
   g_assert_null (strstr (warning, "org.freedesktop"));
   g_assert_true (falstaff_test_wait_until ((gboolean (*) (gpointer)) _falstaff_window_get_key_banner_shown,
                                            studio->window, 2000));
+  /* Clicked once it has slid in: mid-way the button is not there yet. */
+  g_assert_true (falstaff_test_wait_until (banner_in_place,
+                                           gtk_widget_get_ancestor (_falstaff_window_get_key_banner_close (studio->window),
+                                                                    GTK_TYPE_REVEALER), 5000));
   falstaff_test_click (_falstaff_window_get_key_banner_close (studio->window));
   g_assert_false (_falstaff_window_get_key_banner_shown (studio->window));
 }

@@ -12,7 +12,6 @@
 #include "falstaff-model-search.h"
 
 #define PAGE_SIZE 25
-#define DEBOUNCE_MS 150
 #define SAVE_DELAY_MS 1000
 
 struct _FalstaffModelSearch
@@ -602,7 +601,7 @@ falstaff_model_search_set_query (FalstaffModelSearch *self,
   else
     {
       set_boolean (self, &self->loading, TRUE, PROP_LOADING);
-      self->debounce_id = g_timeout_add (DEBOUNCE_MS, debounce_cb, self);
+      self->debounce_id = g_timeout_add (FALSTAFF_MODEL_SEARCH_DEBOUNCE_MS, debounce_cb, self);
     }
 }
 

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
  * the text changes, paged on demand, and when fal cannot be reached the
  * last catalog seen (kept on disk) or the built-in list filtered here.
  * The results are a GListModel of FalstaffEndpointInfo. */
+/* Typing pauses this long before fal is asked: short, since each search
+ * in flight is cancelled by the next anyway. */
+#define FALSTAFF_MODEL_SEARCH_DEBOUNCE_MS 50
+
 #define FALSTAFF_TYPE_MODEL_SEARCH (falstaff_model_search_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffModelSearch, falstaff_model_search, FALSTAFF, MODEL_SEARCH, GObject)
 

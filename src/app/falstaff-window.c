@@ -634,6 +634,7 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
                                  const char     *endpoint_id)
 {
   FalstaffEndpointInfo *info;
+  FalstaffEndpointInfo *found;
 
   g_return_if_fail (FALSTAFF_IS_WINDOW (self));
 
@@ -651,12 +652,18 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   g_free (self->endpoint_id);
   self->endpoint_id = g_strdup (endpoint_id);
   info = falstaff_catalog_lookup (self->catalog, endpoint_id);
+  found = falstaff_endpoint_picker_lookup (self->picker, endpoint_id);
   /* The model's name is what a person reads (and what must fit at
-   * 360 px); the id is beneath it. An id the catalog does not know is
-   * its own title. */
+   * 360 px); the id is beneath it. An id nobody knows is its own title. */
   if (info && falstaff_endpoint_info_get_description (info) && *falstaff_endpoint_info_get_description (info))
     {
       adw_window_title_set_title (self->window_title, falstaff_endpoint_info_get_description (info));
+      adw_window_title_set_subtitle (self->window_title, endpoint_id);
+    }
+  else if (found && falstaff_endpoint_info_get_display_name (found) &&
+           g_strcmp0 (falstaff_endpoint_info_get_display_name (found), endpoint_id) != 0)
+    {
+      adw_window_title_set_title (self->window_title, falstaff_endpoint_info_get_display_name (found));
       adw_window_title_set_subtitle (self->window_title, endpoint_id);
     }
   else
@@ -1747,6 +1754,15 @@ session_notify_cb (FalstaffSession *session,
                    GParamSpec      *pspec,
                    FalstaffWindow  *self)
 {
+  /* The demo swaps the client: the catalog and prices are its server's. */
+  if (g_strcmp0 (pspec->name, "client") == 0)
+    {
+      falstaff_endpoint_picker_set_client (self->picker, falstaff_session_get_client (session));
+      g_cancellable_cancel (self->price_cancellable);
+      g_clear_object (&self->pricing);
+      if (self->form_model)
+        update_price (self);
+    }
   update_banners (self);
   update_actions (self);
 }
