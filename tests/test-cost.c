@@ -114,7 +114,7 @@ test_cost (void)
   GtkWindow *confirm;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GDateTime) today = g_date_time_new_now_local ();
-  g_autofree char *day = g_date_time_format (today, "%A %e %B %Y");
+  g_autofree char *day = g_date_time_format (today, "%A %-d %B %Y");
   g_autofree char *day_line = NULL;
   g_autofree char *body = NULL;
 

@@ -136,7 +136,7 @@ summarize (FalstaffSpendingDialog *self,
         continue;
       day_key = g_date_time_format (date, "%Y-%m-%d");
       /* Translators: a day of spending, see g_date_time_format(). */
-      day_title = g_date_time_format (date, _("%A %e %B %Y"));
+      day_title = g_date_time_format (date, _("%A %-d %B %Y"));
       add_to (days, day_order, day_key, g_strstrip (day_title), cost, currency);
       add_to (endpoints, endpoint_order, falstaff_run_get_endpoint_id (run), falstaff_run_get_endpoint_id (run),
               cost, currency);
