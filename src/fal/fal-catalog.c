@@ -203,7 +203,8 @@ get_page (FalCatalog          *self,
 
   g_task_set_source_tag (task, get_page);
   g_task_set_check_cancellable (task, FALSE);
-  _fal_client_call_async (self->client, "GET", url, NULL, NULL, FAL_RETRY_STATUS, FALSE, cancellable,
+  /* Retried as briefly as fal's default: a person is waiting. */
+  _fal_client_call_async (self->client, "GET", url, NULL, NULL, FAL_RETRY_DEFAULT, FALSE, cancellable,
                           models_answer_cb, task);
 }
 

@@ -43,7 +43,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalCatalogPage, fal_catalog_page_unref)
  * schema cache, marked fresh for a while, so that
  * fal_client_fetch_schema_async() answers from the cache without asking
  * fal again. Errors are FAL_ERRORs as for every libfal call (422 field
- * errors for bad parameters); GETs are retried like status polls. */
+ * errors for bad parameters); a 429 or 502–504 is retried 3 times
+ * (about 7 s in all): a person waits on a search, and the picker falls
+ * back to the kept catalog when fal stays away. */
 #define FAL_TYPE_CATALOG (fal_catalog_get_type ())
 G_DECLARE_FINAL_TYPE (FalCatalog, fal_catalog, FAL, CATALOG, GObject)
 
