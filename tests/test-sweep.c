@@ -165,6 +165,8 @@ start_grid_sweep (Studio     *studio,
 {
   FalstaffSweepDialog *dialog;
 
+  /* The dialog shows the total once the form's price came. */
+  g_assert_true (falstaff_test_wait_until (price_known, studio->window, 10000));
   type_text (row_control (studio, "prompt"), prompt);
   falstaff_test_press_keys (row_control (studio, "prompt"), "ctrl+shift+Return");
   g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
@@ -242,7 +244,6 @@ test_grid (void)
 
   start_demo (studio);
   pick_endpoint (studio, "fast-sdxl");
-  g_assert_true (falstaff_test_wait_until (price_known, studio->window, 10000));
   /* The fal queue takes the six at once; one of them fails at fal. */
   studio_add_fault (falstaff_session_get_demo_url (studio->session), "POST", "^/queue/" ENDPOINT "$", "fail=500", 1);
   start_grid_sweep (studio, "a kite over dunes", "num_inference_steps", "10, 20, 30", "guidance_scale", "2, 4.5");
