@@ -172,6 +172,37 @@ test_cost (void)
   gtk_window_close (GTK_WINDOW (sweep));
 }
 
+static gboolean
+count_says (gpointer data)
+{
+  Expect *expect = data;
+  GtkWindow *dialog = find_toplevel (FALSTAFF_TYPE_SWEEP_DIALOG);
+
+  return dialog && g_strcmp0 (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (
+                                FALSTAFF_SWEEP_DIALOG (dialog)))), expect->text) == 0;
+}
+
+/* Variations opened while fal's price is on its way: the count first,
+ * the total as soon as the price comes. */
+static void
+test_price_late (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  Expect before = { studio, "4 runs will be sent at once" };
+  Expect after = { studio, "4 runs will be sent at once, ≈ $0.01 in all" };
+
+  start_demo (studio);
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "GET", "^/api/v1/models/pricing$",
+                    "stall=2500", 1);
+  pick_endpoint (studio, "fal-ai/fast-sdxl");
+  type_text (row_control (studio, "prompt"), "a slow price");
+  falstaff_test_press_keys (row_control (studio, "prompt"), "shift+ctrl+Return");
+  g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
+  g_assert_true (count_says (&before));
+  g_assert_true (falstaff_test_wait_until (count_says, &after, 15000));
+  gtk_window_close (find_toplevel (FALSTAFF_TYPE_SWEEP_DIALOG));
+}
+
 /* Without a key fal's prices are not asked for, and the line says why. */
 static void
 test_cost_without_key (void)
@@ -196,6 +227,7 @@ main (int    argc,
   studio_fixture_init (&argc, &argv);
 
   g_test_add_func ("/ui/cost/form-run-spending", test_cost);
+  g_test_add_func ("/ui/cost/price-late", test_price_late);
   g_test_add_func ("/ui/cost/without-key", test_cost_without_key);
 
   status = g_test_run ();

@@ -15,6 +15,7 @@
 #include "falstaff-catalog.h"
 #include "falstaff-cost-label.h"
 #include "falstaff-spending-dialog.h"
+#include "falstaff-sweep-dialog.h"
 #include "falstaff-endpoint-picker.h"
 #include "falstaff-file-drop.h"
 #include "falstaff-file-row.h"
@@ -525,6 +526,20 @@ prices_cb (GObject      *source,
     return;
   price = _falstaff_window_get_price (self);
   falstaff_cost_label_set_price (self->cost_label, price);
+  /* Variations opened before the price came get their total now. */
+  if (price)
+    {
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+        {
+          g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+          if (FALSTAFF_IS_SWEEP_DIALOG (window) && gtk_window_get_transient_for (window) == GTK_WINDOW (self))
+            falstaff_sweep_dialog_set_price (FALSTAFF_SWEEP_DIALOG (window), price,
+                                             g_settings_get_double (self->settings, "cost-confirm-limit"));
+        }
+    }
   if (price == NULL)
     {
       if (g_error_matches (error, FAL_ERROR, FAL_ERROR_MISSING_KEY) ||
