@@ -128,8 +128,10 @@ fill_haystack (FalstaffEndpointInfo *self,
   g_autofree char *joined = NULL;
   g_autofree char *tag_text = tags ? g_strjoinv (" ", (char **) tags) : NULL;
 
-  joined = g_strjoin (" ", self->id, self->description, self->category,
-                      falstaff_endpoint_info_get_category_title (self),
+  /* A NULL would end g_strjoin's list early: every member is a string. */
+  joined = g_strjoin (" ", self->id, self->description ? self->description : "",
+                      self->category ? self->category : "",
+                      falstaff_endpoint_info_get_category_title (self) ? falstaff_endpoint_info_get_category_title (self) : "",
                       self->display_name ? self->display_name : "",
                       tag_text ? tag_text : "", NULL);
   g_free (self->haystack);
@@ -235,15 +237,5 @@ gboolean
 falstaff_endpoint_info_matches (FalstaffEndpointInfo *self,
                                 const char           *query)
 {
-  g_autofree char *folded = NULL;
-  g_auto(GStrv) words = NULL;
-
-  if (query == NULL || *query == '\0')
-    return TRUE;
-  folded = g_utf8_casefold (query, -1);
-  words = g_strsplit_set (folded, " \t", -1);
-  for (guint i = 0; words[i]; i++)
-    if (*words[i] && strstr (self->haystack, words[i]) == NULL)
-      return FALSE;
-  return TRUE;
+  return fal_search_words_match (self->haystack, query);
 }

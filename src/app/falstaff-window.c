@@ -483,19 +483,22 @@ show_spending_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* The inputs that decide how many units a run bills. */
+/* The form's values as the body would carry them: what
+ * fal_price_units_for_input() reads its units from. */
 static JsonObject *
 cost_inputs (FalstaffWindow *self)
 {
-  static const char * const names[] = { "num_images", "image_size", "duration", "seconds_total", "prompt", "text" };
   JsonObject *inputs = json_object_new ();
+  guint n = self->form_model ? g_list_model_get_n_items (G_LIST_MODEL (self->form_model)) : 0;
 
-  for (guint i = 0; self->form_model && i < G_N_ELEMENTS (names); i++)
+  for (guint i = 0; i < n; i++)
     {
-      JsonNode *value = fal_form_model_get_value (self->form_model, names[i]);
+      g_autoptr(FalFormField) field = g_list_model_get_item (G_LIST_MODEL (self->form_model), i);
+      const char *name = fal_form_field_get_name (field);
+      JsonNode *value = fal_form_model_get_value (self->form_model, name);
 
       if (value)
-        json_object_set_member (inputs, names[i], json_node_copy (value));
+        json_object_set_member (inputs, name, json_node_copy (value));
     }
   return inputs;
 }

@@ -194,20 +194,26 @@ gboolean fal_model_get_pinned (FalModel *self) { g_return_val_if_fail (FAL_IS_MO
 JsonNode *fal_model_get_openapi (FalModel *self) { g_return_val_if_fail (FAL_IS_MODEL (self), NULL); return self->openapi; }
 
 gboolean
-fal_model_matches (FalModel   *self,
-                   const char *query)
+fal_search_words_match (const char *haystack,
+                        const char *query)
 {
   g_autofree char *folded = NULL;
   g_auto(GStrv) words = NULL;
-
-  g_return_val_if_fail (FAL_IS_MODEL (self), FALSE);
 
   if (query == NULL || *query == '\0')
     return TRUE;
   folded = g_utf8_casefold (query, -1);
   words = g_strsplit_set (folded, " \t\n", -1);
   for (guint i = 0; words[i]; i++)
-    if (*words[i] && strstr (self->haystack, words[i]) == NULL)
+    if (*words[i] && (haystack == NULL || strstr (haystack, words[i]) == NULL))
       return FALSE;
   return TRUE;
+}
+
+gboolean
+fal_model_matches (FalModel   *self,
+                   const char *query)
+{
+  g_return_val_if_fail (FAL_IS_MODEL (self), FALSE);
+  return fal_search_words_match (self->haystack, query);
 }

@@ -36,6 +36,12 @@ gboolean     fal_model_get_pinned         (FalModel *self);
 /* The inlined OpenAPI document (expand=openapi-3.0), or NULL. */
 JsonNode    *fal_model_get_openapi        (FalModel *self);
 
+/* Whether every word of query (case-folded) is in haystack, which is
+ * already case-folded (g_utf8_casefold()); NULL or "" matches all. The
+ * one rule every search of models follows. */
+gboolean     fal_search_words_match       (const char *haystack,
+                                           const char *query);
+
 /* Whether every word of query (case-insensitive) is in the id, display
  * name, description, category or a tag; NULL or "" matches all. */
 gboolean     fal_model_matches            (FalModel   *self,

@@ -48,16 +48,15 @@ fal_format_money (double      amount,
   int decimals = 2;
   char number[64];
   double magnitude = fabs (amount);
+  g_autofree char *format = NULL;
 
   /* As many digits as the amount has (up to six), so that neither a price
    * below a cent ($0.0025) nor a total like $1.275 is rounded away. */
   if (magnitude > 0)
     while (decimals < 6 && fabs (amount - round (amount * pow (10, decimals)) / pow (10, decimals)) > magnitude * 1e-6)
       decimals++;
-  g_ascii_formatd (number, sizeof number, decimals == 2 ? "%.2f" :
-                                          decimals == 3 ? "%.3f" :
-                                          decimals == 4 ? "%.4f" :
-                                          decimals == 5 ? "%.5f" : "%.6f", amount);
+  format = g_strdup_printf ("%%.%df", decimals);
+  g_ascii_formatd (number, sizeof number, format, amount);
   if (currency == NULL || g_ascii_strcasecmp (currency, "USD") == 0)
     return amount < 0 ? g_strdup_printf ("−$%s", number + 1) : g_strdup_printf ("$%s", number);
   if (g_ascii_strcasecmp (currency, "EUR") == 0)
