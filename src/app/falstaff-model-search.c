@@ -326,6 +326,7 @@ is_offline_error (const GError *error)
 typedef struct {
   FalstaffModelSearch *self;
   gboolean more;
+  GCancellable *cancellable;    /* the search's own: stale once replaced */
 } Ask;
 
 static void
@@ -340,12 +341,15 @@ search_cb (GObject      *object,
   g_autoptr(FalCatalogPage) page = fal_catalog_search_finish (FAL_CATALOG (object), result, &error);
   g_autoptr(GPtrArray) infos = NULL;
   GPtrArray *models;
+  gboolean stale;
 
+  /* A newer search owns the state, whether this one ended cancelled or
+   * had its answer on the way when it was replaced. */
+  stale = ask->cancellable != self->cancellable || g_cancellable_is_cancelled (ask->cancellable);
+  g_object_unref (ask->cancellable);
   g_free (ask);
-  if (page == NULL &&
-      (g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED) ||
-       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
-    return;     /* a newer search owns the state */
+  if (stale)
+    return;
 
   g_clear_object (&self->cancellable);
   if (page == NULL)
@@ -406,10 +410,14 @@ ask (FalstaffModelSearch *self,
   };
   Ask *data = g_new0 (Ask, 1);
 
-  g_assert (self->cancellable == NULL);
+  /* One search at a time: whatever is on its way is for older state. */
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   data->self = g_object_ref (self);
   data->more = more;
+  data->cancellable = g_object_ref (self->cancellable);
   set_boolean (self, &self->loading, TRUE, PROP_LOADING);
   fal_catalog_search_async (self->catalog, &query, more ? self->cursor : NULL,
                             self->cancellable, search_cb, data);

@@ -160,6 +160,13 @@ build_page_thread (GTask        *task,
                                    SCHEMA_FRESH_SECONDS, &error))
         g_debug ("Could not cache the schema of %s: %s", fal_model_get_endpoint_id (model), error->message);
     }
+  /* Cancelled while the page was built: it ends cancelled, like every
+   * libfal call, not with an answer nobody wants. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+      return;
+    }
   cursor = fal_json_get_string (root, "next_cursor");
   page->next_cursor = cursor && *cursor ? g_strdup (cursor) : NULL;
   page->has_more = json_object_get_boolean_member_with_default (root, "has_more", FALSE) && page->next_cursor;
