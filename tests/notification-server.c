@@ -108,12 +108,6 @@ notification_server_get_received (void)
   return received;
 }
 
-guint32
-notification_server_get_last_id (void)
-{
-  return last_id;
-}
-
 void
 notification_server_click (guint32 id)
 {

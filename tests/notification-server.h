@@ -10,10 +10,9 @@ G_BEGIN_DECLS
  * here as they would at GNOME Shell, and a test can read them and
  * "click" one. Returns once the name is owned. */
 void        notification_server_start      (void);
-/* Every notification received so far: "summary\nbody". */
+/* Every notification received so far: "summary\nbody". The one at
+ * index i was given id i + 1. */
 GPtrArray  *notification_server_get_received (void);
-/* The id the server gave the last notification, 0 for none. */
-guint32     notification_server_get_last_id (void);
 /* As a person clicks a notification: its default action. */
 void        notification_server_click      (guint32 id);
 
