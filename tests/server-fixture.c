@@ -32,6 +32,15 @@ fal_test_server_new (double speed,
                      guint  runners,
                      guint  keepalive_ms)
 {
+  return fal_test_server_new_public (speed, runners, keepalive_ms, NULL);
+}
+
+FalTestServer *
+fal_test_server_new_public (double      speed,
+                            guint       runners,
+                            guint       keepalive_ms,
+                            const char *public_url)
+{
   FalTestServer *ts = g_new0 (FalTestServer, 1);
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = g_dir_make_tmp ("falstaff-test-XXXXXX", &error);
@@ -45,6 +54,7 @@ fal_test_server_new (double speed,
                              "keepalive-interval", keepalive_ms,
                              "key", FAL_LOCAL_DEFAULT_KEY,
                              "data-dir", data_dir,
+                             "public-url", public_url,
                              NULL);
   fal_local_server_start (ts->server, &error);
   g_assert_no_error (error);
