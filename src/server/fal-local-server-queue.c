@@ -101,7 +101,7 @@ job_from_request (FalLocalCall            *call,
       fal_local_call_respond_detail (call, 400, "x-fal-queue-priority must be 'normal' or 'low'");
       return NULL;
     }
-  if (!fal_local_call_object_lifetime (call, "x-fal-object-lifecycle-preference", &file_lifetime))
+  if (!fal_local_call_object_lifetime (call, "X-Fal-Object-Lifecycle-Preference", &file_lifetime))
     return NULL;
 
   app_id = app_id_of (endpoint_id);

@@ -92,7 +92,7 @@ fal_local_server_route_rest (FalLocalCall       *call,
 
       if (!fal_local_call_check_auth (call) || !fal_local_call_check_method (call, "POST") || !fal_local_call_parse_body (call, &body))
         return;
-      if (!fal_local_call_object_lifetime (call, "x-fal-object-lifecycle", &lifetime))
+      if (!fal_local_call_object_lifetime (call, "X-Fal-Object-Lifecycle", &lifetime))
         return;
       if (JSON_NODE_HOLDS_OBJECT (body))
         {
