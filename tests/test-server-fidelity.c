@@ -606,6 +606,18 @@ test_public_url (void)
   }
   assert_png (png, 32, 32);
 
+  /* A returned URL sent back through the proxy form. */
+  {
+    g_autoptr(SoupMessage) proxied = fal_test_message (ts, "GET", "/", NULL);
+    g_autoptr(FalTestResponse) answer = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (proxied), "x-fal-target-url",
+                                  fal_test_response_string (submitted, "status_url"));
+    answer = fal_test_send (ts, proxied);
+    g_assert_cmpuint (answer->status, ==, 200);
+    g_assert_cmpstr (fal_test_response_string (answer, "status"), ==, "COMPLETED");
+  }
+
   /* Uploads. */
   g_assert_cmpuint (initiated->status, ==, 200);
   assert_public (fal_test_response_string (initiated, "upload_url"));

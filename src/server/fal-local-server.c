@@ -249,6 +249,25 @@ fal_local_target_resolve (const char  *target,
   return TRUE;
 }
 
+/* A returned URL sent back through the proxy form: under the public URL,
+ * the path below it is ours. */
+static gboolean
+resolve_public_target (FalLocalServer  *self,
+                       const char      *target,
+                       char           **path,
+                       char           **query)
+{
+  gsize base = self->public_url ? strlen (self->public_url) : 0;
+  const char *mark;
+
+  if (base == 0 || !g_str_has_prefix (target, self->public_url) || target[base] != '/')
+    return FALSE;
+  *path = g_strndup (target + base, strcspn (target + base, "?#"));
+  mark = strchr (target + base, '?');
+  *query = mark ? g_strndup (mark + 1, strcspn (mark + 1, "#")) : NULL;
+  return TRUE;
+}
+
 static gboolean
 resolve_target (FalLocalCall  *call,
                 const char    *target,
@@ -256,7 +275,8 @@ resolve_target (FalLocalCall  *call,
 {
   g_autofree char *path = NULL;
 
-  if (!fal_local_target_resolve (target, &path, query))
+  if (!resolve_public_target (call->server, target, &path, query) &&
+      !fal_local_target_resolve (target, &path, query))
     return FALSE;
   g_free (call->path);
   call->path = g_steal_pointer (&path);
