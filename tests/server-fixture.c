@@ -32,6 +32,16 @@ fal_test_server_new (double speed,
                      guint  runners,
                      guint  keepalive_ms)
 {
+  return fal_test_server_new_with (speed, runners, keepalive_ms, NULL);
+}
+
+FalTestServer *
+fal_test_server_new_with (double      speed,
+                          guint       runners,
+                          guint       keepalive_ms,
+                          const char *first_property,
+                          ...)
+{
   FalTestServer *ts = g_new0 (FalTestServer, 1);
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = g_dir_make_tmp ("falstaff-test-XXXXXX", &error);
@@ -46,6 +56,14 @@ fal_test_server_new (double speed,
                              "key", FAL_LOCAL_DEFAULT_KEY,
                              "data-dir", data_dir,
                              NULL);
+  if (first_property)
+    {
+      va_list args;
+
+      va_start (args, first_property);
+      g_object_set_valist (G_OBJECT (ts->server), first_property, args);
+      va_end (args);
+    }
   fal_local_server_start (ts->server, &error);
   g_assert_no_error (error);
   ts->url = g_strdup (fal_local_server_get_url (ts->server));

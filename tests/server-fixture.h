@@ -21,6 +21,13 @@ typedef struct {
 FalTestServer *fal_test_server_new   (double         speed,
                                       guint          runners,
                                       guint          keepalive_ms);
+/* The same with more server properties set before start: name, value,
+ * …, NULL. */
+FalTestServer *fal_test_server_new_with (double      speed,
+                                         guint       runners,
+                                         guint       keepalive_ms,
+                                         const char *first_property,
+                                         ...);
 void           fal_test_server_free  (FalTestServer *ts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalTestServer, fal_test_server_free)
 

@@ -786,6 +786,78 @@ test_interrupt (void)
   }
 }
 
+/* ------------------------------------------------------------------ serve */
+
+static JsonObject *
+post_json (const char *url,
+           const char *body)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Key local:secret");
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  node = parse (g_bytes_get_data (answer, NULL));
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* falctl serve --public-url: listens on loopback, hands out the public
+ * base, and refuses what is not an http(s) URL. */
+static void
+test_serve_public_url (void)
+{
+  const char *args[] = { "serve", "--speed", "50", "--public-url", "https://fal.example.test/x/", NULL };
+  const char *bad_args[] = { "serve", "--public-url", "ftp://fal.example.test", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn (args, NULL, &error);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *listening = NULL;
+  g_autofree char *public = NULL;
+  g_autofree char *submit_url = NULL;
+  g_autofree char *initiate_url = NULL;
+  g_autoptr(JsonObject) submitted = NULL;
+  g_autoptr(JsonObject) initiated = NULL;
+  g_auto(Run) bad = { 0 };
+
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  listening = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  public = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s / %s", listening, public);
+  g_assert_true (g_str_has_prefix (listening, "listening http://127.0.0.1:"));
+  g_assert_cmpstr (public, ==, "public https://fal.example.test/x");
+
+  submit_url = g_strconcat (listening + strlen ("listening "), "/queue/fal-ai/any-llm", NULL);
+  submitted = post_json (submit_url, "{\"prompt\": \"hi\"}");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (submitted, "status_url"),
+                                   "https://fal.example.test/x/queue/fal-ai/any-llm/requests/"));
+  initiate_url = g_strconcat (listening + strlen ("listening "), "/rest/storage/upload/initiate", NULL);
+  initiated = post_json (initiate_url, "{\"file_name\": \"a.txt\"}");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (initiated, "upload_url"),
+                                   "https://fal.example.test/x/cdn/upload/"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (initiated, "file_url"),
+                                   "https://fal.example.test/x/cdn/files/"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+
+  run_falctl (&bad, NULL, bad_args);
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "public URL"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -818,6 +890,7 @@ main (int    argc,
   g_test_add_func ("/falctl/price", test_price);
   g_test_add_func ("/falctl/price/estimate", test_price_estimate);
   g_test_add_func ("/falctl/price/errors", test_price_errors);
+  g_test_add_func ("/falctl/serve/public-url", test_serve_public_url);
 
   status = g_test_run ();
   fal_local_server_stop (server);

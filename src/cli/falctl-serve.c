@@ -27,6 +27,7 @@ falctl_serve (int    argc,
   int keepalive_ms = 15000;
   g_autofree char *data_dir = NULL;
   gboolean fixed_clock = FALSE;
+  g_autofree char *public_url = NULL;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0 = a free port)", "PORT" },
     { "key", 'k', 0, G_OPTION_ARG_STRING, &key, "The one key accepted (default local:secret)", "ID:SECRET" },
@@ -35,6 +36,7 @@ falctl_serve (int    argc,
     { "keepalive", 0, 0, G_OPTION_ARG_INT, &keepalive_ms, "Status stream keep-alive interval (default 15000)", "MS" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Keep stored files here (default: a temporary directory)", "DIR" },
     { "fixed-clock", 0, 0, G_OPTION_ARG_NONE, &fixed_clock, "Request ids, log times and inference times the same on every run", NULL },
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "Base of every URL the server returns (behind a reverse proxy or tunnel)", "URL" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- run the local fal server");
@@ -69,14 +71,20 @@ falctl_serve (int    argc,
     g_object_set (server, "key", key, NULL);
   if (data_dir)
     g_object_set (server, "data-dir", data_dir, NULL);
+  if (public_url)
+    g_object_set (server, "public-url", public_url, NULL);
 
   if (!fal_local_server_start (server, &error))
     {
       fprintf (stderr, "falctl serve: %s\n", error->message);
-      return FALCTL_EXIT_NETWORK;
+      /* A public URL that is not one is a bad option, not a failed start. */
+      return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ? FALCTL_EXIT_USAGE
+                                                                             : FALCTL_EXIT_NETWORK;
     }
 
   printf ("listening %s\n", fal_local_server_get_url (server));
+  if (public_url)
+    printf ("public %s\n", fal_local_server_get_public_base (server));
   fflush (stdout);
 
   loop = g_main_loop_new (NULL, FALSE);

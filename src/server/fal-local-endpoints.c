@@ -15,7 +15,11 @@ typedef struct {
   JsonObject *input;
   FalLocalStorage *storage;
   char *base_url;
+  char *local_url;
+  gint64 file_lifetime;
   gint64 seed;
+  gboolean sync_mode;
+  gsize inline_left;       /* data: URI bytes sync_mode may still return */
 } Compute;
 
 typedef JsonNode *(*ComputeFunc) (Compute  *compute,
@@ -185,16 +189,30 @@ fal_local_file_url (const char *base_url,
 
 /* A model input URL: a file of this server's storage, or a data: URI.
  * Anything else is out of reach, as a private URL is for fal. */
+static const char *
+own_file_path (Compute    *compute,
+               const char *url)
+{
+  const char *bases[] = { compute->base_url, compute->local_url };
+
+  /* Files are ours under the public base and the loopback URL alike. */
+  for (guint i = 0; i < G_N_ELEMENTS (bases); i++)
+    if (bases[i] && g_str_has_prefix (url, bases[i]) &&
+        g_str_has_prefix (url + strlen (bases[i]), "/cdn/files/"))
+      return url + strlen (bases[i]) + strlen ("/cdn/files/");
+  return NULL;
+}
+
 static GBytes *
 fetch_input_file (Compute     *compute,
                   const char  *url,
                   GError     **error)
 {
-  g_autofree char *prefix = g_strconcat (compute->base_url, "/cdn/files/", NULL);
+  const char *rest = own_file_path (compute, url);
 
-  if (g_str_has_prefix (url, prefix))
+  if (rest != NULL)
     {
-      g_autofree char *id = g_strdup (url + strlen (prefix));
+      g_autofree char *id = g_strdup (rest);
       char *slash = strchr (id, '/');
 
       if (slash)
@@ -228,6 +246,25 @@ fetch_input_file (Compute     *compute,
   return NULL;
 }
 
+/* sync_mode: the media itself as a data: URI, not stored (fal keeps such
+ * outputs out of its CDN and history), while the result's URIs fit in
+ * the server's limit; NULL when this one does not. */
+static char *
+inline_data_uri (Compute    *compute,
+                 GBytes     *bytes,
+                 const char *content_type)
+{
+  gsize size = g_bytes_get_size (bytes);
+  gsize length = strlen ("data:;base64,") + strlen (content_type) + (size + 2) / 3 * 4;
+  g_autofree char *encoded = NULL;
+
+  if (!compute->sync_mode || length > compute->inline_left)
+    return NULL;
+  compute->inline_left -= length;
+  encoded = g_base64_encode (g_bytes_get_data (bytes, NULL), size);
+  return g_strconcat ("data:", content_type, ";base64,", encoded, NULL);
+}
+
 static JsonObject *
 store_file (Compute     *compute,
             GBytes      *bytes,
@@ -235,14 +272,19 @@ store_file (Compute     *compute,
             const char  *file_name,
             GError     **error)
 {
-  g_autofree char *id = fal_local_storage_put_bytes (compute->storage, bytes, content_type, file_name, error);
-  g_autofree char *url = NULL;
+  g_autofree char *url = inline_data_uri (compute, bytes, content_type);
   JsonObject *file;
 
-  if (id == NULL)
-    return NULL;
+  if (url == NULL)
+    {
+      g_autofree char *id = fal_local_storage_put_bytes (compute->storage, bytes, content_type, file_name, error);
 
-  url = fal_local_file_url (compute->base_url, id, file_name);
+      if (id == NULL)
+        return NULL;
+      if (compute->file_lifetime > 0)
+        fal_local_storage_set_lifetime (compute->storage, id, compute->file_lifetime);
+      url = fal_local_file_url (compute->base_url, id, file_name);
+    }
   file = json_object_new ();
   json_object_set_string_member (file, "url", url);
   json_object_set_string_member (file, "content_type", content_type);
@@ -482,6 +524,46 @@ static const char *const transcript_phrases[] = {
   "A real model would write what was said.",
 };
 
+static JsonObject *
+whisper_chunk (double      start,
+               double      end,
+               const char *text,
+               const char *speaker)
+{
+  JsonObject *chunk = json_object_new ();
+  JsonArray *timestamp = json_array_new ();
+
+  json_array_add_double_element (timestamp, start);
+  json_array_add_double_element (timestamp, end);
+  json_object_set_array_member (chunk, "timestamp", timestamp);
+  json_object_set_string_member (chunk, "text", text);
+  /* WhisperChunk: "speaker" only when diarization is on. */
+  if (speaker)
+    json_object_set_string_member (chunk, "speaker", speaker);
+  return chunk;
+}
+
+/* chunk_level "word": the segment's time shared evenly by its words. */
+static void
+add_word_chunks (JsonArray  *chunks,
+                 double      start,
+                 double      end,
+                 const char *said,
+                 const char *speaker)
+{
+  g_auto(GStrv) words = g_strsplit_set (said, " \t\n", -1);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+  for (guint i = 0; words[i]; i++)
+    if (*words[i])
+      g_ptr_array_add (kept, words[i]);
+  for (guint i = 0; i < kept->len; i++)
+    json_array_add_object_element (chunks,
+                                   whisper_chunk (start + (end - start) * i / kept->len,
+                                                  start + (end - start) * (i + 1) / kept->len,
+                                                  g_ptr_array_index (kept, i), speaker));
+}
+
 static JsonNode *
 compute_whisper (Compute  *compute,
                  guint    *http_status,
@@ -493,13 +575,21 @@ compute_whisper (Compute  *compute,
   g_autoptr(GString) text = g_string_new (NULL);
   const char *url = input_string (compute->input, "audio_url", "");
   const char *language = input_string (compute->input, "language", "en");
+  gboolean words = g_strcmp0 (input_string (compute->input, "chunk_level", "segment"), "word") == 0;
+  JsonNode *diarize = json_object_get_member (compute->input, "diarize");
+  guint n_speakers = CLAMP (input_int (compute->input, "num_speakers", 2), 1, 8);
   JsonObject *result;
   JsonArray *chunks;
   JsonArray *languages;
+  JsonArray *segments;
   JsonNode *node;
   double seconds = 0;
   guint rate = 0, channels = 0;
   guint n_chunks;
+
+  if (!(diarize && JSON_NODE_HOLDS_VALUE (diarize) && json_node_get_value_type (diarize) == G_TYPE_BOOLEAN &&
+        json_node_get_boolean (diarize)))
+    n_speakers = 0;
 
   audio = fetch_input_file (compute, url, &local_error);
   if (audio == NULL)
@@ -513,14 +603,14 @@ compute_whisper (Compute  *compute,
 
   result = json_object_new ();
   chunks = json_array_new ();
+  segments = json_array_new ();
   n_chunks = MAX (1, (guint) ceil (seconds / 5.0));
   for (guint i = 0; i < n_chunks; i++)
     {
-      JsonObject *chunk = json_object_new ();
-      JsonArray *timestamp = json_array_new ();
       double start = i * 5.0;
       double end = MIN (seconds, start + 5.0);
       g_autofree char *said = NULL;
+      g_autofree char *speaker = NULL;
 
       if (i == 0)
         said = g_strdup_printf ("%s The file lasts %.2f seconds at %u Hz, %u channel%s.",
@@ -528,11 +618,38 @@ compute_whisper (Compute  *compute,
       else
         said = g_strdup (transcript_phrases[i % G_N_ELEMENTS (transcript_phrases)]);
 
-      json_array_add_double_element (timestamp, start);
-      json_array_add_double_element (timestamp, end);
-      json_object_set_array_member (chunk, "timestamp", timestamp);
-      json_object_set_string_member (chunk, "text", said);
-      json_array_add_object_element (chunks, chunk);
+      /* Speakers take turns, one segment each. */
+      if (n_speakers > 0)
+        {
+          guint last = json_array_get_length (segments);
+          JsonObject *previous = last ? json_array_get_object_element (segments, last - 1) : NULL;
+
+          speaker = g_strdup_printf ("SPEAKER_%02u", i % n_speakers);
+          if (previous && g_str_equal (json_object_get_string_member (previous, "speaker"), speaker))
+            {
+              /* One speaker throughout: a single growing segment. */
+              JsonArray *timestamp = json_object_get_array_member (previous, "timestamp");
+
+              json_array_remove_element (timestamp, 1);
+              json_array_add_double_element (timestamp, end);
+            }
+          else
+            {
+              JsonObject *segment = json_object_new ();
+              JsonArray *timestamp = json_array_new ();
+
+              json_array_add_double_element (timestamp, start);
+              json_array_add_double_element (timestamp, end);
+              json_object_set_array_member (segment, "timestamp", timestamp);
+              json_object_set_string_member (segment, "speaker", speaker);
+              json_array_add_object_element (segments, segment);
+            }
+        }
+
+      if (words)
+        add_word_chunks (chunks, start, end, said, speaker);
+      else
+        json_array_add_object_element (chunks, whisper_chunk (start, end, said, speaker));
       g_string_append_printf (text, "%s%s", i ? " " : "", said);
     }
 
@@ -541,7 +658,7 @@ compute_whisper (Compute  *compute,
   json_object_set_string_member (result, "text", text->str);
   json_object_set_array_member (result, "chunks", chunks);
   json_object_set_array_member (result, "inferred_languages", languages);
-  json_object_set_array_member (result, "diarization_segments", json_array_new ());
+  json_object_set_array_member (result, "diarization_segments", segments);
 
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, result);
@@ -830,6 +947,7 @@ compute_free (gpointer data)
   json_object_unref (compute->input);
   g_object_unref (compute->storage);
   g_free (compute->base_url);
+  g_free (compute->local_url);
   g_free (compute);
 }
 
@@ -874,6 +992,9 @@ fal_local_endpoint_compute_async (const FalLocalEndpoint *endpoint,
                                   JsonObject             *input,
                                   FalLocalStorage        *storage,
                                   const char             *base_url,
+                                  const char             *local_url,
+                                  gint64                  file_lifetime,
+                                  gsize                   inline_limit,
                                   GCancellable           *cancellable,
                                   GAsyncReadyCallback     callback,
                                   gpointer                user_data)
@@ -881,11 +1002,20 @@ fal_local_endpoint_compute_async (const FalLocalEndpoint *endpoint,
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   Compute *compute = g_new0 (Compute, 1);
   JsonNode *seed = json_object_get_member (input, "seed");
+  JsonNode *sync_mode = json_object_get_member (input, "sync_mode");
 
   compute->endpoint = endpoint;
   compute->input = json_object_ref (input);
   compute->storage = g_object_ref (storage);
   compute->base_url = g_strdup (base_url);
+  compute->local_url = g_strdup (local_url);
+  compute->file_lifetime = file_lifetime;
+  /* Every endpoint that makes media honours it, even where its schema
+   * does not list it (stable-audio, minimax). */
+  compute->sync_mode = sync_mode && JSON_NODE_HOLDS_VALUE (sync_mode) &&
+                       json_node_get_value_type (sync_mode) == G_TYPE_BOOLEAN &&
+                       json_node_get_boolean (sync_mode);
+  compute->inline_left = inline_limit;
   /* fal draws a seed when none is given and echoes it either way. */
   if (seed && JSON_NODE_HOLDS_VALUE (seed) && json_node_get_value_type (seed) == G_TYPE_INT64)
     compute->seed = json_node_get_int (seed);

@@ -39,12 +39,23 @@ GPtrArray  *fal_local_endpoint_plan_logs        (const FalLocalEndpoint *endpoin
 JsonArray  *fal_local_endpoint_check            (const FalLocalEndpoint *endpoint,
                                                  JsonObject             *input);
 
-/* Computes the output in a worker thread. base_url is the server's own
- * URL: file URLs under it are read back from storage. */
+/* sync_mode: by default a result returns at most this many bytes of data:
+ * URIs; the media past it are stored and returned as URLs, as without
+ * sync_mode. */
+#define FAL_LOCAL_SYNC_MODE_MAX_BYTES (10 * 1024 * 1024)
+
+/* Computes the output in a worker thread. base_url is the base of the
+ * URLs returned (the public base); file URLs under it or under local_url
+ * (the loopback URL) are read back from storage. Stored outputs expire
+ * file_lifetime µs after they are made (0: never). With sync_mode, up to
+ * inline_limit bytes of media come back as data: URIs. */
 void        fal_local_endpoint_compute_async    (const FalLocalEndpoint *endpoint,
                                                  JsonObject             *input,
                                                  FalLocalStorage        *storage,
                                                  const char             *base_url,
+                                                 const char             *local_url,
+                                                 gint64                  file_lifetime,
+                                                 gsize                   inline_limit,
                                                  GCancellable           *cancellable,
                                                  GAsyncReadyCallback     callback,
                                                  gpointer                user_data);

@@ -21,6 +21,7 @@ struct _FalLocalJob
   gint64 started_at;
   gint64 completed_at;
   gint64 start_deadline;
+  gint64 file_lifetime;
 
   GPtrArray *logs;
 
@@ -149,6 +150,8 @@ guint fal_local_job_get_log_flood (FalLocalJob *self) { return self->log_flood; 
 void fal_local_job_set_log_flood (FalLocalJob *self, guint n_lines) { self->log_flood = n_lines; }
 gint64 fal_local_job_get_start_deadline (FalLocalJob *self) { return self->start_deadline; }
 void fal_local_job_set_start_deadline (FalLocalJob *self, gint64 deadline) { self->start_deadline = deadline; }
+gint64 fal_local_job_get_file_lifetime (FalLocalJob *self) { return self->file_lifetime; }
+void fal_local_job_set_file_lifetime (FalLocalJob *self, gint64 lifetime) { self->file_lifetime = lifetime; }
 
 void
 fal_local_job_set_planned_failure (FalLocalJob *self,

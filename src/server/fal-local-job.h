@@ -92,6 +92,12 @@ gint64              fal_local_job_get_start_deadline (FalLocalJob *self);
 void                fal_local_job_set_start_deadline (FalLocalJob *self,
                                                       gint64       deadline);
 
+/* How long the files the job makes are kept (x-fal-object-lifecycle-
+ * preference, already scaled by the speed), µs; 0 = forever. */
+gint64              fal_local_job_get_file_lifetime (FalLocalJob *self);
+void                fal_local_job_set_file_lifetime (FalLocalJob *self,
+                                                     gint64       lifetime);
+
 /* The status object of §3.2 (without the URL fields, which the server
  * adds since it knows its base). from_log: first log line to include,
  * or -1 for "logs": null. */

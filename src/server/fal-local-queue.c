@@ -47,6 +47,8 @@ struct _FalLocalQueue
 
   FalLocalStorage *storage;
   char *base_url;
+  char *local_url;
+  gsize inline_limit;
   guint runners;
   double speed;
   GHashTable *endpoint_queues;   /* endpoint id → EndpointQueue */
@@ -320,7 +322,8 @@ start_job (EndpointQueue *eq,
   fal_local_job_set_state (job, FAL_LOCAL_JOB_RUNNING);
   run->compute_in_flight = TRUE;
   fal_local_endpoint_compute_async (eq->endpoint, json_node_get_object (input),
-                                    self->storage, self->base_url,
+                                    self->storage, self->base_url, self->local_url,
+                                    fal_local_job_get_file_lifetime (job), self->inline_limit,
                                     run->cancellable, compute_cb, run);
   run_schedule (run);
 }
@@ -365,6 +368,7 @@ fal_local_queue_finalize (GObject *object)
   g_hash_table_unref (self->deadline_timers);
   g_clear_object (&self->storage);
   g_free (self->base_url);
+  g_free (self->local_url);
 
   G_OBJECT_CLASS (fal_local_queue_parent_class)->finalize (object);
 }
@@ -393,6 +397,7 @@ fal_local_queue_init (FalLocalQueue *self)
 FalLocalQueue *
 fal_local_queue_new (FalLocalStorage *storage,
                      const char      *base_url,
+                     const char      *local_url,
                      guint            runners,
                      double           speed)
 {
@@ -400,10 +405,19 @@ fal_local_queue_new (FalLocalStorage *storage,
 
   self->storage = g_object_ref (storage);
   self->base_url = g_strdup (base_url);
+  self->local_url = g_strdup (local_url);
+  self->inline_limit = FAL_LOCAL_SYNC_MODE_MAX_BYTES;
   self->runners = MAX (1, runners);
   self->speed = speed > 0 ? speed : 1.0;
 
   return self;
+}
+
+void
+fal_local_queue_set_inline_limit (FalLocalQueue *self,
+                                  gsize          limit)
+{
+  self->inline_limit = limit;
 }
 
 static EndpointQueue *

@@ -18,10 +18,16 @@ typedef enum {
 #define FAL_LOCAL_TYPE_QUEUE (fal_local_queue_get_type ())
 G_DECLARE_FINAL_TYPE (FalLocalQueue, fal_local_queue, FAL_LOCAL, QUEUE, GObject)
 
+/* base_url: of the URLs returned; local_url: the loopback URL, whose
+ * file URLs are this server's too. */
 FalLocalQueue        *fal_local_queue_new        (FalLocalStorage *storage,
                                                   const char      *base_url,
+                                                  const char      *local_url,
                                                   guint            runners,
                                                   double           speed);
+/* The data: URI bytes a sync_mode result may hold. */
+void                  fal_local_queue_set_inline_limit (FalLocalQueue *self,
+                                                        gsize          limit);
 void                  fal_local_queue_submit     (FalLocalQueue *self,
                                                   FalLocalJob   *job);
 FalLocalJob          *fal_local_queue_lookup     (FalLocalQueue *self,

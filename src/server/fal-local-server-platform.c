@@ -245,7 +245,8 @@ model_object (FalLocalCall               *call,
   JsonObject *metadata = json_object_new ();
   JsonArray *tags = json_array_new ();
   g_autofree char *thumbnail = fal_local_catalog_thumbnail_name (model);
-  g_autofree char *thumbnail_url = g_strdup_printf ("%s/cdn/thumbnails/%s", call->server->url, thumbnail);
+  g_autofree char *thumbnail_url = g_strdup_printf ("%s/cdn/thumbnails/%s",
+                                                    fal_local_server_get_public_base (call->server), thumbnail);
   g_autofree char *model_url = g_strconcat ("https://fal.ai/models/", model->endpoint_id, NULL);
 
   for (guint i = 0; model->tags[i]; i++)

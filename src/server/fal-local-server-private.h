@@ -34,6 +34,8 @@ struct _FalLocalServer
   gboolean fixed_clock;
   guint job_sequence;
   char *data_dir;
+  char *public_url;
+  guint sync_mode_limit;
 
   /* The server thread and what lives on it. */
   GThread *thread;
@@ -161,6 +163,13 @@ GSource *fal_local_call_watch_hangup (FalLocalCall       *call,
 gboolean fal_local_target_resolve (const char  *target,
                                    char       **path,
                                    char       **query);
+
+/* The lifetime a lifecycle header (x-fal-object-lifecycle[-preference])
+ * asks for, scaled by the speed, µs (0: none asked); FALSE after
+ * answering 400 to a header that does not parse. */
+gboolean fal_local_call_object_lifetime (FalLocalCall *call,
+                                         const char   *header,
+                                         gint64       *lifetime);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalLocalCall, fal_local_call_unref)
 

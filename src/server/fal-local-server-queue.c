@@ -32,7 +32,7 @@ queue_status_object (FalLocalServer *self,
                      int             from_log)
 {
   JsonObject *object = fal_local_job_status_object (job, from_log);
-  g_autofree char *response_url = g_strdup_printf ("%s/queue/%s/requests/%s", self->url,
+  g_autofree char *response_url = g_strdup_printf ("%s/queue/%s/requests/%s", fal_local_server_get_public_base (self),
                                                    fal_local_job_get_app_id (job),
                                                    fal_local_job_get_id (job));
   g_autofree char *status_url = g_strconcat (response_url, "/status", NULL);
@@ -69,6 +69,7 @@ job_from_request (FalLocalCall            *call,
   g_autofree char *app_id = NULL;
   FalLocalJobPriority job_priority = FAL_LOCAL_JOB_PRIORITY_NORMAL;
   FalLocalJob *job;
+  gint64 file_lifetime = 0;
 
   if (endpoint == NULL)
     {
@@ -100,9 +101,12 @@ job_from_request (FalLocalCall            *call,
       fal_local_call_respond_detail (call, 400, "x-fal-queue-priority must be 'normal' or 'low'");
       return NULL;
     }
+  if (!fal_local_call_object_lifetime (call, "X-Fal-Object-Lifecycle-Preference", &file_lifetime))
+    return NULL;
 
   app_id = app_id_of (endpoint_id);
   job = fal_local_job_new (endpoint_id, app_id, input, mode, job_priority);
+  fal_local_job_set_file_lifetime (job, file_lifetime);
 
   if (timeout)
     {

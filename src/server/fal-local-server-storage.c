@@ -25,6 +25,51 @@ clean_file_name (const char *name)
   return clean;
 }
 
+gboolean
+fal_local_call_object_lifetime (FalLocalCall *call,
+                                const char   *header,
+                                gint64       *lifetime)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (call->msg);
+  const char *value = soup_message_headers_get_one (headers, header);
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonNode *member;
+  double seconds;
+
+  *lifetime = 0;
+  if (value == NULL)
+    return TRUE;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, value, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    goto invalid;
+  member = json_object_get_member (json_node_get_object (root), "expiration_duration_seconds");
+  /* Only an ACL, or an explicit null: no expiry. */
+  if (member == NULL || JSON_NODE_HOLDS_NULL (member))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (member) ||
+      (json_node_get_value_type (member) != G_TYPE_INT64 && json_node_get_value_type (member) != G_TYPE_DOUBLE))
+    goto invalid;
+  seconds = json_node_get_value_type (member) == G_TYPE_INT64 ? (double) json_node_get_int (member)
+                                                               : json_node_get_double (member);
+  if (!(seconds > 0) || seconds > 1e10)
+    goto invalid;
+  /* On the timeline's clock, like every other wait. */
+  *lifetime = MAX (1, (gint64) (seconds * G_USEC_PER_SEC / call->server->speed));
+  return TRUE;
+
+invalid:
+  {
+    g_autofree char *detail = g_strdup_printf ("Invalid %s header: expected a JSON object with "
+                                               "\"expiration_duration_seconds\": a number of seconds > 0",
+                                               header);
+    fal_local_call_respond_detail (call, 400, detail);
+    return FALSE;
+  }
+}
+
 void
 fal_local_server_route_rest (FalLocalCall       *call,
             const char *rest)
@@ -43,8 +88,11 @@ fal_local_server_route_rest (FalLocalCall       *call,
       g_autofree char *file_url = NULL;
       const char *content_type = NULL;
       const char *name = NULL;
+      gint64 lifetime = 0;
 
       if (!fal_local_call_check_auth (call) || !fal_local_call_check_method (call, "POST") || !fal_local_call_parse_body (call, &body))
+        return;
+      if (!fal_local_call_object_lifetime (call, "X-Fal-Object-Lifecycle", &lifetime))
         return;
       if (JSON_NODE_HOLDS_OBJECT (body))
         {
@@ -60,9 +108,10 @@ fal_local_server_route_rest (FalLocalCall       *call,
         }
       file_name = clean_file_name (name);
       token = fal_local_storage_initiate (self->storage, content_type, file_name, multipart, &file_id);
-      upload_url = g_strdup_printf ("%s/cdn/%s/%s?X-Local-Signature=%s", self->url,
+      fal_local_storage_set_upload_lifetime (self->storage, token, lifetime);
+      upload_url = g_strdup_printf ("%s/cdn/%s/%s?X-Local-Signature=%s", fal_local_server_get_public_base (self),
                                     multipart ? "multipart" : "upload", token, token);
-      file_url = fal_local_file_url (self->url, file_id, file_name);
+      file_url = fal_local_file_url (fal_local_server_get_public_base (self), file_id, file_name);
       json_object_set_string_member (answer, "upload_url", upload_url);
       json_object_set_string_member (answer, "file_url", file_url);
       fal_local_call_respond_object (call, 200, answer);
@@ -319,7 +368,7 @@ complete_cb (GObject      *source,
   else
     {
       g_autoptr(FalLocalFile) file = fal_local_storage_lookup (call->server->storage, file_id);
-      g_autofree char *url = fal_local_file_url (call->server->url, file_id, file->file_name);
+      g_autofree char *url = fal_local_file_url (fal_local_server_get_public_base (call->server), file_id, file->file_name);
       g_autoptr(JsonObject) answer = json_object_new ();
 
       json_object_set_string_member (answer, "file_url", url);

@@ -32,6 +32,8 @@ enum {
   PROP_DATA_DIR,
   PROP_FIXED_CLOCK,
   PROP_URL,
+  PROP_PUBLIC_URL,
+  PROP_SYNC_MODE_LIMIT,
   N_PROPS
 };
 
@@ -247,6 +249,25 @@ fal_local_target_resolve (const char  *target,
   return TRUE;
 }
 
+/* A returned URL sent back through the proxy form: under the public URL,
+ * the path below it is ours. */
+static gboolean
+resolve_public_target (FalLocalServer  *self,
+                       const char      *target,
+                       char           **path,
+                       char           **query)
+{
+  gsize base = self->public_url ? strlen (self->public_url) : 0;
+  const char *mark;
+
+  if (base == 0 || !g_str_has_prefix (target, self->public_url) || target[base] != '/')
+    return FALSE;
+  *path = g_strndup (target + base, strcspn (target + base, "?#"));
+  mark = strchr (target + base, '?');
+  *query = mark ? g_strndup (mark + 1, strcspn (mark + 1, "#")) : NULL;
+  return TRUE;
+}
+
 static gboolean
 resolve_target (FalLocalCall  *call,
                 const char    *target,
@@ -254,7 +275,8 @@ resolve_target (FalLocalCall  *call,
 {
   g_autofree char *path = NULL;
 
-  if (!fal_local_target_resolve (target, &path, query))
+  if (!resolve_public_target (call->server, target, &path, query) &&
+      !fal_local_target_resolve (target, &path, query))
     return FALSE;
   g_free (call->path);
   call->path = g_steal_pointer (&path);
@@ -386,11 +408,47 @@ listen_on_loopback (FalLocalServer  *self,
   return soup_server_listen_socket (self->soup, socket, 0, error);
 }
 
+/* The public URL is only ever a base for returned URLs: an absolute
+ * http(s) URL without query or fragment, kept without a trailing slash. */
+static char *
+clean_public_url (const char  *text,
+                  GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *clean = NULL;
+  gsize len;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 &&
+       g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0) ||
+      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The public URL must be an absolute http or https URL without query: %s", text);
+      return NULL;
+    }
+  clean = g_strdup (text);
+  len = strlen (clean);
+  while (len > 0 && clean[len - 1] == '/')
+    clean[--len] = '\0';
+  return g_steal_pointer (&clean);
+}
+
 static gboolean
 setup (FalLocalServer  *self,
        GError         **error)
 {
   g_autoslist(GUri) uris = NULL;
+
+  if (self->public_url != NULL)
+    {
+      char *clean = clean_public_url (self->public_url, error);
+
+      if (clean == NULL)
+        return FALSE;
+      g_free (self->public_url);
+      self->public_url = clean;
+    }
 
   if (self->data_dir == NULL)
     {
@@ -412,7 +470,9 @@ setup (FalLocalServer  *self,
   uris = soup_server_get_uris (self->soup);
   self->bound_port = g_uri_get_port (uris->data);
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->bound_port);
-  self->queue = fal_local_queue_new (self->storage, self->url, self->runners, self->speed);
+  self->queue = fal_local_queue_new (self->storage, fal_local_server_get_public_base (self), self->url,
+                                     self->runners, self->speed);
+  fal_local_queue_set_inline_limit (self->queue, self->sync_mode_limit);
   return TRUE;
 }
 
@@ -481,6 +541,7 @@ fal_local_server_finalize (GObject *object)
   g_free (self->key);
   g_free (self->data_dir);
   g_free (self->url);
+  g_free (self->public_url);
   g_clear_error (&self->start_error);
   g_clear_object (&self->faults);
   g_clear_object (&self->request_log);
@@ -523,6 +584,12 @@ fal_local_server_get_property (GObject    *object,
       break;
     case PROP_URL:
       g_value_set_string (value, self->url);
+      break;
+    case PROP_PUBLIC_URL:
+      g_value_set_string (value, self->public_url);
+      break;
+    case PROP_SYNC_MODE_LIMIT:
+      g_value_set_uint (value, self->sync_mode_limit);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -568,6 +635,15 @@ fal_local_server_set_property (GObject      *object,
     case PROP_FIXED_CLOCK:
       self->fixed_clock = g_value_get_boolean (value);
       break;
+    case PROP_PUBLIC_URL:
+      if (g_strcmp0 (self->public_url, g_value_get_string (value)) == 0)
+        return;
+      g_free (self->public_url);
+      self->public_url = g_value_dup_string (value);
+      break;
+    case PROP_SYNC_MODE_LIMIT:
+      self->sync_mode_limit = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -595,6 +671,12 @@ fal_local_server_class_init (FalLocalServerClass *klass)
   properties[PROP_FIXED_CLOCK] = g_param_spec_boolean ("fixed-clock", NULL, NULL, FALSE, flags);
   properties[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL,
                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The origin clients reach the server by (a reverse proxy, a tunnel):
+   * the base of every URL the server returns. NULL: the url. */
+  properties[PROP_PUBLIC_URL] = g_param_spec_string ("public-url", NULL, NULL, NULL, flags);
+  /* Bytes of data: URIs a sync_mode result may carry; past it, URLs. */
+  properties[PROP_SYNC_MODE_LIMIT] = g_param_spec_uint ("sync-mode-limit", NULL, NULL, 0, G_MAXUINT,
+                                                        FAL_LOCAL_SYNC_MODE_MAX_BYTES, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -605,6 +687,7 @@ fal_local_server_init (FalLocalServer *self)
   self->speed = 1.0;
   self->runners = 2;
   self->keepalive_ms = 15000;
+  self->sync_mode_limit = FAL_LOCAL_SYNC_MODE_MAX_BYTES;
   self->faults = fal_local_faults_new ();
   self->request_log = fal_local_request_log_new ();
   g_mutex_init (&self->mutex);
@@ -677,4 +760,17 @@ fal_local_server_get_port (FalLocalServer *self)
 {
   g_return_val_if_fail (FAL_LOCAL_IS_SERVER (self), 0);
   return self->bound_port;
+}
+
+/**
+ * fal_local_server_get_public_base:
+ *
+ * The base of the URLs the server hands out: the public-url when set
+ * (without a trailing slash once started), else the url.
+ */
+const char *
+fal_local_server_get_public_base (FalLocalServer *self)
+{
+  g_return_val_if_fail (FAL_LOCAL_IS_SERVER (self), NULL);
+  return self->public_url ? self->public_url : self->url;
 }

@@ -22,5 +22,8 @@ void            fal_local_server_stop     (FalLocalServer  *self);
 /* "http://127.0.0.1:PORT", once started. */
 const char     *fal_local_server_get_url  (FalLocalServer  *self);
 guint           fal_local_server_get_port (FalLocalServer  *self);
+/* The base of every URL the server returns: the public-url property (for
+ * a server behind a reverse proxy or tunnel), else the url. */
+const char     *fal_local_server_get_public_base (FalLocalServer *self);
 
 G_END_DECLS

@@ -14,6 +14,7 @@ typedef struct {
   char *content_type;
   char *file_name;
   gboolean multipart;
+  gint64 lifetime;           /* of the file it makes, µs; 0 = forever */
   GHashTable *part_etags;    /* part number → etag */
 } Upload;
 
@@ -64,6 +65,7 @@ file_copy (const FalLocalFile *file)
   copy->content_type = g_strdup (file->content_type);
   copy->file_name = g_strdup (file->file_name);
   copy->size = file->size;
+  copy->expires_at = file->expires_at;
   return copy;
 }
 
@@ -86,7 +88,7 @@ part_path (FalLocalStorage *self,
   return g_build_filename (self->directory, "uploads", name, NULL);
 }
 
-static void
+static FalLocalFile *
 register_pieces (FalLocalStorage  *self,
                  const char       *file_id,
                  char            **paths,
@@ -102,9 +104,10 @@ register_pieces (FalLocalStorage  *self,
   file->file_name = g_strdup (file_name ? file_name : "file.bin");
   file->size = size;
   g_hash_table_replace (self->files, file->id, file);
+  return file;
 }
 
-static void
+static FalLocalFile *
 register_file (FalLocalStorage *self,
                const char      *file_id,
                const char      *path,
@@ -115,7 +118,13 @@ register_file (FalLocalStorage *self,
   char **paths = g_new0 (char *, 2);
 
   paths[0] = g_strdup (path);
-  register_pieces (self, file_id, paths, content_type, file_name, size);
+  return register_pieces (self, file_id, paths, content_type, file_name, size);
+}
+
+static gint64
+expiry_after (gint64 lifetime)
+{
+  return lifetime > 0 ? g_get_monotonic_time () + lifetime : 0;
 }
 
 static void
@@ -196,11 +205,52 @@ fal_local_storage_lookup (FalLocalStorage *self,
 
   g_mutex_lock (&self->mutex);
   file = g_hash_table_lookup (self->files, file_id);
+  if (file && file->expires_at != 0 && g_get_monotonic_time () >= file->expires_at)
+    {
+      /* Expired: gone from the CDN, and from the disk. A reader that has
+       * it mapped keeps its bytes. */
+      for (guint i = 0; file->paths[i]; i++)
+        g_unlink (file->paths[i]);
+      g_hash_table_remove (self->files, file_id);
+      file = NULL;
+    }
   if (file)
     copy = file_copy (file);
   g_mutex_unlock (&self->mutex);
 
   return copy;
+}
+
+void
+fal_local_storage_set_lifetime (FalLocalStorage *self,
+                                const char      *file_id,
+                                gint64           lifetime)
+{
+  FalLocalFile *file;
+
+  g_return_if_fail (FAL_LOCAL_IS_STORAGE (self));
+
+  g_mutex_lock (&self->mutex);
+  file = g_hash_table_lookup (self->files, file_id);
+  if (file)
+    file->expires_at = expiry_after (lifetime);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+fal_local_storage_set_upload_lifetime (FalLocalStorage *self,
+                                       const char      *token,
+                                       gint64           lifetime)
+{
+  Upload *upload;
+
+  g_return_if_fail (FAL_LOCAL_IS_STORAGE (self));
+
+  g_mutex_lock (&self->mutex);
+  upload = g_hash_table_lookup (self->uploads, token);
+  if (upload)
+    upload->lifetime = MAX (0, lifetime);
+  g_mutex_unlock (&self->mutex);
 }
 
 GBytes *
@@ -361,9 +411,11 @@ fal_local_storage_finish_put (FalLocalStorage *self,
     {
       /* The PUT's own Content-Type wins over the one given at initiate,
        * as on a real signed-URL upload. */
-      register_file (self, upload->file_id, final,
-                     content_type ? content_type : upload->content_type,
-                     upload->file_name, st.st_size);
+      FalLocalFile *file = register_file (self, upload->file_id, final,
+                                          content_type ? content_type : upload->content_type,
+                                          upload->file_name, st.st_size);
+
+      file->expires_at = expiry_after (upload->lifetime);
       /* A signed upload URL is good for one upload: the file it made is
        * served as immutable. */
       g_hash_table_remove (self->uploads, token);
@@ -397,6 +449,7 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
   char **paths;
   Upload *upload;
   goffset total = 0;
+  gint64 lifetime = 0;
 
   g_mutex_lock (&self->mutex);
   upload = g_hash_table_lookup (self->uploads, token);
@@ -427,6 +480,7 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
   id = g_strdup (upload->file_id);
   content_type = g_strdup (upload->content_type);
   file_name = g_strdup (upload->file_name);
+  lifetime = upload->lifetime;
   g_mutex_unlock (&self->mutex);
 
   /* Each part becomes a piece of the file, in the order given. */
@@ -464,7 +518,7 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
         }
       g_hash_table_remove (self->uploads, token);
     }
-  register_pieces (self, id, paths, content_type, file_name, total);
+  register_pieces (self, id, paths, content_type, file_name, total)->expires_at = expiry_after (lifetime);
   g_mutex_unlock (&self->mutex);
 
   *file_id = g_steal_pointer (&id);

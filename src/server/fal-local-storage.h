@@ -17,6 +17,7 @@ typedef struct {
   char *content_type;
   char *file_name;
   goffset size;
+  gint64 expires_at; /* monotonic µs; 0 = kept for the server's life */
 } FalLocalFile;
 
 FalLocalStorage *fal_local_storage_new          (const char  *directory,
@@ -28,7 +29,16 @@ char            *fal_local_storage_put_bytes    (FalLocalStorage *self,
                                                  const char      *content_type,
                                                  const char      *file_name,
                                                  GError         **error);
-/* A copy of the file's record, or NULL. */
+/* The file expires lifetime µs from now (0: never); an expired file is
+ * deleted and is then not found. */
+void             fal_local_storage_set_lifetime (FalLocalStorage *self,
+                                                 const char      *file_id,
+                                                 gint64           lifetime);
+/* The file an upload makes expires lifetime µs after it is complete. */
+void             fal_local_storage_set_upload_lifetime (FalLocalStorage *self,
+                                                        const char      *token,
+                                                        gint64           lifetime);
+/* A copy of the file's record, or NULL (also once it expired). */
 FalLocalFile    *fal_local_storage_lookup       (FalLocalStorage *self,
                                                  const char      *file_id);
 /* The whole file (parts are joined: for model inputs, which are small). */
