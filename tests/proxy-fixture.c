@@ -5,10 +5,12 @@
 #include <libsoup/soup.h>
 
 #include "proxy-fixture.h"
+#include "fal-local-server-private.h"
 
 struct _ProxyFixture {
   char *key;
   char *url;
+  char *upstream;              /* under mutex: where fal hosts go */
   GThread *thread;
   GMainContext *context;
   GMainLoop *loop;
@@ -189,6 +191,34 @@ is_loopback (GUri *uri)
                   g_str_equal (host, "::1"));
 }
 
+/* The URL a target goes to: a loopback one as it is; one on a fal host
+ * (fal.run, queue.fal.run, rest.fal.ai, fal.ai, api.fal.ai) to the
+ * upstream local server, under the path prefix it gives that host; NULL
+ * when the target is not allowed. */
+static GUri *
+resolve (ProxyFixture *self,
+         const char   *target)
+{
+  g_autoptr(GUri) uri = target ? g_uri_parse (target, G_URI_FLAGS_ENCODED, NULL) : NULL;
+  g_autofree char *upstream = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *mapped = NULL;
+
+  if (uri == NULL)
+    return NULL;
+  if (is_loopback (uri))
+    return g_steal_pointer (&uri);
+  g_mutex_lock (&self->mutex);
+  upstream = g_strdup (self->upstream);
+  g_mutex_unlock (&self->mutex);
+  if (upstream == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 ||
+      !fal_local_target_resolve (target, &path, &query))
+    return NULL;
+  mapped = g_strconcat (upstream, path, query ? "?" : NULL, query, NULL);
+  return g_uri_parse (mapped, G_URI_FLAGS_ENCODED, NULL);
+}
+
 static void
 handler (SoupServer        *server,
          SoupServerMessage *msg,
@@ -200,16 +230,17 @@ handler (SoupServer        *server,
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   const char *target = soup_message_headers_get_one (request_headers, "x-fal-target-url");
   const char *method = soup_server_message_get_method (msg);
-  g_autoptr(GUri) uri = target ? g_uri_parse (target, G_URI_FLAGS_ENCODED, NULL) : NULL;
+  g_autoptr(GUri) uri = resolve (self, target);
   g_autoptr(GBytes) body = NULL;
   g_autofree char *authorization = NULL;
   SoupMessageHeaders *upstream_headers;
   Forward *forward;
 
-  if (uri == NULL || !is_loopback (uri))
+  /* As @fal-ai/server-proxy says it. */
+  if (uri == NULL)
     {
-      answer_json (msg, SOUP_STATUS_BAD_REQUEST, target ? "x-fal-target-url is not a loopback URL"
-                                                        : "x-fal-target-url is missing");
+      answer_json (msg, SOUP_STATUS_BAD_REQUEST, target ? "Invalid request: x-fal-target-url is not allowed"
+                                                        : "Invalid request: x-fal-target-url is missing");
       return;
     }
 
@@ -221,7 +252,11 @@ handler (SoupServer        *server,
   soup_message_add_flags (forward->upstream, SOUP_MESSAGE_NO_REDIRECT);
   upstream_headers = soup_message_get_request_headers (forward->upstream);
   soup_message_headers_foreach (request_headers, copy_header_cb, upstream_headers);
-  authorization = g_strconcat ("Key ", self->key, NULL);
+  /* The caller's own Authorization wins, as in @fal-ai/server-proxy. */
+  if (soup_message_headers_get_one (request_headers, "Authorization"))
+    authorization = g_strdup (soup_message_headers_get_one (request_headers, "Authorization"));
+  else
+    authorization = g_strconcat ("Key ", self->key, NULL);
   soup_message_headers_replace (upstream_headers, "Authorization", authorization);
   soup_message_headers_replace (upstream_headers, "Via", "1.1 falstaff-test-proxy");
 
@@ -353,7 +388,23 @@ proxy_fixture_free (ProxyFixture *self)
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_ptr_array_unref (self->targets);
+  g_free (self->upstream);
   g_free (self->url);
   g_free (self->key);
   g_free (self);
+}
+
+void
+proxy_fixture_set_upstream (ProxyFixture *self,
+                            const char   *local_url)
+{
+  g_autofree char *clean = g_strdup (local_url);
+  gsize len = clean ? strlen (clean) : 0;
+
+  while (len > 0 && clean[len - 1] == '/')
+    clean[--len] = '\0';
+  g_mutex_lock (&self->mutex);
+  g_free (self->upstream);
+  self->upstream = g_steal_pointer (&clean);
+  g_mutex_unlock (&self->mutex);
 }

@@ -8,12 +8,18 @@ G_BEGIN_DECLS
 /* A fal proxy for tests, the way @fal-ai/server-proxy works: a real
  * SoupServer on 127.0.0.1 (a free port) that forwards each request to the
  * URL in its x-fal-target-url header, adds "Authorization: Key <key>"
- * (replacing any the caller sent) and "Via: 1.1 falstaff-test-proxy", and
+ * (unless the caller sent its own: that one is forwarded) and
+ * "Via: 1.1 falstaff-test-proxy", and
  * passes the answer back as it arrives: bodies, event streams included,
  * are streamed through chunk by chunk, never buffered to the end.
  *
- * Only loopback targets (127.0.0.1, localhost, ::1) are forwarded; any
- * other target, or none, gets 400 {"detail": …}. A target that cannot be
+ * Loopback targets (127.0.0.1, localhost, ::1) are forwarded as they
+ * are; https targets on fal's hosts (fal.run, queue.fal.run, rest.fal.ai,
+ * fal.ai, api.fal.ai) go to the local server set with
+ * proxy_fixture_set_upstream(), under the path prefix that server gives
+ * each host (fal_local_target_resolve). Any other target, or none, gets
+ * 400 {"detail": "Invalid request: …"}, as fal's server proxy answers.
+ * A target that cannot be
  * reached gets 502 {"detail": …}; an answer cut upstream is cut here too.
  * Redirects are passed back, not followed.
  *
@@ -25,6 +31,9 @@ typedef struct _ProxyFixture ProxyFixture;
 
 /* Starts listening before it returns. key: what goes after "Key ". */
 ProxyFixture *proxy_fixture_new             (const char   *key);
+/* Where fal hosts go: a local fal server's URL (NULL: nowhere, 400). */
+void          proxy_fixture_set_upstream    (ProxyFixture *self,
+                                             const char   *local_url);
 /* "http://127.0.0.1:PORT/". */
 const char   *proxy_fixture_get_url         (ProxyFixture *self);
 /* Requests forwarded so far (refused ones not counted). */

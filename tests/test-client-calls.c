@@ -962,7 +962,14 @@ test_proxy (void)
                          g_str_has_prefix (target, FAL_DEFAULT_REST_URL "/"));
           proxied++;
         }
-      else if (g_str_has_prefix (path, "/web/") || g_str_has_prefix (path, "/cdn/"))
+      else if (g_str_has_prefix (path, "/web/"))
+        {
+          /* The web host goes through the proxy too, without the key. */
+          g_assert_cmpstr (json_object_get_string_member (entry, "route"), ==, "proxy");
+          g_assert_nonnull (target);
+          g_assert_true (g_str_has_prefix (target, web_base));
+        }
+      else if (g_str_has_prefix (path, "/cdn/"))
         {
           g_assert_cmpstr (json_object_get_string_member (entry, "route"), ==, "direct");
           g_assert_null (target);

@@ -379,8 +379,9 @@ test_proxy (void)
           g_assert_true (header_is (entry, "via", NULL));
           files++;
         }
-      else if (!g_str_has_prefix (request_path, "/web/"))
+      else
         {
+          /* fal's hosts, the web one (schemas) too: the proxy's key. */
           g_assert_true (json_object_get_boolean_member (entry, "authorization"));
           g_assert_true (header_is (entry, "via", "1.1 falstaff-test-proxy"));
           proxied++;
@@ -389,6 +390,73 @@ test_proxy (void)
   g_assert_cmpuint (proxied, ==, proxy_fixture_get_n_forwarded (proxy));
   g_assert_cmpuint (files, >=, 1);
   g_unlink (path);
+}
+
+static gboolean
+has_target (GStrv       targets,
+            const char *prefix)
+{
+  for (guint i = 0; targets[i]; i++)
+    if (g_str_has_prefix (targets[i], prefix))
+      return TRUE;
+  return FALSE;
+}
+
+/* fal's own hosts (no FALSTAFF_LOCAL_URL), FALSTAFF_PROXY_URL and no
+ * key: run, schema, models and price all go through the proxy, which
+ * forwards fal's hosts to the local server; the schema (fal.ai) and the
+ * Platform API (api.fal.ai) too. */
+static void
+test_proxy_fal_hosts (void)
+{
+  g_autoptr(ProxyFixture) proxy = proxy_fixture_new ("local:secret");
+  g_autofree char *cache = g_dir_make_tmp ("falctl-proxy-cache-XXXXXX", NULL);
+  const char *env[] = { "FALSTAFF_PROXY_URL", proxy_fixture_get_url (proxy), "FALSTAFF_LOCAL_URL", "",
+                        "XDG_CACHE_HOME", cache, NULL };
+  const char *run_args[] = { "run", "fal-ai/fast-sdxl", "-i", "prompt=a fox", "-i", "num_images=1", NULL };
+  const char *schema_args[] = { "schema", "fal-ai/any-llm", NULL };
+  const char *models_args[] = { "models", "whisper", NULL };
+  const char *price_args[] = { "price", "fal-ai/flux/dev", "--estimate", "10", NULL };
+  g_auto(Run) ran = { 0 };
+  g_auto(Run) schema = { 0 };
+  g_auto(Run) models = { 0 };
+  g_auto(Run) price = { 0 };
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) form = NULL;
+  g_auto(GStrv) targets = NULL;
+
+  proxy_fixture_set_upstream (proxy, fal_local_server_get_url (server));
+  forget_stored_key ();
+  extra_env = env;
+  run_falctl (&ran, NULL, run_args);
+  run_falctl (&schema, NULL, schema_args);
+  run_falctl (&models, NULL, models_args);
+  run_falctl (&price, NULL, price_args);
+  extra_env = NULL;
+
+  g_assert_cmpint (ran.status, ==, 0);
+  result = parse (ran.out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (result), "images")), ==, 1);
+  g_assert_cmpint (schema.status, ==, 0);
+  form = parse (schema.out);
+  g_assert_true (json_object_has_member (json_node_get_object (form), "fields"));
+  g_assert_cmpint (models.status, ==, 0);
+  g_assert_nonnull (strstr (models.out, "fal-ai/whisper"));
+  g_assert_cmpint (price.status, ==, 0);
+  g_assert_nonnull (strstr (price.out, "fal-ai/flux/dev"));
+
+  targets = proxy_fixture_dup_targets (proxy);
+  for (guint i = 0; targets[i]; i++)
+    {
+      g_test_message ("proxied: %s", targets[i]);
+      g_assert_nonnull (strstr (targets[i], " https://"));
+    }
+  g_assert_true (has_target (targets, "POST https://queue.fal.run/fal-ai/fast-sdxl"));
+  g_assert_true (has_target (targets, "GET https://queue.fal.run/fal-ai/fast-sdxl/requests/"));
+  g_assert_true (has_target (targets, "GET https://fal.ai/api/openapi/queue/openapi.json?endpoint_id=fal-ai/any-llm"));
+  g_assert_true (has_target (targets, "GET https://api.fal.ai/v1/models?"));
+  g_assert_true (has_target (targets, "GET https://api.fal.ai/v1/models/pricing?"));
+  g_assert_true (has_target (targets, "POST https://api.fal.ai/v1/models/pricing/estimate"));
 }
 
 static void
@@ -879,6 +947,7 @@ main (int    argc,
   g_test_add_func ("/falctl/no-key", test_no_key);
   g_test_add_func ("/falctl/model-failure", test_model_failure);
   g_test_add_func ("/falctl/proxy", test_proxy);
+  g_test_add_func ("/falctl/proxy/fal-hosts", test_proxy_fal_hosts);
   g_test_add_func ("/falctl/upload-and-file-input", test_upload_and_file_input);
   g_test_add_func ("/falctl/schema", test_schema);
   g_test_add_func ("/falctl/key/show-source", test_key_show_source);

@@ -120,7 +120,10 @@ static void
 falstaff_session_init (FalstaffSession *self)
 {
   self->client = fal_client_new ();
-  self->mode = fal_client_has_key (self->client) ? FALSTAFF_SESSION_ONLINE : FALSTAFF_SESSION_NO_KEY;
+  /* Behind a proxy (FALSTAFF_PROXY_URL) the proxy adds the key: online
+   * from the start, never asked for one. */
+  self->mode = fal_client_has_key (self->client) || fal_client_get_proxy_url (self->client) != NULL
+                 ? FALSTAFF_SESSION_ONLINE : FALSTAFF_SESSION_NO_KEY;
 }
 
 FalstaffSession *
@@ -303,6 +306,7 @@ falstaff_session_set_key_async (FalstaffSession     *self,
                                "run-url", fal_client_get_run_url (self->client),
                                "rest-url", fal_client_get_rest_url (self->client),
                                "web-url", fal_client_get_web_url (self->client),
+                               "api-url", fal_client_get_api_url (self->client),
                                "proxy-url", fal_client_get_proxy_url (self->client),
                                NULL);
   fal_client_set_key (check->probe, check->key, FAL_KEY_SOURCE_PROPERTY);
@@ -330,7 +334,8 @@ forgot_cb (GObject      *source,
 
   fal_client_set_key (self->client, NULL, FAL_KEY_SOURCE_NONE);
   set_key_warning (self, NULL);
-  if (self->mode == FALSTAFF_SESSION_ONLINE && !fal_client_has_key (self->client))
+  if (self->mode == FALSTAFF_SESSION_ONLINE && !fal_client_has_key (self->client) &&
+      fal_client_get_proxy_url (self->client) == NULL)
     set_mode (self, FALSTAFF_SESSION_NO_KEY);
   if (!fal_credentials_forget_finish (result, &error))
     g_task_return_error (task, error);

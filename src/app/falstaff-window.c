@@ -192,8 +192,10 @@ update_actions (FalstaffWindow *self)
                                  studio && self->shown_run != NULL && falstaff_run_needs_submit_again (self->shown_run));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-run", self->shown_run != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-request", studio);
+  /* Behind a proxy with no key of its own there is none to forget. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-key",
-                                 falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_ONLINE);
+                                 falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_ONLINE &&
+                                 fal_client_has_key (falstaff_session_get_client (self->session)));
 }
 
 static void
@@ -545,8 +547,14 @@ prices_cb (GObject      *source,
     }
   if (price == NULL)
     {
-      if (g_error_matches (error, FAL_ERROR, FAL_ERROR_MISSING_KEY) ||
-          g_error_matches (error, FAL_ERROR, FAL_ERROR_UNAUTHORIZED))
+      gboolean behind_proxy = fal_client_get_proxy_url (falstaff_session_get_client (self->session)) != NULL &&
+                              !fal_client_has_key (falstaff_session_get_client (self->session));
+
+      /* Behind a proxy the key is the proxy's: the person has none to fix. */
+      if (behind_proxy && g_error_matches (error, FAL_ERROR, FAL_ERROR_UNAUTHORIZED))
+        falstaff_cost_label_set_reason (self->cost_label, _("No prices: fal refused the key of the proxy Falstaff goes through"));
+      else if (g_error_matches (error, FAL_ERROR, FAL_ERROR_MISSING_KEY) ||
+               g_error_matches (error, FAL_ERROR, FAL_ERROR_UNAUTHORIZED))
         falstaff_cost_label_set_reason (self->cost_label, _("Prices show once fal accepts your API key"));
       else if (error)
         falstaff_cost_label_set_reason (self->cost_label, _("The price could not be fetched from fal"));

@@ -208,7 +208,7 @@ sent_cb (GObject      *source,
       return;
     }
 
-  g_task_return_error (task, fal_error_new_from_response_bytes (status, headers, bytes));
+  g_task_return_error (task, _fal_client_error_from_answer (call->client, call->msg, bytes));
 }
 
 static void
@@ -342,11 +342,10 @@ error_body_cb (GObject      *source,
   g_autoptr(GTask) task = data;
   OpenStream *open = g_task_get_task_data (task);
   g_autoptr(GBytes) bytes = NULL;
-  guint status = soup_message_get_status (open->msg);
 
   g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (open->error_body));
-  g_task_return_error (task, fal_error_new_from_response_bytes (status, soup_message_get_response_headers (open->msg), bytes));
+  g_task_return_error (task, _fal_client_error_from_answer (g_task_get_source_object (task), open->msg, bytes));
 }
 
 static void

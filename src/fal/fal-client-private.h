@@ -28,6 +28,14 @@ SoupMessage *_fal_client_new_message    (FalClient   *self,
                                          const char  *method,
                                          const char  *url,
                                          GError     **error);
+/* The error for msg's non-2xx answer (body: NULL or not yet parsed).
+ * Through the proxy, its own refusal (400 "Invalid request": a target it
+ * does not allow) says so in words, and a 401 to a call that carried no
+ * key of ours says that the key the proxy adds was refused; the codes
+ * stay what they were (FAL_ERROR_APP, FAL_ERROR_UNAUTHORIZED). */
+GError      *_fal_client_error_from_answer (FalClient   *self,
+                                            SoupMessage *msg,
+                                            GBytes      *body);
 /* The headers of a submit, run or stream call. */
 void         _fal_client_apply_options  (SoupMessage          *msg,
                                          const FalCallOptions *options);

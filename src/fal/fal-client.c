@@ -496,6 +496,11 @@ _fal_client_new_message (FalClient   *self,
   SoupMessageHeaders *headers;
   gboolean api_call = is_under (url, self->queue_url) || is_under (url, self->run_url) ||
                       is_under (url, self->rest_url) || is_under (url, self->api_url);
+  /* Behind a proxy every fal host goes through it, the web one (schemas)
+   * too: a proxy may be the only way out. Upload and file URLs are not
+   * fal API hosts and go direct, as in fal's JS client: they are signed
+   * for themselves, and a stock proxy does not allow them. */
+  gboolean proxied = self->proxy_url && (api_call || is_under (url, self->web_url));
 
   if (!check_secure (url, error))
     return NULL;
@@ -507,7 +512,7 @@ _fal_client_new_message (FalClient   *self,
       return NULL;
     }
 
-  if (self->proxy_url && api_call)
+  if (proxied)
     {
       if (!check_secure (self->proxy_url, error))
         return NULL;
@@ -526,6 +531,9 @@ _fal_client_new_message (FalClient   *self,
 
   headers = soup_message_get_request_headers (msg);
   soup_message_headers_replace (headers, "Accept", "application/json");
+  /* With a key and a proxy, the key goes along as fal's JS client sends
+   * it (the proxy forwards the caller's own Authorization); without a
+   * key nothing is sent and the proxy adds its own. */
   if (api_call && self->key)
     {
       g_autofree char *value = g_strconcat ("Key ", self->key, NULL);
@@ -535,6 +543,63 @@ _fal_client_new_message (FalClient   *self,
       soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
     }
   return g_steal_pointer (&msg);
+}
+
+/* @fal-ai/server-proxy's own refusal (a target it does not allow, or
+ * none): 400 "Invalid request", as a JSON string, a detail or plain
+ * text, and no fal request id. fal's own 400s say something else. */
+static gboolean
+is_proxy_refusal (SoupMessage *msg,
+                  GBytes      *body)
+{
+  gsize length = 0;
+  const char *text = body ? g_bytes_get_data (body, &length) : NULL;
+  g_autofree char *copy = NULL;
+
+  if (soup_message_get_status (msg) != SOUP_STATUS_BAD_REQUEST || text == NULL ||
+      soup_message_headers_get_one (soup_message_get_response_headers (msg), "x-fal-request-id"))
+    return FALSE;
+  copy = g_strndup (text, MIN (length, 4096));
+  return strstr (copy, "Invalid request") != NULL;
+}
+
+static char *
+target_host (SoupMessage *msg)
+{
+  const char *target = soup_message_headers_get_one (soup_message_get_request_headers (msg), "x-fal-target-url");
+  g_autoptr(GUri) uri = target ? g_uri_parse (target, G_URI_FLAGS_ENCODED, NULL) : NULL;
+
+  return g_strdup (uri && g_uri_get_host (uri) ? g_uri_get_host (uri) : "fal");
+}
+
+GError *
+_fal_client_error_from_answer (FalClient   *self,
+                               SoupMessage *msg,
+                               GBytes      *body)
+{
+  guint status = soup_message_get_status (msg);
+  GError *error = fal_error_new_from_response_bytes (status, soup_message_get_response_headers (msg), body);
+  gboolean via_proxy = soup_message_headers_get_one (soup_message_get_request_headers (msg), "x-fal-target-url") != NULL;
+  g_autofree char *host = NULL;
+  char *message = NULL;
+
+  if (!via_proxy)
+    return error;
+  host = target_host (msg);
+  if (is_proxy_refusal (msg, body))
+    message = g_strdup_printf ("The proxy at %s refused to forward a request to %s (%s): "
+                               "the proxy must allow that fal host",
+                               self->proxy_url, host, error->message);
+  /* The key fal refused is the proxy's: ours was never sent. */
+  else if (status == SOUP_STATUS_UNAUTHORIZED &&
+           soup_message_headers_get_one (soup_message_get_request_headers (msg), "Authorization") == NULL)
+    message = g_strdup_printf ("%s refused the key the proxy at %s adds (%s)", host, self->proxy_url, error->message);
+  if (message)
+    {
+      g_free (error->message);
+      error->message = message;
+    }
+  return error;
 }
 
 void

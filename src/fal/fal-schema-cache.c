@@ -239,7 +239,7 @@ sent_cb (GObject      *source,
       if (status == SOUP_STATUS_NOT_MODIFIED)
         error = g_error_new (FAL_ERROR, FAL_ERROR_PROTOCOL, "fal.ai answered 304 Not Modified to an unconditional request");
       else
-        error = fal_error_new_from_response_bytes (status, soup_message_get_response_headers (fetch->msg), bytes);
+        error = _fal_client_error_from_answer (fetch->client, fetch->msg, bytes);
     }
 
   if (fetch->cached && (g_error_matches (error, FAL_ERROR, FAL_ERROR_NETWORK) ||
@@ -266,7 +266,8 @@ send (GTask *task)
       g_object_unref (task);
       return;
     }
-  /* The web base: the message carries no key. */
+  /* The web base: the message carries no key (through the proxy when
+   * one is set). */
   fetch->msg = _fal_client_new_message (fetch->client, "GET", url, &error);
   if (fetch->msg == NULL)
     {
