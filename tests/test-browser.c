@@ -368,13 +368,18 @@ test_browser_flows (void)
   kill (-pid, SIGKILL);
   while (!page.chromium_exited)
     g_main_context_iteration (NULL, TRUE);
+  {
+    g_autofree char *output = NULL;
+
+    /* Read now: the work directory goes before any check can abort. */
+    g_file_get_contents (chromium_log, &output, NULL, NULL);
+    remove_tree (work);
+    if (!reported || page.report == NULL)
+      g_test_message ("chromium's output:\n%s", output ? output : "");
+  }
 
   if (!reported || page.report == NULL)
     {
-      g_autofree char *output = NULL;
-
-      g_file_get_contents (chromium_log, &output, NULL, NULL);
-      g_test_message ("chromium's output:\n%s", output ? output : "");
       g_test_fail_printf (reported ? "chromium exited before the page reported"
                                    : "no report from the page within %d s", REPORT_TIMEOUT_MS / 1000);
       goto out;
