@@ -25,6 +25,7 @@ PACKAGES=(
   libgtk-4-media-gstreamer gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-libav xdotool python3-pyatspi
   fonts-dejavu-core librsvg2-common
+  chromium
 )
 
 install_deps() {

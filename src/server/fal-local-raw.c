@@ -147,6 +147,8 @@ fal_local_raw_new (SoupServerMessage  *msg,
   const char *name, *value;
   const char *reason = soup_status_get_phrase (status);
 
+  /* headers are the message's own: they already hold CORS, added by the
+   * early handler (fal-local-cors.c) to every message. */
   g_string_append_printf (head, "HTTP/1.1 %u %s\r\n", status, reason ? reason : "Unknown");
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fal-local-catalog.h"
+#include "fal-local-cors.h"
 #include "fal-local-endpoints.h"
 #include "fal-local-server-private.h"
 
@@ -228,6 +229,11 @@ fal_local_server_early_handler (SoupServer        *soup,
   /* An upload may come in the proxy form too. */
   if (target && fal_local_target_resolve (target, &target_path, &target_query))
     path = target_path;
+
+  /* Every message passes here first: whatever answers it later (a route,
+   * an event stream or fault written raw, the 413 below) sends these. */
+  if (fal_local_cors_applies_to (path))
+    fal_local_cors_add_headers (headers, soup_server_message_get_response_headers (msg));
 
   if (!g_str_equal (soup_server_message_get_method (msg), "PUT") ||
       !parse_upload_path (path, &token, &part, &multipart))

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "fal-local-catalog.h"
+#include "fal-local-cors.h"
 #include "fal-local-endpoints.h"
 #include "fal-local-faults.h"
 #include "fal-local-job.h"
@@ -361,6 +362,14 @@ handler (SoupServer        *soup,
                                               target ? "proxy" : "direct", headers);
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), call);
   g_signal_connect (msg, "disconnected", G_CALLBACK (message_done), call);
+
+  /* Before faults: a browser's preflight is not the call a fault is for,
+   * and must not use up one meant for that call. */
+  if (fal_local_cors_is_preflight (call->method, headers) && fal_local_cors_applies_to (call->path))
+    {
+      fal_local_cors_answer_preflight (msg);
+      return;
+    }
 
   if (fault_spec)
     {

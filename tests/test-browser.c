@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A real browser against the local fal server: headless Chromium loads a
+ * page from a second server (another origin) that runs the official
+ * @fal-ai/client against the local server — preflights, key in
+ * Authorization, status streams read with fetch, uploads, file bytes,
+ * schemas, the Platform API, a bad key, the proxy form — and reports
+ * every flow's outcome back to this test as JSON. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "server-fixture.h"
+
+/* Chromium starts in about a second; the flows take a few more. */
+#define REPORT_TIMEOUT_MS 90000
+#define SDXL "fal-ai/fast-sdxl"
+
+typedef struct {
+  char *pages_dir;             /* tests/browser */
+  char *modules_dir;           /* node_modules of the installed kit */
+  JsonNode *report;
+  gboolean chromium_exited;
+} Page;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+serve_file (SoupServerMessage *msg,
+            const char        *dir,
+            const char        *relative)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  const char *type = "text/plain";
+
+  /* Only below dir: no way up, nothing hidden. */
+  if (strstr (relative, "..") || strstr (relative, "/.") || *relative == '.')
+    {
+      soup_server_message_set_status (msg, 403, NULL);
+      return;
+    }
+  path = g_build_filename (dir, relative, NULL);
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      return;
+    }
+  if (g_str_has_suffix (relative, ".html"))
+    type = "text/html; charset=utf-8";
+  else if (g_str_has_suffix (relative, ".js") || g_str_has_suffix (relative, ".cjs"))
+    type = "text/javascript; charset=utf-8";
+  else if (g_str_has_suffix (relative, ".json"))
+    type = "application/json";
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, g_steal_pointer (&contents), length);
+}
+
+static void
+page_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  Page *page = user_data;
+
+  if (g_str_equal (path, "/report") && g_str_equal (soup_server_message_get_method (msg), "POST"))
+    {
+      SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+      g_clear_pointer (&page->report, json_node_unref);
+      page->report = fal_test_parse_json (body->data, body->length);
+      if (page->report == NULL)
+        page->report = json_node_init_string (json_node_alloc (), body->length ? body->data : "(empty)");
+      soup_server_message_set_status (msg, 204, NULL);
+    }
+  else if (g_str_equal (path, "/"))
+    serve_file (msg, page->pages_dir, "page.html");
+  else if (g_str_equal (path, "/page.js") || g_str_equal (path, "/commonjs.js"))
+    serve_file (msg, page->pages_dir, path + 1);
+  else if (g_str_has_prefix (path, "/node_modules/"))
+    serve_file (msg, page->modules_dir, path + strlen ("/node_modules/"));
+  else
+    soup_server_message_set_status (msg, 404, NULL);
+}
+
+/* The kit's pinned @fal-ai/client, installed as tests/run-conformance.sh
+ * does: npm ci from npm's cache into a directory of our own. */
+static char *
+install_client (const char *work)
+{
+  const char *kit = g_getenv ("FALSTAFF_CONFORMANCE_DIR");
+  const char *npm_argv[] = { "timeout", "120", "npm", "ci", "--no-audit", "--no-fund", "--prefer-offline", NULL };
+  g_autofree char *output = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (kit == NULL || !g_file_test (kit, G_FILE_TEST_IS_DIR))
+    {
+      g_test_fail_printf ("the conformance kit (@fal-ai/client pinned) is not at '%s'", kit ? kit : "(unset)");
+      return NULL;
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *name = i == 0 ? "package.json" : "package-lock.json";
+      g_autofree char *from = g_build_filename (kit, name, NULL);
+      g_autofree char *to = g_build_filename (work, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (!g_file_get_contents (from, &contents, &length, &error) ||
+          !g_file_set_contents (to, contents, length, &error))
+        {
+          g_test_fail_printf ("cannot copy the kit's %s: %s", name, error->message);
+          return NULL;
+        }
+    }
+  if (g_find_program_in_path ("npm") == NULL)
+    {
+      g_test_fail_printf ("npm is not installed: the page needs the official @fal-ai/client");
+      return NULL;
+    }
+  if (!g_spawn_sync (work, (char **) npm_argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &output, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_test_fail_printf ("npm ci of @fal-ai/client failed: %s\n%s", error->message, output ? output : "");
+      return NULL;
+    }
+  return g_build_filename (work, "node_modules", NULL);
+}
+
+static void
+own_process_group (gpointer data)
+{
+  setpgid (0, 0);
+}
+
+static void
+chromium_exited_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  Page *page = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  page->chromium_exited = TRUE;
+}
+
+static gboolean
+report_or_exit (gpointer data)
+{
+  Page *page = data;
+
+  return page->report != NULL || page->chromium_exited;
+}
+
+static JsonObject *
+flow (JsonObject *report,
+      const char *name)
+{
+  JsonNode *node = json_object_get_member (report, name);
+  JsonObject *object;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    g_error ("the page reported nothing for the flow '%s'", name);
+  object = json_node_get_object (node);
+  if (!json_object_get_boolean_member_with_default (object, "ok", FALSE))
+    {
+      g_autofree char *text = fal_test_object_string (object, "error")
+                              ? g_strdup (fal_test_object_string (object, "error")) : g_strdup ("?");
+      g_error ("flow '%s' failed in the browser: %s", name, text);
+    }
+  return object;
+}
+
+static gint64
+member_int (JsonObject *object,
+            const char *name)
+{
+  return json_object_get_int_member_with_default (object, name, -1);
+}
+
+static void
+check_report (FalTestServer *ts,
+              JsonObject    *report,
+              const char    *page_origin)
+{
+  JsonObject *queue = flow (report, "queue");
+  JsonObject *submit = flow (report, "fetchSubmit");
+  JsonObject *run_stream = flow (report, "runStream");
+  JsonObject *run = flow (report, "run");
+  JsonObject *upload = flow (report, "upload");
+  JsonObject *schema = flow (report, "schema");
+  JsonObject *models = flow (report, "models");
+  JsonObject *bad_key = flow (report, "badKey");
+  JsonObject *proxy = flow (report, "proxy");
+  JsonArray *streamed = json_object_get_array_member (queue, "streamed");
+  g_autoptr(JsonArray) log = NULL;
+  g_autofree char *file_prefix = g_strconcat (ts->url, "/cdn/files/", NULL);
+  guint n_preflights = 0, n_from_page = 0;
+  gboolean submit_preflighted = FALSE, put_preflighted = FALSE, proxy_preflighted = FALSE;
+
+  g_assert_cmpstr (fal_test_object_string (report, "origin"), ==, page_origin);
+  g_assert_cmpstr (fal_test_object_string (report, "origin"), !=, ts->url);
+  g_test_message ("browser: %s", fal_test_object_string (report, "userAgent"));
+
+  /* Queue: the result's requestId is read from x-fal-request-id. */
+  g_assert_nonnull (fal_test_object_string (queue, "requestId"));
+  g_assert_cmpstr (fal_test_object_string (queue, "resultRequestId"), ==, fal_test_object_string (queue, "requestId"));
+  g_assert_true (g_strv_contains ((const char *[]) { "IN_QUEUE", "IN_PROGRESS", "COMPLETED", NULL },
+                                  fal_test_object_string (queue, "firstStatus")));
+  g_assert_nonnull (streamed);
+  g_assert_cmpuint (json_array_get_length (streamed), >=, 1);
+  g_assert_cmpstr (fal_test_object_string (queue, "doneStatus"), ==, "COMPLETED");
+  g_assert_cmpint (member_int (queue, "imageStatus"), ==, 200);
+  g_assert_true (g_str_has_prefix (fal_test_object_string (queue, "imageType"), "image/"));
+  g_assert_cmpint (member_int (queue, "imageBytes"), >, 100);
+  /* content-length is exposed. */
+  g_assert_cmpint (g_ascii_strtoll (fal_test_object_string (queue, "imageLength"), NULL, 10), ==,
+                   member_int (queue, "imageBytes"));
+
+  g_assert_cmpint (member_int (submit, "status"), ==, 200);
+  g_assert_nonnull (fal_test_object_string (submit, "headerRequestId"));
+  g_assert_cmpstr (fal_test_object_string (submit, "headerRequestId"), ==, fal_test_object_string (submit, "bodyRequestId"));
+
+  g_assert_cmpint (member_int (run_stream, "events"), >=, 1);
+  g_assert_cmpint (member_int (run_stream, "images"), >=, 1);
+  g_assert_nonnull (fal_test_object_string (run, "requestId"));
+  g_assert_cmpint (member_int (run, "images"), >=, 1);
+
+  g_assert_true (g_str_has_prefix (fal_test_object_string (upload, "url"), file_prefix));
+  g_assert_cmpint (member_int (upload, "status"), ==, 200);
+  g_assert_true (json_object_get_boolean_member (upload, "same"));
+  g_assert_true (g_str_has_prefix (fal_test_object_string (upload, "type"), "text/plain"));
+
+  g_assert_cmpint (member_int (schema, "status"), ==, 200);
+  g_assert_nonnull (fal_test_object_string (schema, "etag"));     /* exposed */
+  g_assert_true (g_str_has_prefix (fal_test_object_string (schema, "openapi"), "3."));
+  g_assert_cmpint (member_int (schema, "revalidated"), ==, 304);
+
+  g_assert_cmpint (member_int (models, "status"), ==, 200);
+  g_assert_cmpint (member_int (models, "count"), ==, 3);
+
+  g_assert_true (json_object_get_boolean_member (bad_key, "isApiError"));
+  g_assert_cmpint (member_int (bad_key, "clientStatus"), ==, 401);
+  g_assert_cmpstr (fal_test_object_string (bad_key, "clientDetail"), ==, "No user found for Key ID and Secret");
+  g_assert_cmpint (member_int (bad_key, "fetchStatus"), ==, 401);
+  g_assert_cmpstr (fal_test_object_string (bad_key, "fetchDetail"), ==, "No user found for Key ID and Secret");
+
+  g_assert_nonnull (fal_test_object_string (proxy, "requestId"));
+  g_assert_cmpint (member_int (proxy, "images"), >=, 1);
+
+  /* The server saw the browser: preflights first (no key), then the
+   * calls, all from the page's origin. */
+  log = fal_test_request_log (ts);
+  for (guint i = 0; i < json_array_get_length (log); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (log, i);
+      JsonObject *headers = json_object_get_object_member (entry, "headers");
+      const char *path = fal_test_object_string (entry, "path");
+
+      if (g_strcmp0 (fal_test_object_string (headers, "origin"), page_origin) == 0)
+        n_from_page++;
+      if (g_strcmp0 (fal_test_object_string (entry, "method"), "OPTIONS") != 0)
+        continue;
+      n_preflights++;
+      g_assert_cmpint (json_object_get_int_member (entry, "status"), ==, 204);
+      g_assert_false (json_object_get_boolean_member (entry, "authorization"));
+      if (g_str_equal (path, "/queue/" SDXL))
+        submit_preflighted = TRUE;
+      else if (g_str_has_prefix (path, "/cdn/upload/"))
+        put_preflighted = TRUE;
+      else if (g_str_equal (path, "/api/fal/proxy"))
+        proxy_preflighted = TRUE;
+    }
+  g_test_message ("%u requests from the page's origin, %u preflights", n_from_page, n_preflights);
+  g_assert_true (submit_preflighted);
+  g_assert_true (put_preflighted);
+  g_assert_true (proxy_preflighted);
+  g_assert_cmpuint (n_from_page, >=, 15);
+}
+
+static void
+test_browser_flows (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (20, 4, 15000);
+  g_autoptr(SoupServer) page_server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+  g_autofree char *chromium = NULL;
+  g_autofree char *work = g_dir_make_tmp ("falstaff-browser-XXXXXX", NULL);
+  g_autofree char *profile = g_build_filename (work, "profile", NULL);
+  g_autofree char *chromium_log = g_build_filename (work, "chromium.log", NULL);
+  g_autofree char *page_origin = NULL;
+  g_autofree char *page_url = NULL;
+  g_autofree char *profile_arg = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  Page page = { 0 };
+  gboolean reported;
+  pid_t pid;
+
+  g_assert_nonnull (work);
+  chromium = g_strdup (g_getenv ("FALSTAFF_CHROMIUM"));
+  if (chromium == NULL)
+    chromium = g_find_program_in_path ("chromium");
+  if (chromium == NULL || !g_file_test (chromium, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_fail_printf ("chromium is not installed (Debian: apt-get install chromium; build-aux/dev.sh lists it): "
+                          "this test drives a real browser and cannot run without one");
+      remove_tree (work);
+      return;
+    }
+  page.pages_dir = g_test_build_filename (G_TEST_DIST, "browser", NULL);
+  page.modules_dir = install_client (work);
+  if (page.modules_dir == NULL)
+    goto out;
+
+  soup_server_add_handler (page_server, NULL, page_handler, &page, NULL);
+  soup_server_listen_local (page_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (page_server);
+  page_origin = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  page_url = g_strdup_printf ("%s/?base=%s&key=%s", page_origin, ts->url, FAL_LOCAL_DEFAULT_KEY);
+  g_assert_cmpstr (page_origin, !=, ts->url);
+
+  profile_arg = g_strconcat ("--user-data-dir=", profile, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, chromium_log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, chromium_log);
+  /* Its own process group: every renderer and helper goes at the end. */
+  g_subprocess_launcher_set_child_setup (launcher, own_process_group, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, chromium,
+                                         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                                         "--no-first-run", "--disable-background-networking",
+                                         "--disable-component-update", "--disable-sync",
+                                         "--disable-extensions", "--no-default-browser-check",
+                                         profile_arg, page_url, NULL);
+  g_assert_no_error (error);
+  pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (process), NULL, 10);
+  g_subprocess_wait_async (process, NULL, chromium_exited_cb, &page);
+
+  reported = fal_test_wait_until (report_or_exit, &page, REPORT_TIMEOUT_MS);
+
+  kill (-pid, SIGKILL);
+  while (!page.chromium_exited)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    g_autofree char *output = NULL;
+
+    /* Read now: the work directory goes before any check can abort. */
+    g_file_get_contents (chromium_log, &output, NULL, NULL);
+    remove_tree (work);
+    if (!reported || page.report == NULL)
+      g_test_message ("chromium's output:\n%s", output ? output : "");
+  }
+
+  if (!reported || page.report == NULL)
+    {
+      g_test_fail_printf (reported ? "chromium exited before the page reported"
+                                   : "no report from the page within %d s", REPORT_TIMEOUT_MS / 1000);
+      goto out;
+    }
+  {
+    g_autofree char *text = json_to_string (page.report, FALSE);
+    g_test_message ("report: %s", text);
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (page.report))
+    g_error ("the page reported something that is not an object");
+  if (json_object_has_member (json_node_get_object (page.report), "main"))
+    g_error ("the page failed before its flows: %s",
+             fal_test_object_string (json_object_get_object_member (json_node_get_object (page.report), "main"), "error"));
+  check_report (ts, json_node_get_object (page.report), page_origin);
+
+out:
+  soup_server_disconnect (page_server);
+  g_clear_pointer (&page.report, json_node_unref);
+  g_free (page.pages_dir);
+  g_free (page.modules_dir);
+  remove_tree (work);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/browser/fal-client", test_browser_flows);
+
+  return g_test_run ();
+}
