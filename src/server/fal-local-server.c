@@ -413,6 +413,8 @@ setup (FalLocalServer  *self,
   self->bound_port = g_uri_get_port (uris->data);
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->bound_port);
   self->queue = fal_local_queue_new (self->storage, self->url, self->runners, self->speed);
+  self->tokens = fal_local_tokens_new (self->speed);
+  self->webhook = fal_local_webhook_new (self->speed, self->request_log);
   return TRUE;
 }
 
@@ -455,14 +457,18 @@ server_thread (gpointer data)
 
   if (self->queue)
     fal_local_queue_shutdown (self->queue);
+  if (self->webhook)
+    fal_local_webhook_shutdown (self->webhook);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_object (&self->queue);
+  g_clear_object (&self->tokens);
   /* Let closing connections and finished workers settle. */
   while (g_main_context_iteration (self->context, FALSE))
     ;
   g_clear_object (&self->storage);
+  g_clear_object (&self->webhook);
   if (self->own_data_dir && self->data_dir)
     remove_tree (self->data_dir);
 
