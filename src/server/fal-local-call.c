@@ -243,8 +243,12 @@ fal_local_call_check_auth_for_app (FalLocalCall *call,
   g_autofree char *detail = NULL;
 
   /* A key, or a malformed header, goes the key's way. */
-  if (value && g_ascii_strncasecmp (value, "Bearer ", 7) == 0)
-    token = value + 7;
+  if (value && g_ascii_strncasecmp (value, "Bearer", 6) == 0 && (value[6] == ' ' || value[6] == '\0'))
+    {
+      token = value + 6;
+      while (*token == ' ')
+        token++;
+    }
   else if (value == NULL)
     token = fal_local_call_query (call, "fal_jwt_token");
   if (token == NULL)
