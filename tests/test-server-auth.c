@@ -287,6 +287,13 @@ test_garbage (void)
         assert_401 (submit, "Invalid token");
       }
 
+  /* A key sent as Bearer is told how a key goes. */
+  {
+    g_autoptr(FalTestResponse) key_as_bearer = token_call (ts, "POST", "/run/" SDXL, SDXL_BODY,
+                                                           FAL_LOCAL_DEFAULT_KEY, TRUE);
+    assert_401 (key_as_bearer, "Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'.");
+  }
+
   /* The key still works, and wins over a token in the query. */
   {
     g_autoptr(FalTestResponse) keyed = fal_test_call (ts, "POST", "/run/" SDXL "?fal_jwt_token=nonsense", SDXL_BODY);

@@ -267,6 +267,10 @@ fal_local_call_check_auth_for_app (FalLocalCall *call,
       return FALSE;
     case FAL_LOCAL_TOKEN_UNKNOWN:
     default:
+      /* A key sent as Bearer (a common slip): the answer says how a
+       * key goes. */
+      if (value && strchr (token, ':'))
+        return fal_local_call_check_auth (call);
       fal_local_call_respond_detail (call, 401, "Invalid token");
       return FALSE;
     }
