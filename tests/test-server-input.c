@@ -509,7 +509,7 @@ static void
 test_request_log (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
-  g_autoptr(SoupMessage) submit = fal_test_message (ts, "POST", "/queue/" SDXL "?fal_webhook=https%3A%2F%2Fexample.com%2Fhook",
+  g_autoptr(SoupMessage) submit = fal_test_message (ts, "POST", "/queue/" SDXL "?fal_webhook=http%3A%2F%2F127.0.0.1%3A9%2Fhook",
                                                     SDXL_BODY);
   g_autoptr(FalTestResponse) submitted = NULL;
   g_autoptr(FalTestResponse) wrong = NULL;

@@ -347,6 +347,7 @@ falctl_run (int    argc,
   g_auto(GStrv) inputs = NULL;
   g_autofree char *json_file = NULL;
   g_autofree char *out_dir = NULL;
+  g_autofree char *webhook = NULL;
   gboolean stream = FALSE, sync = FALSE, logs = FALSE, low = FALSE;
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &inputs, "An input: name=value (value as a JSON literal where it is one)", "NAME=VALUE" },
@@ -356,6 +357,7 @@ falctl_run (int    argc,
     { "logs", 'l', 0, G_OPTION_ARG_NONE, &logs, "Print the request's log lines on stderr", NULL },
     { "low-priority", 0, 0, G_OPTION_ARG_NONE, &low, "Queue behind normal requests", NULL },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Download the output media into DIR", "DIR" },
+    { "webhook", 0, 0, G_OPTION_ARG_STRING, &webhook, "fal POSTs the outcome to URL when the request ends (queue only)", "URL" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("ENDPOINT - run a fal endpoint");
@@ -379,6 +381,12 @@ falctl_run (int    argc,
       fprintf (stderr, "falctl run: give one ENDPOINT (and at most one of --stream and --sync)\n");
       return FALCTL_EXIT_USAGE;
     }
+  /* fal only calls webhooks for queued requests. */
+  if (webhook && (stream || sync))
+    {
+      fprintf (stderr, "falctl run: --webhook needs the queue (not --stream or --sync)\n");
+      return FALCTL_EXIT_USAGE;
+    }
   run.client = falctl_client_new (&error);
   if (run.client == NULL)
     {
@@ -397,6 +405,7 @@ falctl_run (int    argc,
   run.cancellable = g_cancellable_new ();
   run.last_position = -2;
   options.low_priority = low;
+  options.webhook_url = webhook;
 
   sigint = g_unix_signal_add (SIGINT, interrupt_cb, &run);
 

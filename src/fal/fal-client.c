@@ -644,6 +644,7 @@ _fal_call_options_copy (const FalCallOptions *options)
       copy->runner_hint = g_strdup (options->runner_hint);
       copy->start_timeout = options->start_timeout;
       copy->headers = (const char * const *) g_strdupv ((char **) options->headers);
+      copy->webhook_url = g_strdup (options->webhook_url);
     }
   return copy;
 }
@@ -655,6 +656,7 @@ _fal_call_options_free (FalCallOptions *options)
     return;
   g_free ((char *) options->runner_hint);
   g_strfreev ((char **) options->headers);
+  g_free ((char *) options->webhook_url);
   g_free (options);
 }
 

@@ -28,6 +28,7 @@ typedef struct {
   const char *runner_hint;         /* x-fal-runner-hint */
   double start_timeout;            /* x-fal-request-timeout, seconds (> 1), 0 = none */
   const char * const *headers;     /* extra headers: name, value, …, NULL */
+  const char *webhook_url;         /* fal_webhook on a queue submit (ignored by run and stream) */
 } FalCallOptions;
 
 /* The entry point of libfal: credentials, the fal hosts' base URLs, and

@@ -394,6 +394,16 @@ submit (FalRequest *self)
                                                 fal_endpoint_id_get_full (self->endpoint));
   g_autoptr(JsonNode) empty = NULL;
 
+  /* fal calls the webhook when the request ends (spec §3.6). */
+  if (self->options->webhook_url && *self->options->webhook_url)
+    {
+      g_autofree char *escaped = g_uri_escape_string (self->options->webhook_url, NULL, FALSE);
+      g_autofree char *with_webhook = g_strconcat (url, "?fal_webhook=", escaped, NULL);
+
+      g_free (url);
+      url = g_steal_pointer (&with_webhook);
+    }
+
   if (self->input == NULL)
     {
       empty = json_node_new (JSON_NODE_OBJECT);

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "fal-local-request-log.h"
 
 /* Enough for any test; older entries go first. */
@@ -61,6 +63,52 @@ fal_local_request_log_new (void)
   return g_object_new (FAL_LOCAL_TYPE_REQUEST_LOG, NULL);
 }
 
+/* Temporary tokens are credentials: their values never reach the log. */
+static char *
+redact_tokens (const char *text)
+{
+  static const char name[] = "fal_jwt_token=";
+  GString *out;
+  const char *p;
+
+  if (text == NULL || strstr (text, name) == NULL)
+    return g_strdup (text);
+  out = g_string_new (NULL);
+  for (p = text; *p; )
+    {
+      gboolean at_start = p == text || p[-1] == '?' || p[-1] == '&';
+
+      if (at_start && g_str_has_prefix (p, name))
+        {
+          g_string_append (out, name);
+          g_string_append (out, "REDACTED");
+          p += strlen (name);
+          while (*p && *p != '&' && *p != '#')
+            p++;
+        }
+      else
+        g_string_append_c (out, *p++);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static Entry *
+find_entry (FalLocalRequestLog *self,
+            guint64             id)
+{
+  /* Answers come soon after the question: look from the newest. */
+  for (GList *l = self->entries.tail; l; l = l->prev)
+    {
+      Entry *entry = l->data;
+
+      if (entry->id == id)
+        return entry;
+      if (entry->id < id)
+        return NULL;
+    }
+  return NULL;
+}
+
 guint64
 fal_local_request_log_begin (FalLocalRequestLog *self,
                              const char         *method,
@@ -85,6 +133,12 @@ fal_local_request_log_begin (FalLocalRequestLog *self,
           authorization = TRUE;
           continue;
         }
+      if (g_str_equal (lower, "x-fal-target-url"))
+        {
+          g_autofree char *redacted = redact_tokens (value);
+          json_object_set_string_member (header_object, lower, redacted);
+          continue;
+        }
       json_object_set_string_member (header_object, lower, value);
     }
 
@@ -93,7 +147,10 @@ fal_local_request_log_begin (FalLocalRequestLog *self,
   json_object_set_int_member (entry->object, "id", entry->id);
   json_object_set_string_member (entry->object, "method", method);
   json_object_set_string_member (entry->object, "path", path);
-  json_object_set_string_member (entry->object, "query", query ? query : "");
+  {
+    g_autofree char *redacted = redact_tokens (query ? query : "");
+    json_object_set_string_member (entry->object, "query", redacted);
+  }
   json_object_set_string_member (entry->object, "route", route ? route : "");
   json_object_set_int_member (entry->object, "status", 0);
   json_object_set_boolean_member (entry->object, "authorization", authorization);
@@ -111,19 +168,22 @@ fal_local_request_log_set_status (FalLocalRequestLog *self,
                                   guint64             id,
                                   guint               status)
 {
-  /* Answers come soon after the question: look from the newest. */
-  for (GList *l = self->entries.tail; l; l = l->prev)
-    {
-      Entry *entry = l->data;
+  Entry *entry = find_entry (self, id);
 
-      if (entry->id == id)
-        {
-          json_object_set_int_member (entry->object, "status", status);
-          return;
-        }
-      if (entry->id < id)
-        return;
-    }
+  if (entry)
+    json_object_set_int_member (entry->object, "status", status);
+}
+
+void
+fal_local_request_log_set_member (FalLocalRequestLog *self,
+                                  guint64             id,
+                                  const char         *name,
+                                  JsonNode           *value)
+{
+  Entry *entry = find_entry (self, id);
+
+  if (entry)
+    json_object_set_member (entry->object, name, json_node_copy (value));
 }
 
 JsonNode *

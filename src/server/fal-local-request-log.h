@@ -8,7 +8,8 @@ G_BEGIN_DECLS
 
 /* What the server was asked, for tests that check where the key went:
  * every header but the Authorization value, which is only noted as
- * present or not. */
+ * present or not; fal_jwt_token values in the query (and in a proxy's
+ * x-fal-target-url) are redacted. */
 #define FAL_LOCAL_TYPE_REQUEST_LOG (fal_local_request_log_get_type ())
 G_DECLARE_FINAL_TYPE (FalLocalRequestLog, fal_local_request_log, FAL_LOCAL, REQUEST_LOG, GObject)
 
@@ -22,6 +23,11 @@ guint64             fal_local_request_log_begin      (FalLocalRequestLog *self,
 void                fal_local_request_log_set_status (FalLocalRequestLog *self,
                                                       guint64             entry,
                                                       guint               status);
+/* Sets (replaces) a member of an entry, e.g. "webhook". */
+void                fal_local_request_log_set_member (FalLocalRequestLog *self,
+                                                      guint64             entry,
+                                                      const char         *name,
+                                                      JsonNode           *value);
 JsonNode           *fal_local_request_log_to_json    (FalLocalRequestLog *self);
 void                fal_local_request_log_clear      (FalLocalRequestLog *self);
 

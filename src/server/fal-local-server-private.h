@@ -13,6 +13,8 @@
 #include "fal-local-request-log.h"
 #include "fal-local-server.h"
 #include "fal-local-storage.h"
+#include "fal-local-tokens.h"
+#include "fal-local-webhook.h"
 
 G_BEGIN_DECLS
 
@@ -54,6 +56,8 @@ struct _FalLocalServer
   FalLocalQueue *queue;
   FalLocalFaults *faults;
   FalLocalRequestLog *request_log;
+  FalLocalTokens *tokens;
+  FalLocalWebhook *webhook;
 };
 
 /* One request as routed: the fal host it was meant for (from the path
@@ -117,6 +121,11 @@ void fal_local_call_respond_field_errors (FalLocalCall      *call,
 void fal_local_call_respond_fault_status (FalLocalCall *call);
 
 gboolean fal_local_call_check_auth (FalLocalCall *call);
+
+/* The key, or a temporary token (?fal_jwt_token= or Authorization:
+ * Bearer) issued for this app (owner/alias); FALSE after answering 401. */
+gboolean fal_local_call_check_auth_for_app (FalLocalCall *call,
+                                            const char   *app_id);
 
 gboolean fal_local_call_check_method (FalLocalCall       *call,
               const char *method);

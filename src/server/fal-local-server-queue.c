@@ -630,6 +630,33 @@ serve_stream_run (FalLocalCall       *call,
 
 /* ------------------------------------------------------------------ routes */
 
+/* fal drops webhooks to private addresses; the local server only has
+ * loopback ones to offer, and says so at once. */
+static gboolean
+check_webhook (FalLocalCall *call,
+               const char   *url)
+{
+  g_autofree char *reason = fal_local_webhook_check_url (url);
+  g_autoptr(JsonArray) errors = NULL;
+  JsonObject *entry;
+  JsonArray *loc;
+
+  if (reason == NULL)
+    return TRUE;
+  errors = json_array_new ();
+  entry = json_object_new ();
+  loc = json_array_new ();
+  json_array_add_string_element (loc, "query");
+  json_array_add_string_element (loc, "fal_webhook");
+  json_object_set_array_member (entry, "loc", loc);
+  json_object_set_string_member (entry, "msg", reason);
+  json_object_set_string_member (entry, "type", "value_error");
+  json_object_set_string_member (entry, "input", url);
+  json_array_add_object_element (errors, entry);
+  fal_local_call_respond_field_errors (call, errors);
+  return FALSE;
+}
+
 void
 fal_local_server_route_queue (FalLocalCall       *call,
              const char *rest)
@@ -643,8 +670,11 @@ fal_local_server_route_queue (FalLocalCall       *call,
   g_autofree char *tail = NULL;
   FalLocalJob *job;
 
-  if (!fal_local_call_check_auth (call))
+  /* Every queue path starts with its app: owner/alias[/…]. */
+  app_id = app_id_of (rest);
+  if (!fal_local_call_check_auth_for_app (call, app_id))
     return;
+  g_clear_pointer (&app_id, g_free);
 
   for (guint i = 2; i + 1 < n; i++)
     if (g_str_equal (segments[i], "requests"))
@@ -657,13 +687,22 @@ fal_local_server_route_queue (FalLocalCall       *call,
     {
       g_autoptr(FalLocalJob) submitted = NULL;
       g_autoptr(JsonObject) body = NULL;
+      const char *webhook = fal_local_call_query (call, "fal_webhook");
 
       if (!fal_local_call_check_method (call, "POST"))
+        return;
+      if (webhook && !check_webhook (call, webhook))
         return;
       submitted = job_from_request (call, rest, FAL_LOCAL_JOB_MODE_QUEUE);
       if (submitted == NULL)
         return;
       fal_local_queue_submit (self->queue, submitted);
+      if (webhook)
+        {
+          fal_local_webhook_watch (self->webhook, submitted, webhook, call->log_id);
+          soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
+                                        "x-fal-local-webhook", "accepted");
+        }
       body = queue_status_object (self, submitted, -1);
       json_object_remove_member (body, "logs");
       fal_local_call_respond_object (call, 200, body);
@@ -745,7 +784,9 @@ void
 fal_local_server_route_run (FalLocalCall       *call,
            const char *rest)
 {
-  if (!fal_local_call_check_auth (call) || !fal_local_call_check_method (call, "POST"))
+  g_autofree char *app_id = app_id_of (rest);
+
+  if (!fal_local_call_check_auth_for_app (call, app_id) || !fal_local_call_check_method (call, "POST"))
     return;
 
   if (g_str_has_suffix (rest, "/stream"))

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "fal-local-catalog.h"
@@ -69,6 +70,107 @@ invalid:
     fal_local_call_respond_detail (call, 400, detail);
     return FALSE;
   }
+
+/* ------------------------------------------------------------------ tokens */
+
+static void
+add_field_error (JsonArray  *errors,
+                 const char *field,
+                 int         index,
+                 const char *type,
+                 const char *msg)
+{
+  JsonObject *entry = json_object_new ();
+  JsonArray *loc = json_array_new ();
+
+  json_array_add_string_element (loc, "body");
+  if (field)
+    json_array_add_string_element (loc, field);
+  if (index >= 0)
+    json_array_add_int_element (loc, index);
+  json_object_set_array_member (entry, "loc", loc);
+  json_object_set_string_member (entry, "msg", msg);
+  json_object_set_string_member (entry, "type", type);
+  json_array_add_object_element (errors, entry);
+}
+
+/* POST /tokens/ {"allowed_apps": […], "token_expiration": s}: a JWT, as a
+ * JSON string, that stands in for the key on those apps' run, stream and
+ * queue routes. Field errors are Pydantic's, as fal's FastAPI answers. */
+static void
+serve_tokens (FalLocalCall *call)
+{
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonArray) errors = json_array_new ();
+  g_autoptr(GPtrArray) apps = g_ptr_array_new ();
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *token = NULL;
+  gint64 expiration = FAL_LOCAL_TOKEN_DEFAULT_EXPIRATION;
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!fal_local_call_parse_body (call, &body))
+    return;
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    {
+      add_field_error (errors, NULL, -1, "model_attributes_type", "Input should be a valid dictionary or object to extract fields from");
+      fal_local_call_respond_field_errors (call, errors);
+      return;
+    }
+  object = json_node_get_object (body);
+
+  member = json_object_get_member (object, "allowed_apps");
+  if (member == NULL)
+    add_field_error (errors, "allowed_apps", -1, "missing", "Field required");
+  else if (!JSON_NODE_HOLDS_ARRAY (member))
+    add_field_error (errors, "allowed_apps", -1, "list_type", "Input should be a valid list");
+  else
+    {
+      JsonArray *array = json_node_get_array (member);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING &&
+              *json_node_get_string (element) != '\0')
+            g_ptr_array_add (apps, (gpointer) json_node_get_string (element));
+          else
+            add_field_error (errors, "allowed_apps", (int) i, "string_type", "Input should be a valid, non-empty string");
+        }
+      if (json_array_get_length (array) == 0)
+        add_field_error (errors, "allowed_apps", -1, "too_short", "List should have at least 1 item after validation, not 0");
+    }
+
+  member = json_object_get_member (object, "token_expiration");
+  if (member && !JSON_NODE_HOLDS_NULL (member))
+    {
+      GType type = JSON_NODE_HOLDS_VALUE (member) ? json_node_get_value_type (member) : G_TYPE_INVALID;
+      double value = type == G_TYPE_INT64 ? (double) json_node_get_int (member) :
+                     type == G_TYPE_DOUBLE ? json_node_get_double (member) : NAN;
+
+      /* Pydantic takes 120.0 as an int, but not 120.5, "120" or true. */
+      if (!isfinite (value) || value != floor (value))
+        add_field_error (errors, "token_expiration", -1, "int_type", "Input should be a valid integer");
+      else if (value < 1)
+        add_field_error (errors, "token_expiration", -1, "greater_than_equal", "Input should be greater than or equal to 1");
+      else if (value > FAL_LOCAL_TOKEN_MAX_EXPIRATION)
+        add_field_error (errors, "token_expiration", -1, "less_than_equal", "Input should be less than or equal to 86400");
+      else
+        expiration = (gint64) value;
+    }
+
+  if (json_array_get_length (errors) > 0)
+    {
+      fal_local_call_respond_field_errors (call, errors);
+      return;
+    }
+
+  g_ptr_array_add (apps, NULL);
+  token = fal_local_tokens_issue (call->server->tokens, (const char * const *) apps->pdata, (guint) expiration);
+  answer = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (answer, token);
+  fal_local_call_respond_json (call, 201, answer);
 }
 
 void
@@ -119,14 +221,9 @@ fal_local_server_route_rest (FalLocalCall       *call,
     }
   else if (g_str_equal (rest, "tokens/") || g_str_equal (rest, "tokens"))
     {
-      g_autoptr(JsonNode) token = json_node_new (JSON_NODE_VALUE);
-      g_autofree char *random = g_uuid_string_random ();
-      g_autofree char *jwt = g_strdup_printf ("eyJhbGciOiJub25lIn0.%s.local", random);
-
       if (!fal_local_call_check_auth (call) || !fal_local_call_check_method (call, "POST"))
         return;
-      json_node_set_string (token, jwt);
-      fal_local_call_respond_json (call, 201, token);
+      serve_tokens (call);
     }
   else
     fal_local_call_respond_detail (call, 404, "Not Found");

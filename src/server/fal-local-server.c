@@ -482,6 +482,8 @@ setup (FalLocalServer  *self,
   self->queue = fal_local_queue_new (self->storage, fal_local_server_get_public_base (self), self->url,
                                      self->runners, self->speed);
   fal_local_queue_set_inline_limit (self->queue, self->sync_mode_limit);
+  self->tokens = fal_local_tokens_new (self->speed);
+  self->webhook = fal_local_webhook_new (self->speed, self->request_log);
   return TRUE;
 }
 
@@ -524,14 +526,18 @@ server_thread (gpointer data)
 
   if (self->queue)
     fal_local_queue_shutdown (self->queue);
+  if (self->webhook)
+    fal_local_webhook_shutdown (self->webhook);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_object (&self->queue);
+  g_clear_object (&self->tokens);
   /* Let closing connections and finished workers settle. */
   while (g_main_context_iteration (self->context, FALSE))
     ;
   g_clear_object (&self->storage);
+  g_clear_object (&self->webhook);
   if (self->own_data_dir && self->data_dir)
     remove_tree (self->data_dir);
 
