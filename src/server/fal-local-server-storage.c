@@ -70,6 +70,7 @@ invalid:
     fal_local_call_respond_detail (call, 400, detail);
     return FALSE;
   }
+}
 
 /* ------------------------------------------------------------------ tokens */
 
