@@ -350,7 +350,7 @@ test_answers (void)
     { "GET", job->response_url, FAL_LOCAL_DEFAULT_KEY, NULL, 200 },
     { "PUT", job->cancel_url, FAL_LOCAL_DEFAULT_KEY, NULL, 400 },
     { "POST", "/run/" SDXL, FAL_LOCAL_DEFAULT_KEY, SDXL_BODY, 200 },
-    { "POST", "/rest/tokens/", FAL_LOCAL_DEFAULT_KEY, "{}", 201 },
+    { "POST", "/rest/tokens/", FAL_LOCAL_DEFAULT_KEY, "{\"allowed_apps\":[\"fast-sdxl\"]}", 201 },
     { "GET", SCHEMA, NULL, NULL, 200 },
     { "GET", "/api/v1/models?limit=2", FAL_LOCAL_DEFAULT_KEY, NULL, 200 },
     { "GET", "/", NULL, NULL, 200 },
