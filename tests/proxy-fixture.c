@@ -408,3 +408,13 @@ proxy_fixture_set_upstream (ProxyFixture *self,
   self->upstream = g_steal_pointer (&clean);
   g_mutex_unlock (&self->mutex);
 }
+
+gboolean
+proxy_fixture_has_target (GStrv       targets,
+                          const char *prefix)
+{
+  for (guint i = 0; targets && targets[i]; i++)
+    if (g_str_has_prefix (targets[i], prefix))
+      return TRUE;
+  return FALSE;
+}

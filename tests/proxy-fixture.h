@@ -45,4 +45,9 @@ void          proxy_fixture_free            (ProxyFixture *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProxyFixture, proxy_fixture_free)
 
+/* Whether one of targets (as proxy_fixture_dup_targets gives them)
+ * starts with prefix. */
+gboolean       proxy_fixture_has_target (GStrv       targets,
+                                         const char *prefix);
+
 G_END_DECLS

@@ -843,3 +843,27 @@ fal_test_raw_body (const char *answer,
     }
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
+
+FalTestJob *
+fal_test_job_new (FalTestResponse *submitted)
+{
+  FalTestJob *job = g_new0 (FalTestJob, 1);
+
+  job->request_id = g_strdup (fal_test_response_string (submitted, "request_id"));
+  job->status_url = g_strdup (fal_test_response_string (submitted, "status_url"));
+  job->response_url = g_strdup (fal_test_response_string (submitted, "response_url"));
+  job->cancel_url = g_strdup (fal_test_response_string (submitted, "cancel_url"));
+  return job;
+}
+
+void
+fal_test_job_free (FalTestJob *job)
+{
+  if (job == NULL)
+    return;
+  g_free (job->request_id);
+  g_free (job->status_url);
+  g_free (job->response_url);
+  g_free (job->cancel_url);
+  g_free (job);
+}

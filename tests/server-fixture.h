@@ -54,6 +54,19 @@ typedef struct {
 } FalTestResponse;
 
 void           fal_test_response_free (FalTestResponse *response);
+
+/* The four things a queue submit answers, kept for the calls after it. */
+typedef struct {
+  char *request_id;
+  char *status_url;
+  char *response_url;
+  char *cancel_url;
+} FalTestJob;
+
+/* From a submit's 200 answer (not checked here). */
+FalTestJob *fal_test_job_new  (FalTestResponse *submitted);
+void        fal_test_job_free (FalTestJob      *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalTestJob, fal_test_job_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalTestResponse, fal_test_response_free)
 
 /* Sends and reads the whole body; the client gives up (G_IO_ERROR_CANCELLED)

@@ -244,16 +244,6 @@ entry_header (JsonObject *entry,
   return headers && json_object_has_member (headers, name) ? json_object_get_string_member (headers, name) : NULL;
 }
 
-static gboolean
-has_target (GStrv       targets,
-            const char *prefix)
-{
-  for (guint i = 0; targets[i]; i++)
-    if (g_str_has_prefix (targets[i], prefix))
-      return TRUE;
-  return FALSE;
-}
-
 /* ------------------------------------------------------------------ tests */
 
 /* Every kind of call, keyless, through the proxy. */
@@ -348,17 +338,17 @@ test_everything (void)
   targets = proxy_fixture_dup_targets (px->proxy);
   for (guint i = 0; targets[i]; i++)
     g_test_message ("proxied: %s", targets[i]);
-  g_assert_true (has_target (targets, "POST " FAL_DEFAULT_QUEUE_URL "/fal-ai/flux/schnell"));
-  g_assert_true (has_target (targets, "GET " FAL_DEFAULT_QUEUE_URL "/fal-ai/flux/requests/"));
-  g_assert_true (has_target (targets, "PUT " FAL_DEFAULT_QUEUE_URL "/fal-ai/minimax/requests/"));
-  g_assert_true (has_target (targets, "POST " FAL_DEFAULT_RUN_URL "/fal-ai/any-llm"));
-  g_assert_true (has_target (targets, "POST " FAL_DEFAULT_RUN_URL "/fal-ai/any-llm/stream"));
-  g_assert_true (has_target (targets, "POST " FAL_DEFAULT_REST_URL "/storage/upload/initiate?"));
-  g_assert_true (has_target (targets, "POST " FAL_DEFAULT_REST_URL "/storage/upload/initiate-multipart?"));
-  g_assert_true (has_target (targets, "GET " FAL_DEFAULT_WEB_URL "/api/openapi/queue/openapi.json?endpoint_id=fal-ai/any-llm"));
-  g_assert_true (has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models?"));
-  g_assert_true (has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models/pricing?"));
-  g_assert_true (has_target (targets, "POST " FAL_DEFAULT_API_URL "/v1/models/pricing/estimate"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST " FAL_DEFAULT_QUEUE_URL "/fal-ai/flux/schnell"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET " FAL_DEFAULT_QUEUE_URL "/fal-ai/flux/requests/"));
+  g_assert_true (proxy_fixture_has_target (targets, "PUT " FAL_DEFAULT_QUEUE_URL "/fal-ai/minimax/requests/"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST " FAL_DEFAULT_RUN_URL "/fal-ai/any-llm"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST " FAL_DEFAULT_RUN_URL "/fal-ai/any-llm/stream"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST " FAL_DEFAULT_REST_URL "/storage/upload/initiate?"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST " FAL_DEFAULT_REST_URL "/storage/upload/initiate-multipart?"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET " FAL_DEFAULT_WEB_URL "/api/openapi/queue/openapi.json?endpoint_id=fal-ai/any-llm"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models?"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models/pricing?"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST " FAL_DEFAULT_API_URL "/v1/models/pricing/estimate"));
   for (guint i = 0; targets[i]; i++)
     g_assert_nonnull (strstr (targets[i], " https://"));
 

@@ -392,16 +392,6 @@ test_proxy (void)
   g_unlink (path);
 }
 
-static gboolean
-has_target (GStrv       targets,
-            const char *prefix)
-{
-  for (guint i = 0; targets[i]; i++)
-    if (g_str_has_prefix (targets[i], prefix))
-      return TRUE;
-  return FALSE;
-}
-
 /* fal's own hosts (no FALSTAFF_LOCAL_URL), FALSTAFF_PROXY_URL and no
  * key: run, schema, models and price all go through the proxy, which
  * forwards fal's hosts to the local server; the schema (fal.ai) and the
@@ -451,12 +441,12 @@ test_proxy_fal_hosts (void)
       g_test_message ("proxied: %s", targets[i]);
       g_assert_nonnull (strstr (targets[i], " https://"));
     }
-  g_assert_true (has_target (targets, "POST https://queue.fal.run/fal-ai/fast-sdxl"));
-  g_assert_true (has_target (targets, "GET https://queue.fal.run/fal-ai/fast-sdxl/requests/"));
-  g_assert_true (has_target (targets, "GET https://fal.ai/api/openapi/queue/openapi.json?endpoint_id=fal-ai/any-llm"));
-  g_assert_true (has_target (targets, "GET https://api.fal.ai/v1/models?"));
-  g_assert_true (has_target (targets, "GET https://api.fal.ai/v1/models/pricing?"));
-  g_assert_true (has_target (targets, "POST https://api.fal.ai/v1/models/pricing/estimate"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST https://queue.fal.run/fal-ai/fast-sdxl"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET https://queue.fal.run/fal-ai/fast-sdxl/requests/"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET https://fal.ai/api/openapi/queue/openapi.json?endpoint_id=fal-ai/any-llm"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET https://api.fal.ai/v1/models?"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET https://api.fal.ai/v1/models/pricing?"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST https://api.fal.ai/v1/models/pricing/estimate"));
 }
 
 static void

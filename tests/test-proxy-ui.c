@@ -87,16 +87,6 @@ search_has_focus (gpointer data)
   return focus && (focus == search || gtk_widget_is_ancestor (focus, search));
 }
 
-static gboolean
-has_target (GStrv       targets,
-            const char *prefix)
-{
-  for (guint i = 0; targets[i]; i++)
-    if (g_str_has_prefix (targets[i], prefix))
-      return TRUE;
-  return FALSE;
-}
-
 /* No key asked for; the picker's search, the form's schema, the price
  * and the run all go through the proxy; the image arrives. */
 static void
@@ -153,10 +143,10 @@ test_run_behind_proxy (void)
       g_assert_nonnull (strstr (targets[i], " https://"));
     }
   /* The search brings the form's schema inline (expand=openapi-3.0). */
-  g_assert_true (has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models?limit=25&q=fast-sdxl&expand=openapi-3.0"));
-  g_assert_true (has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models/pricing?"));
-  g_assert_true (has_target (targets, "POST " FAL_DEFAULT_QUEUE_URL "/fal-ai/fast-sdxl"));
-  g_assert_true (has_target (targets, "GET " FAL_DEFAULT_QUEUE_URL "/fal-ai/fast-sdxl/requests/"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models?limit=25&q=fast-sdxl&expand=openapi-3.0"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET " FAL_DEFAULT_API_URL "/v1/models/pricing?"));
+  g_assert_true (proxy_fixture_has_target (targets, "POST " FAL_DEFAULT_QUEUE_URL "/fal-ai/fast-sdxl"));
+  g_assert_true (proxy_fixture_has_target (targets, "GET " FAL_DEFAULT_QUEUE_URL "/fal-ai/fast-sdxl/requests/"));
 }
 
 /* fal refuses the proxy's key: the window says so, and asks the person

@@ -131,35 +131,13 @@ assert_preflight (FalTestServer *ts,
   g_assert_cmpint (atoi (fal_test_response_header (response, "Access-Control-Max-Age")), >=, 600);
 }
 
-typedef struct {
-  char *request_id;
-  char *status_url;
-  char *response_url;
-  char *cancel_url;
-} Job;
-
-static void
-job_free (Job *job)
-{
-  g_free (job->request_id);
-  g_free (job->status_url);
-  g_free (job->response_url);
-  g_free (job->cancel_url);
-  g_free (job);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Job, job_free)
-
-static Job *
+static FalTestJob *
 page_submit (FalTestServer *ts)
 {
   g_autoptr(FalTestResponse) response = page_call (ts, "POST", "/queue/" SDXL, FAL_LOCAL_DEFAULT_KEY, SDXL_BODY);
-  Job *job = g_new0 (Job, 1);
+  FalTestJob *job = fal_test_job_new (response);
 
   assert_cors (response, 200, "submit");
-  job->request_id = g_strdup (fal_test_response_string (response, "request_id"));
-  job->status_url = g_strdup (fal_test_response_string (response, "status_url"));
-  job->response_url = g_strdup (fal_test_response_string (response, "response_url"));
-  job->cancel_url = g_strdup (fal_test_response_string (response, "cancel_url"));
   g_assert_cmpstr (fal_test_response_header (response, "x-fal-request-id"), ==, job->request_id);
   return job;
 }
@@ -199,7 +177,7 @@ static void
 test_preflight_every_route (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (50, 2, 15000);
-  g_autoptr(Job) job = page_submit (ts);
+  g_autoptr(FalTestJob) job = page_submit (ts);
   g_autofree char *stream_url = g_strconcat (job->status_url, "/stream?logs=1", NULL);
   Upload single = { 0 }, multi = { 0 };
   g_autofree char *part_url = NULL;
@@ -330,7 +308,7 @@ static void
 test_answers (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (50, 2, 15000);
-  g_autoptr(Job) job = page_submit (ts);
+  g_autoptr(FalTestJob) job = page_submit (ts);
   g_autoptr(JsonObject) done = fal_test_wait_status (ts, job->status_url, "COMPLETED", 30000);
   Upload single = { 0 }, multi = { 0 };
   g_autofree char *part_url = NULL;
@@ -490,7 +468,7 @@ static void
 test_streams (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (50, 2, 15000);
-  g_autoptr(Job) job = page_submit (ts);
+  g_autoptr(FalTestJob) job = page_submit (ts);
   g_autofree char *stream_url = g_strconcat (job->status_url, "/stream?logs=1", NULL);
   g_autoptr(SoupMessage) status = page_message (ts, "GET", stream_url, FAL_LOCAL_DEFAULT_KEY, NULL);
   g_autoptr(SoupMessage) run = page_message (ts, "POST", "/run/" SDXL "/stream", FAL_LOCAL_DEFAULT_KEY, SDXL_BODY);

@@ -14,40 +14,18 @@
 #define SDXL_BODY "{\"prompt\": \"a lighthouse\", \"num_inference_steps\": 4, \"image_size\": \"square\", \"seed\": 7}"
 #define SDXL_LOG_LINES 8
 
-typedef struct {
-  char *request_id;
-  char *status_url;
-  char *response_url;
-  char *cancel_url;
-} Job;
-
-static void
-job_free (Job *job)
-{
-  g_free (job->request_id);
-  g_free (job->status_url);
-  g_free (job->response_url);
-  g_free (job->cancel_url);
-  g_free (job);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Job, job_free)
-
-static Job *
+static FalTestJob *
 submit (FalTestServer *ts,
         const char    *endpoint_id,
         const char    *body,
         const char    *priority)
 {
   g_autoptr(FalTestResponse) response = fal_test_submit (ts, endpoint_id, body, priority);
-  Job *job = g_new0 (Job, 1);
+  FalTestJob *job = fal_test_job_new (response);
 
   g_assert_no_error (response->error);
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (fal_test_response_string (response, "status"), ==, "IN_QUEUE");
-  job->request_id = g_strdup (fal_test_response_string (response, "request_id"));
-  job->status_url = g_strdup (fal_test_response_string (response, "status_url"));
-  job->response_url = g_strdup (fal_test_response_string (response, "response_url"));
-  job->cancel_url = g_strdup (fal_test_response_string (response, "cancel_url"));
   g_assert_nonnull (job->request_id);
   g_assert_nonnull (job->status_url);
   return job;
@@ -55,7 +33,7 @@ submit (FalTestServer *ts,
 
 static JsonObject *
 status_of (FalTestServer *ts,
-           Job           *job,
+           FalTestJob           *job,
            guint         *http_status)
 {
   g_autoptr(FalTestResponse) response = fal_test_call (ts, "GET", job->status_url, NULL);
@@ -68,7 +46,7 @@ status_of (FalTestServer *ts,
 
 static gint64
 position_of (FalTestServer *ts,
-             Job           *job)
+             FalTestJob           *job)
 {
   guint http_status = 0;
   g_autoptr(JsonObject) status = status_of (ts, job, &http_status);
@@ -150,7 +128,7 @@ static void
 test_submit_subpath (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
-  g_autoptr(Job) job = submit (ts, "fal-ai/fast-sdxl/image-to-image",
+  g_autoptr(FalTestJob) job = submit (ts, "fal-ai/fast-sdxl/image-to-image",
                                "{\"prompt\": \"x\", \"image_url\": \"data:image/png;base64,AAAA\"}", NULL);
   g_autofree char *expected = g_strdup_printf ("%s/queue/fal-ai/fast-sdxl/requests/%s/status",
                                                ts->url, job->request_id);
@@ -185,7 +163,7 @@ test_unknown_endpoint (void)
   g_autoptr(FalTestResponse) queue = fal_test_call (ts, "POST", "/queue/fal-ai/no-such-model", "{\"prompt\": \"x\"}");
   g_autoptr(FalTestResponse) run = fal_test_call (ts, "POST", "/run/fal-ai/no-such-model", "{\"prompt\": \"x\"}");
   g_autoptr(FalTestResponse) stream = fal_test_call (ts, "POST", "/run/fal-ai/no-such-model/stream", "{\"prompt\": \"x\"}");
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autofree char *other_app = g_strdup_printf ("/queue/fal-ai/flux/requests/%s/status", job->request_id);
   g_autoptr(FalTestResponse) wrong_app = fal_test_call (ts, "GET", other_app, NULL);
   g_autoptr(FalTestResponse) unknown_id = NULL;
@@ -219,7 +197,7 @@ test_unknown_endpoint (void)
 
 static void
 wait_in_progress (FalTestServer *ts,
-                  Job           *job)
+                  FalTestJob           *job)
 {
   g_autoptr(JsonObject) status = fal_test_wait_status (ts, job->status_url, "IN_PROGRESS", 20000);
 }
@@ -230,11 +208,11 @@ test_positions (void)
 {
   /* speed 1: a fast-sdxl run takes 2.5 s, long enough to look around. */
   g_autoptr(FalTestServer) ts = fal_test_server_new (1, 1, 15000);
-  g_autoptr(Job) a = submit (ts, SDXL, "{\"prompt\": \"a\"}", NULL);
-  g_autoptr(Job) b = NULL;
-  g_autoptr(Job) c = NULL;
-  g_autoptr(Job) d = NULL;
-  g_autoptr(Job) other = NULL;
+  g_autoptr(FalTestJob) a = submit (ts, SDXL, "{\"prompt\": \"a\"}", NULL);
+  g_autoptr(FalTestJob) b = NULL;
+  g_autoptr(FalTestJob) c = NULL;
+  g_autoptr(FalTestJob) d = NULL;
+  g_autoptr(FalTestJob) other = NULL;
   g_autoptr(FalTestResponse) cancel = NULL;
   g_autoptr(JsonObject) cancelled = NULL;
   guint http_status = 0;
@@ -274,9 +252,9 @@ static void
 test_runners (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (1, 2, 15000);
-  g_autoptr(Job) a = submit (ts, SDXL, "{\"prompt\": \"a\"}", NULL);
-  g_autoptr(Job) b = submit (ts, SDXL, "{\"prompt\": \"b\"}", NULL);
-  g_autoptr(Job) c = NULL;
+  g_autoptr(FalTestJob) a = submit (ts, SDXL, "{\"prompt\": \"a\"}", NULL);
+  g_autoptr(FalTestJob) b = submit (ts, SDXL, "{\"prompt\": \"b\"}", NULL);
+  g_autoptr(FalTestJob) c = NULL;
 
   /* Two runners: both run at once, the third waits at the head. */
   wait_in_progress (ts, a);
@@ -297,11 +275,11 @@ static void
 test_priorities (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (1, 1, 15000);
-  g_autoptr(Job) a = submit (ts, SDXL, "{\"prompt\": \"a\"}", NULL);
-  g_autoptr(Job) low1 = NULL;
-  g_autoptr(Job) low2 = NULL;
-  g_autoptr(Job) normal1 = NULL;
-  g_autoptr(Job) normal2 = NULL;
+  g_autoptr(FalTestJob) a = submit (ts, SDXL, "{\"prompt\": \"a\"}", NULL);
+  g_autoptr(FalTestJob) low1 = NULL;
+  g_autoptr(FalTestJob) low2 = NULL;
+  g_autoptr(FalTestJob) normal1 = NULL;
+  g_autoptr(FalTestJob) normal2 = NULL;
   g_autoptr(FalTestResponse) bad = NULL;
   g_autoptr(FalTestResponse) cancel = NULL;
 
@@ -334,8 +312,8 @@ static void
 test_status_codes_and_logs (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (4, 1, 15000);
-  g_autoptr(Job) blocker = submit (ts, SDXL, SDXL_BODY, NULL);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) blocker = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autofree char *with_logs = g_strconcat (job->status_url, "?logs=1", NULL);
   g_autofree char *with_true = g_strconcat (job->status_url, "?logs=true", NULL);
   g_autofree char *without = g_strconcat (job->status_url, "?logs=0", NULL);
@@ -418,7 +396,7 @@ static void
 test_wrong_methods (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autoptr(FalTestResponse) get_submit = fal_test_call (ts, "GET", "/queue/" SDXL, NULL);
   g_autoptr(FalTestResponse) post_status = fal_test_call (ts, "POST", job->status_url, "{}");
   g_autoptr(FalTestResponse) get_cancel = fal_test_call (ts, "GET", job->cancel_url, NULL);
@@ -450,8 +428,8 @@ static void
 test_status_stream (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (4, 1, 15000);
-  g_autoptr(Job) blocker = submit (ts, SDXL, SDXL_BODY, NULL);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) blocker = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autofree char *url = g_strconcat (job->status_url, "/stream?logs=1", NULL);
   g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", url, NULL);
   g_autoptr(FalTestSse) sse = NULL;
@@ -516,7 +494,7 @@ static void
 test_status_stream_first_event (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (2, 1, 15000);
-  g_autoptr(Job) job = submit (ts, SDXL, "{\"prompt\": \"x\", \"num_inference_steps\": 20}", NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, "{\"prompt\": \"x\", \"num_inference_steps\": 20}", NULL);
   g_autofree char *polled_url = g_strconcat (job->status_url, "?logs=1", NULL);
   g_autofree char *url = g_strconcat (job->status_url, "/stream?logs=1", NULL);
   g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", url, NULL);
@@ -555,7 +533,7 @@ static void
 test_status_stream_no_logs (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (10, 1, 15000);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autofree char *url = g_strconcat (job->status_url, "/stream", NULL);
   g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", url, NULL);
   g_autoptr(FalTestSse) sse = fal_test_sse_open (ts, msg);
@@ -576,7 +554,7 @@ static void
 test_status_stream_completed (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (40, 1, 15000);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autoptr(JsonObject) done = fal_test_wait_status (ts, job->status_url, "COMPLETED", 20000);
   g_autofree char *url = g_strconcat (job->status_url, "/stream?logs=1", NULL);
   g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", url, NULL);
@@ -595,7 +573,7 @@ static void
 test_status_stream_keepalive (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (2, 1, 20);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autofree char *url = g_strconcat (job->status_url, "/stream", NULL);
   g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", url, NULL);
   g_autoptr(FalTestSse) sse = fal_test_sse_open (ts, msg);
@@ -617,7 +595,7 @@ static void
 test_status_stream_keepalive_off (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (10, 1, 0);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autofree char *url = g_strconcat (job->status_url, "/stream", NULL);
   g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", url, NULL);
   g_autoptr(FalTestSse) sse = fal_test_sse_open (ts, msg);
@@ -633,7 +611,7 @@ static void
 test_result_before_completion (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (1, 1, 15000);
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autoptr(FalTestResponse) queued = fal_test_call (ts, "GET", job->response_url, NULL);
   g_autoptr(FalTestResponse) running = NULL;
 
@@ -647,7 +625,7 @@ test_result_before_completion (void)
 
 static void
 assert_cancelled_result (FalTestServer *ts,
-                         Job           *job)
+                         FalTestJob           *job)
 {
   g_autoptr(JsonObject) done = fal_test_wait_status (ts, job->status_url, "COMPLETED", 20000);
   g_autoptr(FalTestResponse) result = fal_test_call (ts, "GET", job->response_url, NULL);
@@ -663,8 +641,8 @@ static void
 test_cancel_queued (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (1, 1, 15000);
-  g_autoptr(Job) a = submit (ts, SDXL, SDXL_BODY, NULL);
-  g_autoptr(Job) b = NULL;
+  g_autoptr(FalTestJob) a = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) b = NULL;
   g_autoptr(FalTestResponse) cancel = NULL;
   g_autoptr(JsonObject) status = NULL;
   guint http_status = 0;
@@ -689,7 +667,7 @@ static void
 test_cancel_running (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (1, 1, 15000);
-  g_autoptr(Job) a = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) a = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autoptr(FalTestResponse) cancel = NULL;
   g_autoptr(FalTestResponse) again = NULL;
 
@@ -708,7 +686,7 @@ static void
 test_cancel_completed_and_unknown (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (40, 1, 15000);
-  g_autoptr(Job) a = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) a = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autoptr(JsonObject) done = fal_test_wait_status (ts, a->status_url, "COMPLETED", 20000);
   g_autoptr(FalTestResponse) cancel = fal_test_call (ts, "PUT", a->cancel_url, NULL);
   g_autoptr(FalTestResponse) unknown = fal_test_call (ts, "PUT", "/queue/" SDXL "/requests/not-a-request/cancel", NULL);
@@ -729,7 +707,7 @@ test_start_timeout (void)
 {
   /* speed 2: the blocker needs 1.45 s, the deadline is 1 s / 2. */
   g_autoptr(FalTestServer) ts = fal_test_server_new (2, 1, 15000);
-  g_autoptr(Job) blocker = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) blocker = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autoptr(SoupMessage) msg = fal_test_message (ts, "POST", "/queue/" SDXL, SDXL_BODY);
   g_autoptr(SoupMessage) run = fal_test_message (ts, "POST", "/run/" SDXL, SDXL_BODY);
   g_autoptr(SoupMessage) bad = fal_test_message (ts, "POST", "/queue/" SDXL, SDXL_BODY);
@@ -1014,7 +992,7 @@ time_one_job (double speed)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (speed, 1, 15000);
   gint64 started = g_get_monotonic_time ();
-  g_autoptr(Job) job = submit (ts, SDXL, SDXL_BODY, NULL);
+  g_autoptr(FalTestJob) job = submit (ts, SDXL, SDXL_BODY, NULL);
   g_autoptr(JsonObject) done = fal_test_wait_status (ts, job->status_url, "COMPLETED", 60000);
 
   return (g_get_monotonic_time () - started) / 1000;
