@@ -3,8 +3,10 @@
  * page from a second server (another origin) that runs the official
  * @fal-ai/client against the local server — preflights, key in
  * Authorization, status streams read with fetch, uploads, file bytes,
- * schemas, the Platform API, a bad key, the proxy form — and reports
- * every flow's outcome back to this test as JSON. */
+ * schemas, the Platform API, a bad key, the proxy form, temporary tokens
+ * (the client's "client" connection mode; a token from the page's backend,
+ * which is this test) and a webhook — and reports every flow's outcome
+ * back to this test as JSON. */
 #include "config.h"
 
 #include <errno.h>
@@ -19,13 +21,27 @@
 /* Chromium starts in about a second; the flows take a few more. */
 #define REPORT_TIMEOUT_MS 90000
 #define SDXL "fal-ai/fast-sdxl"
+#define SPEED 20.0
+/* The webhook comes once the job ends, maybe after the report. */
+#define WEBHOOK_TIMEOUT_MS 15000
 
 typedef struct {
   char *pages_dir;             /* tests/browser */
   char *modules_dir;           /* node_modules of the installed kit */
   JsonNode *report;
   gboolean chromium_exited;
+  FalTestServer *ts;           /* the page's "backend" holds its key */
+  GPtrArray *tokens;           /* every token the backend handed out */
+  guint n_webhooks;
+  JsonNode *webhook;           /* the last webhook's body */
+  char *webhook_request_id;    /* its X-Fal-Webhook-Request-Id */
 } Page;
+
+typedef struct {
+  Page *page;
+  SoupServerMessage *reply;
+  SoupMessage *issue;
+} TokenRequest;
 
 static void
 remove_tree (const char *path)
@@ -78,6 +94,79 @@ serve_file (SoupServerMessage *msg,
 }
 
 static void
+token_issued_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  TokenRequest *request = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  guint status = soup_message_get_status (request->issue);
+
+  if (body == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("\"token request failed: %s\"", error->message);
+
+      soup_server_message_set_status (request->reply, 502, NULL);
+      soup_server_message_set_response (request->reply, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+    }
+  else
+    {
+      g_autoptr(JsonNode) token = fal_test_parse_json (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+      if (status == 201 && token && JSON_NODE_HOLDS_VALUE (token) && json_node_get_value_type (token) == G_TYPE_STRING)
+        g_ptr_array_add (request->page->tokens, g_strdup (json_node_get_string (token)));
+      /* The fal answer as it is: a JSON string, or the error. */
+      soup_server_message_set_status (request->reply, status, NULL);
+      soup_server_message_set_response (request->reply, "application/json", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    }
+  soup_server_message_unpause (request->reply);
+  g_object_unref (request->reply);
+  g_object_unref (request->issue);
+  g_free (request);
+}
+
+/* GET /token?app=ID&expiration=S: what a web app's backend does for its
+ * page, POST /rest/tokens/ with the key, answered without blocking. */
+static void
+issue_token (Page              *page,
+             SoupServerMessage *msg,
+             GHashTable        *query)
+{
+  const char *app = query ? g_hash_table_lookup (query, "app") : NULL;
+  const char *expiration = query ? g_hash_table_lookup (query, "expiration") : NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  TokenRequest *request;
+
+  if (app == NULL || expiration == NULL)
+    {
+      soup_server_message_set_status (msg, 400, NULL);
+      return;
+    }
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "allowed_apps");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, app);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "token_expiration");
+  json_builder_add_int_value (builder, g_ascii_strtoll (expiration, NULL, 10));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  body = json_to_string (root, FALSE);
+
+  request = g_new0 (TokenRequest, 1);
+  request->page = page;
+  request->reply = g_object_ref (msg);
+  request->issue = fal_test_message (page->ts, "POST", "/rest/tokens/", body);
+  soup_server_message_pause (msg);
+  soup_session_send_and_read_async (page->ts->session, request->issue, G_PRIORITY_DEFAULT, NULL,
+                                    token_issued_cb, request);
+}
+
+static void
 page_handler (SoupServer        *server,
               SoupServerMessage *msg,
               const char        *path,
@@ -96,6 +185,20 @@ page_handler (SoupServer        *server,
         page->report = json_node_init_string (json_node_alloc (), body->length ? body->data : "(empty)");
       soup_server_message_set_status (msg, 204, NULL);
     }
+  else if (g_str_equal (path, "/webhook") && g_str_equal (soup_server_message_get_method (msg), "POST"))
+    {
+      SoupMessageBody *body = soup_server_message_get_request_body (msg);
+      SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+      page->n_webhooks++;
+      g_clear_pointer (&page->webhook, json_node_unref);
+      page->webhook = fal_test_parse_json (body->data, body->length);
+      g_free (page->webhook_request_id);
+      page->webhook_request_id = g_strdup (soup_message_headers_get_one (headers, "X-Fal-Webhook-Request-Id"));
+      soup_server_message_set_status (msg, 200, NULL);
+    }
+  else if (g_str_equal (path, "/token") && g_str_equal (soup_server_message_get_method (msg), "GET"))
+    issue_token (page, msg, query);
   else if (g_str_equal (path, "/"))
     serve_file (msg, page->pages_dir, "page.html");
   else if (g_str_equal (path, "/page.js") || g_str_equal (path, "/commonjs.js"))
@@ -303,10 +406,176 @@ check_report (FalTestServer *ts,
   g_assert_cmpuint (n_from_page, >=, 15);
 }
 
+static gboolean
+webhook_came (gpointer data)
+{
+  Page *page = data;
+
+  return page->n_webhooks > 0;
+}
+
+static gboolean
+has_query_token (JsonObject *entry)
+{
+  const char *query = fal_test_object_string (entry, "query");
+
+  return query && strstr (query, "fal_jwt_token=REDACTED") != NULL;
+}
+
+/* Temporary tokens and the webhook, in the page and in the server's log. */
+static void
+check_tokens (FalTestServer *ts,
+              Page          *page,
+              JsonObject    *report,
+              const char    *page_origin)
+{
+  JsonObject *client_stream = flow (report, "clientStream");
+  JsonObject *backend = flow (report, "backendToken");
+  JsonObject *refused = flow (report, "tokenRefused");
+  JsonObject *webhook = flow (report, "webhook");
+  JsonArray *streamed = json_object_get_array_member (backend, "streamed");
+  const char *backend_id = fal_test_object_string (backend, "requestId");
+  const char *webhook_id = fal_test_object_string (webhook, "requestId");
+  g_autofree char *status_stream_path = g_strdup_printf ("/queue/" SDXL "/requests/%s/status/stream", backend_id);
+  g_autofree char *result_path = g_strdup_printf ("/queue/" SDXL "/requests/%s", backend_id);
+  g_autofree char *webhook_url = g_strconcat (page_origin, "/webhook", NULL);
+  g_autoptr(JsonArray) log = NULL;
+  g_autoptr(JsonNode) log_node = NULL;
+  g_autofree char *log_text = NULL;
+  JsonObject *payload;
+  gint64 token_post = -1, token_preflight = -1, stream_preflight = -1, stream_post = -1;
+  gboolean status_stream_seen = FALSE, result_seen = FALSE, other_app_seen = FALSE, webhook_submit_seen = FALSE;
+
+  /* clientStream: events and the final output came. */
+  g_assert_cmpint (member_int (client_stream, "events"), >=, 1);
+  g_assert_cmpint (member_int (client_stream, "images"), >=, 1);
+  g_assert_nonnull (fal_test_object_string (client_stream, "requestId"));
+
+  /* backendToken: submit, status, status stream and result with the token only. */
+  g_assert_cmpint (member_int (backend, "submitStatus"), ==, 200);
+  g_assert_nonnull (backend_id);
+  g_assert_cmpstr (fal_test_object_string (backend, "headerRequestId"), ==, backend_id);
+  g_assert_true (g_strv_contains ((const char *[]) { "IN_QUEUE", "IN_PROGRESS", "COMPLETED", NULL },
+                                  fal_test_object_string (backend, "firstStatus")));
+  /* 202 until done, as fal answers a status. */
+  g_assert_cmpint (member_int (backend, "firstStatusCode"), ==,
+                   g_strcmp0 (fal_test_object_string (backend, "firstStatus"), "COMPLETED") == 0 ? 200 : 202);
+  g_assert_nonnull (streamed);
+  g_assert_cmpuint (json_array_get_length (streamed), >=, 1);
+  g_assert_cmpstr (json_array_get_string_element (streamed, json_array_get_length (streamed) - 1), ==, "COMPLETED");
+  g_assert_cmpint (member_int (backend, "resultStatus"), ==, 200);
+  g_assert_cmpstr (fal_test_object_string (backend, "resultRequestId"), ==, backend_id);
+  g_assert_cmpint (member_int (backend, "images"), >=, 1);
+
+  /* tokenRefused: 401s the page could read. */
+  g_assert_cmpint (member_int (refused, "otherStatus"), ==, 401);
+  g_assert_cmpstr (fal_test_object_string (refused, "otherDetail"), ==, "Token is not authorized for app 'fal-ai/flux'");
+  g_assert_cmpint (member_int (refused, "otherRunStatus"), ==, 401);
+  g_assert_cmpstr (fal_test_object_string (refused, "otherRunDetail"), ==, "Token is not authorized for app 'fal-ai/flux'");
+  g_assert_cmpint (member_int (refused, "expiredStatus"), ==, 401);
+  g_assert_cmpstr (fal_test_object_string (refused, "expiredDetail"), ==, "Token has expired");
+  /* backendToken once, tokenRefused twice. */
+  g_assert_cmpuint (page->tokens->len, ==, 3);
+
+  log = fal_test_request_log (ts);
+  for (guint i = 0; i < json_array_get_length (log); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (log, i);
+      JsonObject *headers = json_object_get_object_member (entry, "headers");
+      const char *method = fal_test_object_string (entry, "method");
+      const char *path = fal_test_object_string (entry, "path");
+      gint64 status = json_object_get_int_member (entry, "status");
+      gboolean authorization = json_object_get_boolean_member (entry, "authorization");
+
+      if (g_strcmp0 (fal_test_object_string (headers, "origin"), page_origin) != 0)
+        continue;
+      /* The client's default token provider: preflighted, with the key. */
+      if (g_str_equal (path, "/rest/tokens/") && g_str_equal (method, "OPTIONS") && token_preflight < 0)
+        {
+          g_assert_cmpint (status, ==, 204);
+          token_preflight = i;
+        }
+      else if (g_str_equal (path, "/rest/tokens/") && g_str_equal (method, "POST") && token_post < 0)
+        {
+          g_assert_cmpint (status, ==, 201);
+          g_assert_true (authorization);
+          token_post = i;
+        }
+      else if (g_str_equal (path, "/run/" SDXL "/stream") && g_str_equal (method, "OPTIONS") && token_post >= 0 &&
+               stream_preflight < 0)
+        stream_preflight = i;
+      else if (g_str_equal (path, "/run/" SDXL "/stream") && g_str_equal (method, "POST") && has_query_token (entry))
+        {
+          /* The token in the query, never an Authorization header. */
+          g_assert_cmpint (stream_post, <, 0);
+          g_assert_false (authorization);
+          g_assert_cmpint (status, ==, 200);
+          stream_post = i;
+        }
+      else if (g_str_equal (path, status_stream_path))
+        {
+          g_assert_true (has_query_token (entry));
+          g_assert_false (authorization);
+          g_assert_cmpint (status, ==, 200);
+          status_stream_seen = TRUE;
+        }
+      else if (g_str_equal (path, result_path) && g_str_equal (method, "GET"))
+        {
+          g_assert_true (authorization);
+          g_assert_cmpint (status, ==, 200);
+          result_seen = TRUE;
+        }
+      else if (g_str_has_prefix (path, "/queue/fal-ai/flux/schnell") && g_str_equal (method, "POST"))
+        {
+          g_assert_cmpint (status, ==, 401);
+          other_app_seen = TRUE;
+        }
+      else if (g_str_equal (path, "/queue/" SDXL) && g_str_equal (method, "POST") &&
+               json_object_has_member (entry, "webhook"))
+        {
+          g_assert_cmpstr (fal_test_object_string (json_object_get_object_member (entry, "webhook"), "url"), ==, webhook_url);
+          webhook_submit_seen = TRUE;
+        }
+    }
+  if (token_preflight < 0 || token_post < token_preflight)
+    g_error ("clientStream: no preflighted POST /rest/tokens/ from the page (preflight at %" G_GINT64_FORMAT
+             ", POST at %" G_GINT64_FORMAT ")", token_preflight, token_post);
+  if (stream_post < token_post)
+    g_error ("clientStream: no /stream with ?fal_jwt_token= after the token request");
+  g_assert_cmpint (stream_preflight, >, token_post);
+  g_assert_cmpint (stream_preflight, <, stream_post);
+  if (!status_stream_seen || !result_seen)
+    g_error ("backendToken: the log lacks the status stream (%d) or the result (%d)", status_stream_seen, result_seen);
+  g_assert_true (other_app_seen);
+  g_assert_true (webhook_submit_seen);
+
+  /* No token the page held reaches the log. */
+  log_node = json_node_init_array (json_node_alloc (), log);
+  log_text = json_to_string (log_node, FALSE);
+  for (guint i = 0; i < page->tokens->len; i++)
+    if (strstr (log_text, g_ptr_array_index (page->tokens, i)))
+      g_error ("a temporary token is in the request log");
+
+  /* The webhook: one POST, for the request the page submitted. */
+  if (!fal_test_wait_until (webhook_came, page, WEBHOOK_TIMEOUT_MS))
+    g_error ("webhook: nothing came to %s within %d s", webhook_url, WEBHOOK_TIMEOUT_MS / 1000);
+  fal_test_wait_ms (200);   /* a second one would be a defect */
+  g_assert_cmpuint (page->n_webhooks, ==, 1);
+  g_assert_nonnull (page->webhook);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (page->webhook));
+  g_assert_cmpstr (fal_test_object_string (json_node_get_object (page->webhook), "status"), ==, "OK");
+  g_assert_cmpstr (fal_test_object_string (json_node_get_object (page->webhook), "request_id"), ==, webhook_id);
+  g_assert_cmpstr (page->webhook_request_id, ==, webhook_id);
+  payload = json_object_get_object_member (json_node_get_object (page->webhook), "payload");
+  g_assert_nonnull (payload);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (payload, "images")), ==,
+                    (guint) member_int (webhook, "images"));
+}
+
 static void
 test_browser_flows (void)
 {
-  g_autoptr(FalTestServer) ts = fal_test_server_new (20, 4, 15000);
+  g_autoptr(FalTestServer) ts = fal_test_server_new (SPEED, 4, 15000);
   g_autoptr(SoupServer) page_server = soup_server_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autoslist(GUri) uris = NULL;
@@ -335,6 +604,8 @@ test_browser_flows (void)
       return;
     }
   page.pages_dir = g_test_build_filename (G_TEST_DIST, "browser", NULL);
+  page.ts = ts;
+  page.tokens = g_ptr_array_new_with_free_func (g_free);
   page.modules_dir = install_client (work);
   if (page.modules_dir == NULL)
     goto out;
@@ -344,7 +615,7 @@ test_browser_flows (void)
   g_assert_no_error (error);
   uris = soup_server_get_uris (page_server);
   page_origin = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  page_url = g_strdup_printf ("%s/?base=%s&key=%s", page_origin, ts->url, FAL_LOCAL_DEFAULT_KEY);
+  page_url = g_strdup_printf ("%s/?base=%s&key=%s&speed=%g", page_origin, ts->url, FAL_LOCAL_DEFAULT_KEY, SPEED);
   g_assert_cmpstr (page_origin, !=, ts->url);
 
   profile_arg = g_strconcat ("--user-data-dir=", profile, NULL);
@@ -394,10 +665,14 @@ test_browser_flows (void)
     g_error ("the page failed before its flows: %s",
              fal_test_object_string (json_object_get_object_member (json_node_get_object (page.report), "main"), "error"));
   check_report (ts, json_node_get_object (page.report), page_origin);
+  check_tokens (ts, &page, json_node_get_object (page.report), page_origin);
 
 out:
   soup_server_disconnect (page_server);
   g_clear_pointer (&page.report, json_node_unref);
+  g_clear_pointer (&page.webhook, json_node_unref);
+  g_clear_pointer (&page.tokens, g_ptr_array_unref);
+  g_free (page.webhook_request_id);
   g_free (page.pages_dir);
   g_free (page.modules_dir);
   remove_tree (work);
