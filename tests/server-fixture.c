@@ -9,8 +9,8 @@
 /* Every wait has a deadline; this one is for things that must happen. */
 #define SEND_TIMEOUT_MS 60000
 
-static void
-remove_tree (const char *path)
+void
+fal_test_remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -20,7 +20,7 @@ remove_tree (const char *path)
       g_autofree char *child = g_build_filename (path, name, NULL);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
+        fal_test_remove_tree (child);
       else
         g_unlink (child);
     }
@@ -97,7 +97,7 @@ fal_test_server_free (FalTestServer *ts)
   fal_local_server_stop (ts->server);
   g_clear_object (&ts->server);
   if (data_dir)
-    remove_tree (data_dir);
+    fal_test_remove_tree (data_dir);
   g_free (ts->url);
   g_free (ts);
 }

@@ -211,4 +211,8 @@ GBytes        *fal_test_raw_body     (const char    *answer,
 guint          fal_test_count_files  (FalTestServer *ts,
                                       const char    *subdir);
 
+/* Deletes a directory and everything below it (symlinks are not
+ * followed). */
+void fal_test_remove_tree (const char *path);
+
 G_END_DECLS

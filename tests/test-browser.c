@@ -44,24 +44,6 @@ typedef struct {
 } TokenRequest;
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 serve_file (SoupServerMessage *msg,
             const char        *dir,
             const char        *relative)
@@ -600,7 +582,7 @@ test_browser_flows (void)
     {
       g_test_fail_printf ("chromium is not installed (Debian: apt-get install chromium; build-aux/dev.sh lists it): "
                           "this test drives a real browser and cannot run without one");
-      remove_tree (work);
+      fal_test_remove_tree (work);
       return;
     }
   page.pages_dir = g_test_build_filename (G_TEST_DIST, "browser", NULL);
@@ -644,7 +626,7 @@ test_browser_flows (void)
 
     /* Read now: the work directory goes before any check can abort. */
     g_file_get_contents (chromium_log, &output, NULL, NULL);
-    remove_tree (work);
+    fal_test_remove_tree (work);
     if (!reported || page.report == NULL)
       g_test_message ("chromium's output:\n%s", output ? output : "");
   }
@@ -675,7 +657,7 @@ out:
   g_free (page.webhook_request_id);
   g_free (page.pages_dir);
   g_free (page.modules_dir);
-  remove_tree (work);
+  fal_test_remove_tree (work);
 }
 
 int
