@@ -202,6 +202,7 @@ test_preflight_every_route (void)
   assert_preflight (ts, "POST", INITIATE);
   assert_preflight (ts, "POST", INITIATE_MULTIPART);
   assert_preflight (ts, "POST", "/rest/tokens/");
+  assert_preflight (ts, "GET", "/rest/.well-known/jwks.json");
   assert_preflight (ts, "PUT", single.upload_url);
   assert_preflight (ts, "PUT", part_url);
   assert_preflight (ts, "POST", complete_url);
@@ -228,7 +229,7 @@ test_preflight_every_route (void)
           g_assert_cmpint (json_object_get_int_member (entry, "status"), ==, 204);
         }
     }
-  g_assert_cmpuint (n_options, ==, 22);
+  g_assert_cmpuint (n_options, ==, 23);
 
   /* The upload is still waiting for its bytes: a preflight is not a PUT. */
   {
@@ -331,6 +332,7 @@ test_answers (void)
     { "POST", "/rest/tokens/", FAL_LOCAL_DEFAULT_KEY, "{\"allowed_apps\":[\"fast-sdxl\"]}", 201 },
     { "GET", SCHEMA, NULL, NULL, 200 },
     { "GET", "/api/v1/models?limit=2", FAL_LOCAL_DEFAULT_KEY, NULL, 200 },
+    { "GET", "/rest/.well-known/jwks.json", NULL, NULL, 200 },
     { "GET", "/", NULL, NULL, 200 },
     /* Errors are readable too: a page shows fal's detail. */
     { "POST", "/queue/" SDXL, "local:wrong", SDXL_BODY, 401 },
@@ -346,6 +348,7 @@ test_answers (void)
     { "GET", "/api/v1/models?limit=-4", FAL_LOCAL_DEFAULT_KEY, NULL, 422 },
     { "DELETE", SCHEMA, NULL, NULL, 405 },
     { "GET", "/rest/tokens/", FAL_LOCAL_DEFAULT_KEY, NULL, 405 },
+    { "POST", "/rest/.well-known/jwks.json", NULL, "{}", 405 },
     { "POST", "/cdn/upload/nope", NULL, "{}", 405 },
   };
 

@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Outgoing webhooks of the local fal server, received by a real HTTP
  * server in this process on 127.0.0.1: fal's OK and ERROR bodies and
- * headers, retries with growing waits, redirects as final, loopback only,
- * and the two clients that set fal_webhook (libfal, falctl run). */
+ * headers, signatures that verify against the server's JWKS (and fail
+ * when anything signed is changed), retries with growing waits, redirects
+ * as final, loopback only, and the two clients that set fal_webhook
+ * (libfal, falctl run). */
 #include "config.h"
 
 #include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 
 #include "client-fixture.h"
 
 #define SDXL "fal-ai/fast-sdxl"
 #define SDXL_BODY "{\"prompt\": \"a lighthouse\", \"num_inference_steps\": 4, \"image_size\": \"square\", \"seed\": 7}"
+#define JWKS_PATH "/rest/.well-known/jwks.json"
 
 /* ------------------------------------------------------------------ receiver */
 
@@ -22,6 +28,8 @@ typedef struct {
   char *request_id;        /* X-Fal-Webhook-Request-Id */
   char *user_id;
   char *timestamp;
+  char *signature;         /* X-Fal-Webhook-Signature */
+  GBytes *raw_body;        /* exactly as received */
   JsonNode *body;
 } Hit;
 
@@ -44,6 +52,8 @@ hit_free (gpointer data)
   g_free (hit->request_id);
   g_free (hit->user_id);
   g_free (hit->timestamp);
+  g_free (hit->signature);
+  g_clear_pointer (&hit->raw_body, g_bytes_unref);
   g_clear_pointer (&hit->body, json_node_unref);
   g_free (hit);
 }
@@ -67,6 +77,8 @@ receiver_handler (SoupServer        *server,
   hit->request_id = g_strdup (soup_message_headers_get_one (headers, "X-Fal-Webhook-Request-Id"));
   hit->user_id = g_strdup (soup_message_headers_get_one (headers, "X-Fal-Webhook-User-Id"));
   hit->timestamp = g_strdup (soup_message_headers_get_one (headers, "X-Fal-Webhook-Timestamp"));
+  hit->signature = g_strdup (soup_message_headers_get_one (headers, "X-Fal-Webhook-Signature"));
+  hit->raw_body = g_bytes_new (body->data, body->length);
   hit->body = fal_test_parse_json (body->data, body->length);
   g_assert_cmpstr (soup_server_message_get_method (msg), ==, "POST");
   g_ptr_array_add (receiver->hits, hit);
@@ -140,6 +152,123 @@ hit_at (Receiver *receiver,
   return g_ptr_array_index (receiver->hits, index);
 }
 
+/* ------------------------------------------------------------------ verifying */
+
+/* A JWKS GET with no key at all, as a webhook receiver makes it. */
+static FalTestResponse *
+get_jwks (FalTestServer *ts)
+{
+  g_autofree char *url = fal_test_url (ts, JWKS_PATH);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+
+  return fal_test_send (ts, msg);
+}
+
+static GBytes *
+base64url_decode (const char *text)
+{
+  g_autoptr(GString) standard = g_string_new (text);
+  guchar *data;
+  gsize length = 0;
+
+  g_assert_null (strchr (text, '='));
+  for (gsize i = 0; i < standard->len; i++)
+    {
+      g_assert_true (g_ascii_isalnum (text[i]) || text[i] == '-' || text[i] == '_');
+      if (text[i] == '-')
+        standard->str[i] = '+';
+      else if (text[i] == '_')
+        standard->str[i] = '/';
+    }
+  while (standard->len % 4)
+    g_string_append_c (standard, '=');
+  data = g_base64_decode (standard->str, &length);
+  return g_bytes_new_take (data, length);
+}
+
+/* The raw Ed25519 keys of the server's JWKS, checking its shape. */
+static GPtrArray *
+fetch_keys (FalTestServer *ts)
+{
+  g_autoptr(FalTestResponse) response = get_jwks (ts);
+  GPtrArray *keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  JsonArray *array;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==, "application/json");
+  array = json_object_get_array_member (fal_test_response_object (response), "keys");
+  g_assert_nonnull (array);
+  g_assert_cmpuint (json_array_get_length (array), >=, 1);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *key = json_array_get_object_element (array, i);
+      GBytes *x;
+
+      g_assert_cmpstr (json_object_get_string_member (key, "kty"), ==, "OKP");
+      g_assert_cmpstr (json_object_get_string_member (key, "crv"), ==, "Ed25519");
+      g_assert_cmpstr (json_object_get_string_member (key, "alg"), ==, "EdDSA");
+      g_assert_cmpstr (json_object_get_string_member (key, "use"), ==, "sig");
+      g_assert_nonnull (json_object_get_string_member (key, "kid"));
+      x = base64url_decode (json_object_get_string_member (key, "x"));
+      g_assert_cmpuint (g_bytes_get_size (x), ==, 32);
+      g_ptr_array_add (keys, x);
+    }
+  return keys;
+}
+
+static GBytes *
+hex_decode (const char *hex)
+{
+  gsize length = strlen (hex) / 2;
+  guint8 *data = g_malloc (length);
+
+  for (gsize i = 0; i < length; i++)
+    data[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 | g_ascii_xdigit_value (hex[2 * i + 1]));
+  return g_bytes_new_take (data, length);
+}
+
+/* As fal documents for receivers: the message is request_id, user_id,
+ * timestamp and the hex SHA-256 of the raw body, one per line, and any
+ * key of the JWKS may have signed it. */
+static gboolean
+verify (GPtrArray  *keys,
+        const char *request_id,
+        const char *user_id,
+        const char *timestamp,
+        const char *signature_hex,
+        GBytes     *raw_body)
+{
+  g_autofree char *body_hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, raw_body);
+  g_autofree char *message = g_strjoin ("\n", request_id, user_id, timestamp, body_hash, NULL);
+  g_autoptr(GBytes) signature = hex_decode (signature_hex);
+  gnutls_datum_t data = { (unsigned char *) message, (unsigned int) strlen (message) };
+  gnutls_datum_t sig = { (unsigned char *) g_bytes_get_data (signature, NULL), (unsigned int) g_bytes_get_size (signature) };
+
+  for (guint i = 0; i < keys->len; i++)
+    {
+      GBytes *x = g_ptr_array_index (keys, i);
+      gnutls_datum_t raw = { (unsigned char *) g_bytes_get_data (x, NULL), (unsigned int) g_bytes_get_size (x) };
+      gnutls_pubkey_t pubkey = NULL;
+      int ret;
+
+      g_assert_cmpint (gnutls_pubkey_init (&pubkey), ==, 0);
+      g_assert_cmpint (gnutls_pubkey_import_ecc_raw (pubkey, GNUTLS_ECC_CURVE_ED25519, &raw, NULL), ==, 0);
+      ret = gnutls_pubkey_verify_data2 (pubkey, GNUTLS_SIGN_EDDSA_ED25519, 0, &data, &sig);
+      gnutls_pubkey_deinit (pubkey);
+      if (ret >= 0)
+        return TRUE;
+      g_assert_cmpint (ret, ==, GNUTLS_E_PK_SIG_VERIFY_FAILED);
+    }
+  return FALSE;
+}
+
+static gboolean
+hit_verifies (GPtrArray *keys,
+              Hit       *hit)
+{
+  return verify (keys, hit->request_id, hit->user_id, hit->timestamp, hit->signature, hit->raw_body);
+}
+
 /* ------------------------------------------------------------------ helpers */
 
 static FalTestResponse *
@@ -192,10 +321,12 @@ webhook_state_is (gpointer data)
 }
 
 static void
-assert_common (Hit        *hit,
-               const char *request_id,
-               const char *status)
+assert_common (FalTestServer *ts,
+               Hit           *hit,
+               const char    *request_id,
+               const char    *status)
 {
+  g_autoptr(GPtrArray) keys = fetch_keys (ts);
   JsonObject *body;
   gint64 timestamp;
 
@@ -205,6 +336,12 @@ assert_common (Hit        *hit,
   g_assert_nonnull (hit->timestamp);
   timestamp = g_ascii_strtoll (hit->timestamp, NULL, 10);
   g_assert_cmpint (ABS (timestamp - g_get_real_time () / G_USEC_PER_SEC), <, 300);
+  /* 64 bytes of Ed25519 signature, lowercase hex. */
+  g_assert_nonnull (hit->signature);
+  g_assert_cmpuint (strlen (hit->signature), ==, 128);
+  for (const char *p = hit->signature; *p; p++)
+    g_assert_true (g_ascii_isdigit (*p) || (*p >= 'a' && *p <= 'f'));
+  g_assert_true (hit_verifies (keys, hit));
 
   g_assert_nonnull (hit->body);
   body = json_node_get_object (hit->body);
@@ -239,7 +376,7 @@ test_ok (void)
   wait_hits (receiver, 1);
   hit = hit_at (receiver, 0);
   g_assert_cmpstr (hit->path, ==, "/hook/ok");
-  assert_common (hit, request_id, "OK");
+  assert_common (ts, hit, request_id, "OK");
   g_assert_false (json_object_has_member (json_node_get_object (hit->body), "error"));
 
   /* The payload is the result, as the result route answers it. */
@@ -277,7 +414,7 @@ test_error (void)
 
   g_assert_cmpuint (failed->status, ==, 200);
   wait_hits (receiver, 1);
-  assert_common (hit_at (receiver, 0), failed_id, "ERROR");
+  assert_common (ts, hit_at (receiver, 0), failed_id, "ERROR");
   body = json_node_get_object (hit_at (receiver, 0)->body);
   g_assert_cmpstr (json_object_get_string_member (body, "error"), ==, "Invalid status code: 422");
   /* The payload is the model's 422 body: detail[] naming a field. */
@@ -297,9 +434,100 @@ test_error (void)
     cancel = fal_test_call (ts, "PUT", fal_test_response_string (queued, "cancel_url"), NULL);
     g_assert_cmpuint (cancel->status, ==, 202);
     wait_hits (receiver, 2);
-    assert_common (hit_at (receiver, 1), queued_id, "ERROR");
+    assert_common (ts, hit_at (receiver, 1), queued_id, "ERROR");
     body = json_node_get_object (hit_at (receiver, 1)->body);
     g_assert_cmpstr (json_object_get_string_member (body, "error"), ==, "Invalid status code: 499");
+  }
+}
+
+/* The JWKS answers with no key, directly and in the proxy form (both of
+ * fal's hosts), and a signature verifies only over exactly what was
+ * signed, and only with this server start's key. */
+static void
+test_signature (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (20.0, 2, 15000);
+  g_autoptr(Receiver) receiver = receiver_new ();
+  g_autofree char *url = g_strconcat (receiver->url, "/hook/signed", NULL);
+  g_autoptr(FalTestResponse) direct = get_jwks (ts);
+  g_autoptr(FalTestResponse) submitted = NULL;
+  g_autoptr(GPtrArray) keys = fetch_keys (ts);
+  const char *targets[] = { "https://rest.fal.ai/.well-known/jwks.json", "https://rest.alpha.fal.ai/.well-known/jwks.json" };
+  Hit *hit;
+
+  g_assert_cmpuint (direct->status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (fal_test_response_object (direct), "keys")), ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      g_autofree char *root = fal_test_url (ts, "/");
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", root);
+      g_autoptr(FalTestResponse) proxied = NULL;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "x-fal-target-url", targets[i]);
+      proxied = fal_test_send (ts, msg);
+      g_assert_cmpuint (proxied->status, ==, 200);
+      g_assert_true (json_node_equal (proxied->json, direct->json));
+    }
+  /* A wrong key does not matter either: the route is public. */
+  {
+    g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", JWKS_PATH, NULL);
+    g_autoptr(FalTestResponse) wrong = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Key local:wrong");
+    wrong = fal_test_send (ts, msg);
+    g_assert_cmpuint (wrong->status, ==, 200);
+    g_assert_true (json_node_equal (wrong->json, direct->json));
+  }
+  {
+    g_autoptr(FalTestResponse) post = fal_test_call (ts, "POST", JWKS_PATH, "{}");
+
+    g_assert_cmpuint (post->status, ==, 405);
+  }
+
+  submitted = submit_with_webhook (ts, url, NULL);
+  g_assert_cmpuint (submitted->status, ==, 200);
+  wait_hits (receiver, 1);
+  hit = hit_at (receiver, 0);
+  assert_common (ts, hit, fal_test_response_string (submitted, "request_id"), "OK");
+  g_assert_true (hit_verifies (keys, hit));
+
+  /* Change any one signed thing and it no longer verifies. */
+  {
+    gsize size = 0;
+    const char *data = g_bytes_get_data (hit->raw_body, &size);
+    g_autofree char *tampered_text = g_strndup (data, size);
+    g_autoptr(GBytes) tampered = NULL;
+    g_autoptr(GBytes) longer = NULL;
+    g_autofree char *longer_text = g_strconcat (tampered_text, " ", NULL);
+    g_autofree char *later = g_strdup_printf ("%" G_GINT64_FORMAT, g_ascii_strtoll (hit->timestamp, NULL, 10) + 1);
+    g_autofree char *flipped = g_strdup (hit->signature);
+    char *seven = strstr (tampered_text, "\"seed\":7");
+
+    g_assert_nonnull (seven);
+    seven[7] = '8';
+    tampered = g_bytes_new (tampered_text, size);
+    longer = g_bytes_new (longer_text, size + 1);
+    flipped[0] = flipped[0] == '0' ? '1' : '0';
+
+    g_assert_false (verify (keys, hit->request_id, hit->user_id, hit->timestamp, hit->signature, tampered));
+    g_assert_false (verify (keys, hit->request_id, hit->user_id, hit->timestamp, hit->signature, longer));
+    g_assert_false (verify (keys, hit->request_id, hit->user_id, later, hit->signature, hit->raw_body));
+    g_assert_false (verify (keys, "another-request", hit->user_id, hit->timestamp, hit->signature, hit->raw_body));
+    g_assert_false (verify (keys, hit->request_id, "someone-else", hit->timestamp, hit->signature, hit->raw_body));
+    g_assert_false (verify (keys, hit->request_id, hit->user_id, hit->timestamp, flipped, hit->raw_body));
+    /* The unchanged one still does: the checks above failed for their change. */
+    g_assert_true (verify (keys, hit->request_id, hit->user_id, hit->timestamp, hit->signature, hit->raw_body));
+  }
+
+  /* A key pair per server start: another server's key differs and does
+   * not verify this server's webhook. */
+  {
+    g_autoptr(FalTestServer) other = fal_test_server_new (20.0, 1, 15000);
+    g_autoptr(GPtrArray) other_keys = fetch_keys (other);
+
+    g_assert_cmpuint (other_keys->len, ==, 1);
+    g_assert_false (g_bytes_equal (g_ptr_array_index (other_keys, 0), g_ptr_array_index (keys, 0)));
+    g_assert_false (hit_verifies (other_keys, hit));
   }
 }
 
@@ -322,7 +550,7 @@ test_retries (void)
   request_id = fal_test_response_string (submitted, "request_id");
   wait_hits (receiver, 3);
   for (guint i = 0; i < 3; i++)
-    assert_common (hit_at (receiver, i), request_id, "OK");
+    assert_common (ts, hit_at (receiver, i), request_id, "OK");
 
   gap1 = (hit_at (receiver, 1)->time - hit_at (receiver, 0)->time) / 1000;
   gap2 = (hit_at (receiver, 2)->time - hit_at (receiver, 1)->time) / 1000;
@@ -444,7 +672,7 @@ test_libfal (void)
   hit = hit_at (receiver, 0);
   g_assert_cmpstr (hit->path, ==, "/hook/libfal");
   g_assert_cmpstr (hit->query, ==, "tag=one&two=2");
-  assert_common (hit, fal_request_get_request_id (request), "OK");
+  assert_common (fx->ts, hit, fal_request_get_request_id (request), "OK");
 
   /* A synchronous run never carries it. */
   fal_client_run_async (fx->client, SDXL, body, &options, NULL, run_cb, &output);
@@ -539,6 +767,11 @@ test_falctl (void)
   body = json_node_get_object (hit_at (receiver, 0)->body);
   g_assert_cmpstr (json_object_get_string_member (body, "status"), ==, "OK");
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (body, "payload"), "seed"), ==, 5);
+  {
+    g_autoptr(GPtrArray) keys = fetch_keys (ts);
+
+    g_assert_true (hit_verifies (keys, hit_at (receiver, 0)));
+  }
 
   /* Only queued requests have webhooks. */
   g_assert_cmpint (run_falctl (ts, sync_args, &sync_err), ==, 2);
@@ -554,6 +787,7 @@ main (int   argc,
 
   g_test_add_func ("/server/webhook/ok", test_ok);
   g_test_add_func ("/server/webhook/error", test_error);
+  g_test_add_func ("/server/webhook/signature", test_signature);
   g_test_add_func ("/server/webhook/retries", test_retries);
   g_test_add_func ("/server/webhook/redirect-is-final", test_redirect_is_final);
   g_test_add_func ("/server/webhook/loopback-only", test_loopback_only);

@@ -226,6 +226,22 @@ fal_local_server_route_rest (FalLocalCall       *call,
         return;
       serve_tokens (call);
     }
+  else if (g_str_equal (rest, ".well-known/jwks.json"))
+    {
+      /* Public, as fal's: the keys that verify webhook signatures. */
+      FalLocalWebhookSigner *signer = self->webhook ? fal_local_webhook_get_signer (self->webhook) : NULL;
+      g_autoptr(JsonNode) jwks = NULL;
+
+      if (!fal_local_call_check_method (call, "GET"))
+        return;
+      if (signer)
+        jwks = fal_local_webhook_signer_dup_jwks (signer);
+      else
+        jwks = json_from_string ("{\"keys\": []}", NULL);
+      /* The key changes at every server start. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (call->msg), "Cache-Control", "no-cache");
+      fal_local_call_respond_json (call, 200, jwks);
+    }
   else
     fal_local_call_respond_detail (call, 404, "Not Found");
 }

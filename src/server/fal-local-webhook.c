@@ -36,6 +36,7 @@ struct _FalLocalWebhook
 
   double speed;
   FalLocalRequestLog *request_log;
+  FalLocalWebhookSigner *signer;   /* NULL when no key could be made */
   SoupSession *session;
   GList *deliveries;       /* Delivery */
 };
@@ -218,8 +219,21 @@ attempt (Delivery *delivery)
   soup_message_add_flags (delivery->msg, SOUP_MESSAGE_NO_REDIRECT);
   headers = soup_message_get_request_headers (delivery->msg);
   soup_message_headers_replace (headers, "X-Fal-Webhook-Request-Id", delivery->request_id);
-  soup_message_headers_replace (headers, "X-Fal-Webhook-User-Id", "falstaff-local");
+  soup_message_headers_replace (headers, "X-Fal-Webhook-User-Id", FAL_LOCAL_WEBHOOK_USER_ID);
   soup_message_headers_replace (headers, "X-Fal-Webhook-Timestamp", timestamp);
+  /* Signed per attempt: each carries its own timestamp. */
+  if (self->signer)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *signature = fal_local_webhook_signer_sign (self->signer, delivery->request_id,
+                                                                  FAL_LOCAL_WEBHOOK_USER_ID, timestamp,
+                                                                  delivery->body, &error);
+
+      if (signature)
+        soup_message_headers_replace (headers, "X-Fal-Webhook-Signature", signature);
+      else
+        g_debug ("Webhook for %s goes unsigned: %s", delivery->request_id, error->message);
+    }
   soup_message_set_request_body_from_bytes (delivery->msg, "application/json", delivery->body);
 
   delivery->attempts++;
@@ -255,6 +269,7 @@ fal_local_webhook_finalize (GObject *object)
   fal_local_webhook_shutdown (self);
   g_clear_object (&self->session);
   g_clear_object (&self->request_log);
+  g_clear_object (&self->signer);
 
   G_OBJECT_CLASS (fal_local_webhook_parent_class)->finalize (object);
 }
@@ -276,9 +291,14 @@ fal_local_webhook_new (double              speed,
                        FalLocalRequestLog *request_log)
 {
   FalLocalWebhook *self = g_object_new (FAL_LOCAL_TYPE_WEBHOOK, NULL);
+  g_autoptr(GError) error = NULL;
 
   self->speed = speed > 0 ? speed : 1.0;
   self->request_log = g_object_ref (request_log);
+  /* A new key pair each start: nothing secret is ever written down. */
+  self->signer = fal_local_webhook_signer_new (&error);
+  if (self->signer == NULL)
+    g_warning ("Webhooks will not be signed: %s", error->message);
   /* Created on the server's thread, so it runs on that thread's context.
    * No proxy: the receiver is on this machine. */
   self->session = soup_session_new_with_options ("proxy-resolver", NULL,
@@ -336,6 +356,14 @@ fal_local_webhook_watch (FalLocalWebhook *self,
     job_changed_cb (job, delivery);
   else
     delivery->changed_handler = g_signal_connect (job, "changed", G_CALLBACK (job_changed_cb), delivery);
+}
+
+FalLocalWebhookSigner *
+fal_local_webhook_get_signer (FalLocalWebhook *self)
+{
+  g_return_val_if_fail (FAL_LOCAL_IS_WEBHOOK (self), NULL);
+
+  return self->signer;
 }
 
 void
