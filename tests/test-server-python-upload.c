@@ -149,6 +149,30 @@ test_token (void)
   g_assert_cmpuint (stored->status, ==, 200);
   g_assert_true (g_str_has_prefix (fal_test_response_string (stored, "access_url"),
                                    "https://files.example.test/fal/cdn/files/"));
+
+  /* The proxy form with the public base_url as the target. */
+  {
+    g_autoptr(SoupMessage) proxied = soup_message_new ("POST", public->url);
+    g_autoptr(FalTestResponse) answer = NULL;
+    g_autoptr(GBytes) back = NULL;
+    g_autofree char *target = g_strconcat (public_token->base_url, "/files/upload", NULL);
+    g_autofree char *local = NULL;
+    g_autofree char *type = NULL;
+    const char *access_url;
+
+    soup_message_headers_replace (soup_message_get_request_headers (proxied), "x-fal-target-url", target);
+    soup_message_headers_replace (soup_message_get_request_headers (proxied), "Authorization",
+                                  public_token->authorization);
+    fal_test_message_set_bytes (proxied, "text/csv", bytes);
+    answer = fal_test_send (public, proxied);
+    g_assert_cmpuint (answer->status, ==, 200);
+    access_url = fal_test_response_string (answer, "access_url");
+    g_assert_true (g_str_has_prefix (access_url, "https://files.example.test/fal/cdn/files/"));
+    local = g_strconcat (public->url, access_url + strlen ("https://files.example.test/fal"), NULL);
+    back = fal_test_download (public, local, &type);
+    g_assert_cmpstr (type, ==, "text/csv");
+    g_assert_true (g_bytes_equal (back, bytes));
+  }
 }
 
 /* ------------------------------------------------------------------ single */

@@ -660,23 +660,45 @@ finish_python_upload (FalLocalCall *call)
     return;
   if (sink == NULL)
     {
-      /* The early handler refused it (or never saw it). */
+      /* The early handler refused it, or never saw it: a proxy-form
+       * request to the public URL, whose body was read whole. */
       const char *problem = cdn_auth_problem (self, headers);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *file_name = NULL;
 
-      fal_local_call_respond_detail (call, problem ? 401 : 500, problem ? problem : "Cannot store the upload");
-      return;
+      if (problem)
+        {
+          fal_local_call_respond_detail (call, 401, problem);
+          return;
+        }
+      if (!cdn_upload_lifetime (call, &lifetime))
+        return;
+      bytes = soup_message_body_flatten (soup_server_message_get_request_body (call->msg));
+      file_name = python_file_name (headers);
+      file_id = fal_local_storage_put_bytes (self->storage, bytes, soup_message_headers_get_content_type (headers, NULL),
+                                             file_name, &error);
+      if (file_id == NULL)
+        {
+          fal_local_call_respond_detail (call, 500, error->message);
+          return;
+        }
+      fal_local_storage_set_lifetime (self->storage, file_id, lifetime);
     }
-  /* A bad header drops the bytes: the sink goes with the message. */
-  if (sink->out == NULL || !cdn_upload_lifetime (call, &lifetime))
+  else
     {
-      if (sink->out == NULL)
-        fal_local_call_respond_detail (call, 500, "Cannot store the upload");
-      return;
+      /* A bad header drops the bytes: the sink goes with the message. */
+      if (sink->out == NULL || !cdn_upload_lifetime (call, &lifetime))
+        {
+          if (sink->out == NULL)
+            fal_local_call_respond_detail (call, 500, "Cannot store the upload");
+          return;
+        }
+      fal_local_storage_set_upload_lifetime (self->storage, sink->token, lifetime);
+      file_id = fal_local_storage_upload_file_id (self->storage, sink->token);
+      if (!finish_sink (call, sink, NULL))
+        return;
     }
-  fal_local_storage_set_upload_lifetime (self->storage, sink->token, lifetime);
-  file_id = fal_local_storage_upload_file_id (self->storage, sink->token);
-  if (!finish_sink (call, sink, NULL))
-    return;
   file = fal_local_storage_lookup (self->storage, file_id);
   if (file == NULL)
     {
