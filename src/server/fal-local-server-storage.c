@@ -174,6 +174,148 @@ serve_tokens (FalLocalCall *call)
   fal_local_call_respond_json (call, 201, answer);
 }
 
+/* ------------------------------------------------------------------ Python's CDN */
+
+/* fal's value is not known (⚠️); an hour, on the timeline's clock. */
+#define CDN_TOKEN_LIFETIME_S 3600
+
+/* POST /rest/storage/auth/token?storage_type=fal-cdn-v3, body {}: a
+ * bearer token for {base_url}/files/upload, and when it stops working. */
+static void
+serve_cdn_token (FalLocalCall *call)
+{
+  FalLocalServer *self = call->server;
+  const char *storage_type = fal_local_call_query (call, "storage_type");
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonObject) answer = json_object_new ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) expires = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *expires_at = NULL;
+  g_autofree char *base_url = NULL;
+  gint64 lifetime;
+
+  if (!fal_local_call_check_auth (call) || !fal_local_call_check_method (call, "POST") ||
+      !fal_local_call_parse_body (call, &body))
+    return;
+  if (storage_type && !g_str_equal (storage_type, "fal-cdn-v3"))
+    {
+      g_autofree char *detail = g_strdup_printf ("Unsupported storage_type '%s': this server has fal-cdn-v3",
+                                                 storage_type);
+      fal_local_call_respond_detail (call, 400, detail);
+      return;
+    }
+
+  lifetime = MAX (1, (gint64) ((double) CDN_TOKEN_LIFETIME_S * G_USEC_PER_SEC / self->speed));
+  token = fal_local_storage_issue_cdn_token (self->storage, lifetime);
+  expires = g_date_time_add (now, lifetime);
+  /* "+00:00", not "Z": Python before 3.11 cannot read a Z in fromisoformat(). */
+  expires_at = g_date_time_format (expires, "%Y-%m-%dT%H:%M:%S+00:00");
+  base_url = g_strconcat (fal_local_server_get_public_base (self), "/cdn", NULL);
+  json_object_set_string_member (answer, "token", token);
+  json_object_set_string_member (answer, "token_type", "Bearer");
+  json_object_set_string_member (answer, "base_url", base_url);
+  json_object_set_string_member (answer, "expires_at", expires_at);
+  fal_local_call_respond_object (call, 200, answer);
+}
+
+/* NULL when the Authorization header may upload to the CDN: a CDN token
+ * as Bearer, or the key (the legacy fal.media flow); else why not. The
+ * key as a Bearer token is not one. */
+static const char *
+cdn_auth_problem (FalLocalServer     *self,
+                  SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Authorization");
+  gboolean expired = FALSE;
+
+  if (value == NULL)
+    return "Missing Authorization header: expected 'Bearer <token>' from storage/auth/token";
+  if (g_ascii_strncasecmp (value, "Key ", 4) == 0)
+    return g_strcmp0 (value + 4, self->key) == 0 ? NULL : "No user found for Key ID and Secret";
+  if (g_ascii_strncasecmp (value, "Bearer ", 7) == 0)
+    {
+      const char *token = value + 7;
+
+      while (*token == ' ')
+        token++;
+      if (fal_local_storage_check_cdn_token (self->storage, token, &expired))
+        return NULL;
+      return expired ? "Token has expired" : "Invalid token";
+    }
+  return "Invalid Authorization header: expected 'Bearer <token>'";
+}
+
+/* X-Fal-File-Name, or a name after the content type. */
+static char *
+python_file_name (SoupMessageHeaders *headers)
+{
+  const char *name = soup_message_headers_get_one (headers, "X-Fal-File-Name");
+  const char *type = soup_message_headers_get_content_type (headers, NULL);
+  const char *slash = type ? strchr (type, '/') : NULL;
+  g_autofree char *ext = NULL;
+
+  if (name && *name)
+    return clean_file_name (name);
+  ext = g_strdup (slash ? slash + 1 : "bin");
+  ext[strcspn (ext, "+;")] = '\0';
+  if (g_str_equal (ext, "octet-stream") || *ext == '\0')
+    return g_strdup ("upload.bin");
+  if (g_str_equal (ext, "plain"))
+    return g_strdup ("upload.txt");
+  for (char *p = ext; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
+      *p = '_';
+  return g_strconcat ("upload.", ext, NULL);
+}
+
+/* The lifecycle a CDN upload asks for: the JS name of the header, else
+ * the Python one. FALSE after answering 400. */
+static gboolean
+cdn_upload_lifetime (FalLocalCall *call,
+                     gint64       *lifetime)
+{
+  if (!fal_local_call_object_lifetime (call, "X-Fal-Object-Lifecycle", lifetime))
+    return FALSE;
+  if (*lifetime == 0 && !fal_local_call_object_lifetime (call, "X-Fal-Object-Lifecycle-Preference", lifetime))
+    return FALSE;
+  return TRUE;
+}
+
+/* POST {base_url}/files/upload/multipart → {access_url, uploadId}; the
+ * parts go to {access_url}/multipart/{uploadId}/{n}. */
+static void
+initiate_python_multipart (FalLocalCall *call)
+{
+  FalLocalServer *self = call->server;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (call->msg);
+  const char *problem = cdn_auth_problem (self, headers);
+  g_autoptr(JsonObject) answer = json_object_new ();
+  g_autofree char *file_name = NULL;
+  g_autofree char *file_id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *access_url = NULL;
+  gint64 lifetime = 0;
+
+  if (!fal_local_call_check_method (call, "POST"))
+    return;
+  if (problem)
+    {
+      fal_local_call_respond_detail (call, 401, problem);
+      return;
+    }
+  if (!cdn_upload_lifetime (call, &lifetime))
+    return;
+  file_name = python_file_name (headers);
+  token = fal_local_storage_initiate (self->storage, soup_message_headers_get_content_type (headers, NULL),
+                                      file_name, TRUE, &file_id);
+  fal_local_storage_set_upload_lifetime (self->storage, token, lifetime);
+  access_url = fal_local_file_url (fal_local_server_get_public_base (self), file_id, file_name);
+  json_object_set_string_member (answer, "access_url", access_url);
+  json_object_set_string_member (answer, "uploadId", token);
+  fal_local_call_respond_object (call, 200, answer);
+}
+
 void
 fal_local_server_route_rest (FalLocalCall       *call,
             const char *rest)
@@ -181,6 +323,12 @@ fal_local_server_route_rest (FalLocalCall       *call,
   FalLocalServer *self = call->server;
   gboolean multipart = g_str_equal (rest, "storage/upload/initiate-multipart");
 
+  /* Python's CDN token: its own route, ahead of the others. */
+  if (g_str_equal (rest, "storage/auth/token"))
+    {
+      serve_cdn_token (call);
+      return;
+    }
   if (multipart || g_str_equal (rest, "storage/upload/initiate"))
     {
       g_autoptr(JsonNode) body = NULL;
@@ -286,20 +434,35 @@ put_got_chunk_cb (SoupServerMessage *msg,
     sink->failed = TRUE;
 }
 
-/* Parses cdn/upload/TOKEN and cdn/multipart/TOKEN/N. */
+/* Parses cdn/upload/TOKEN, cdn/multipart/TOKEN/N and Python's
+ * cdn/files/ID/NAME/multipart/TOKEN/N (file_id: ID there, else NULL). */
 static gboolean
 parse_upload_path (const char  *path,
                    char       **token,
                    guint       *part,
-                   gboolean    *multipart)
+                   gboolean    *multipart,
+                   char       **file_id)
 {
   g_auto(GStrv) segments = NULL;
   guint n;
 
+  *file_id = NULL;
   if (!g_str_has_prefix (path, "/cdn/"))
     return FALSE;
   segments = g_strsplit (path + strlen ("/cdn/"), "/", -1);
   n = g_strv_length (segments);
+  if (n == 6 && g_str_equal (segments[0], "files") && g_str_equal (segments[3], "multipart"))
+    {
+      guint64 number = 0;
+
+      if (!g_ascii_string_to_unsigned (segments[5], 10, 1, 10000, &number, NULL))
+        return FALSE;
+      *token = g_strdup (segments[4]);
+      *part = (guint) number;
+      *multipart = TRUE;
+      *file_id = g_strdup (segments[1]);
+      return TRUE;
+    }
   if (n == 2 && g_str_equal (segments[0], "upload"))
     {
       *token = g_strdup (segments[1]);
@@ -321,59 +484,18 @@ parse_upload_path (const char  *path,
   return FALSE;
 }
 
-void
-fal_local_server_early_handler (SoupServer        *soup,
-               SoupServerMessage *msg,
-               const char        *path,
-               GHashTable        *query,
-               gpointer           user_data)
+/* The body of msg goes to disk, into the upload's part (0: the file). */
+static void
+attach_put_sink (FalLocalServer    *self,
+                 SoupServerMessage *msg,
+                 char              *token,
+                 guint              part)
 {
-  FalLocalServer *self = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  g_autofree char *token = NULL;
-  guint part = 0;
-  gboolean multipart = FALSE;
   g_autoptr(GError) error = NULL;
-  PutSink *sink;
+  PutSink *sink = g_new0 (PutSink, 1);
 
-  const char *target = soup_message_headers_get_one (headers, "x-fal-target-url");
-  g_autofree char *target_path = NULL;
-  g_autofree char *target_query = NULL;
-
-  /* An upload may come in the proxy form too. */
-  if (target && fal_local_target_resolve (target, &target_path, &target_query))
-    path = target_path;
-
-  /* Every message passes here first: whatever answers it later (a route,
-   * an event stream or fault written raw, the 413 below) sends these. */
-  if (fal_local_cors_applies_to (path))
-    fal_local_cors_add_headers (headers, soup_server_message_get_response_headers (msg));
-
-  if (!g_str_equal (soup_server_message_get_method (msg), "PUT") ||
-      !parse_upload_path (path, &token, &part, &multipart))
-    {
-      if (soup_message_headers_get_content_length (headers) > MAX_JSON_BODY &&
-          !g_str_has_prefix (path, "/cdn/"))
-        {
-          /* Answered here, before libsoup reads the body: the handler
-           * never runs for it, so it is logged here too. */
-          static const char body[] = "{\"detail\":\"Request body too large\"}";
-          guint64 id = fal_local_request_log_begin (self->request_log, soup_server_message_get_method (msg),
-                                                    path, NULL, target ? "proxy" : "direct", headers);
-
-          fal_local_request_log_set_status (self->request_log, id, 413);
-          soup_server_message_set_status (msg, 413, NULL);
-          soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, sizeof body - 1);
-        }
-      return;
-    }
-
-  if (!fal_local_storage_has_upload (self->storage, token, multipart))
-    return;   /* the handler answers 404 */
-
-  sink = g_new0 (PutSink, 1);
   sink->storage = g_object_ref (self->storage);
-  sink->token = g_steal_pointer (&token);
+  sink->token = token;
   sink->part = part;
   {
     g_autoptr(GOutputStream) file_out = fal_local_storage_begin_put (self->storage, sink->token, part, &error);
@@ -391,33 +513,134 @@ fal_local_server_early_handler (SoupServer        *soup,
   g_object_set_data_full (G_OBJECT (msg), "fal-local-put-sink", sink, put_sink_free);
 }
 
+/* Whether a Python part's URL names the file its upload makes. */
+static gboolean
+upload_makes_file (FalLocalServer *self,
+                   const char     *token,
+                   const char     *file_id)
+{
+  g_autofree char *expected = fal_local_storage_upload_file_id (self->storage, token);
+
+  return g_strcmp0 (expected, file_id) == 0;
+}
+
+/* POST {base_url}/files/upload: the raw body is the file. Authorized
+ * here, before the body comes: a refused body is dropped as it arrives,
+ * never held (the handler then answers 401). */
+static void
+begin_python_upload (FalLocalServer     *self,
+                     SoupServerMessage  *msg,
+                     SoupMessageHeaders *headers)
+{
+  g_autofree char *file_name = NULL;
+  g_autofree char *file_id = NULL;
+  char *token;
+
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  if (cdn_auth_problem (self, headers) != NULL)
+    return;
+  file_name = python_file_name (headers);
+  token = fal_local_storage_initiate (self->storage, soup_message_headers_get_content_type (headers, NULL),
+                                      file_name, FALSE, &file_id);
+  attach_put_sink (self, msg, token, 0);
+}
+
+void
+fal_local_server_early_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  FalLocalServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autofree char *token = NULL;
+  g_autofree char *file_id = NULL;
+  guint part = 0;
+  gboolean multipart = FALSE;
+
+  const char *target = soup_message_headers_get_one (headers, "x-fal-target-url");
+  g_autofree char *target_path = NULL;
+  g_autofree char *target_query = NULL;
+
+  /* An upload may come in the proxy form too. */
+  if (target && fal_local_target_resolve (target, &target_path, &target_query))
+    path = target_path;
+
+  /* Every message passes here first: whatever answers it later (a route,
+   * an event stream or fault written raw, the 413 below) sends these. */
+  if (fal_local_cors_applies_to (path))
+    fal_local_cors_add_headers (headers, soup_server_message_get_response_headers (msg));
+
+  if (g_str_equal (soup_server_message_get_method (msg), "POST") && g_str_equal (path, "/cdn/files/upload"))
+    {
+      begin_python_upload (self, msg, headers);
+      return;
+    }
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "PUT") ||
+      !parse_upload_path (path, &token, &part, &multipart, &file_id))
+    {
+      if (soup_message_headers_get_content_length (headers) > MAX_JSON_BODY &&
+          !g_str_has_prefix (path, "/cdn/"))
+        {
+          /* Answered here, before libsoup reads the body: the handler
+           * never runs for it, so it is logged here too. */
+          static const char body[] = "{\"detail\":\"Request body too large\"}";
+          guint64 id = fal_local_request_log_begin (self->request_log, soup_server_message_get_method (msg),
+                                                    path, NULL, target ? "proxy" : "direct", headers);
+
+          fal_local_request_log_set_status (self->request_log, id, 413);
+          soup_server_message_set_status (msg, 413, NULL);
+          soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, sizeof body - 1);
+        }
+      return;
+    }
+
+  if (!fal_local_storage_has_upload (self->storage, token, multipart) ||
+      (file_id && !upload_makes_file (self, token, file_id)))
+    return;   /* the handler answers 404 */
+
+  attach_put_sink (self, msg, g_steal_pointer (&token), part);
+}
+
+/* Closes the sink's file and stores it as its upload's part (or file);
+ * FALSE after answering 500. */
+static gboolean
+finish_sink (FalLocalCall  *call,
+             PutSink       *sink,
+             char         **etag)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (call->msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = g_steal_pointer (&sink->out);
+  gboolean ok;
+
+  ok = g_output_stream_close (out, NULL, &error) && !sink->failed;
+  if (!fal_local_storage_finish_put (call->server->storage, sink->token, sink->part, ok,
+                                     soup_message_headers_get_content_type (headers, NULL),
+                                     etag, ok ? &error : NULL) || !ok)
+    {
+      fal_local_call_respond_detail (call, 500, error ? error->message : "Cannot store the upload");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 finish_upload_put (FalLocalCall       *call,
                    const char *path)
 {
-  FalLocalServer *self = call->server;
   PutSink *sink = g_object_get_data (G_OBJECT (call->msg), "fal-local-put-sink");
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (call->msg);
-  g_autoptr(GError) error = NULL;
   g_autofree char *etag = NULL;
-  g_autoptr(GOutputStream) out = NULL;
-  gboolean ok;
 
   if (sink == NULL || sink->out == NULL)
     {
       fal_local_call_respond_detail (call, 404, "Unknown upload URL");
       return;
     }
-
-  out = g_steal_pointer (&sink->out);
-  ok = g_output_stream_close (out, NULL, &error) && !sink->failed;
-  if (!fal_local_storage_finish_put (self->storage, sink->token, sink->part, ok,
-                                     soup_message_headers_get_content_type (headers, NULL),
-                                     &etag, ok ? &error : NULL) || !ok)
-    {
-      fal_local_call_respond_detail (call, 500, error ? error->message : "Cannot store the upload");
-      return;
-    }
+  if (!finish_sink (call, sink, &etag))
+    return;
 
   if (sink->part == 0)
     {
@@ -436,11 +659,79 @@ finish_upload_put (FalLocalCall       *call,
     }
 }
 
+/* The end of POST {base_url}/files/upload: {"access_url"}. */
+static void
+finish_python_upload (FalLocalCall *call)
+{
+  FalLocalServer *self = call->server;
+  PutSink *sink = g_object_get_data (G_OBJECT (call->msg), "fal-local-put-sink");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (call->msg);
+  g_autoptr(JsonObject) answer = json_object_new ();
+  g_autoptr(FalLocalFile) file = NULL;
+  g_autofree char *file_id = NULL;
+  g_autofree char *url = NULL;
+  gint64 lifetime = 0;
+
+  if (!fal_local_call_check_method (call, "POST"))
+    return;
+  if (sink == NULL)
+    {
+      /* The early handler refused it, or never saw it: a proxy-form
+       * request to the public URL, whose body was read whole. */
+      const char *problem = cdn_auth_problem (self, headers);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *file_name = NULL;
+
+      if (problem)
+        {
+          fal_local_call_respond_detail (call, 401, problem);
+          return;
+        }
+      if (!cdn_upload_lifetime (call, &lifetime))
+        return;
+      bytes = soup_message_body_flatten (soup_server_message_get_request_body (call->msg));
+      file_name = python_file_name (headers);
+      file_id = fal_local_storage_put_bytes (self->storage, bytes, soup_message_headers_get_content_type (headers, NULL),
+                                             file_name, &error);
+      if (file_id == NULL)
+        {
+          fal_local_call_respond_detail (call, 500, error->message);
+          return;
+        }
+      fal_local_storage_set_lifetime (self->storage, file_id, lifetime);
+    }
+  else
+    {
+      /* A bad header drops the bytes: the sink goes with the message. */
+      if (sink->out == NULL || !cdn_upload_lifetime (call, &lifetime))
+        {
+          if (sink->out == NULL)
+            fal_local_call_respond_detail (call, 500, "Cannot store the upload");
+          return;
+        }
+      fal_local_storage_set_upload_lifetime (self->storage, sink->token, lifetime);
+      file_id = fal_local_storage_upload_file_id (self->storage, sink->token);
+      if (!finish_sink (call, sink, NULL))
+        return;
+    }
+  file = fal_local_storage_lookup (self->storage, file_id);
+  if (file == NULL)
+    {
+      fal_local_call_respond_detail (call, 500, "Cannot store the upload");
+      return;
+    }
+  url = fal_local_file_url (fal_local_server_get_public_base (self), file_id, file->file_name);
+  json_object_set_string_member (answer, "access_url", url);
+  fal_local_call_respond_object (call, 200, answer);
+}
+
 typedef struct {
   FalLocalStorage *storage;
   char *token;
   GArray *numbers;
   GPtrArray *etags;
+  const char *url_member;   /* "file_url" (JS) or "access_url" (Python) */
 } Complete;
 
 static void
@@ -482,6 +773,7 @@ complete_cb (GObject      *source,
   g_autoptr(FalLocalCall) call = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *file_id = g_task_propagate_pointer (G_TASK (result), &error);
+  Complete *complete = g_task_get_task_data (G_TASK (result));
 
   if (file_id == NULL)
     fal_local_call_respond_detail (call, 400, error->message);
@@ -491,15 +783,16 @@ complete_cb (GObject      *source,
       g_autofree char *url = fal_local_file_url (fal_local_server_get_public_base (call->server), file_id, file->file_name);
       g_autoptr(JsonObject) answer = json_object_new ();
 
-      json_object_set_string_member (answer, "file_url", url);
+      json_object_set_string_member (answer, complete->url_member, url);
       fal_local_call_respond_object (call, 200, answer);
     }
   soup_server_message_unpause (call->msg);
 }
 
 static void
-complete_multipart (FalLocalCall       *call,
-                    const char *token)
+complete_multipart (FalLocalCall *call,
+                    const char   *token,
+                    const char   *url_member)
 {
   FalLocalServer *self = call->server;
   g_autoptr(JsonNode) body = NULL;
@@ -523,6 +816,7 @@ complete_multipart (FalLocalCall       *call,
   complete = g_new0 (Complete, 1);
   complete->storage = g_object_ref (self->storage);
   complete->token = g_strdup (token);
+  complete->url_member = url_member;
   complete->numbers = g_array_new (FALSE, FALSE, sizeof (guint));
   complete->etags = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < json_array_get_length (parts); i++)
@@ -541,9 +835,19 @@ complete_multipart (FalLocalCall       *call,
         }
       value = (guint) json_node_get_int (number);
       g_array_append_val (complete->numbers, value);
-      g_ptr_array_add (complete->etags,
-                       etag && JSON_NODE_HOLDS_VALUE (etag) && json_node_get_value_type (etag) == G_TYPE_STRING
-                       ? g_strdup (json_node_get_string (etag)) : NULL);
+      if (etag && JSON_NODE_HOLDS_VALUE (etag) && json_node_get_value_type (etag) == G_TYPE_STRING)
+        {
+          const char *text = json_node_get_string (etag);
+          gsize len = strlen (text);
+
+          /* An ETag as read from the header keeps its quotes. */
+          if (len >= 2 && text[0] == '"' && text[len - 1] == '"')
+            g_ptr_array_add (complete->etags, g_strndup (text + 1, len - 2));
+          else
+            g_ptr_array_add (complete->etags, g_strdup (text));
+        }
+      else
+        g_ptr_array_add (complete->etags, NULL);
     }
 
   /* Renaming parts is disk work: off the server's thread. */
@@ -622,6 +926,7 @@ fal_local_server_route_cdn (FalLocalCall       *call,
   g_auto(GStrv) segments = g_strsplit (rest, "/", -1);
   guint n = g_strv_length (segments);
   g_autofree char *token = NULL;
+  g_autofree char *file_id = NULL;
   guint part = 0;
   gboolean multipart = FALSE;
 
@@ -629,6 +934,27 @@ fal_local_server_route_cdn (FalLocalCall       *call,
     {
       if (fal_local_call_check_method (call, "GET"))
         serve_thumbnail (call, segments[1]);
+    }
+  else if (n == 2 && g_str_equal (segments[0], "files") && g_str_equal (segments[1], "upload"))
+    finish_python_upload (call);
+  else if (n == 3 && g_str_equal (segments[0], "files") && g_str_equal (segments[1], "upload") &&
+           g_str_equal (segments[2], "multipart"))
+    initiate_python_multipart (call);
+  else if (n == 6 && g_str_equal (segments[0], "files") && g_str_equal (segments[3], "multipart") &&
+           g_str_equal (segments[5], "complete"))
+    {
+      if (!fal_local_call_check_method (call, "POST"))
+        return;
+      if (!fal_local_storage_has_upload (call->server->storage, segments[4], TRUE) ||
+          !upload_makes_file (call->server, segments[4], segments[1]))
+        fal_local_call_respond_detail (call, 404, "Unknown upload URL");
+      else
+        complete_multipart (call, segments[4], "access_url");
+    }
+  else if (n == 6 && g_str_equal (segments[0], "files") && g_str_equal (segments[3], "multipart"))
+    {
+      if (fal_local_call_check_method (call, "PUT"))
+        finish_upload_put (call, call->path);
     }
   else if (n >= 2 && g_str_equal (segments[0], "files"))
     {
@@ -644,9 +970,9 @@ fal_local_server_route_cdn (FalLocalCall       *call,
       if (!fal_local_storage_has_upload (call->server->storage, segments[1], TRUE))
         fal_local_call_respond_detail (call, 404, "Unknown upload URL");
       else
-        complete_multipart (call, segments[1]);
+        complete_multipart (call, segments[1], "file_url");
     }
-  else if (parse_upload_path (call->path, &token, &part, &multipart))
+  else if (parse_upload_path (call->path, &token, &part, &multipart, &file_id))
     {
       if (fal_local_call_check_method (call, "PUT"))
         finish_upload_put (call, call->path);

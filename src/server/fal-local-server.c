@@ -227,6 +227,10 @@ fal_local_target_resolve (const char  *target,
     { "rest.alpha.fal.ai", "/rest" },
     { "fal.ai", "/web" },
     { "api.fal.ai", "/api" },
+    /* The CDN: Python's base_url and the legacy fal.media upload. */
+    { "v3.fal.media", "/cdn" },
+    { "v3b.fal.media", "/cdn" },
+    { "fal.media", "/cdn" },
   };
   g_autoptr(GUri) uri = g_uri_parse (target, G_URI_FLAGS_ENCODED, NULL);
   const char *host;
