@@ -13,10 +13,12 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 export DISPLAY=":$(tr -d '\n' <"$dir/display")"
-# And a history of its own: test programs run side by side, and each
-# keeps its runs in its data directory.
-export XDG_DATA_HOME="$dir/data"
-mkdir -p "$XDG_DATA_HOME"
+# And a history and caches of its own: test programs run side by side,
+# each keeps its runs in its data directory, and none starts from what
+# another left in the cache (the saved catalog, schemas, thumbnails): a
+# program starts the same whatever ran before it.
+export XDG_DATA_HOME="$dir/data" XDG_CACHE_HOME="$dir/cache"
+mkdir -p "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 unset WAYLAND_DISPLAY
 # And a D-Bus session of its own, with its own runtime directory and an
 # unlocked Secret Service as test-session.sh gives: what one program's app
