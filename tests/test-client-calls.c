@@ -1000,8 +1000,13 @@ test_insecure (void)
   g_assert_null (fx_http (fx, "DELETE", "/__control/requests", NULL, &status));
   g_assert_cmpuint (status, ==, 204);
 
-  fal_client_use_local_server (client, "http://example.com");
+  /* A name that only looks like a loopback address is elsewhere. */
+  fal_client_use_local_server (client, "http://127.attacker.invalid");
   fal_client_set_key (client, FAL_LOCAL_DEFAULT_KEY, FAL_KEY_SOURCE_PROPERTY);
+  g_assert_null (fal_client_submit (client, "fal-ai/any-llm", body, NULL, &error));
+  g_assert_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL);
+  g_clear_error (&error);
+  fal_client_use_local_server (client, "http://example.com");
   g_assert_null (fal_client_submit (client, "fal-ai/any-llm", body, NULL, &error));
   g_assert_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL);
   g_clear_error (&error);
@@ -1196,6 +1201,22 @@ test_concurrent_streams_and_transfer (void)
     }
 }
 
+/* Plain http goes only to this machine, by address, not by a name's
+ * first characters. */
+static void
+test_loopback_hosts (void)
+{
+  const char *loopback[] = { "localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]" };
+  const char *elsewhere[] = { "127.attacker.invalid", "127.0.0.1.nip.io", "localhost.example.com",
+                              "128.0.0.1", "0.0.0.0", "::2", "[::1", "", "example.com" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (loopback); i++)
+    g_assert_true (fal_host_is_loopback (loopback[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (elsewhere); i++)
+    g_assert_false (fal_host_is_loopback (elsewhere[i]));
+  g_assert_false (fal_host_is_loopback (NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1233,6 +1254,7 @@ main (int   argc,
     g_unsetenv (env[i]);
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/fal/calls/loopback-hosts", test_loopback_hosts);
   g_test_add_func ("/fal/calls/run", test_run);
   g_test_add_func ("/fal/calls/stream/events", test_stream_events);
   g_test_add_func ("/fal/calls/stream/http-error", test_stream_http_error);

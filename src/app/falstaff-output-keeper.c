@@ -242,13 +242,8 @@ _falstaff_output_keeper_check_url (const char  *url,
     }
   if (g_ascii_strcasecmp (scheme, "https") == 0)
     return TRUE;
-  if (g_ascii_strcasecmp (scheme, "http") == 0)
-    {
-      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
-
-      if (g_ascii_strcasecmp (host, "localhost") == 0 || (address && g_inet_address_get_is_loopback (address)))
-        return TRUE;
-    }
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (host))
+    return TRUE;
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        _("the link is not a secure (https) address"));
   return FALSE;

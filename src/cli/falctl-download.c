@@ -139,7 +139,7 @@ falctl_download_outputs (JsonNode    *result,
       Wait wait = { 0 };
 
       if (uri == NULL || (g_str_equal (g_uri_get_scheme (uri), "http") &&
-                          !(g_str_has_prefix (g_uri_get_host (uri), "127.") || g_str_equal (g_uri_get_host (uri), "localhost"))))
+                          !fal_host_is_loopback (g_uri_get_host (uri))))
         {
           g_set_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL, "Refusing to download %s over plain http", url);
           return FALSE;

@@ -444,14 +444,22 @@ is_under (const char *url,
          (url[len] == '\0' || url[len] == '/' || url[len] == '?');
 }
 
-static gboolean
-is_loopback_host (const char *host)
+gboolean
+fal_host_is_loopback (const char *host)
 {
-  return host != NULL &&
-         (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
-          g_str_equal (host, "::1") || g_str_equal (host, "[::1]"));
-}
+  g_autofree char *bare = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  gsize length;
 
+  if (host == NULL || *host == '\0')
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  length = strlen (host);
+  bare = host[0] == '[' && host[length - 1] == ']' ? g_strndup (host + 1, length - 2) : g_strdup (host);
+  address = g_inet_address_new_from_string (bare);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
 static gboolean
 check_secure (const char  *url,
               GError     **error)
@@ -466,7 +474,7 @@ check_secure (const char  *url,
     }
   if (g_ascii_strcasecmp (scheme, "https") == 0)
     return TRUE;
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && is_loopback_host (g_uri_get_host (uri)))
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (g_uri_get_host (uri)))
     return TRUE;
   g_set_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL,
                "Refusing %s: only https, or plain http to this machine, is allowed", url);

@@ -131,4 +131,9 @@ FalStream    *fal_client_stream             (FalClient            *self,
                                              const FalCallOptions *options,
                                              GError              **error);
 
+/* Whether plain http may go to host: "localhost", or an address literal
+ * in 127.0.0.0/8 or ::1 (with or without brackets). A name that only
+ * starts with "127." (127.attacker.example) is not this machine. */
+gboolean      fal_host_is_loopback          (const char *host);
+
 G_END_DECLS
