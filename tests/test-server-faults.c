@@ -40,6 +40,38 @@ open_with_fault (FalTestServer *ts,
 
 /* ------------------------------------------------------------------ status */
 
+/* Statuses that cannot be a fault's answer, and control characters in a
+ * value, are refused with 400, per request and as rules, and the server
+ * goes on answering: status=100 used to send "100 Continue" for ever and
+ * then read freed memory. */
+static void
+test_status_refused (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  const char *refused[] = { "status=100", "status=101", "status=102", "status=199", "status=204", "status=304" };
+  g_autoptr(FalTestResponse) alive = NULL;
+  g_autoptr(FalTestResponse) rule = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(FalTestResponse) response = call_with_fault (ts, "GET", "/", NULL, refused[i]);
+
+      g_assert_no_error (response->error);
+      g_assert_cmpuint (response->status, ==, 400);
+      g_assert_nonnull (strstr (fal_test_response_string (response, "detail"), "final status"));
+    }
+
+  /* A CR or LF cannot come in a header, but it can in a rule's JSON. */
+  rule = fal_test_call (ts, "POST", "/__control/faults",
+                        "{\"fault\": \"status=503; retry-after=1\\r\\nSet-Cookie: x=1\", \"path\": \"^/$\"}");
+  g_assert_no_error (rule->error);
+  g_assert_cmpuint (rule->status, ==, 400);
+  g_assert_nonnull (strstr (fal_test_response_string (rule, "detail"), "control character"));
+
+  alive = fal_test_call (ts, "GET", "/", NULL);
+  g_assert_cmpuint (alive->status, ==, 200);
+}
+
 static void
 test_status_any_route (void)
 {
@@ -576,6 +608,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/server/faults/status/any-route", test_status_any_route);
+  g_test_add_func ("/server/faults/status/refused", test_status_refused);
   g_test_add_func ("/server/faults/status/headers", test_status_request_id);
   g_test_add_func ("/server/faults/control/count", test_control_count);
   g_test_add_func ("/server/faults/unknown", test_unknown_fault);

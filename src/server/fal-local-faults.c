@@ -56,6 +56,15 @@ parse_count (const char  *key,
 }
 
 static gboolean
+has_control_character (const char *text)
+{
+  for (const char *p = text; *p; p++)
+    if (((guchar) *p < 0x20 && *p != '\t') || *p == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
 parse_status (const char  *key,
               const char  *value,
               guint       *out,
@@ -105,10 +114,28 @@ fal_local_fault_parse (const char  *spec,
           g_strstrip (item);
         }
 
+      /* A value goes into headers and bodies as it is: a CR or LF would
+       * split a header (libsoup refuses it with a critical). */
+      if (value && has_control_character (value))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "Fault \"%s\" has a control character in its value", key);
+          return NULL;
+        }
       if (g_str_equal (key, "status"))
         {
           if (!parse_status (key, value, &fault->status, error))
             return NULL;
+          /* The answer is a final status with a body: 1xx would be taken for
+           * an interim answer (100 Continue sent for ever), 204 and 304 must
+           * not carry the body the client would then wait for. */
+          if (fault->status < 200 || fault->status == 204 || fault->status == 304)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "Fault \"status\" needs a final status with a body (200–599, not 204 or 304), got %u",
+                           fault->status);
+              return NULL;
+            }
         }
       else if (g_str_equal (key, "retry-after") && value)
         fault->retry_after = g_strdup (value);
