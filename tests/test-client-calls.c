@@ -7,6 +7,7 @@
 
 #include "fal.h"
 #include "fal-client-private.h"
+#include "fal-json.h"
 #include "client-fixture.h"
 #include "proxy-fixture.h"
 
@@ -1201,6 +1202,38 @@ test_concurrent_streams_and_transfer (void)
     }
 }
 
+/* An answer nested 100,000 arrays deep is refused as a protocol error,
+ * not parsed into a stack overflow; 200 levels still parse. */
+static void
+test_deep_json (void)
+{
+  g_autoptr(Fx) fx = fx_new (4, 2);
+  g_auto(Outcome) outcome = { 0 };
+  g_autoptr(GString) deep = g_string_new ("status=200; body=");
+  g_autoptr(GString) fine = g_string_new (NULL);
+  g_autoptr(JsonNode) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, ']');
+  fal_test_add_fault (fx->ts, "POST", "^/run/fal-ai/any-llm$", 1, deep->str);
+  run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", NULL, &outcome);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (outcome.error->message, "nested"));
+
+  /* 100 objects each holding an array: 200 levels. */
+  for (guint i = 0; i < 100; i++)
+    g_string_append (fine, "{\"a\":[");
+  g_string_append (fine, "\"[[[[ in a string\"");
+  for (guint i = 0; i < 100; i++)
+    g_string_append (fine, "]}");
+  parsed = fal_json_parse (fine->str, fine->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+}
+
 /* Plain http goes only to this machine, by address, not by a name's
  * first characters. */
 static void
@@ -1255,6 +1288,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/fal/calls/loopback-hosts", test_loopback_hosts);
+  g_test_add_func ("/fal/calls/deep-json", test_deep_json);
   g_test_add_func ("/fal/calls/run", test_run);
   g_test_add_func ("/fal/calls/stream/events", test_stream_events);
   g_test_add_func ("/fal/calls/stream/http-error", test_stream_http_error);

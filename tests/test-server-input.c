@@ -558,6 +558,30 @@ test_request_log (void)
   g_assert_null (strstr (text, "other-id"));
 }
 
+/* A body nested 60,000 arrays deep gets 422 json_invalid, not a stack
+ * overflow, without a key too (on /__control); the server answers on. */
+static void
+test_deep_body (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(FalTestResponse) run = NULL;
+  g_autoptr(FalTestResponse) control = NULL;
+  g_autoptr(FalTestResponse) alive = NULL;
+
+  for (guint i = 0; i < 60000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 60000; i++)
+    g_string_append_c (deep, ']');
+  run = fal_test_call (ts, "POST", "/run/fal-ai/fast-sdxl", deep->str);
+  g_assert_no_error (run->error);
+  g_assert_cmpuint (run->status, ==, 422);
+  control = fal_test_call (ts, "POST", "/__control/faults", deep->str);
+  g_assert_cmpuint (control->status, ==, 422);
+  alive = fal_test_call (ts, "GET", "/", NULL);
+  g_assert_cmpuint (alive->status, ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -567,6 +591,7 @@ main (int   argc,
   g_test_add_func ("/server/input/auth/required", test_auth);
   g_test_add_func ("/server/input/auth/not-needed", test_no_auth_needed);
   g_test_add_func ("/server/input/malformed-bodies", test_malformed_bodies);
+  g_test_add_func ("/server/input/deep-body", test_deep_body);
   g_test_add_func ("/server/input/wrong-methods", test_wrong_methods);
   g_test_add_func ("/server/input/unknown-routes", test_unknown_routes);
   g_test_add_func ("/server/input/oversized/json", test_oversized_json);

@@ -6,6 +6,40 @@
 #include "fal-error.h"
 #include "fal-json.h"
 
+/* The deepest nesting of arrays and objects, stopping once past limit;
+ * brackets inside strings do not count. */
+static guint
+nesting_depth (const char *data,
+               gsize       length,
+               guint       limit)
+{
+  guint depth = 0, deepest = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length && deepest <= limit; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          depth++;
+          deepest = MAX (deepest, depth);
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return deepest;
+}
+
 JsonNode *
 fal_json_parse (const char  *data,
                 gsize        length,
@@ -18,6 +52,12 @@ fal_json_parse (const char  *data,
   if (length > G_MAXSSIZE)
     {
       g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The answer is too large to parse");
+      return NULL;
+    }
+  if (nesting_depth (data, length, FAL_JSON_MAX_DEPTH) > FAL_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL,
+                   "The answer is nested more than %d levels deep: refused", FAL_JSON_MAX_DEPTH);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))

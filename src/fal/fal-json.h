@@ -10,8 +10,14 @@ G_BEGIN_DECLS
  * 100,000-line log never stalls the caller's main loop. */
 #define FAL_JSON_THREAD_THRESHOLD (256 * 1024)
 
+/* Arrays and objects nested deeper than this are refused before parsing:
+ * json-glib parses (and prints) by recursion, and 100,000 nested arrays
+ * overflow the stack. fal's own answers nest a few levels. */
+#define FAL_JSON_MAX_DEPTH 256
+
 /* Parses JSON strictly enough for the protocol: json-glib 1.6 answers an
- * empty document with success and a NULL root; that is an error here. */
+ * empty document with success and a NULL root; that is an error here.
+ * Past FAL_JSON_MAX_DEPTH levels it is an error too. */
 JsonNode   *fal_json_parse        (const char  *data,
                                    gsize        length,
                                    GError     **error);

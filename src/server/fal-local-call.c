@@ -287,6 +287,35 @@ fal_local_call_check_method (FalLocalCall       *call,
   return FALSE;
 }
 
+/* How deep arrays and objects nest, counted up to just past limit (a
+ * body nested 60,000 deep would overflow json-glib's recursion). */
+static gboolean
+nested_deeper_than (const char *data,
+                    gsize       length,
+                    guint       limit)
+{
+  guint depth = 0;
+  gboolean quoted = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (quoted)
+        {
+          if (data[i] == '\\')
+            i++;
+          else if (data[i] == '"')
+            quoted = FALSE;
+        }
+      else if (data[i] == '"')
+        quoted = TRUE;
+      else if ((data[i] == '[' || data[i] == '{') && ++depth > limit)
+        return TRUE;
+      else if ((data[i] == ']' || data[i] == '}') && depth > 0)
+        depth--;
+    }
+  return FALSE;
+}
+
 /* The request body as a JSON object; an empty body is {}. FALSE after
  * answering 422, as FastAPI does for JSON it cannot decode. */
 gboolean
@@ -304,7 +333,10 @@ fal_local_call_parse_body (FalLocalCall      *call,
       return TRUE;
     }
 
-  if (!json_parser_load_from_data (parser, body->data, body->length, &error) ||
+  if (nested_deeper_than (body->data, body->length, MAX_JSON_DEPTH))
+    g_set_error (&error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                 "JSON nested more than %d levels deep", MAX_JSON_DEPTH);
+  if (error != NULL || !json_parser_load_from_data (parser, body->data, body->length, &error) ||
       (root = json_parser_get_root (parser)) == NULL)
     {
       g_autoptr(JsonObject) object = json_object_new ();

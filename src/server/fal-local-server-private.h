@@ -18,6 +18,8 @@
 
 G_BEGIN_DECLS
 
+/* JSON bodies nested deeper than this get 422 json_invalid. */
+#define MAX_JSON_DEPTH 256
 /* JSON bodies above this get 413; uploads go to /cdn and have no limit. */
 #define MAX_JSON_BODY (32 * 1024 * 1024)
 /* /stream events are never closer together than this. */
