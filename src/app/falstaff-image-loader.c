@@ -99,7 +99,12 @@ falstaff_image_decode_file (const char    *path,
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &sizes);
   in = g_file_read (file, cancellable, error);
   if (in == NULL)
-    return NULL;
+    {
+      /* A loader dropped unclosed is a warning (fatal under the tests):
+       * the file gone, or the read cancelled, before any byte. */
+      gdk_pixbuf_loader_close (loader, NULL);
+      return NULL;
+    }
   for (;;)
     {
       gssize n = g_input_stream_read (G_INPUT_STREAM (in), block, 64 * 1024, cancellable, error);
