@@ -712,6 +712,45 @@ fal_test_count_files (FalTestServer *ts,
   return n;
 }
 
+gboolean
+fal_test_no_partial_uploads (gpointer ts)
+{
+  return fal_test_count_files (ts, "uploads") == 0;
+}
+
+typedef struct {
+  FalTestServer *ts;
+  const char *url;
+  FalTestResponse *gone;
+} FileProbe;
+
+static gboolean
+file_gone (gpointer data)
+{
+  FileProbe *probe = data;
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", probe->url);
+  g_autoptr(FalTestResponse) response = fal_test_send (probe->ts, msg);
+
+  if (response->status == 404)
+    {
+      probe->gone = g_steal_pointer (&response);
+      return TRUE;
+    }
+  g_assert_cmpuint (response->status, ==, 200);
+  return FALSE;
+}
+
+FalTestResponse *
+fal_test_wait_file_gone (FalTestServer *ts,
+                         const char    *url,
+                         guint          timeout_ms)
+{
+  FileProbe probe = { ts, url, NULL };
+
+  fal_test_wait_until (file_gone, &probe, timeout_ms);
+  return probe.gone;
+}
+
 /* ------------------------------------------------------------------ raw */
 
 GSocketConnection *

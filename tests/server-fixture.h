@@ -210,6 +210,15 @@ GBytes        *fal_test_raw_body     (const char    *answer,
  * uploads and outputs) and in its uploads/ folder (parts, partial PUTs). */
 guint          fal_test_count_files  (FalTestServer *ts,
                                       const char    *subdir);
+/* A FalTestCondition on a FalTestServer: no part or partial PUT left in
+ * its uploads/ folder. */
+gboolean       fal_test_no_partial_uploads (gpointer ts);
+/* Waits until GET url answers 404 (a stored file that expired); any
+ * answer but 200 or 404 meanwhile fails the test. The 404, or NULL when
+ * timeout_ms passed first. */
+FalTestResponse *fal_test_wait_file_gone (FalTestServer *ts,
+                                          const char    *url,
+                                          guint          timeout_ms);
 
 /* Deletes a directory and everything below it (symlinks are not
  * followed). */

@@ -559,12 +559,6 @@ test_fail (void)
 
 /* ------------------------------------------------------------------ uploads */
 
-static gboolean
-no_partial_files (gpointer data)
-{
-  return fal_test_count_files (data, "uploads") == 0;
-}
-
 static void
 test_failing_upload (void)
 {
@@ -588,7 +582,7 @@ test_failing_upload (void)
   /* Nothing was stored, nothing half-written stays. */
   missing = fal_test_call (ts, "GET", file_url, NULL);
   fal_test_assert_detail (missing, 404);
-  g_assert_true (fal_test_wait_until (no_partial_files, ts, 10000));
+  g_assert_true (fal_test_wait_until (fal_test_no_partial_uploads, ts, 10000));
 
   {
     g_autoptr(SoupMessage) again = soup_message_new ("PUT", upload_url);

@@ -399,26 +399,16 @@ test_billable_units_header (void)
 
 /* ------------------------------------------------------------------ lifecycle */
 
-typedef struct {
-  FalTestServer *ts;
-  const char *url;
-} Probe;
-
-static gboolean
-file_gone (gpointer data)
+/* The file at url expires: fal's CDN answer, {"detail": "File not found"}. */
+static void
+assert_expires (FalTestServer *ts,
+                const char    *url)
 {
-  Probe *probe = data;
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", probe->url);
-  g_autoptr(FalTestResponse) response = fal_test_send (probe->ts, msg);
+  g_autoptr(FalTestResponse) gone = fal_test_wait_file_gone (ts, url, 10000);
 
-  if (response->status == 404)
-    {
-      fal_test_assert_detail (response, 404);
-      g_assert_cmpstr (fal_test_response_string (response, "detail"), ==, "File not found");
-      return TRUE;
-    }
-  g_assert_cmpuint (response->status, ==, 200);
-  return FALSE;
+  g_assert_nonnull (gone);
+  fal_test_assert_detail (gone, 404);
+  g_assert_cmpstr (fal_test_response_string (gone, "detail"), ==, "File not found");
 }
 
 static void
@@ -436,7 +426,7 @@ test_lifecycle_outputs (void)
   g_autoptr(JsonObject) done = NULL;
   g_autoptr(GBytes) early = NULL;
   g_autoptr(GBytes) kept = NULL;
-  Probe probe = { ts, NULL };
+  const char *url;
   gint64 since;
 
   soup_message_headers_replace (soup_message_get_request_headers (run), "X-Fal-Object-Lifecycle-Preference",
@@ -445,13 +435,13 @@ test_lifecycle_outputs (void)
                                 "{\"expiration_duration_seconds\": 6, \"initial_acl\": {\"default\": \"allow\"}}");
   ran = fal_test_send (ts, run);
   g_assert_cmpuint (ran->status, ==, 200);
-  probe.url = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (fal_test_response_object (ran), "images"), 0), "url");
+  url = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (fal_test_response_object (ran), "images"), 0), "url");
 
   /* There at first, then gone. */
-  early = fal_test_download (ts, probe.url, NULL);
+  early = fal_test_download (ts, url, NULL);
   g_assert_cmpuint (g_bytes_get_size (early), >, 0);
   since = g_get_monotonic_time ();
-  g_assert_true (fal_test_wait_until (file_gone, &probe, 10000));
+  assert_expires (ts, url);
   g_assert_cmpint (g_get_monotonic_time () - since, <, 3 * G_USEC_PER_SEC);
 
   /* A queue job's outputs the same way. */
@@ -460,8 +450,8 @@ test_lifecycle_outputs (void)
   done = fal_test_wait_status (ts, fal_test_response_string (submitted, "status_url"), "COMPLETED", 20000);
   result = fal_test_call (ts, "GET", fal_test_response_string (submitted, "response_url"), NULL);
   g_assert_cmpuint (result->status, ==, 200);
-  probe.url = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (fal_test_response_object (result), "images"), 0), "url");
-  g_assert_true (fal_test_wait_until (file_gone, &probe, 10000));
+  url = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (fal_test_response_object (result), "images"), 0), "url");
+  assert_expires (ts, url);
 
   /* Without the header a file stays. */
   g_assert_cmpuint (kept_run->status, ==, 200);
@@ -480,7 +470,7 @@ test_lifecycle_uploads (void)
   g_autoptr(SoupMessage) put_msg = NULL;
   g_autoptr(GBytes) text = g_bytes_new_static ("short-lived", 11);
   g_autoptr(GBytes) back = NULL;
-  Probe probe = { ts, NULL };
+  const char *url;
 
   soup_message_headers_replace (soup_message_get_request_headers (initiate), "X-Fal-Object-Lifecycle",
                                 "{\"expiration_duration_seconds\": 1}");
@@ -492,10 +482,10 @@ test_lifecycle_uploads (void)
   fal_test_message_set_bytes (put_msg, "text/plain", text);
   put = fal_test_send (ts, put_msg);
   g_assert_cmpuint (put->status, ==, 200);
-  probe.url = fal_test_response_string (initiated, "file_url");
-  back = fal_test_download (ts, probe.url, NULL);
+  url = fal_test_response_string (initiated, "file_url");
+  back = fal_test_download (ts, url, NULL);
   g_assert_true (g_bytes_equal (back, text));
-  g_assert_true (fal_test_wait_until (file_gone, &probe, 10000));
+  assert_expires (ts, url);
   g_assert_cmpuint (fal_test_count_files (ts, NULL), ==, 0);
 }
 

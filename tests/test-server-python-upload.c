@@ -486,24 +486,6 @@ test_multipart (void)
 
 /* ------------------------------------------------------------------ lifecycle */
 
-typedef struct {
-  FalTestServer *ts;
-  const char *url;
-} Probe;
-
-static gboolean
-file_gone (gpointer data)
-{
-  Probe *probe = data;
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", probe->url);
-  g_autoptr(FalTestResponse) response = fal_test_send (probe->ts, msg);
-
-  if (response->status == 404)
-    return TRUE;
-  g_assert_cmpuint (response->status, ==, 200);
-  return FALSE;
-}
-
 static void
 test_lifecycle (void)
 {
@@ -524,7 +506,8 @@ test_lifecycle (void)
     {
       g_autoptr(FalTestResponse) response = NULL;
       g_autoptr(GBytes) early = NULL;
-      Probe probe = { ts, NULL };
+      g_autoptr(FalTestResponse) gone = NULL;
+      const char *url_got;
       gint64 since = g_get_monotonic_time ();
 
       /* One name, then the other; last both, as fal_client sends them. */
@@ -547,10 +530,11 @@ test_lifecycle (void)
           response = fal_test_send (ts, msg);
         }
       g_assert_cmpuint (response->status, ==, 200);
-      probe.url = fal_test_response_string (response, "access_url");
-      early = fal_test_download (ts, probe.url, NULL);
+      url_got = fal_test_response_string (response, "access_url");
+      early = fal_test_download (ts, url_got, NULL);
       g_assert_true (g_bytes_equal (early, bytes));
-      g_assert_true (fal_test_wait_until (file_gone, &probe, 10000));
+      gone = fal_test_wait_file_gone (ts, url_got, 10000);
+      g_assert_nonnull (gone);
       g_assert_cmpint (g_get_monotonic_time () - since, <, 3 * G_USEC_PER_SEC);
     }
 
@@ -563,12 +547,6 @@ test_lifecycle (void)
 }
 
 /* ------------------------------------------------------------------ streaming */
-
-static gboolean
-no_partial_files (gpointer data)
-{
-  return fal_test_count_files (data, "uploads") == 0;
-}
 
 /* The body goes to disk as it arrives; a client that leaves mid-body
  * leaves nothing behind. */
@@ -592,7 +570,7 @@ test_streamed (void)
   g_assert_cmpuint (fal_test_count_files (ts, "uploads"), ==, 1);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
-  g_assert_true (fal_test_wait_until (no_partial_files, ts, 10000));
+  g_assert_true (fal_test_wait_until (fal_test_no_partial_uploads, ts, 10000));
   g_assert_cmpuint (fal_test_count_files (ts, NULL), ==, 0);
 }
 

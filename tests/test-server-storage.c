@@ -297,12 +297,6 @@ test_multipart (void)
 
 /* ------------------------------------------------------------------ client leaves */
 
-static gboolean
-no_partial_files (gpointer data)
-{
-  return fal_test_count_files (data, "uploads") == 0;
-}
-
 static void
 test_client_leaves_mid_upload (void)
 {
@@ -338,7 +332,7 @@ test_client_leaves_mid_upload (void)
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
   /* No half file is left or served, and the server keeps going. */
-  g_assert_true (fal_test_wait_until (no_partial_files, ts, 10000));
+  g_assert_true (fal_test_wait_until (fal_test_no_partial_uploads, ts, 10000));
   g_assert_cmpuint (fal_test_count_files (ts, NULL), ==, files_before);
   gone = get_without_key (ts, file_url);
   fal_test_assert_detail (gone, 404);
