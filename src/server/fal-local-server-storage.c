@@ -207,7 +207,7 @@ serve_cdn_token (FalLocalCall *call)
     }
 
   lifetime = MAX (1, (gint64) ((double) CDN_TOKEN_LIFETIME_S * G_USEC_PER_SEC / self->speed));
-  token = fal_local_storage_issue_cdn_token (self->storage, lifetime);
+  token = fal_local_tokens_issue_cdn (self->tokens, lifetime);
   expires = g_date_time_add (now, lifetime);
   /* "+00:00", not "Z": Python before 3.11 cannot read a Z in fromisoformat(). */
   expires_at = g_date_time_format (expires, "%Y-%m-%dT%H:%M:%S+00:00");
@@ -227,7 +227,6 @@ cdn_auth_problem (FalLocalServer     *self,
                   SoupMessageHeaders *headers)
 {
   const char *value = soup_message_headers_get_one (headers, "Authorization");
-  gboolean expired = FALSE;
 
   if (value == NULL)
     return "Missing Authorization header: expected 'Bearer <token>' from storage/auth/token";
@@ -239,9 +238,15 @@ cdn_auth_problem (FalLocalServer     *self,
 
       while (*token == ' ')
         token++;
-      if (fal_local_storage_check_cdn_token (self->storage, token, &expired))
-        return NULL;
-      return expired ? "Token has expired" : "Invalid token";
+      switch (fal_local_tokens_check_cdn (self->tokens, token))
+        {
+        case FAL_LOCAL_TOKEN_VALID:
+          return NULL;
+        case FAL_LOCAL_TOKEN_EXPIRED:
+          return "Token has expired";
+        default:
+          return "Invalid token";
+        }
     }
   return "Invalid Authorization header: expected 'Bearer <token>'";
 }

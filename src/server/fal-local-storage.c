@@ -26,7 +26,6 @@ struct _FalLocalStorage
   char *directory;
   GHashTable *files;         /* id → FalLocalFile */
   GHashTable *uploads;       /* token → Upload */
-  GHashTable *cdn_tokens;    /* token → expiry, monotonic µs (gint64 *) */
 };
 
 G_DEFINE_FINAL_TYPE (FalLocalStorage, fal_local_storage, G_TYPE_OBJECT)
@@ -135,7 +134,6 @@ fal_local_storage_finalize (GObject *object)
 
   g_hash_table_unref (self->files);
   g_hash_table_unref (self->uploads);
-  g_hash_table_unref (self->cdn_tokens);
   g_free (self->directory);
   g_mutex_clear (&self->mutex);
 
@@ -155,7 +153,6 @@ fal_local_storage_init (FalLocalStorage *self)
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) fal_local_file_free);
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, upload_free);
-  self->cdn_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 FalLocalStorage *
@@ -526,53 +523,6 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
 
   *file_id = g_steal_pointer (&id);
   return TRUE;
-}
-
-char *
-fal_local_storage_issue_cdn_token (FalLocalStorage *self,
-                                   gint64           lifetime)
-{
-  /* Twice an id's length, and no dots or colons: never mistaken for a
-   * key or a JWT. */
-  g_autofree char *first = new_id ();
-  g_autofree char *second = new_id ();
-  char *token = g_strconcat (first, second, NULL);
-  gint64 *expiry = g_new (gint64, 1);
-  gint64 now = g_get_monotonic_time ();
-  GHashTableIter iter;
-  gpointer value;
-
-  *expiry = now + MAX (1, lifetime);
-  g_mutex_lock (&self->mutex);
-  /* Tokens long expired are not worth remembering. */
-  g_hash_table_iter_init (&iter, self->cdn_tokens);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (*(gint64 *) value + lifetime < now)
-      g_hash_table_iter_remove (&iter);
-  g_hash_table_replace (self->cdn_tokens, g_strdup (token), expiry);
-  g_mutex_unlock (&self->mutex);
-
-  return token;
-}
-
-gboolean
-fal_local_storage_check_cdn_token (FalLocalStorage *self,
-                                   const char      *token,
-                                   gboolean        *expired)
-{
-  gint64 *expiry;
-  gboolean valid;
-
-  *expired = FALSE;
-  if (token == NULL)
-    return FALSE;
-  g_mutex_lock (&self->mutex);
-  expiry = g_hash_table_lookup (self->cdn_tokens, token);
-  *expired = expiry != NULL && g_get_monotonic_time () >= *expiry;
-  valid = expiry != NULL && !*expired;
-  g_mutex_unlock (&self->mutex);
-
-  return valid;
 }
 
 char *

@@ -84,15 +84,6 @@ gboolean         fal_local_storage_complete_multipart (FalLocalStorage *self,
                                                        char           **file_id,
                                                        GError         **error);
 
-/* The CDN's own bearer tokens (Python's storage/auth/token): good for
- * uploads only, lifetime µs from now. */
-char            *fal_local_storage_issue_cdn_token (FalLocalStorage *self,
-                                                    gint64           lifetime);
-/* TRUE for a token issued here and not expired; *expired tells the two
- * failures apart. */
-gboolean         fal_local_storage_check_cdn_token (FalLocalStorage *self,
-                                                    const char      *token,
-                                                    gboolean        *expired);
 /* The id of the file a multipart upload makes, or NULL. */
 char            *fal_local_storage_upload_file_id  (FalLocalStorage *self,
                                                     const char      *token);

@@ -9,7 +9,7 @@
 #include "fal-local-tokens.h"
 
 typedef struct {
-  GStrv allowed_apps;
+  GStrv allowed_apps;      /* NULL: a CDN token */
   gint64 expires;          /* monotonic µs */
 } Token;
 
@@ -206,7 +206,7 @@ fal_local_tokens_check (FalLocalTokens *self,
   g_return_val_if_fail (app_id != NULL, FAL_LOCAL_TOKEN_UNKNOWN);
 
   token = text ? g_hash_table_lookup (self->tokens, text) : NULL;
-  if (token == NULL)
+  if (token == NULL || token->allowed_apps == NULL)
     return FAL_LOCAL_TOKEN_UNKNOWN;
   if (g_get_monotonic_time () >= token->expires)
     {
@@ -217,4 +217,38 @@ fal_local_tokens_check (FalLocalTokens *self,
     if (fal_local_token_app_matches (token->allowed_apps[i], app_id))
       return FAL_LOCAL_TOKEN_VALID;
   return FAL_LOCAL_TOKEN_WRONG_APP;
+}
+
+char *
+fal_local_tokens_issue_cdn (FalLocalTokens *self,
+                            gint64          lifetime_us)
+{
+  Token *token = g_new0 (Token, 1);
+  char *text;
+
+  g_return_val_if_fail (FAL_LOCAL_IS_TOKENS (self), NULL);
+
+  prune (self);
+  /* 32 hex digits twice, no dots or colons: never mistaken for a key or a
+   * JWT. */
+  text = g_strdup_printf ("%08x%08x%08x%08x%08x%08x%08x%08x",
+                          g_random_int (), g_random_int (), g_random_int (), g_random_int (),
+                          g_random_int (), g_random_int (), g_random_int (), g_random_int ());
+  token->expires = g_get_monotonic_time () + MAX (1, lifetime_us);
+  g_hash_table_replace (self->tokens, g_strdup (text), token);
+  return text;
+}
+
+FalLocalTokenCheck
+fal_local_tokens_check_cdn (FalLocalTokens *self,
+                            const char     *text)
+{
+  Token *token;
+
+  g_return_val_if_fail (FAL_LOCAL_IS_TOKENS (self), FAL_LOCAL_TOKEN_UNKNOWN);
+
+  token = text ? g_hash_table_lookup (self->tokens, text) : NULL;
+  if (token == NULL || token->allowed_apps != NULL)
+    return FAL_LOCAL_TOKEN_UNKNOWN;
+  return g_get_monotonic_time () >= token->expires ? FAL_LOCAL_TOKEN_EXPIRED : FAL_LOCAL_TOKEN_VALID;
 }

@@ -18,7 +18,8 @@ typedef enum {
 } FalLocalTokenCheck;
 
 /* The temporary tokens of POST /rest/tokens/: each a JWT-shaped string
- * good for some apps until it expires. Expiry is on the monotonic clock,
+ * good for some apps until it expires; and the CDN's bearer tokens of
+ * POST /rest/storage/auth/token, good for uploads only. Expiry is on the monotonic clock,
  * divided by the server's speed like every other wait. Lives on the
  * server's thread (no locking). */
 #define FAL_LOCAL_TYPE_TOKENS (fal_local_tokens_get_type ())
@@ -33,6 +34,14 @@ char               *fal_local_tokens_issue  (FalLocalTokens     *self,
 FalLocalTokenCheck  fal_local_tokens_check  (FalLocalTokens     *self,
                                              const char         *token,
                                              const char         *app_id);
+/* A CDN token (Python's storage/auth/token): lifetime_us from now, on
+ * the caller's clock (already divided by speed). Never good on a route
+ * fal_local_tokens_check guards, and app tokens are never CDN tokens. */
+char               *fal_local_tokens_issue_cdn (FalLocalTokens *self,
+                                                gint64          lifetime_us);
+/* VALID, EXPIRED or UNKNOWN; never WRONG_APP. */
+FalLocalTokenCheck  fal_local_tokens_check_cdn (FalLocalTokens *self,
+                                                const char     *token);
 /* Whether an allowed_apps entry names this app. */
 gboolean            fal_local_token_app_matches (const char *allowed,
                                                  const char *app_id);
