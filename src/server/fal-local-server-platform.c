@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fal-local-base64url.h"
 #include "fal-local-catalog.h"
 #include "fal-local-openapi.h"
 #include "fal-local-server-private.h"
@@ -193,14 +194,8 @@ cursor_encode (guint       offset,
                const char *digest)
 {
   g_autofree char *plain = g_strdup_printf ("%u:%s", offset, digest);
-  g_autofree char *encoded = g_base64_encode ((const guchar *) plain, strlen (plain));
-  char *end = strchr (encoded, '=');
 
-  if (end)
-    *end = '\0';
-  g_strdelimit (encoded, "+", '-');
-  g_strdelimit (encoded, "/", '_');
-  return g_steal_pointer (&encoded);
+  return fal_local_base64url_encode ((const guchar *) plain, strlen (plain));
 }
 
 static gboolean

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+#include "fal-local-base64url.h"
 #include "fal-local-tokens.h"
 
 typedef struct {
@@ -32,26 +33,6 @@ token_free (gpointer data)
   g_free (token);
 }
 
-/* base64url without padding, as in a JWT. */
-static char *
-base64url (const guchar *data,
-           gsize         length)
-{
-  char *text = g_base64_encode (data, length);
-  char *end = strchr (text, '=');
-
-  if (end)
-    *end = '\0';
-  for (char *p = text; *p; p++)
-    {
-      if (*p == '+')
-        *p = '-';
-      else if (*p == '/')
-        *p = '_';
-    }
-  return text;
-}
-
 static char *
 base64url_json (JsonObject *object)
 {
@@ -63,7 +44,7 @@ base64url_json (JsonObject *object)
   json_node_set_object (node, object);
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, &length);
-  return base64url ((const guchar *) text, length);
+  return fal_local_base64url_encode ((const guchar *) text, length);
 }
 
 /* The owner/alias part of an app or endpoint id ("workflows" and "comfy"
@@ -185,7 +166,7 @@ fal_local_tokens_issue (FalLocalTokens     *self,
 
   header_text = base64url_json (header);
   claims_text = base64url_json (claims);
-  signature = base64url (random, sizeof random);
+  signature = fal_local_base64url_encode (random, sizeof random);
   text = g_strdup_printf ("%s.%s.%s", header_text, claims_text, signature);
 
   token = g_new0 (Token, 1);

@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
 
+#include "fal-local-base64url.h"
 #include "fal-local-webhook-signer.h"
 
 #define ED25519_KEY_SIZE 32
@@ -32,26 +33,6 @@ set_gnutls_error (GError     **error,
   return FALSE;
 }
 
-/* base64url without padding, as JWKs carry binary values. */
-static char *
-base64url (const guint8 *data,
-           gsize         length)
-{
-  char *text = g_base64_encode (data, length);
-  gsize end = strlen (text);
-
-  while (end > 0 && text[end - 1] == '=')
-    text[--end] = '\0';
-  for (char *p = text; *p; p++)
-    {
-      if (*p == '+')
-        *p = '-';
-      else if (*p == '/')
-        *p = '_';
-    }
-  return text;
-}
-
 /* RFC 7638: SHA-256 over the required members, sorted, no spaces. */
 static char *
 thumbprint (const char *x)
@@ -63,7 +44,7 @@ thumbprint (const char *x)
 
   g_checksum_update (checksum, (const guchar *) canonical, -1);
   g_checksum_get_digest (checksum, digest, &length);
-  return base64url (digest, length);
+  return fal_local_base64url_encode (digest, length);
 }
 
 static gboolean
@@ -92,7 +73,7 @@ generate (FalLocalWebhookSigner  *self,
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The webhook public key is not a raw Ed25519 key");
   else
     {
-      self->public_key = base64url (x.data, x.size);
+      self->public_key = fal_local_base64url_encode (x.data, x.size);
       self->key_id = thumbprint (self->public_key);
       ok = TRUE;
     }
