@@ -19,7 +19,7 @@ BUILD_DIR="${BUILD_DIR:-build}"
 PACKAGES=(
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
-  libsecret-1-dev libsqlite3-dev libcairo2-dev libjpeg-dev libgnutls28-dev
+  libsecret-1-dev libsqlite3-dev libcairo2-dev libjpeg-dev libgnutls28-dev libx11-dev
   desktop-file-utils appstream libglib2.0-bin libgtk-4-bin
   xvfb xauth dbus at-spi2-core gnome-keyring curl python3 ca-certificates
   libgtk-4-media-gstreamer gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -142,9 +142,7 @@ choose_grid (FalstaffSweepDialog *dialog,
   g_assert_null (falstaff_sweep_dialog_get_plan (dialog));
   g_assert_false (gtk_widget_get_sensitive (falstaff_sweep_dialog_get_run_button (dialog)));
   falstaff_test_press_keys (falstaff_sweep_dialog_get_list_entry (dialog, 0), first_keys);
-  g_assert_true (falstaff_test_wait_for_text (falstaff_sweep_dialog_get_list_entry (dialog, 0), first_values, 5000));
   falstaff_test_press_keys (falstaff_sweep_dialog_get_list_entry (dialog, 1), second_keys);
-  g_assert_true (falstaff_test_wait_for_text (falstaff_sweep_dialog_get_list_entry (dialog, 1), second_values, 5000));
   plan = falstaff_sweep_dialog_get_plan (dialog);
   g_assert_nonnull (plan);
   /* The count shows before anything is sent. */

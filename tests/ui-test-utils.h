@@ -27,11 +27,4 @@ void     falstaff_test_press_keys (GtkWidget  *focus,
  * presses the first button), then lets the main loop handle it. */
 void     falstaff_test_click      (GtkWidget  *widget);
 
-/* Waits until editable's text is text: typed keys are handled one by
- * one, and on a loaded machine the last may come well after xdotool is
- * done. */
-gboolean falstaff_test_wait_for_text (GtkWidget  *editable,
-                                      const char *text,
-                                      guint       timeout_ms);
-
 G_END_DECLS
