@@ -747,6 +747,36 @@ test_delete_many (void)
   g_assert_cmpuint (falstaff_history_view_get_n_shown (history), ==, before - 3);
 }
 
+/* Sync Mode switched on from the keyboard in Advanced: fal answers the image
+ * as a data: URI (the local server does as fal does), and it is shown
+ * like any other. */
+static void
+test_sync_mode (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(FalstaffRun) run = NULL;
+  GtkWidget *sync_switch;
+  JsonObject *result;
+  const char *url;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (falstaff_form_view_get_advanced_expander (
+                                   _falstaff_window_get_form_view (studio->window))), TRUE);
+  sync_switch = row_control (studio, "sync_mode");
+  falstaff_test_press_keys (sync_switch, "space");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (sync_switch)));
+  run = start_one (studio, "a lighthouse, inline");
+  g_assert_true (falstaff_test_wait_until (run_done, run, 60000));
+  g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_COMPLETED);
+
+  result = json_node_get_object (falstaff_run_get_result (run));
+  url = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (result, "images"), 0), "url");
+  g_assert_true (g_str_has_prefix (url, "data:image/png;base64,"));
+  g_assert_true (falstaff_test_wait_until (shows_one_image, studio, 10000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "sync-mode"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -764,6 +794,7 @@ main (int    argc,
   g_test_add_func ("/ui/runs/notification", test_notification);
   g_test_add_func ("/ui/runs/send-to", test_send_to);
   g_test_add_func ("/ui/runs/kept-after-links-expire", test_kept_after_links_expire);
+  g_test_add_func ("/ui/runs/sync-mode", test_sync_mode);
 
   status = g_test_run ();
   studio_fixture_shutdown ();
