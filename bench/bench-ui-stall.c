@@ -653,13 +653,31 @@ likely_cause (const Gap *gap)
                           "into the models, JSON, freeing)", cpu);
 }
 
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* A blocking iteration returns only when a source fires: with nothing
+ * else due (a server that went quiet), this one keeps the deadline
+ * checks below running, so the bench ends instead of waiting for ever. */
+static guint
+wake_every_100ms (void)
+{
+  return g_timeout_add (100, wake_cb, NULL);
+}
+
 static void
 wait_until (gboolean (*condition) (Run *run),
             Run      *run,
             gint64    deadline)
 {
+  guint wake = wake_every_100ms ();
+
   while (!condition (run) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
 }
 
 static gboolean
@@ -705,7 +723,7 @@ measure (Run     *run,
 {
   g_autoptr(GString) report = g_string_new (NULL);
   Probe probe;
-  guint drive;
+  guint drive, wake;
   gint64 deadline, run_end;
   double cpu0, cpu1, main_cpu0, main_cpu1;
 
@@ -727,12 +745,14 @@ measure (Run     *run,
   if (!opt_no_flood)
     run->flood_timer = g_timeout_add (opt_no_image ? 0 : opt_flood_delay_ms, submit_flood_cb, run);
   deadline = run_start + opt_deadline_s * G_USEC_PER_SEC;
+  wake = wake_every_100ms ();
   while (!run_done (run) && g_get_monotonic_time () < deadline)
     {
       g_main_context_iteration (NULL, TRUE);
       if (run->flood && probe.lines == NULL)
         probe.lines = fal_request_get_logs (run->flood);
     }
+  g_source_remove (wake);
   if (!run_done (run))
     fail (run, "not finished after %d s (image step %d, flood %s)", opt_deadline_s, run->step,
           run->flood ? (fal_request_is_done (run->flood) ? "done" : "running") : "not submitted");

@@ -244,7 +244,8 @@ check_name (const char *in,
 static void
 test_file_names (void)
 {
-  g_autofree char *long_name = g_strconcat (g_strnfill (300, 'a'), ".png", NULL);
+  g_autofree char *a300 = g_strnfill (300, 'a');
+  g_autofree char *long_name = g_strconcat (a300, ".png", NULL);
   g_autofree char *long_out = NULL;
   g_autofree char *from_url = NULL;
 
