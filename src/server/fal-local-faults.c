@@ -187,6 +187,14 @@ fal_local_fault_parse (const char  *spec,
         {
           if (!parse_count (key, value, &n, error))
             return NULL;
+          /* Each line is kept by the job and sent to every log stream. */
+          if (n > FAL_LOCAL_LOG_FLOOD_MAX)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "Fault \"log-flood\" takes at most %u lines, got %d",
+                           FAL_LOCAL_LOG_FLOOD_MAX, n);
+              return NULL;
+            }
           fault->log_flood = n;
         }
       else if (g_str_equal (key, "fail"))

@@ -6,6 +6,8 @@
 G_BEGIN_DECLS
 
 #define FAL_LOCAL_FAULT_HEADER "x-fal-fault"
+/* The most lines a log-flood fault may ask for. */
+#define FAL_LOCAL_LOG_FLOOD_MAX 200000
 
 /* One injected fault, parsed from "key=value; key; …" (see
  * docs/local-server.md). -1 marks an unused count. */

@@ -7,12 +7,18 @@
 
 #include "fal-local-request-log.h"
 
-/* Enough for any test; older entries go first. */
+/* Enough for any test; older entries go first. A client sending huge
+ * headers must not grow the server without bound: each entry keeps at
+ * most MAX_ENTRY_BYTES of headers (and of path and query), and the log
+ * at most MAX_TOTAL_BYTES of them. */
 #define MAX_ENTRIES 20000
+#define MAX_ENTRY_BYTES (8 * 1024)
+#define MAX_TOTAL_BYTES (16 * 1024 * 1024)
 
 typedef struct {
   guint64 id;
   JsonObject *object;
+  gsize size;
 } Entry;
 
 struct _FalLocalRequestLog
@@ -21,6 +27,7 @@ struct _FalLocalRequestLog
 
   GQueue entries;
   guint64 next_id;
+  gsize total_size;
 };
 
 G_DEFINE_FINAL_TYPE (FalLocalRequestLog, fal_local_request_log, G_TYPE_OBJECT)
@@ -32,6 +39,30 @@ entry_free (gpointer data)
 
   json_object_unref (entry->object);
   g_free (entry);
+}
+
+static void
+drop_oldest (FalLocalRequestLog *self)
+{
+  Entry *entry = g_queue_pop_head (&self->entries);
+
+  self->total_size -= entry->size;
+  entry_free (entry);
+}
+
+/* At most max bytes of text, cut on a UTF-8 boundary. */
+static char *
+clip (const char *text,
+      gsize       max)
+{
+  const char *end;
+
+  if (strlen (text) <= max)
+    return g_strdup (text);
+  end = text + max;
+  while (end > text && ((guchar) *end & 0xc0) == 0x80)
+    end--;
+  return g_strndup (text, end - text);
 }
 
 static void
@@ -123,10 +154,16 @@ fal_local_request_log_begin (FalLocalRequestLog *self,
   const char *name, *value;
   gboolean authorization = FALSE;
 
+  gsize header_bytes = 0;
+  gboolean truncated = FALSE;
+
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     {
       g_autofree char *lower = g_ascii_strdown (name, -1);
+      g_autofree char *redacted = NULL;
+      g_autofree char *clipped = NULL;
+      gsize room;
 
       if (g_str_equal (lower, "authorization"))
         {
@@ -134,11 +171,19 @@ fal_local_request_log_begin (FalLocalRequestLog *self,
           continue;
         }
       if (g_str_equal (lower, "x-fal-target-url"))
+        value = redacted = redact_tokens (value);
+      if (header_bytes + strlen (name) >= MAX_ENTRY_BYTES)
         {
-          g_autofree char *redacted = redact_tokens (value);
-          json_object_set_string_member (header_object, lower, redacted);
+          truncated = TRUE;
           continue;
         }
+      room = MAX_ENTRY_BYTES - header_bytes - strlen (name);
+      if (strlen (value) > room)
+        {
+          value = clipped = clip (value, room);
+          truncated = TRUE;
+        }
+      header_bytes += strlen (name) + strlen (value);
       json_object_set_string_member (header_object, lower, value);
     }
 
@@ -146,19 +191,26 @@ fal_local_request_log_begin (FalLocalRequestLog *self,
   entry->object = json_object_new ();
   json_object_set_int_member (entry->object, "id", entry->id);
   json_object_set_string_member (entry->object, "method", method);
-  json_object_set_string_member (entry->object, "path", path);
   {
+    g_autofree char *clipped_path = clip (path, MAX_ENTRY_BYTES);
     g_autofree char *redacted = redact_tokens (query ? query : "");
-    json_object_set_string_member (entry->object, "query", redacted);
+    g_autofree char *clipped_query = clip (redacted, MAX_ENTRY_BYTES);
+
+    json_object_set_string_member (entry->object, "path", clipped_path);
+    json_object_set_string_member (entry->object, "query", clipped_query);
+    entry->size = header_bytes + strlen (clipped_path) + strlen (clipped_query);
   }
+  if (truncated)
+    json_object_set_boolean_member (entry->object, "headers_truncated", TRUE);
   json_object_set_string_member (entry->object, "route", route ? route : "");
   json_object_set_int_member (entry->object, "status", 0);
   json_object_set_boolean_member (entry->object, "authorization", authorization);
   json_object_set_object_member (entry->object, "headers", header_object);
   g_queue_push_tail (&self->entries, entry);
+  self->total_size += entry->size;
 
-  while (self->entries.length > MAX_ENTRIES)
-    entry_free (g_queue_pop_head (&self->entries));
+  while (self->entries.length > MAX_ENTRIES || self->total_size > MAX_TOTAL_BYTES)
+    drop_oldest (self);
 
   return entry->id;
 }
@@ -206,4 +258,5 @@ fal_local_request_log_clear (FalLocalRequestLog *self)
 {
   g_queue_clear_full (&self->entries, entry_free);
   g_queue_init (&self->entries);
+  self->total_size = 0;
 }

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Clients that misbehave on purpose (issue #14): the local fal server
+ * keeps answering and keeps its memory bounded. Everything goes over
+ * real sockets; no subtest asserts a timing figure (those are in bench/). */
+#include "config.h"
+
+#include <string.h>
+
+#include "server-fixture.h"
+
+#define MAX_ENTRY_BYTES (8 * 1024)
+#define MAX_TOTAL_BYTES (16 * 1024 * 1024)
+
+static gsize
+entry_header_bytes (JsonObject *entry)
+{
+  JsonObject *headers = json_object_get_object_member (entry, "headers");
+  g_autoptr(GList) names = json_object_get_members (headers);
+  gsize bytes = 0;
+
+  for (GList *l = names; l; l = l->next)
+    bytes += strlen (l->data) + strlen (json_object_get_string_member (headers, l->data));
+  return bytes;
+}
+
+/* ------------------------------------------------------------------ request log */
+
+/* 60 kB of headers per request: each entry keeps at most 8 KiB of them
+ * (marked headers_truncated), and the log at most 16 MiB, the oldest
+ * entries dropped first. Before: the log kept every byte (1,500 such
+ * requests grew the server by 90 MB). */
+static void
+test_request_log_bounds (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autofree char *big = g_strnfill (60 * 1024, 'h');
+  g_autofree char *medium = g_strnfill (MAX_ENTRY_BYTES, 'm');
+  g_autoptr(JsonArray) log = NULL;
+  gsize total = 0;
+  guint n_requests = 0;
+
+  for (guint i = 0; i < 3; i++, n_requests++)
+    {
+      g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", "/", NULL);
+      g_autoptr(FalTestResponse) response = NULL;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Big", big);
+      response = fal_test_send (ts, msg);
+      g_assert_cmpuint (response->status, ==, 200);
+    }
+  log = fal_test_request_log (ts);
+  g_assert_cmpuint (json_array_get_length (log), >=, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonObject *entry = json_array_get_object_element (log, i);
+
+      g_assert_cmpuint (entry_header_bytes (entry), <=, MAX_ENTRY_BYTES);
+      g_assert_true (json_object_get_boolean_member_with_default (entry, "headers_truncated", FALSE));
+      /* The key's value is still never logged. */
+      g_assert_false (json_object_has_member (json_object_get_object_member (entry, "headers"), "authorization"));
+    }
+  g_clear_pointer (&log, json_array_unref);
+
+  /* Past 16 MiB in all, the oldest go. */
+  for (guint i = 0; i < MAX_TOTAL_BYTES / MAX_ENTRY_BYTES + 100; i++, n_requests++)
+    {
+      g_autoptr(SoupMessage) msg = fal_test_message (ts, "GET", "/", NULL);
+      g_autoptr(FalTestResponse) response = NULL;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Medium", medium);
+      response = fal_test_send (ts, msg);
+      g_assert_cmpuint (response->status, ==, 200);
+    }
+  log = fal_test_request_log (ts);
+  g_assert_cmpuint (json_array_get_length (log), <, n_requests);
+  for (guint i = 0; i < json_array_get_length (log); i++)
+    total += entry_header_bytes (json_array_get_object_element (log, i));
+  g_assert_cmpuint (total, <=, MAX_TOTAL_BYTES);
+  /* The newest is kept. */
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (log, json_array_get_length (log) - 1), "id"),
+                   >=, n_requests);
+}
+
+/* ------------------------------------------------------------------ log flood */
+
+/* log-flood went up to 2^31 lines, each kept by the job: past 200,000
+ * it is refused with 400 like any bad fault value, per request and as a
+ * rule. */
+static void
+test_log_flood_cap (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  const char *refused[] = { "log-flood=200001", "log-flood=2147483647", "log-flood=99999999999" };
+  g_autoptr(SoupMessage) ok_msg = fal_test_message (ts, "GET", "/", NULL);
+  g_autoptr(FalTestResponse) ok = NULL;
+  g_autoptr(FalTestResponse) rule = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(SoupMessage) msg = fal_test_message (ts, "POST", "/queue/fal-ai/any-llm", "{\"prompt\": \"x\"}");
+      g_autoptr(FalTestResponse) response = NULL;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "x-fal-fault", refused[i]);
+      response = fal_test_send (ts, msg);
+      fal_test_assert_detail (response, 400);
+    }
+  rule = fal_test_call (ts, "POST", "/__control/faults",
+                        "{\"fault\": \"log-flood=200001\", \"path\": \"^/queue/\"}");
+  fal_test_assert_detail (rule, 400);
+
+  soup_message_headers_replace (soup_message_get_request_headers (ok_msg), "x-fal-fault", "log-flood=200000");
+  ok = fal_test_send (ts, ok_msg);
+  g_assert_cmpuint (ok->status, ==, 200);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/abuse/request-log", test_request_log_bounds);
+  g_test_add_func ("/server/abuse/log-flood", test_log_flood_cap);
+
+  return g_test_run ();
+}
