@@ -113,6 +113,122 @@ test_log_flood_cap (void)
   g_assert_cmpuint (ok->status, ==, 200);
 }
 
+/* ------------------------------------------------------------------ request line and length */
+
+/* CONNECT is not served (it answered 200, and libsoup then made the
+ * connection a tunnel); a Content-Length that is not one number gets 400.
+ * Each closes its connection, and the server answers on. */
+static void
+test_connect_refused (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autoptr(GSocketConnection) connection = fal_test_raw_connect (ts);
+  g_autofree char *answer = NULL;
+  g_autoptr(FalTestResponse) alive = NULL;
+
+  fal_test_raw_write (connection, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+  answer = fal_test_raw_read_until (connection, NULL, 5000);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 405"));
+  g_assert_nonnull (strstr (answer, "Connection: close"));
+
+  alive = fal_test_call (ts, "GET", "/", NULL);
+  g_assert_cmpuint (alive->status, ==, 200);
+}
+
+static void
+test_bad_content_length (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  const char *lengths[] = { "abc", "-1", "0x10", "5, 7", "99999999999999999999999" };
+  g_autoptr(FalTestResponse) alive = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    {
+      g_autoptr(GSocketConnection) connection = fal_test_raw_connect (ts);
+      g_autofree char *request = g_strdup_printf ("POST /queue/fal-ai/any-llm HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                  "Authorization: Key " FAL_LOCAL_DEFAULT_KEY "\r\n"
+                                                  "Content-Type: application/json\r\n"
+                                                  "Content-Length: %s\r\n\r\n{\"prompt\": \"x\"}",
+                                                  lengths[i]);
+      g_autofree char *answer = NULL;
+
+      fal_test_raw_write (connection, request);
+      answer = fal_test_raw_read_until (connection, NULL, 5000);
+      if (!g_str_has_prefix (answer, "HTTP/1.1 400"))
+        g_error ("Content-Length: %s answered %.40s", lengths[i], answer);
+    }
+
+  alive = fal_test_call (ts, "GET", "/", NULL);
+  g_assert_cmpuint (alive->status, ==, 200);
+}
+
+/* ------------------------------------------------------------------ chunked bodies */
+
+/* Writes chunks of 1 MiB until `total` bytes or the server stops taking
+ * them; the bytes it took. */
+static guint64
+write_chunks (GSocketConnection *connection,
+              guint64            total)
+{
+  static char block[1024 * 1024];
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autofree char *size_line = g_strdup_printf ("%x\r\n", (guint) sizeof block);
+  guint64 sent = 0;
+
+  memset (block, ' ', sizeof block);
+  block[0] = '[';
+  while (sent < total)
+    {
+      if (!g_output_stream_write_all (out, size_line, strlen (size_line), NULL, NULL, NULL) ||
+          !g_output_stream_write_all (out, block, sizeof block, NULL, NULL, NULL) ||
+          !g_output_stream_write_all (out, "\r\n", 2, NULL, NULL, NULL))
+        break;
+      sent += sizeof block;
+      block[0] = ' ';
+    }
+  return sent;
+}
+
+static GSocketConnection *
+start_chunked (FalTestServer *ts)
+{
+  GSocketConnection *connection = fal_test_raw_connect (ts);
+
+  fal_test_raw_write (connection, "POST /queue/fal-ai/any-llm HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Authorization: Key " FAL_LOCAL_DEFAULT_KEY "\r\n"
+                                  "Content-Type: application/json\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n");
+  return connection;
+}
+
+/* A chunked body (no Content-Length) past 32 MiB gets 413 once it ends
+ * (it was read whole, then parsed); past 64 MiB the connection is cut
+ * instead of read on. */
+static void
+test_chunked_limit (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autoptr(GSocketConnection) over = start_chunked (ts);
+  g_autoptr(GSocketConnection) flood = start_chunked (ts);
+  g_autofree char *answer = NULL;
+  g_autofree char *cut = NULL;
+  g_autoptr(FalTestResponse) alive = NULL;
+
+  g_assert_cmpuint (write_chunks (over, 40 * 1024 * 1024), ==, 40 * 1024 * 1024);
+  fal_test_raw_write (over, "0\r\n\r\n");
+  answer = fal_test_raw_read_until (over, NULL, 5000);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413"));
+  g_assert_nonnull (strstr (answer, "Request body too large"));
+
+  /* 200 MiB offered: the server stops well before. */
+  g_assert_cmpuint (write_chunks (flood, 200 * 1024 * 1024), <, 200 * 1024 * 1024);
+  cut = fal_test_raw_read_until (flood, NULL, 5000);
+  g_assert_false (g_str_has_prefix (cut, "HTTP/1.1 2"));
+
+  alive = fal_test_call (ts, "GET", "/", NULL);
+  g_assert_cmpuint (alive->status, ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -121,6 +237,9 @@ main (int   argc,
 
   g_test_add_func ("/server/abuse/request-log", test_request_log_bounds);
   g_test_add_func ("/server/abuse/log-flood", test_log_flood_cap);
+  g_test_add_func ("/server/abuse/connect", test_connect_refused);
+  g_test_add_func ("/server/abuse/bad-content-length", test_bad_content_length);
+  g_test_add_func ("/server/abuse/chunked-limit", test_chunked_limit);
 
   return g_test_run ();
 }

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 #define MAX_JSON_DEPTH 256
 /* JSON bodies above this get 413; uploads go to /cdn and have no limit. */
 #define MAX_JSON_BODY (32 * 1024 * 1024)
+/* A chunked body past MAX_JSON_BODY is no longer kept; past this the
+ * connection is cut instead of read on. */
+#define MAX_CHUNKED_BODY (64 * 1024 * 1024)
 /* /stream events are never closer together than this. */
 #define STREAM_MIN_INTERVAL_MS 100
 
@@ -149,6 +152,13 @@ void fal_local_server_route_run (FalLocalCall       *call,
 
 void fal_local_server_route_rest (FalLocalCall       *call,
             const char *rest);
+
+/* fal-local-limits.c */
+gboolean fal_local_limits_check_early  (FalLocalServer    *self,
+                                        SoupServerMessage *msg,
+                                        const char        *path,
+                                        const char        *route);
+gboolean fal_local_limits_body_refused (SoupServerMessage *msg);
 
 void fal_local_server_early_handler (SoupServer        *soup,
                SoupServerMessage *msg,

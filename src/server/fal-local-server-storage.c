@@ -577,6 +577,9 @@ fal_local_server_early_handler (SoupServer        *soup,
   if (fal_local_cors_applies_to (path))
     fal_local_cors_add_headers (headers, soup_server_message_get_response_headers (msg));
 
+  if (fal_local_limits_check_early (self, msg, path, target ? "proxy" : "direct"))
+    return;
+
   if (g_str_equal (soup_server_message_get_method (msg), "POST") && g_str_equal (path, "/cdn/files/upload"))
     {
       begin_python_upload (self, msg, headers);
@@ -585,22 +588,7 @@ fal_local_server_early_handler (SoupServer        *soup,
 
   if (!g_str_equal (soup_server_message_get_method (msg), "PUT") ||
       !parse_upload_path (path, &token, &part, &multipart, &file_id))
-    {
-      if (soup_message_headers_get_content_length (headers) > MAX_JSON_BODY &&
-          !g_str_has_prefix (path, "/cdn/"))
-        {
-          /* Answered here, before libsoup reads the body: the handler
-           * never runs for it, so it is logged here too. */
-          static const char body[] = "{\"detail\":\"Request body too large\"}";
-          guint64 id = fal_local_request_log_begin (self->request_log, soup_server_message_get_method (msg),
-                                                    path, NULL, target ? "proxy" : "direct", headers);
-
-          fal_local_request_log_set_status (self->request_log, id, 413);
-          soup_server_message_set_status (msg, 413, NULL);
-          soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, sizeof body - 1);
-        }
-      return;
-    }
+    return;
 
   if (!fal_local_storage_has_upload (self->storage, token, multipart) ||
       (file_id && !upload_makes_file (self, token, file_id)))

@@ -367,6 +367,13 @@ handler (SoupServer        *soup,
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), call);
   g_signal_connect (msg, "disconnected", G_CALLBACK (message_done), call);
 
+  if (fal_local_limits_body_refused (msg))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      fal_local_call_respond_detail (call, 413, "Request body too large");
+      return;
+    }
+
   /* Before faults: a browser's preflight is not the call a fault is for,
    * and must not use up one meant for that call. */
   if (fal_local_cors_is_preflight (call->method, headers) && fal_local_cors_applies_to (call->path))
