@@ -244,6 +244,9 @@ bench_message_new_json (const char *method,
   g_assert (msg != NULL);
   headers = soup_message_get_request_headers (msg);
   soup_message_headers_replace (headers, "Authorization", "Key " BENCH_KEY);
+  /* The local server's control routes refuse requests without it (403). */
+  if (strstr (url, "/__control/"))
+    soup_message_headers_replace (headers, "X-Fal-Local-Control", "1");
   if (json)
     {
       g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));

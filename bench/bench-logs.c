@@ -173,6 +173,9 @@ http (SoupSession *session,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* The control routes refuse requests without it (403). */
+  if (strstr (path, "/__control/"))
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Fal-Local-Control", "1");
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                 "Key " FAL_LOCAL_DEFAULT_KEY);
   if (body)

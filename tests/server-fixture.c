@@ -123,6 +123,9 @@ fal_test_message (FalTestServer *ts,
   g_assert_nonnull (msg);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 "Authorization", "Key " FAL_LOCAL_DEFAULT_KEY);
+  /* The control routes refuse requests without it (403). */
+  if (strstr (url, "/__control/"))
+    soup_message_headers_replace (soup_message_get_request_headers (msg), FAL_LOCAL_CONTROL_HEADER, "1");
   if (json_body)
     {
       g_autoptr(GBytes) bytes = g_bytes_new (json_body, strlen (json_body));

@@ -153,6 +153,8 @@ studio_add_fault (const char *server_url,
   g_autoptr(GError) error = NULL;
   char *text;
 
+  /* The control routes refuse requests without it (403). */
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Fal-Local-Control", "1");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "method");
   json_builder_add_string_value (builder, method);

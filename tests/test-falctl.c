@@ -220,6 +220,9 @@ server_call (const char *method,
   g_autoptr(GBytes) answer = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* The control routes refuse requests without it (403). */
+  if (strstr (path, "/__control/"))
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Fal-Local-Control", "1");
   if (body)
     {
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));

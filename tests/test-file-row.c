@@ -76,6 +76,8 @@ control (const char *method,
   gsize size;
   const char *data;
 
+  /* The control routes refuse requests without it (403). */
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Fal-Local-Control", "1");
   if (body)
     {
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));

@@ -229,6 +229,40 @@ test_chunked_limit (void)
   g_assert_cmpuint (alive->status, ==, 200);
 }
 
+/* ------------------------------------------------------------------ control */
+
+/* The control routes have no key: without X-Fal-Local-Control: 1, or
+ * with a body that is not JSON, they answer 403 and do nothing. */
+static void
+test_control_refused (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autofree char *no_header = fal_test_raw_request (ts, "DELETE", "/__control/requests", NULL, NULL, 5000);
+  g_autoptr(GSocketConnection) connection = fal_test_raw_connect (ts);
+  g_autofree char *text_plain = NULL;
+  g_autofree char *wrong_value = fal_test_raw_request (ts, "GET", "/__control/requests",
+                                                       "X-Fal-Local-Control: yes\r\n", NULL, 5000);
+  g_autoptr(JsonArray) log = NULL;
+  g_autoptr(FalTestResponse) faults = NULL;
+
+  fal_test_raw_write (connection, "POST /__control/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "X-Fal-Local-Control: 1\r\nContent-Type: text/plain\r\n"
+                                  "Content-Length: 23\r\nConnection: close\r\n\r\n"
+                                  "{\"fault\": \"status=500\"}");
+  text_plain = fal_test_raw_read_until (connection, NULL, 5000);
+
+  g_assert_true (g_str_has_prefix (no_header, "HTTP/1.1 403"));
+  g_assert_true (g_str_has_prefix (text_plain, "HTTP/1.1 403"));
+  g_assert_true (g_str_has_prefix (wrong_value, "HTTP/1.1 403"));
+
+  /* Nothing was done: the log was not cleared, no rule was added. */
+  log = fal_test_request_log (ts);
+  g_assert_cmpuint (json_array_get_length (log), >=, 3);
+  faults = fal_test_call (ts, "GET", "/__control/faults", NULL);
+  g_assert_cmpuint (faults->status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (faults->json)), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -240,6 +274,7 @@ main (int   argc,
   g_test_add_func ("/server/abuse/connect", test_connect_refused);
   g_test_add_func ("/server/abuse/bad-content-length", test_bad_content_length);
   g_test_add_func ("/server/abuse/chunked-limit", test_chunked_limit);
+  g_test_add_func ("/server/abuse/control", test_control_refused);
 
   return g_test_run ();
 }

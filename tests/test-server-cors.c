@@ -544,20 +544,51 @@ test_control_closed (void)
         assert_no_cors (response, what);
       }
 
-  /* Nor do its real answers let a page read them. */
+  /* A preflight asking for the control header is not allowed either. */
+  {
+    g_autofree char *url = fal_test_url (ts, "/__control/faults");
+    g_autoptr(SoupMessage) msg = soup_message_new ("OPTIONS", url);
+    SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+    g_autoptr(FalTestResponse) response = NULL;
+
+    soup_message_headers_replace (headers, "Origin", ORIGIN);
+    soup_message_headers_replace (headers, "Access-Control-Request-Method", "POST");
+    soup_message_headers_replace (headers, "Access-Control-Request-Headers", "content-type, x-fal-local-control");
+    response = fal_test_send (ts, msg);
+    g_assert_cmpuint (response->status, >=, 400);
+    assert_no_cors (response, "preflight with x-fal-local-control");
+  }
+
+  /* What a page may send without a preflight (no custom header, a
+   * text/plain body) is refused: it used to be answered (and a POST of
+   * a fault rule as text/plain obeyed). */
   faults = page_call (ts, "GET", "/__control/faults", NULL, NULL);
-  g_assert_cmpuint (faults->status, ==, 200);
+  g_assert_cmpuint (faults->status, ==, 403);
   assert_no_cors (faults, "GET /__control/faults");
   log = page_call (ts, "GET", "/__control/requests", NULL, NULL);
-  g_assert_cmpuint (log->status, ==, 200);
+  g_assert_cmpuint (log->status, ==, 403);
   assert_no_cors (log, "GET /__control/requests");
+  {
+    g_autoptr(SoupMessage) msg = page_message (ts, "POST", "/__control/faults", NULL, NULL);
+    g_autoptr(GBytes) rule = g_bytes_new_static ("{\"fault\": \"status=500\"}", 23);
+    g_autoptr(FalTestResponse) response = NULL;
+    g_autoptr(FalTestResponse) listed = NULL;
+
+    soup_message_set_request_body_from_bytes (msg, "text/plain", rule);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Fal-Local-Control", "1");
+    response = fal_test_send (ts, msg);
+    g_assert_cmpuint (response->status, ==, 403);
+    listed = fal_test_call (ts, "GET", "/__control/faults", NULL);
+    g_assert_cmpuint (listed->status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (listed->json)), ==, 0);
+  }
 
   /* Nor through the proxy form. */
   proxied = page_message (ts, "GET", "/api/fal/proxy", NULL, NULL);
   soup_message_headers_replace (soup_message_get_request_headers (proxied), "x-fal-target-url",
                                 "http://localhost/__control/requests");
   proxied_log = fal_test_send (ts, proxied);
-  g_assert_cmpuint (proxied_log->status, ==, 200);
+  g_assert_cmpuint (proxied_log->status, ==, 403);
   assert_no_cors (proxied_log, "proxied /__control/requests");
 }
 

@@ -78,11 +78,40 @@ route_web (FalLocalCall       *call,
   fal_local_call_respond_bytes (call, 200, "application/json", document);
 }
 
+/* The control routes have no key: a web page must not reach them. A
+ * page can send neither this header nor a JSON body to another origin
+ * without a CORS preflight, and /__control/ answers none. */
+static gboolean
+control_allowed (FalLocalCall *call)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (call->msg);
+  const char *marker = soup_message_headers_get_one (headers, FAL_LOCAL_CONTROL_HEADER);
+  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+  gboolean has_body = soup_server_message_get_request_body (call->msg)->length > 0 ||
+                      soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED;
+
+  if (g_strcmp0 (marker, "1") != 0)
+    {
+      fal_local_call_respond_detail (call, 403, "The control routes need the header " FAL_LOCAL_CONTROL_HEADER ": 1");
+      return FALSE;
+    }
+  if ((has_body || content_type != NULL) &&
+      g_strcmp0 (content_type, "application/json") != 0)
+    {
+      fal_local_call_respond_detail (call, 403, "The control routes take only application/json bodies");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 route_control (FalLocalCall       *call,
                const char *rest)
 {
   FalLocalServer *self = call->server;
+
+  if (!control_allowed (call))
+    return;
 
   if (g_str_equal (rest, "requests"))
     {

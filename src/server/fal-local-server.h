@@ -6,6 +6,8 @@
 G_BEGIN_DECLS
 
 #define FAL_LOCAL_DEFAULT_KEY "local:secret"
+/* The header every /__control/ request must carry (value "1"). */
+#define FAL_LOCAL_CONTROL_HEADER "X-Fal-Local-Control"
 
 /* A fal server on 127.0.0.1 that speaks the protocol of
  * ../shared/fal-protocol.md with simulated models. It runs on a thread of
