@@ -791,6 +791,7 @@ complete_multipart (FalLocalCall *call,
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(GTask) task = NULL;
   JsonArray *parts = NULL;
+  g_autoptr(GHashTable) seen = NULL;
   Complete *complete;
 
   if (!fal_local_call_parse_body (call, &body))
@@ -812,6 +813,7 @@ complete_multipart (FalLocalCall *call,
   complete->url_member = url_member;
   complete->numbers = g_array_new (FALSE, FALSE, sizeof (guint));
   complete->etags = g_ptr_array_new_with_free_func (g_free);
+  seen = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < json_array_get_length (parts); i++)
     {
       JsonNode *element = json_array_get_element (parts, i);
@@ -826,7 +828,23 @@ complete_multipart (FalLocalCall *call,
           fal_local_call_respond_detail (call, 400, "Every part needs an integer partNumber");
           return;
         }
+      /* As on the part PUTs: 1 to 10,000 (4294967297 was taken as 1),
+       * each once (a part listed twice broke the upload for good). */
+      if (json_node_get_int (number) < 1 || json_node_get_int (number) > 10000)
+        {
+          complete_free (complete);
+          fal_local_call_respond_detail (call, 400, "partNumber must be between 1 and 10000");
+          return;
+        }
       value = (guint) json_node_get_int (number);
+      if (!g_hash_table_add (seen, GUINT_TO_POINTER (value)))
+        {
+          g_autofree char *detail = g_strdup_printf ("Part %u is listed more than once", value);
+
+          complete_free (complete);
+          fal_local_call_respond_detail (call, 400, detail);
+          return;
+        }
       g_array_append_val (complete->numbers, value);
       if (etag && JSON_NODE_HOLDS_VALUE (etag) && json_node_get_value_type (etag) == G_TYPE_STRING)
         {
@@ -866,6 +884,8 @@ serve_file (FalLocalCall *call,
       return;
     }
   soup_message_headers_replace (headers, "Cache-Control", "public, max-age=31536000, immutable");
+  /* Served as uploaded, never as a sniffed text/html page. */
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
 
   /* A fault cuts or breaks one body: give it the whole file. */
   if (fault && (fault->drop_bytes >= 0 || fault->truncate_bytes >= 0 || fault->malformed))

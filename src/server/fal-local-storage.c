@@ -88,6 +88,22 @@ part_path (FalLocalStorage *self,
   return g_build_filename (self->directory, "uploads", name, NULL);
 }
 
+/* A content type is sent back as a header when the file is served: one
+ * with a CR/LF (or any control character) would split that header, so
+ * only a plain "type/subtype[; params]" of printable ASCII is kept. */
+static char *
+clean_content_type (const char *content_type)
+{
+  gsize len = content_type ? strlen (content_type) : 0;
+
+  if (len == 0 || len > 255 || strchr (content_type, '/') == NULL)
+    return g_strdup ("application/octet-stream");
+  for (const char *p = content_type; *p; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p > 0x7e)
+      return g_strdup ("application/octet-stream");
+  return g_strdup (content_type);
+}
+
 static FalLocalFile *
 register_pieces (FalLocalStorage  *self,
                  const char       *file_id,
@@ -100,7 +116,7 @@ register_pieces (FalLocalStorage  *self,
 
   file->id = g_strdup (file_id);
   file->paths = paths;
-  file->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  file->content_type = clean_content_type (content_type);
   file->file_name = g_strdup (file_name ? file_name : "file.bin");
   file->size = size;
   g_hash_table_replace (self->files, file->id, file);
@@ -320,7 +336,7 @@ fal_local_storage_initiate (FalLocalStorage *self,
 
   upload->token = new_id ();
   upload->file_id = new_id ();
-  upload->content_type = g_strdup (content_type ? content_type : "application/octet-stream");
+  upload->content_type = clean_content_type (content_type);
   upload->file_name = g_strdup (file_name);
   upload->multipart = multipart;
   upload->part_etags = g_hash_table_new_full (NULL, NULL, NULL, g_free);
@@ -497,6 +513,13 @@ fal_local_storage_complete_multipart (FalLocalStorage *self,
           int saved = errno;
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                        "Cannot store part %u: %s", part_numbers[i], g_strerror (saved));
+          /* The parts go back: a later complete can still succeed, and no
+           * piece is left without a file. */
+          for (guint j = 0; j < i; j++)
+            {
+              g_autofree char *back = part_path (self, token, part_numbers[j], FALSE);
+              g_rename (paths[j], back);
+            }
           g_strfreev (paths);
           return FALSE;
         }
