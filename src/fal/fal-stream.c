@@ -141,7 +141,14 @@ read_cb (GObject      *source,
       return;
     }
 
-  fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (!fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)) &&
+      !self->done)
+    {
+      finish (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL,
+                                                "The event stream sent a line or an event larger than this client accepts",
+                                                200, self->request_id, NULL));
+      return;
+    }
   if (!self->done)
     g_input_stream_read_bytes_async (self->body, READ_CHUNK, G_PRIORITY_DEFAULT, self->cancellable,
                                      read_cb, g_object_ref (self));
