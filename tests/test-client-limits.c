@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "fal.h"
+#include "hostile-server.h"
+
+/* FalClient's caps against a hostile server over real HTTP on loopback:
+ * each cap is set small through its property so that every case ends in
+ * a second or two. No timing is asserted: a deadline only catches a hang. */
+
+typedef struct {
+  gboolean done;
+  JsonNode *node;
+  GError *error;
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_pointer (&outcome->node, json_node_unref);
+  g_clear_error (&outcome->error);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
+
+static void
+result_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Outcome *outcome = data;
+
+  outcome->node = fal_client_result_finish (FAL_CLIENT (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static gboolean
+give_up_cb (gpointer data)
+{
+  g_error ("The call did not end in time: a cap is not enforced");
+  return G_SOURCE_REMOVE;
+}
+
+/* A keyed queue result call whose request id says what the server does. */
+static void
+fetch_result (HostileServer *server,
+              FalClient     *client,
+              const char    *what,
+              Outcome       *outcome)
+{
+  g_autofree char *queue = g_strconcat (hostile_server_get_url (server), "/queue", NULL);
+  guint give_up;
+
+  g_object_set (client, "queue-url", queue, NULL);
+  fal_client_set_key (client, "id:secret", FAL_KEY_SOURCE_PROPERTY);
+  give_up = g_timeout_add_seconds (20, give_up_cb, NULL);
+  fal_client_result_async (client, "fal-ai/hostile", what, NULL, result_cb, outcome);
+  while (!outcome->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (give_up);
+}
+
+static FalClient *
+small_client (void)
+{
+  FalClient *client = g_object_new (FAL_TYPE_CLIENT, NULL);
+
+  g_object_set (client, "max-json-size", (guint64) 1024 * 1024, "body-timeout", 1, NULL);
+  return client;
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(FalClient) client = g_object_new (FAL_TYPE_CLIENT, NULL);
+  guint64 json = 0, download = 0;
+  guint body = 0, idle = 0;
+
+  g_object_get (client, "max-json-size", &json, "max-download-size", &download,
+                "body-timeout", &body, "stream-idle-timeout", &idle, NULL);
+  g_assert_cmpuint (json, ==, 64 * 1024 * 1024);
+  g_assert_cmpuint (download, ==, G_GUINT64_CONSTANT (2) * 1024 * 1024 * 1024);
+  g_assert_cmpuint (body, ==, 600);
+  g_assert_cmpuint (idle, ==, 300);
+}
+
+/* Under the caps an answer still goes through. */
+static void
+test_small_answer (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "small", &outcome);
+  g_assert_no_error (outcome.error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (outcome.node));
+}
+
+static void
+assert_too_large (const Outcome *outcome)
+{
+  g_assert_error (outcome->error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (outcome->error->message, "larger than"));
+  g_assert_cmpstr (fal_error_get_error_type (outcome->error), ==, "answer_too_large");
+  g_assert_null (outcome->node);
+}
+
+/* 8 MiB without a length against a 1 MiB cap: refused while reading. */
+static void
+test_json_cap_chunked (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "huge", &outcome);
+  assert_too_large (&outcome);
+}
+
+/* The same with a Content-Length: refused before reading. */
+static void
+test_json_cap_length (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "huge-length", &outcome);
+  assert_too_large (&outcome);
+}
+
+/* A small gzip that inflates to 64 MiB: the decoded bytes count. */
+static void
+test_gzip_bomb (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "gzip", &outcome);
+  assert_too_large (&outcome);
+}
+
+/* One byte every 200 ms never trips a per-read timeout; the body
+ * deadline (1 s here) ends it. */
+static void
+test_body_timeout (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "drip", &outcome);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "body_timeout");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/fal/limits/defaults", test_defaults);
+  g_test_add_func ("/fal/limits/small-answer", test_small_answer);
+  g_test_add_func ("/fal/limits/json-cap-chunked", test_json_cap_chunked);
+  g_test_add_func ("/fal/limits/json-cap-length", test_json_cap_length);
+  g_test_add_func ("/fal/limits/gzip-bomb", test_gzip_bomb);
+  g_test_add_func ("/fal/limits/body-timeout", test_body_timeout);
+
+  return g_test_run ();
+}
