@@ -85,7 +85,10 @@ handler_cb (SoupServer        *soup_server,
   HostileServer *self = data;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   SoupMessageBody *body = soup_server_message_get_response_body (msg);
-  const char *what = strrchr (path, '/') ? strrchr (path, '/') + 1 : path;
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+  guint n = g_strv_length (parts);
+  /* The last path part, or the one before a run's "/stream". */
+  const char *what = n == 0 ? "" : n >= 2 && g_str_equal (parts[n - 1], "stream") ? parts[n - 2] : parts[n - 1];
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   if (g_str_equal (what, "small"))
@@ -125,7 +128,9 @@ handler_cb (SoupServer        *soup_server,
           start_feeder (msg, TRUE);
         }
       else
-        soup_server_message_pause (msg);
+        /* The head goes out with a first line (a blank one); then
+         * nothing ever follows. */
+        soup_message_body_append (body, SOUP_MEMORY_STATIC, "\n", 1);
     }
   else
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);

@@ -7,14 +7,15 @@ G_BEGIN_DECLS
 
 /* A small hostile HTTP server on 127.0.0.1, in the test's own thread, for
  * the client's caps. Every path ends with what to do (any prefix, so a
- * queue result URL .../requests/huge works):
+ * queue result URL .../requests/huge works; a run's .../sse-line/stream
+ * too):
  *   …/huge         8 MiB of JSON-ish bytes, chunked (no length)
  *   …/huge-length  the same with a Content-Length
  *   …/gzip         a small gzip body that inflates to 64 MiB
  *   …/drip         one byte every 200 ms, for ever
  *   …/small        {"ok":true}
  *   …/sse-line     text/event-stream: "data: " then 'x' for ever, no newline
- *   …/sse-silent   text/event-stream headers, then nothing at all */
+ *   …/sse-silent   text/event-stream headers and a blank line, then nothing */
 typedef struct _HostileServer HostileServer;
 
 HostileServer *hostile_server_new     (void);

@@ -160,6 +160,65 @@ test_body_timeout (void)
   g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "body_timeout");
 }
 
+static void
+stream_finished_cb (FalStream *stream,
+                    gboolean  *done)
+{
+  *done = TRUE;
+}
+
+static const GError *
+run_stream (HostileServer *server,
+            FalClient     *client,
+            const char    *endpoint,
+            FalStream    **out)
+{
+  g_autofree char *run = g_strconcat (hostile_server_get_url (server), "/run", NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+  guint give_up;
+
+  g_object_set (client, "run-url", run, NULL);
+  fal_client_set_key (client, "id:secret", FAL_KEY_SOURCE_PROPERTY);
+  *out = fal_client_stream (client, endpoint, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (*out, "finished", G_CALLBACK (stream_finished_cb), &done);
+  give_up = g_timeout_add_seconds (20, give_up_cb, NULL);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (give_up);
+  return fal_stream_get_error (*out);
+}
+
+/* "data: " and then 'x' for ever without a newline: the stream fails once
+ * the line passes the parser's cap instead of buffering on. */
+static void
+test_sse_line_cap (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_autoptr(FalStream) stream = NULL;
+  const GError *error = run_stream (server, client, "fal-ai/sse-line", &stream);
+
+  g_assert_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "larger than"));
+}
+
+/* An event stream that sends nothing, not even a keep-alive. */
+static void
+test_stream_idle_timeout (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_autoptr(FalStream) stream = NULL;
+  const GError *error;
+
+  g_object_set (client, "stream-idle-timeout", 1, NULL);
+  error = run_stream (server, client, "fal-ai/sse-silent", &stream);
+  g_assert_error (error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_cmpstr (fal_error_get_error_type (error), ==, "stream_idle");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -172,6 +231,8 @@ main (int   argc,
   g_test_add_func ("/fal/limits/json-cap-length", test_json_cap_length);
   g_test_add_func ("/fal/limits/gzip-bomb", test_gzip_bomb);
   g_test_add_func ("/fal/limits/body-timeout", test_body_timeout);
+  g_test_add_func ("/fal/limits/sse-line-cap", test_sse_line_cap);
+  g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
 
   return g_test_run ();
 }
