@@ -110,6 +110,10 @@ handler_cb (SoupServer        *soup_server,
       soup_message_headers_replace (headers, "Content-Encoding", "gzip");
       soup_message_body_append_bytes (body, self->bomb);
     }
+  else if (g_str_equal (what, "to-remote-http"))
+    soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, "http://example.invalid/small");
+  else if (g_str_equal (what, "to-local"))
+    soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, "/media/small");
   else if (g_str_equal (what, "drip"))
     {
       soup_message_headers_set_content_type (headers, "application/json", NULL);

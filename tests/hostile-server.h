@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *   …/gzip         a small gzip body that inflates to 64 MiB
  *   …/drip         one byte every 200 ms, for ever
  *   …/small        {"ok":true}
+ *   …/to-remote-http  302 to plain http off this machine
+ *   …/to-local     302 to /media/small on this server
  *   …/sse-line     text/event-stream: "data: " then 'x' for ever, no newline
  *   …/sse-silent   text/event-stream headers and a blank line, then nothing */
 typedef struct _HostileServer HostileServer;

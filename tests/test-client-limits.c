@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "fal.h"
 #include "hostile-server.h"
@@ -219,6 +220,124 @@ test_stream_idle_timeout (void)
   g_assert_cmpstr (fal_error_get_error_type (error), ==, "stream_idle");
 }
 
+static void
+download_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Outcome *outcome = data;
+  guint64 size = 0;
+
+  if (fal_client_download_finish (FAL_CLIENT (source), result, &size, &outcome->error))
+    {
+      outcome->node = json_node_new (JSON_NODE_VALUE);
+      json_node_set_int (outcome->node, (gint64) size);
+    }
+  outcome->done = TRUE;
+}
+
+/* Downloads SERVER/media/WHAT into a new temporary file; whether a file
+ * is left behind goes to *kept. */
+static void
+download (HostileServer *server,
+          FalClient     *client,
+          const char    *what,
+          Outcome       *outcome,
+          gboolean      *kept)
+{
+  g_autofree char *url = g_strconcat (hostile_server_get_url (server), "/media/", what, NULL);
+  g_autofree char *dir = g_dir_make_tmp ("limits-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "out", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  guint give_up;
+
+  give_up = g_timeout_add_seconds (20, give_up_cb, NULL);
+  fal_client_download_async (client, url, file, NULL, download_cb, outcome);
+  while (!outcome->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (give_up);
+  *kept = g_file_query_exists (file, NULL);
+  g_file_delete (file, NULL, NULL);
+  g_rmdir (dir);
+}
+
+static void
+test_download_ok (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = FALSE;
+
+  download (server, client, "small", &outcome, &kept);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpint (json_node_get_int (outcome.node), ==, 11);
+  g_assert_true (kept);
+}
+
+/* 8 MiB against a 1 MiB cap: refused, and no partial file is left. */
+static void
+test_download_cap (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  g_object_set (client, "max-download-size", (guint64) 1024 * 1024, NULL);
+  download (server, client, "huge", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "download_too_large");
+  g_assert_false (kept);
+}
+
+static void
+test_download_gzip_bomb (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  g_object_set (client, "max-download-size", (guint64) 1024 * 1024, NULL);
+  download (server, client, "gzip", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_false (kept);
+}
+
+static void
+test_download_drip (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  download (server, client, "drip", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_false (kept);
+}
+
+/* Media may move to https or to this machine; never to plain http off
+ * it (libsoup alone would follow). */
+static void
+test_redirect_policy (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) refused = { 0 };
+  g_auto(Outcome) local = { 0 };
+  gboolean kept = TRUE;
+
+  download (server, client, "to-remote-http", &refused, &kept);
+  g_assert_error (refused.error, FAL_ERROR, FAL_ERROR_INSECURE_URL);
+  g_assert_false (kept);
+
+  download (server, client, "to-local", &local, &kept);
+  g_assert_no_error (local.error);
+  g_assert_true (kept);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -232,6 +351,11 @@ main (int   argc,
   g_test_add_func ("/fal/limits/gzip-bomb", test_gzip_bomb);
   g_test_add_func ("/fal/limits/body-timeout", test_body_timeout);
   g_test_add_func ("/fal/limits/sse-line-cap", test_sse_line_cap);
+  g_test_add_func ("/fal/limits/download", test_download_ok);
+  g_test_add_func ("/fal/limits/download-cap", test_download_cap);
+  g_test_add_func ("/fal/limits/download-gzip-bomb", test_download_gzip_bomb);
+  g_test_add_func ("/fal/limits/download-body-timeout", test_download_drip);
+  g_test_add_func ("/fal/limits/redirect-policy", test_redirect_policy);
   g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
 
   return g_test_run ();

@@ -147,6 +147,21 @@ FalStream    *fal_client_stream             (FalClient            *self,
                                              const FalCallOptions *options,
                                              GError              **error);
 
+/* Downloads url (result media, a file URL) into destination, streamed,
+ * never with the key: within max-download-size and body-timeout,
+ * following redirects only to https or to plain http on this machine.
+ * A download that fails leaves no file behind. */
+void          fal_client_download_async     (FalClient            *self,
+                                             const char           *url,
+                                             GFile                *destination,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean      fal_client_download_finish    (FalClient            *self,
+                                             GAsyncResult         *result,
+                                             guint64              *size,
+                                             GError              **error);
+
 /* Whether plain http may go to host: "localhost", or an address literal
  * in 127.0.0.0/8 or ::1 (with or without brackets). A name that only
  * starts with "127." (127.attacker.example) is not this machine. */
