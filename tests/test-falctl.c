@@ -129,6 +129,34 @@ test_run_sync_and_out (void)
   g_rmdir (dir);
 }
 
+/* The same run twice into one directory: the second output is
+ * image-3-0-2.png, and the first file is left as it was. */
+static void
+test_run_out_no_overwrite (void)
+{
+  g_auto(Run) first = { 0 };
+  g_auto(Run) second = { 0 };
+  g_autofree char *dir = g_dir_make_tmp ("falctl-out-XXXXXX", NULL);
+  g_autofree char *saved = g_build_filename (dir, "image-3-0.png", NULL);
+  g_autofree char *again = g_build_filename (dir, "image-3-0-2.png", NULL);
+  const char *args[] = { "run", "fal-ai/flux/schnell", "--sync", "-i", "prompt=x", "-i", "image_size=32x32",
+                         "-i", "seed=3", "--out", dir, NULL };
+  g_autofree char *contents = NULL;
+
+  run_falctl (&first, "local:secret", args);
+  g_assert_cmpint (first.status, ==, 0);
+  g_assert_true (g_file_set_contents (saved, "mine", 4, NULL));
+  run_falctl (&second, "local:secret", args);
+  g_assert_cmpint (second.status, ==, 0);
+  g_assert_true (g_file_get_contents (saved, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "mine");
+  g_assert_true (g_file_test (again, G_FILE_TEST_IS_REGULAR));
+  g_assert_nonnull (strstr (second.err, "image-3-0-2.png"));
+  g_unlink (saved);
+  g_unlink (again);
+  g_rmdir (dir);
+}
+
 static void
 test_run_stream (void)
 {
@@ -935,6 +963,7 @@ main (int    argc,
 
   g_test_add_func ("/falctl/run/queue", test_run_queue);
   g_test_add_func ("/falctl/run/sync-and-out", test_run_sync_and_out);
+  g_test_add_func ("/falctl/run/out-no-overwrite", test_run_out_no_overwrite);
   g_test_add_func ("/falctl/run/stream", test_run_stream);
   g_test_add_func ("/falctl/exit-codes", test_exit_codes);
   g_test_add_func ("/falctl/no-key", test_no_key);

@@ -10,7 +10,7 @@
 #include "fal-local-media.h"
 #include "fal-local-server.h"
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 #include "falstaff-media-view.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-png-metadata.h"
@@ -236,7 +236,7 @@ static void
 check_name (const char *in,
             const char *expected)
 {
-  g_autofree char *out = falstaff_file_name_sanitize (in, "output");
+  g_autofree char *out = fal_file_name_sanitize (in, "output");
 
   g_assert_cmpstr (out, ==, expected);
 }
@@ -263,20 +263,20 @@ test_file_names (void)
   check_name ("ライト ハウス.png", "ライト ハウス.png");
   check_name ("bad\xff utf8.png", "bad\xef\xbf\xbd utf8.png");
   check_name ("///", "output");
-  long_out = falstaff_file_name_sanitize (long_name, "output");
+  long_out = fal_file_name_sanitize (long_name, "output");
   g_assert_cmpuint (strlen (long_out), <=, 200);
   g_assert_true (g_str_has_suffix (long_out, ".png"));
 
-  from_url = falstaff_file_name_from_url ("http://127.0.0.1:1/files/abc/video-42.avi?x=1", "video/x-msvideo");
+  from_url = fal_file_name_from_url ("http://127.0.0.1:1/files/abc/video-42.avi?x=1", "video/x-msvideo");
   g_assert_cmpstr (from_url, ==, "video-42.avi");
   g_free (from_url);
-  from_url = falstaff_file_name_from_url ("https://example.com/files/a%2Fb%20c", "image/png");
+  from_url = fal_file_name_from_url ("https://example.com/files/a%2Fb%20c", "image/png");
   g_assert_cmpstr (from_url, ==, "a_b c.png");
   g_free (from_url);
-  from_url = falstaff_file_name_from_url ("data:image/png;base64,AAAA", "image/png");
+  from_url = fal_file_name_from_url ("data:image/png;base64,AAAA", "image/png");
   g_assert_cmpstr (from_url, ==, "output.png");
   g_free (from_url);
-  from_url = falstaff_file_name_from_url ("https://example.com/", "audio/wav");
+  from_url = fal_file_name_from_url ("https://example.com/", "audio/wav");
   g_assert_cmpstr (from_url, ==, "output.wav");
 }
 
@@ -553,7 +553,7 @@ test_save_png (void)
   png_text = falstaff_output_png_text_new ("fal-ai/fast-sdxl", request_id, seed, inputs);
 
   /* The name the save dialog would offer. */
-  name = falstaff_file_name_from_url (fal_json_get_string (image, "url"), fal_json_get_string (image, "content_type"));
+  name = fal_file_name_from_url (fal_json_get_string (image, "url"), fal_json_get_string (image, "content_type"));
   g_assert_true (g_str_has_suffix (name, ".png"));
   g_assert_null (strchr (name, '/'));
 

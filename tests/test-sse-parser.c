@@ -625,6 +625,56 @@ test_finish_then_reconnect (void)
   g_assert_cmpuint (fal_sse_parser_get_n_events (parser), ==, 2);
 }
 
+/* A line past the cap stops the parser while it is still being fed (a
+ * 600 MB line without a newline must not be buffered whole); so does an
+ * event whose data lines together pass the event cap. Lines and events
+ * up to the caps still go through. */
+static void
+test_line_cap (void)
+{
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(FalSseParser) parser = fal_sse_parser_new (record_event, record_comment, log);
+  g_autoptr(FalSseParser) events = NULL;
+  g_autofree char *chunk = g_strnfill (100, 'x');
+  const char fits[] = "data: 0123456789\n\n";
+  gboolean fed = TRUE;
+  guint n_chunks = 0;
+
+  g_assert_false (fal_sse_parser_get_overflowed (parser));
+  fal_sse_parser_set_limits (parser, 64, 256);
+  g_assert_true (fal_sse_parser_feed (parser, fits, strlen (fits)));
+  g_assert_cmpuint (log->len, ==, 1);
+
+  /* One line, never ended, fed 100 bytes at a time: refused on the
+   * chunk that passes 64 bytes, not at the end. */
+  g_assert_true (fal_sse_parser_feed (parser, "data: ", 6));
+  while (fed && n_chunks < 1000)
+    {
+      fed = fal_sse_parser_feed (parser, chunk, 50);
+      n_chunks++;
+    }
+  g_assert_false (fed);
+  g_assert_cmpuint (n_chunks, ==, 2);
+  g_assert_true (fal_sse_parser_get_overflowed (parser));
+  /* Stopped for good: a complete event after it is not dispatched. */
+  g_assert_false (fal_sse_parser_feed (parser, "\n\ndata: late\n\n", 16));
+  g_assert_cmpuint (log->len, ==, 1);
+
+  /* Short lines whose data adds up past the event cap. */
+  events = fal_sse_parser_new (record_event, record_comment, log);
+  fal_sse_parser_set_limits (events, 64, 256);
+  fed = TRUE;
+  for (guint i = 0; fed && i < 100; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("data: %.40s\n", chunk);
+
+      fed = fal_sse_parser_feed (events, line, strlen (line));
+    }
+  g_assert_false (fed);
+  g_assert_true (fal_sse_parser_get_overflowed (events));
+  g_assert_cmpuint (log->len, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -642,6 +692,7 @@ main (int   argc,
   g_test_add_func ("/sse/long-line", test_long_line);
   g_test_add_func ("/sse/free-in-callback", test_free_in_callback);
   g_test_add_func ("/sse/finish-then-reconnect", test_finish_then_reconnect);
+  g_test_add_func ("/sse/line-cap", test_line_cap);
 
   return g_test_run ();
 }

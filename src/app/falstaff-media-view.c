@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 #include "falstaff-media-view.h"
 #include "falstaff-output-actions.h"
 
@@ -273,7 +273,7 @@ start_download (FalstaffMediaView *self)
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GError) error = NULL;
 
-  self->name = falstaff_file_name_from_url (self->url, self->content_type);
+  self->name = fal_file_name_from_url (self->url, self->content_type);
   if (self->content_type == NULL)
     {
       g_autofree char *guessed = g_content_type_guess (self->name, NULL, 0, NULL);

@@ -9,7 +9,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-png-metadata.h"
 
@@ -366,8 +366,8 @@ falstaff_output_save_async (GtkWindow           *parent,
   dialog->png_text = g_strdupv ((char **) png_text);
   g_task_set_task_data (task, dialog, save_dialog_free);
 
-  name = suggested_name ? falstaff_file_name_sanitize (suggested_name, "output")
-                        : falstaff_file_name_from_url (url, NULL);
+  name = suggested_name ? fal_file_name_sanitize (suggested_name, "output")
+                        : fal_file_name_from_url (url, NULL);
   dialog->chooser = gtk_file_chooser_native_new (_("Save Output"), parent, GTK_FILE_CHOOSER_ACTION_SAVE,
                                                  _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog->chooser), TRUE);
@@ -667,7 +667,7 @@ falstaff_output_open_url_async (GtkWindow           *parent,
   dir = g_build_filename (g_get_user_cache_dir (), "falstaff", "outputs", NULL);
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
   hash[16] = '\0';
-  name = falstaff_file_name_from_url (url, content_type);
+  name = fal_file_name_from_url (url, content_type);
   file_name = g_strdup_printf ("%s-%s", hash, name);
   open->file = g_file_new_build_filename (dir, file_name, NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0)

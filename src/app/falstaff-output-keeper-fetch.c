@@ -8,7 +8,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-output-keeper-private.h"
 
@@ -451,12 +451,12 @@ item_set_path (Item       *item,
                const char *answer_type)
 {
   g_autofree char *extension = _falstaff_output_keeper_url_extension (item->media->url);
-  const char *from_type = falstaff_file_name_extension_for_type (item->media->content_type);
+  const char *from_type = fal_file_name_extension_for_type (item->media->content_type);
   g_autofree char *file_name = NULL;
   g_autofree char *part_name = NULL;
 
   if (from_type == NULL)
-    from_type = falstaff_file_name_extension_for_type (answer_type);
+    from_type = fal_file_name_extension_for_type (answer_type);
   file_name = g_strconcat (item->hash, extension ? extension : from_type ? from_type : ".bin", NULL);
   part_name = g_strconcat (".", file_name, ".part", NULL);
   item->path = g_build_filename (item->keep->dir, file_name, NULL);

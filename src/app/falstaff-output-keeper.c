@@ -11,7 +11,7 @@
 
 #include "fal.h"
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 #include "falstaff-image-loader.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-output-keeper-private.h"
@@ -152,7 +152,7 @@ is_media_file (JsonObject *object,
     return TRUE;
   if (g_str_has_prefix (url, "data:"))
     return FALSE;
-  path_name = falstaff_file_name_from_url (url, NULL);
+  path_name = fal_file_name_from_url (url, NULL);
   return name_is_media (path_name);
 }
 

@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-output-view-private.h"
 #include "falstaff-zoom-window.h"
@@ -46,7 +46,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Keep, keep_free)
 static char *
 keep_name (Keep *keep)
 {
-  return falstaff_file_name_from_url (keep->url, keep->content_type);
+  return fal_file_name_from_url (keep->url, keep->content_type);
 }
 
 static GtkWindow *
@@ -226,7 +226,7 @@ large_fetched_cb (GObject      *source,
   if (bytes)
     {
       const char *type = content_type && g_str_has_prefix (content_type, "image/") ? content_type : "image/png";
-      g_autofree char *title = falstaff_file_name_from_url (keep->url, type);
+      g_autofree char *title = fal_file_name_from_url (keep->url, type);
       GtkWidget *window = falstaff_zoom_window_new (parent_window (keep->self), bytes, title);
 
       gtk_window_present (GTK_WINDOW (window));

@@ -9,7 +9,7 @@
 
 #include "fal.h"
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 #include "falstaff-image-loader.h"
 #include "falstaff-media-view.h"
 #include "falstaff-output-actions.h"

@@ -12,7 +12,6 @@
 #include "falctl-download.h"
 
 typedef struct {
-  GOutputStream *out;
   gboolean done;
   GError *error;
 } Wait;
@@ -44,77 +43,85 @@ collect_urls (JsonNode  *node,
     }
 }
 
-/* A file name from the output, safe to create in dir. */
+/* A file name from the output, safe to create in dir: no separators,
+ * control characters or escape sequences (fal_file_name_sanitize). */
 static char *
 file_name_for (JsonObject *file,
                guint       index)
 {
   const char *name = fal_json_get_string (file, "file_name");
-  g_autofree char *from_url = NULL;
-  g_autofree char *base = NULL;
-  char *clean;
+  g_autofree char *fallback = g_strdup_printf ("output-%u", index);
 
-  if (name == NULL || *name == '\0')
-    {
-      g_autoptr(GUri) uri = g_uri_parse (fal_json_get_string (file, "url"), G_URI_FLAGS_NONE, NULL);
+  if (name && *name)
+    return fal_file_name_sanitize (name, fallback);
+  return fal_file_name_from_url (fal_json_get_string (file, "url"), fal_json_get_string (file, "content_type"));
+}
 
-      if (uri)
-        from_url = g_path_get_basename (g_uri_get_path (uri));
-      name = from_url;
-    }
-  base = g_path_get_basename (name && *name && !g_str_equal (name, "/") ? name : "output");
-  clean = g_strdelimit (g_strdup (base), "/\\:*?\"<>|", '_');
-  if (clean[0] == '.' || clean[0] == '\0')
+/* name, or name-2.ext, name-3.ext …: never a file that exists, nor one
+ * this run saved already (two outputs called a.png). */
+static char *
+unique_path (const char *dir,
+             const char *name,
+             GHashTable *taken)
+{
+  const char *dot = strrchr (name, '.');
+  g_autofree char *stem = dot && dot != name ? g_strndup (name, dot - name) : g_strdup (name);
+  const char *extension = dot && dot != name ? dot : "";
+
+  for (guint n = 1; n < 100000; n++)
     {
-      char *prefixed = g_strdup_printf ("output-%u%s", index, clean);
-      g_free (clean);
-      return prefixed;
+      g_autofree char *candidate = n == 1 ? g_strdup (name) : g_strdup_printf ("%s-%u%s", stem, n, extension);
+      char *path = g_build_filename (dir, candidate, NULL);
+
+      if (!g_hash_table_contains (taken, path) && !g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          g_hash_table_add (taken, g_strdup (path));
+          return path;
+        }
+      g_free (path);
     }
-  return clean;
+  return NULL;
+}
+
+/* Text from a server, fit for a terminal: control characters (C0, DEL,
+ * C1, hence ESC sequences) as \xNN. */
+static char *
+escape_for_terminal (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
 }
 
 static void
-spliced_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
+downloaded_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
 {
   Wait *wait = data;
 
-  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, &wait->error);
+  fal_client_download_finish (FAL_CLIENT (source), result, NULL, &wait->error);
   wait->done = TRUE;
 }
 
-static void
-sent_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *wait = data;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  g_autoptr(GInputStream) in = soup_session_send_finish (SOUP_SESSION (source), result, &wait->error);
-
-  if (in && !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
-    {
-      wait->error = g_error_new (FAL_ERROR, FAL_ERROR_NETWORK, "Download failed: HTTP %u", soup_message_get_status (msg));
-      g_clear_object (&in);
-    }
-  if (in == NULL)
-    {
-      wait->done = TRUE;
-      return;
-    }
-  g_output_stream_splice_async (wait->out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, NULL, spliced_cb, wait);
-}
-
 gboolean
-falctl_download_outputs (JsonNode    *result,
+falctl_download_outputs (FalClient   *client,
+                         JsonNode    *result,
                          const char  *dir,
                          GError     **error)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new ();
-  g_autoptr(SoupSession) session = NULL;
-  g_autofree char *user_agent = g_strdup_printf ("Falstaff/%s", PACKAGE_VERSION);
+  g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   collect_urls (result, files);
   if (g_mkdir_with_parents (dir, 0755) != 0)
@@ -124,40 +131,35 @@ falctl_download_outputs (JsonNode    *result,
       return FALSE;
     }
 
-  /* A session of its own: media URLs never get the key. */
-  session = soup_session_new_with_options ("user-agent", user_agent, "timeout", 0, NULL);
   for (guint i = 0; i < files->len; i++)
     {
       JsonObject *file = g_ptr_array_index (files, i);
       const char *url = fal_json_get_string (file, "url");
       g_autofree char *name = file_name_for (file, i);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autoptr(GFile) target = g_file_new_for_path (path);
-      g_autoptr(GFileOutputStream) out = NULL;
-      g_autoptr(SoupMessage) msg = NULL;
-      g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+      g_autofree char *path = unique_path (dir, name, taken);
+      g_autofree char *shown = NULL;
+      g_autoptr(GFile) target = NULL;
       Wait wait = { 0 };
 
-      if (uri == NULL || (g_str_equal (g_uri_get_scheme (uri), "http") &&
-                          !fal_host_is_loopback (g_uri_get_host (uri))))
+      if (path == NULL)
         {
-          g_set_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL, "Refusing to download %s over plain http", url);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "No free file name for %s in %s", name, dir);
           return FALSE;
         }
-      out = g_file_replace (target, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
-      if (out == NULL)
-        return FALSE;
-      msg = soup_message_new_from_uri ("GET", uri);
-      wait.out = G_OUTPUT_STREAM (out);
-      soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &wait);
+      target = g_file_new_for_path (path);
+      /* Without the key, within the client's size cap and body timeout,
+       * redirects only to https or this machine. */
+      fal_client_download_async (client, url, target, NULL, downloaded_cb, &wait);
       falctl_wait (&wait.done);
       if (wait.error)
         {
-          g_propagate_prefixed_error (error, wait.error, "%s: ", url);
-          g_unlink (path);
+          g_autofree char *url_shown = escape_for_terminal (url);
+
+          g_propagate_prefixed_error (error, wait.error, "%s: ", url_shown);
           return FALSE;
         }
-      fprintf (stderr, "saved %s\n", path);
+      shown = escape_for_terminal (path);
+      fprintf (stderr, "saved %s\n", shown);
     }
   return TRUE;
 }

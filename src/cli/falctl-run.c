@@ -465,7 +465,7 @@ falctl_run (int    argc,
     {
       g_autoptr(GError) download_error = NULL;
 
-      if (!falctl_download_outputs (run.result, out_dir, &download_error))
+      if (!falctl_download_outputs (run.client, run.result, out_dir, &download_error))
         run.error = g_steal_pointer (&download_error);
     }
 

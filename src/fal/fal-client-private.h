@@ -39,6 +39,10 @@ GError      *_fal_client_error_from_answer (FalClient   *self,
 /* The headers of a submit, run or stream call. */
 void         _fal_client_apply_options  (SoupMessage          *msg,
                                          const FalCallOptions *options);
+guint64      _fal_client_get_max_json_size       (FalClient *self);
+guint64      _fal_client_get_max_download_size   (FalClient *self);
+guint        _fal_client_get_body_timeout        (FalClient *self);
+guint        _fal_client_get_stream_idle_timeout (FalClient *self);
 SoupSession *_fal_client_get_session    (FalClient *self,
                                          gboolean   long_calls);
 

@@ -26,6 +26,10 @@ struct _FalClient
   char *api_url;
   char *proxy_url;
   guint poll_interval;
+  guint64 max_json_size;
+  guint64 max_download_size;
+  guint body_timeout;
+  guint stream_idle_timeout;
 
   /* Short calls (with a timeout) and long ones (streams, runs, results,
    * transfers: no session timeout) never wait on each other. */
@@ -46,6 +50,10 @@ enum {
   PROP_API_URL,
   PROP_PROXY_URL,
   PROP_POLL_INTERVAL,
+  PROP_MAX_JSON_SIZE,
+  PROP_MAX_DOWNLOAD_SIZE,
+  PROP_BODY_TIMEOUT,
+  PROP_STREAM_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -198,6 +206,18 @@ fal_client_get_property (GObject    *object,
     case PROP_POLL_INTERVAL:
       g_value_set_uint (value, self->poll_interval);
       break;
+    case PROP_MAX_JSON_SIZE:
+      g_value_set_uint64 (value, self->max_json_size);
+      break;
+    case PROP_MAX_DOWNLOAD_SIZE:
+      g_value_set_uint64 (value, self->max_download_size);
+      break;
+    case PROP_BODY_TIMEOUT:
+      g_value_set_uint (value, self->body_timeout);
+      break;
+    case PROP_STREAM_IDLE_TIMEOUT:
+      g_value_set_uint (value, self->stream_idle_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -234,6 +254,34 @@ fal_client_set_property (GObject      *object,
     case PROP_POLL_INTERVAL:
       fal_client_set_poll_interval (self, g_value_get_uint (value));
       break;
+    case PROP_MAX_JSON_SIZE:
+      if (self->max_json_size != g_value_get_uint64 (value))
+        {
+          self->max_json_size = g_value_get_uint64 (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_MAX_DOWNLOAD_SIZE:
+      if (self->max_download_size != g_value_get_uint64 (value))
+        {
+          self->max_download_size = g_value_get_uint64 (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_BODY_TIMEOUT:
+      if (self->body_timeout != g_value_get_uint (value))
+        {
+          self->body_timeout = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_STREAM_IDLE_TIMEOUT:
+      if (self->stream_idle_timeout != g_value_get_uint (value))
+        {
+          self->stream_idle_timeout = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -261,6 +309,15 @@ fal_client_class_init (FalClientClass *klass)
   properties[PROP_API_URL] = g_param_spec_string ("api-url", NULL, NULL, FAL_DEFAULT_API_URL, flags);
   properties[PROP_PROXY_URL] = g_param_spec_string ("proxy-url", NULL, NULL, NULL, flags);
   properties[PROP_POLL_INTERVAL] = g_param_spec_uint ("poll-interval", NULL, NULL, 10, 60000, 500, flags);
+  /* Memory and time caps on what a server sends back (see fal-client.h). */
+  properties[PROP_MAX_JSON_SIZE] = g_param_spec_uint64 ("max-json-size", NULL, NULL, 1, G_MAXUINT64,
+                                                        FAL_DEFAULT_MAX_JSON_SIZE, flags);
+  properties[PROP_MAX_DOWNLOAD_SIZE] = g_param_spec_uint64 ("max-download-size", NULL, NULL, 1, G_MAXUINT64,
+                                                            FAL_DEFAULT_MAX_DOWNLOAD_SIZE, flags);
+  properties[PROP_BODY_TIMEOUT] = g_param_spec_uint ("body-timeout", NULL, NULL, 1, G_MAXUINT,
+                                                     FAL_DEFAULT_BODY_TIMEOUT, flags);
+  properties[PROP_STREAM_IDLE_TIMEOUT] = g_param_spec_uint ("stream-idle-timeout", NULL, NULL, 1, G_MAXUINT,
+                                                            FAL_DEFAULT_STREAM_IDLE_TIMEOUT, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -275,6 +332,10 @@ fal_client_init (FalClient *self)
   self->web_url = g_strdup (FAL_DEFAULT_WEB_URL);
   self->api_url = g_strdup (FAL_DEFAULT_API_URL);
   self->poll_interval = 500;
+  self->max_json_size = FAL_DEFAULT_MAX_JSON_SIZE;
+  self->max_download_size = FAL_DEFAULT_MAX_DOWNLOAD_SIZE;
+  self->body_timeout = FAL_DEFAULT_BODY_TIMEOUT;
+  self->stream_idle_timeout = FAL_DEFAULT_STREAM_IDLE_TIMEOUT;
 
   /* libsoup 3.2 allows 2 connections per host and 60 s timeouts by
    * default: a status stream, a result, an upload and a cancel must not
@@ -633,6 +694,11 @@ _fal_client_apply_options (SoupMessage          *msg,
     if (g_ascii_strcasecmp (options->headers[i], "authorization") != 0)
       soup_message_headers_replace (headers, options->headers[i], options->headers[i + 1]);
 }
+
+guint64 _fal_client_get_max_json_size (FalClient *self) { return self->max_json_size; }
+guint64 _fal_client_get_max_download_size (FalClient *self) { return self->max_download_size; }
+guint _fal_client_get_body_timeout (FalClient *self) { return self->body_timeout; }
+guint _fal_client_get_stream_idle_timeout (FalClient *self) { return self->stream_idle_timeout; }
 
 SoupSession *
 _fal_client_get_session (FalClient *self,

@@ -15,6 +15,22 @@ G_BEGIN_DECLS
 #define FAL_DEFAULT_WEB_URL   "https://fal.ai"
 #define FAL_DEFAULT_API_URL   "https://api.fal.ai"
 
+/* Caps on what a server sends back (FalClient properties of the same
+ * names):
+ * - max-json-size: bytes of one JSON answer, counted after decoding (a
+ *   gzip bomb is cut at the cap); past it reading stops and the call
+ *   fails with FAL_ERROR_PROTOCOL.
+ * - max-download-size: bytes of one media download (streamed to disk).
+ * - body-timeout: seconds to read one answer body whole, from its head
+ *   on; a body that drips a byte every few seconds fails with
+ *   FAL_ERROR_TIMEOUT instead of holding the call for ever.
+ * - stream-idle-timeout: seconds an event stream may stay silent (not
+ *   even a keep-alive comment) before it counts as dead. */
+#define FAL_DEFAULT_MAX_JSON_SIZE       (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+#define FAL_DEFAULT_MAX_DOWNLOAD_SIZE   (G_GUINT64_CONSTANT (2) * 1024 * 1024 * 1024)
+#define FAL_DEFAULT_BODY_TIMEOUT        600
+#define FAL_DEFAULT_STREAM_IDLE_TIMEOUT 300
+
 typedef enum {
   FAL_KEY_SOURCE_NONE,
   FAL_KEY_SOURCE_ENVIRONMENT,      /* FAL_KEY, or FAL_KEY_ID + FAL_KEY_SECRET */
@@ -129,6 +145,21 @@ FalStream    *fal_client_stream             (FalClient            *self,
                                              const char           *endpoint_id,
                                              JsonNode             *input,
                                              const FalCallOptions *options,
+                                             GError              **error);
+
+/* Downloads url (result media, a file URL) into destination, streamed,
+ * never with the key: within max-download-size and body-timeout,
+ * following redirects only to https or to plain http on this machine.
+ * A download that fails leaves no file behind. */
+void          fal_client_download_async     (FalClient            *self,
+                                             const char           *url,
+                                             GFile                *destination,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean      fal_client_download_finish    (FalClient            *self,
+                                             GAsyncResult         *result,
+                                             guint64              *size,
                                              GError              **error);
 
 /* Whether plain http may go to host: "localhost", or an address literal

@@ -523,7 +523,11 @@ read_cb (GObject      *source,
 
   /* Keep-alive comments count: the stream is alive. */
   _fal_request_touch_contact (self);
-  fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  /* A line or event past the parser's caps: drop this stream (polls
+   * take over) instead of buffering it. */
+  if (!fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)) &&
+      self->parser && fal_sse_parser_get_overflowed (self->parser))
+    stream_failed (self, "a line or an event past the size cap");
   if (self->done || self->fetching_result || self->stream == NULL)
     return;
   if (g_cancellable_is_cancelled (g_object_get_data (G_OBJECT (self->stream), "fal-read-cancellable")))

@@ -28,12 +28,13 @@
  * - Comments: one space after the colon is stripped, as for field values
  *   (": keep-alive" gives "keep-alive").
  * - "retry:" needs at least one digit; huge values saturate.
- * - Memory: a line, and an event's data, may grow without limit; nothing
- *   is dropped (a fal event can carry a multi-MiB data: URI). Growth is
- *   amortized (no quadratic copying) and each byte is scanned once, but
- *   bounding it is the caller's job: e.g. abort the request when many
- *   bytes were fed while fal_sse_parser_get_n_events() did not move.
- *   Buffers that grew past SHRINK_ABOVE are given back after use.
+ * - Memory: a line may grow to max_line bytes (32 MiB by default) and an
+ *   event's data to max_event (64 MiB): a fal event can carry a multi-MiB
+ *   data: URI, but a 600 MB line without a newline is an attack or a
+ *   broken server. Past either the parser stops for good (feed returns
+ *   FALSE) instead of buffering on. Growth is amortized (no quadratic
+ *   copying) and each byte is scanned once. Buffers that grew past
+ *   SHRINK_ABOVE are given back after use.
  * - fal_sse_parser_free() may be called from a callback: the parser stops
  *   at once and is freed when the callback returns. Feeding or finishing
  *   from a callback is refused. */
@@ -57,6 +58,8 @@ struct _FalSseParser
 
   gint64 retry;
   guint64 n_events;
+  gsize max_line;
+  gsize max_event;
 
   guint bom_matched;      /* BOM bytes seen so far at the start */
   guint bom_done : 1;     /* past the point where a BOM may appear */
@@ -64,6 +67,7 @@ struct _FalSseParser
   guint event_pending : 1; /* a field line since the last blank line */
   guint in_callback : 1;
   guint free_pending : 1;
+  guint overflowed : 1;   /* a limit was passed: the parser stopped */
 };
 
 FalSseParser *
@@ -85,6 +89,8 @@ fal_sse_parser_new (FalSseEventFunc   on_event,
   parser->last_id = g_string_new (NULL);
   parser->comment = g_string_new (NULL);
   parser->retry = -1;
+  parser->max_line = FAL_SSE_DEFAULT_MAX_LINE;
+  parser->max_event = FAL_SSE_DEFAULT_MAX_EVENT;
   return parser;
 }
 
@@ -200,6 +206,11 @@ process_line (FalSseParser *parser,
       value_length = length - 5;
       if (value_length > 0 && value[0] == ' ')
         value++, value_length--;
+      if (G_UNLIKELY (parser->data->len + value_length >= parser->max_event))
+        {
+          parser->overflowed = TRUE;
+          return;
+        }
       g_string_append_len (parser->data, value, value_length);
       g_string_append_c (parser->data, '\n');
       parser->event_pending = TRUE;
@@ -257,6 +268,11 @@ process_line (FalSseParser *parser,
       /* "data" without a colon (with a colon it took the path above). */
       if (memcmp (name, "data", 4) == 0)
         {
+          if (G_UNLIKELY (parser->data->len + value_length >= parser->max_event))
+            {
+              parser->overflowed = TRUE;
+              return;
+            }
           g_string_append_len (parser->data, value, value_length);
           g_string_append_c (parser->data, '\n');
         }
@@ -302,7 +318,7 @@ skip_bom (FalSseParser *parser,
   return i;
 }
 
-void
+gboolean
 fal_sse_parser_feed (FalSseParser *parser,
                      const char   *data,
                      gsize         length)
@@ -311,18 +327,20 @@ fal_sse_parser_feed (FalSseParser *parser,
   const char *end = data + length;
   const char *cr;
 
-  g_return_if_fail (parser != NULL);
-  g_return_if_fail (data != NULL || length == 0);
-  g_return_if_fail (!parser->in_callback);
+  g_return_val_if_fail (parser != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (!parser->in_callback, FALSE);
 
+  if (parser->overflowed)
+    return FALSE;
   if (length == 0)
-    return;
+    return TRUE;
 
   if (G_UNLIKELY (!parser->bom_done))
     {
       p += skip_bom (parser, p, length);
       if (!parser->bom_done)
-        return;
+        return TRUE;
     }
 
   if (parser->skip_lf)
@@ -356,12 +374,21 @@ fal_sse_parser_feed (FalSseParser *parser,
         }
       else
         {
-          /* No line end in what is left: keep it for the next chunk. */
+          /* No line end in what is left: keep it for the next chunk,
+           * unless the line is already past its limit. */
+          if (G_UNLIKELY (parser->line->len + (gsize) (end - p) > parser->max_line))
+            {
+              parser->overflowed = TRUE;
+              reset_buffer (&parser->line);
+              return FALSE;
+            }
           g_string_append_len (parser->line, p, end - p);
-          return;
+          return TRUE;
         }
 
-      if (G_LIKELY (parser->line->len == 0))
+      if (G_UNLIKELY (parser->line->len + (gsize) (eol - p) > parser->max_line))
+        parser->overflowed = TRUE;
+      else if (G_LIKELY (parser->line->len == 0))
         process_line (parser, p, eol - p);
       else
         {
@@ -373,10 +400,17 @@ fal_sse_parser_feed (FalSseParser *parser,
       if (G_UNLIKELY (parser->free_pending))
         {
           really_free (parser);
-          return;
+          return FALSE;
+        }
+      if (G_UNLIKELY (parser->overflowed))
+        {
+          reset_buffer (&parser->line);
+          reset_buffer (&parser->data);
+          return FALSE;
         }
       p = next;
     }
+  return TRUE;
 }
 
 gboolean
@@ -401,6 +435,27 @@ fal_sse_parser_finish (FalSseParser *parser)
   parser->bom_done = FALSE;
 
   return partial;
+}
+
+void
+fal_sse_parser_set_limits (FalSseParser *parser,
+                           gsize         max_line,
+                           gsize         max_event)
+{
+  g_return_if_fail (parser != NULL);
+
+  if (max_line > 0)
+    parser->max_line = max_line;
+  if (max_event > 0)
+    parser->max_event = max_event;
+}
+
+gboolean
+fal_sse_parser_get_overflowed (FalSseParser *parser)
+{
+  g_return_val_if_fail (parser != NULL, FALSE);
+
+  return parser->overflowed;
 }
 
 gint64

@@ -30,7 +30,8 @@ FalSseParser *fal_sse_parser_new          (FalSseEventFunc   on_event,
                                            FalSseCommentFunc on_comment,
                                            gpointer          user_data);
 void          fal_sse_parser_free         (FalSseParser *parser);
-void          fal_sse_parser_feed         (FalSseParser *parser,
+/* FALSE when the parser stopped (a limit below was passed). */
+gboolean      fal_sse_parser_feed         (FalSseParser *parser,
                                            const char   *data,
                                            gsize         length);
 /* The stream ended: an event without its closing blank line is dropped,
@@ -41,6 +42,21 @@ gboolean      fal_sse_parser_finish       (FalSseParser *parser);
 gint64        fal_sse_parser_get_retry    (FalSseParser *parser);
 /* Events dispatched so far. */
 guint64       fal_sse_parser_get_n_events (FalSseParser *parser);
+
+/* Limits on memory: one line (field name and value, before its line end)
+ * and one event's data (its data lines joined). Defaults:
+ * FAL_SSE_DEFAULT_MAX_LINE and FAL_SSE_DEFAULT_MAX_EVENT; 0 keeps a
+ * limit as it is. Past a limit the parser stops: fal_sse_parser_feed()
+ * returns FALSE from then on and dispatches nothing more, so a caller
+ * drops the stream before a line without an end eats the memory. */
+#define FAL_SSE_DEFAULT_MAX_LINE  (32 * 1024 * 1024)
+#define FAL_SSE_DEFAULT_MAX_EVENT (64 * 1024 * 1024)
+
+void          fal_sse_parser_set_limits   (FalSseParser *parser,
+                                           gsize         max_line,
+                                           gsize         max_event);
+/* TRUE once a line or an event went past its limit. */
+gboolean      fal_sse_parser_get_overflowed (FalSseParser *parser);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FalSseParser, fal_sse_parser_free)
 

@@ -24,6 +24,7 @@ struct _FalStream
   GError *error;
   gboolean done;
   GPtrArray *waiters;
+  guint idle_timer;            /* stream-idle-timeout: no byte for that long */
 
   /* As a FalJob. */
   FalJobStatus status;

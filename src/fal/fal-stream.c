@@ -45,6 +45,7 @@ finish (FalStream *self,
       return;
     }
   self->done = TRUE;
+  _fal_clear_source (&self->idle_timer);
   g_cancellable_cancel (self->cancellable);
   if (self->body)
     g_input_stream_close_async (self->body, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
@@ -104,6 +105,28 @@ event_cb (const FalSseEvent *event,
   _fal_job_notify (self, FAL_JOB_PROP_OUTPUT);
 }
 
+static gboolean
+idle_timeout_cb (gpointer data)
+{
+  FalStream *self = data;
+  g_autofree char *message = g_strdup_printf ("The event stream sent nothing for %u s (stream-idle-timeout)",
+                                              _fal_client_get_stream_idle_timeout (self->client));
+
+  self->idle_timer = 0;
+  finish (self, fal_error_new_literal_full (FAL_ERROR_TIMEOUT, message, 200, self->request_id, "stream_idle"));
+  return G_SOURCE_REMOVE;
+}
+
+/* Every byte, a keep-alive comment too, shows the stream is alive. */
+static void
+restart_idle_timer (FalStream *self)
+{
+  _fal_clear_source (&self->idle_timer);
+  if (!self->done)
+    self->idle_timer = _fal_timeout_add (_fal_client_get_stream_idle_timeout (self->client) * 1000,
+                                         idle_timeout_cb, self);
+}
+
 static void
 read_cb (GObject      *source,
          GAsyncResult *result,
@@ -141,7 +164,15 @@ read_cb (GObject      *source,
       return;
     }
 
-  fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  restart_idle_timer (self);
+  if (!fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)) &&
+      !self->done)
+    {
+      finish (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL,
+                                                "The event stream sent a line or an event larger than this client accepts",
+                                                200, self->request_id, NULL));
+      return;
+    }
   if (!self->done)
     g_input_stream_read_bytes_async (self->body, READ_CHUNK, G_PRIORITY_DEFAULT, self->cancellable,
                                      read_cb, g_object_ref (self));
@@ -185,6 +216,7 @@ opened_cb (GObject      *source,
   _fal_job_notify (self, FAL_JOB_PROP_STARTED_AT);
   self->status = FAL_JOB_IN_PROGRESS;
   _fal_job_notify (self, FAL_JOB_PROP_STATUS);
+  restart_idle_timer (self);
   g_input_stream_read_bytes_async (self->body, READ_CHUNK, G_PRIORITY_DEFAULT, self->cancellable,
                                    read_cb, g_object_ref (self));
 }
@@ -194,6 +226,7 @@ fal_stream_dispose (GObject *object)
 {
   FalStream *self = (FalStream *)object;
 
+  _fal_clear_source (&self->idle_timer);
   g_cancellable_cancel (self->cancellable);
 
   G_OBJECT_CLASS (fal_stream_parent_class)->dispose (object);

@@ -9,6 +9,7 @@
 #include "fal-credentials.h"
 #include "fal-endpoint-id.h"
 #include "fal-error.h"
+#include "fal-file-name.h"
 #include "fal-form-field.h"
 #include "fal-form-model.h"
 #include "fal-schema-cache.h"

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "falstaff"
+#define G_LOG_DOMAIN "fal"
 
 #include "config.h"
 
 #include <string.h>
 
-#include "falstaff-file-name.h"
+#include "fal-file-name.h"
 
 #define MAX_NAME_BYTES 200
 
@@ -37,12 +37,13 @@ static gboolean
 is_refused (gunichar c)
 {
   return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) ||
-         strchr ("/\\<>:\"|?*", (int) c) != NULL ||
+         /* (char) 0x12F would be '/': only ASCII is looked up. */
+         (c < 0x80 && strchr ("/\\<>:\"|?*", (int) c) != NULL) ||
          c == 0x2028 || c == 0x2029 || c == 0xfeff;
 }
 
 const char *
-falstaff_file_name_extension_for_type (const char *content_type)
+fal_file_name_extension_for_type (const char *content_type)
 {
   g_autofree char *base = NULL;
 
@@ -58,8 +59,8 @@ falstaff_file_name_extension_for_type (const char *content_type)
 }
 
 char *
-falstaff_file_name_sanitize (const char *name,
-                             const char *fallback)
+fal_file_name_sanitize (const char *name,
+                        const char *fallback)
 {
   g_autofree char *valid = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
@@ -113,10 +114,10 @@ falstaff_file_name_sanitize (const char *name,
 }
 
 char *
-falstaff_file_name_from_url (const char *url,
-                             const char *content_type)
+fal_file_name_from_url (const char *url,
+                        const char *content_type)
 {
-  const char *extension = falstaff_file_name_extension_for_type (content_type);
+  const char *extension = fal_file_name_extension_for_type (content_type);
   g_autofree char *segment = NULL;
   g_autofree char *fallback = g_strconcat ("output", extension ? extension : "", NULL);
   g_autofree char *name = NULL;
@@ -131,7 +132,7 @@ falstaff_file_name_from_url (const char *url,
       if (last && *last)
         segment = g_uri_unescape_string (last, NULL);
     }
-  name = falstaff_file_name_sanitize (segment, fallback);
+  name = fal_file_name_sanitize (segment, fallback);
   if (extension && strchr (name, '.') == NULL)
     {
       char *with = g_strconcat (name, extension, NULL);

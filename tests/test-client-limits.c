@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fal"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "fal.h"
+#include "hostile-server.h"
+
+/* FalClient's caps against a hostile server over real HTTP on loopback:
+ * each cap is set small through its property so that every case ends in
+ * a second or two. No timing is asserted: a deadline only catches a hang. */
+
+typedef struct {
+  gboolean done;
+  JsonNode *node;
+  GError *error;
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_pointer (&outcome->node, json_node_unref);
+  g_clear_error (&outcome->error);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
+
+static void
+result_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Outcome *outcome = data;
+
+  outcome->node = fal_client_result_finish (FAL_CLIENT (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static gboolean
+give_up_cb (gpointer data)
+{
+  g_error ("The call did not end in time: a cap is not enforced");
+  return G_SOURCE_REMOVE;
+}
+
+/* A keyed queue result call whose request id says what the server does. */
+static void
+fetch_result (HostileServer *server,
+              FalClient     *client,
+              const char    *what,
+              Outcome       *outcome)
+{
+  g_autofree char *queue = g_strconcat (hostile_server_get_url (server), "/queue", NULL);
+  guint give_up;
+
+  g_object_set (client, "queue-url", queue, NULL);
+  fal_client_set_key (client, "id:secret", FAL_KEY_SOURCE_PROPERTY);
+  give_up = g_timeout_add_seconds (20, give_up_cb, NULL);
+  fal_client_result_async (client, "fal-ai/hostile", what, NULL, result_cb, outcome);
+  while (!outcome->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (give_up);
+}
+
+static FalClient *
+small_client (void)
+{
+  FalClient *client = g_object_new (FAL_TYPE_CLIENT, NULL);
+
+  g_object_set (client, "max-json-size", (guint64) 1024 * 1024, "body-timeout", 1, NULL);
+  return client;
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(FalClient) client = g_object_new (FAL_TYPE_CLIENT, NULL);
+  guint64 json = 0, download = 0;
+  guint body = 0, idle = 0;
+
+  g_object_get (client, "max-json-size", &json, "max-download-size", &download,
+                "body-timeout", &body, "stream-idle-timeout", &idle, NULL);
+  g_assert_cmpuint (json, ==, 64 * 1024 * 1024);
+  g_assert_cmpuint (download, ==, G_GUINT64_CONSTANT (2) * 1024 * 1024 * 1024);
+  g_assert_cmpuint (body, ==, 600);
+  g_assert_cmpuint (idle, ==, 300);
+}
+
+/* Under the caps an answer still goes through. */
+static void
+test_small_answer (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "small", &outcome);
+  g_assert_no_error (outcome.error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (outcome.node));
+}
+
+static void
+assert_too_large (const Outcome *outcome)
+{
+  g_assert_error (outcome->error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (outcome->error->message, "larger than"));
+  g_assert_cmpstr (fal_error_get_error_type (outcome->error), ==, "answer_too_large");
+  g_assert_null (outcome->node);
+}
+
+/* 8 MiB without a length against a 1 MiB cap: refused while reading. */
+static void
+test_json_cap_chunked (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "huge", &outcome);
+  assert_too_large (&outcome);
+}
+
+/* The same with a Content-Length: refused before reading. */
+static void
+test_json_cap_length (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "huge-length", &outcome);
+  assert_too_large (&outcome);
+}
+
+/* A small gzip that inflates to 64 MiB: the decoded bytes count. */
+static void
+test_gzip_bomb (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "gzip", &outcome);
+  assert_too_large (&outcome);
+}
+
+/* One byte every 200 ms never trips a per-read timeout; the body
+ * deadline (1 s here) ends it. */
+static void
+test_body_timeout (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "drip", &outcome);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "body_timeout");
+}
+
+static void
+stream_finished_cb (FalStream *stream,
+                    gboolean  *done)
+{
+  *done = TRUE;
+}
+
+static const GError *
+run_stream (HostileServer *server,
+            FalClient     *client,
+            const char    *endpoint,
+            FalStream    **out)
+{
+  g_autofree char *run = g_strconcat (hostile_server_get_url (server), "/run", NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+  guint give_up;
+
+  g_object_set (client, "run-url", run, NULL);
+  fal_client_set_key (client, "id:secret", FAL_KEY_SOURCE_PROPERTY);
+  *out = fal_client_stream (client, endpoint, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (*out, "finished", G_CALLBACK (stream_finished_cb), &done);
+  give_up = g_timeout_add_seconds (20, give_up_cb, NULL);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (give_up);
+  return fal_stream_get_error (*out);
+}
+
+/* "data: " and then 'x' for ever without a newline: the stream fails once
+ * the line passes the parser's cap instead of buffering on. */
+static void
+test_sse_line_cap (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_autoptr(FalStream) stream = NULL;
+  const GError *error = run_stream (server, client, "fal-ai/sse-line", &stream);
+
+  g_assert_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "larger than"));
+}
+
+/* An event stream that sends nothing, not even a keep-alive. */
+static void
+test_stream_idle_timeout (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_autoptr(FalStream) stream = NULL;
+  const GError *error;
+
+  g_object_set (client, "stream-idle-timeout", 1, NULL);
+  error = run_stream (server, client, "fal-ai/sse-silent", &stream);
+  g_assert_error (error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_cmpstr (fal_error_get_error_type (error), ==, "stream_idle");
+}
+
+static void
+download_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Outcome *outcome = data;
+  guint64 size = 0;
+
+  if (fal_client_download_finish (FAL_CLIENT (source), result, &size, &outcome->error))
+    {
+      outcome->node = json_node_new (JSON_NODE_VALUE);
+      json_node_set_int (outcome->node, (gint64) size);
+    }
+  outcome->done = TRUE;
+}
+
+/* Downloads SERVER/media/WHAT into a new temporary file; whether a file
+ * is left behind goes to *kept. */
+static void
+download (HostileServer *server,
+          FalClient     *client,
+          const char    *what,
+          Outcome       *outcome,
+          gboolean      *kept)
+{
+  g_autofree char *url = g_strconcat (hostile_server_get_url (server), "/media/", what, NULL);
+  g_autofree char *dir = g_dir_make_tmp ("limits-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "out", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  guint give_up;
+
+  give_up = g_timeout_add_seconds (20, give_up_cb, NULL);
+  fal_client_download_async (client, url, file, NULL, download_cb, outcome);
+  while (!outcome->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (give_up);
+  *kept = g_file_query_exists (file, NULL);
+  g_file_delete (file, NULL, NULL);
+  g_rmdir (dir);
+}
+
+static void
+test_download_ok (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = FALSE;
+
+  download (server, client, "small", &outcome, &kept);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpint (json_node_get_int (outcome.node), ==, 11);
+  g_assert_true (kept);
+}
+
+/* 8 MiB against a 1 MiB cap: refused, and no partial file is left. */
+static void
+test_download_cap (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  g_object_set (client, "max-download-size", (guint64) 1024 * 1024, NULL);
+  download (server, client, "huge", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "download_too_large");
+  g_assert_false (kept);
+}
+
+static void
+test_download_gzip_bomb (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  g_object_set (client, "max-download-size", (guint64) 1024 * 1024, NULL);
+  download (server, client, "gzip", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_false (kept);
+}
+
+static void
+test_download_drip (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  download (server, client, "drip", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_false (kept);
+}
+
+/* Media may move to https or to this machine; never to plain http off
+ * it (libsoup alone would follow). */
+static void
+test_redirect_policy (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) refused = { 0 };
+  g_auto(Outcome) local = { 0 };
+  gboolean kept = TRUE;
+
+  download (server, client, "to-remote-http", &refused, &kept);
+  g_assert_error (refused.error, FAL_ERROR, FAL_ERROR_INSECURE_URL);
+  g_assert_false (kept);
+
+  download (server, client, "to-local", &local, &kept);
+  g_assert_no_error (local.error);
+  g_assert_true (kept);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/fal/limits/defaults", test_defaults);
+  g_test_add_func ("/fal/limits/small-answer", test_small_answer);
+  g_test_add_func ("/fal/limits/json-cap-chunked", test_json_cap_chunked);
+  g_test_add_func ("/fal/limits/json-cap-length", test_json_cap_length);
+  g_test_add_func ("/fal/limits/gzip-bomb", test_gzip_bomb);
+  g_test_add_func ("/fal/limits/body-timeout", test_body_timeout);
+  g_test_add_func ("/fal/limits/sse-line-cap", test_sse_line_cap);
+  g_test_add_func ("/fal/limits/download", test_download_ok);
+  g_test_add_func ("/fal/limits/download-cap", test_download_cap);
+  g_test_add_func ("/fal/limits/download-gzip-bomb", test_download_gzip_bomb);
+  g_test_add_func ("/fal/limits/download-body-timeout", test_download_drip);
+  g_test_add_func ("/fal/limits/redirect-policy", test_redirect_policy);
+  g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
+
+  return g_test_run ();
+}
