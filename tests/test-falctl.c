@@ -342,6 +342,64 @@ test_model_failure (void)
   g_assert_nonnull (strstr (invalid.err, "Validation failed: prompt: The model rejected this input"));
 }
 
+/* ------------------------------------------------------------------ deadlines */
+
+/* --timeout on a queued run whose status calls all stall: falctl stops
+ * waiting, exits 5 and says how to fetch the result; the request went on
+ * at fal, and `falctl result` with the printed command gets it. A --sync
+ * run cannot be fetched later: it is stopped. */
+static void
+test_run_timeout (void)
+{
+  const char *queue_args[] = { "run", "fal-ai/flux/schnell", "-i", "prompt=x", "-i", "image_size=32x32",
+                               "--timeout", "1", NULL };
+  const char *sync_args[] = { "run", "fal-ai/flux/schnell", "--sync", "-i", "prompt=x", "-i", "image_size=32x32",
+                              "--timeout", "1", NULL };
+  const char *advice = "falctl run: Timed out: stopped waiting after 1 s; the request goes on at fal. "
+                       "Fetch its result later with: falctl result fal-ai/flux/schnell ";
+  g_auto(Run) queued = { 0 };
+  g_auto(Run) synced = { 0 };
+  g_auto(Run) fetched = { 0 };
+  g_autoptr(JsonNode) stalls = NULL;
+  g_autoptr(JsonNode) cleared = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autofree char *request_id = NULL;
+  const char *fetch_args[] = { "result", "fal-ai/flux/schnell", NULL, NULL };
+  const char *at;
+
+  stalls = server_call ("POST", "/__control/faults",
+                        "{\"method\":\"GET\",\"path\":\"^/queue/fal-ai/flux/requests/.*/status\","
+                        "\"count\":1000,\"fault\":\"stall=30000\"}");
+  run_falctl (&queued, "local:secret", queue_args);
+  cleared = server_call ("DELETE", "/__control/faults", NULL);
+  g_assert_cmpint (queued.status, ==, 5);
+  at = strstr (queued.err, advice);
+  g_assert_nonnull (at);
+  request_id = g_strndup (at + strlen (advice), strcspn (at + strlen (advice), "\n"));
+  g_assert_cmpuint (strlen (request_id), ==, 36);
+  /* Said once, in the advice. */
+  g_assert_null (strstr (queued.err, "request id:"));
+
+  fetch_args[2] = request_id;
+  for (guint i = 0; i < 50; i++)
+    {
+      run_clear (&fetched);
+      memset (&fetched, 0, sizeof fetched);
+      run_falctl (&fetched, "local:secret", fetch_args);
+      if (fetched.status == 0)
+        break;
+      g_usleep (100000);  /* still running at fal */
+    }
+  g_assert_cmpint (fetched.status, ==, 0);
+  result = parse (fetched.out);
+  g_assert_true (json_object_has_member (json_node_get_object (result), "images"));
+
+  add_fault ("POST", "^/run/fal-ai/flux/schnell$", "stall=30000");
+  run_falctl (&synced, "local:secret", sync_args);
+  g_assert_cmpint (synced.status, ==, 5);
+  g_assert_nonnull (strstr (synced.err, "falctl run: Timed out: no answer within 1 s"));
+}
+
 /* ------------------------------------------------------------------ behind a proxy */
 
 static gboolean
@@ -965,6 +1023,7 @@ main (int    argc,
   g_test_add_func ("/falctl/run/sync-and-out", test_run_sync_and_out);
   g_test_add_func ("/falctl/run/out-no-overwrite", test_run_out_no_overwrite);
   g_test_add_func ("/falctl/run/stream", test_run_stream);
+  g_test_add_func ("/falctl/run/timeout", test_run_timeout);
   g_test_add_func ("/falctl/exit-codes", test_exit_codes);
   g_test_add_func ("/falctl/no-key", test_no_key);
   g_test_add_func ("/falctl/model-failure", test_model_failure);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "server-fixture.h"
 
@@ -263,6 +264,212 @@ test_control_refused (void)
   g_assert_cmpuint (json_array_get_length (json_node_get_array (faults->json)), ==, 0);
 }
 
+/* ------------------------------------------------------------------ clients that do not read */
+
+/* A status stream with logs for a job that floods 200,000 log lines,
+ * opened by a client that never reads (a 4 KiB receive buffer): the
+ * server drops it once 8 MiB wait for it, instead of queueing all of it
+ * (five such clients once grew the server by 819 MB). What the client
+ * finds when it reads at last ends early: no COMPLETED, no end chunk. */
+static void
+test_stream_not_read (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autoptr(SoupMessage) msg = fal_test_message (ts, "POST", "/queue/fal-ai/any-llm", "{\"prompt\": \"x\"}");
+  g_autoptr(FalTestResponse) submitted = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, fal_local_server_get_port (ts->server));
+  g_autoptr(GUri) status_uri = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *answer = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(FalTestResponse) alive = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "x-fal-fault", "log-flood=200000");
+  submitted = fal_test_send (ts, msg);
+  g_assert_cmpuint (submitted->status, ==, 200);
+  status_uri = g_uri_parse (fal_test_response_string (submitted, "status_url"), G_URI_FLAGS_NONE, NULL);
+
+  g_assert_true (g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
+  g_assert_true (g_socket_connect (socket, address, NULL, NULL));
+  connection = g_socket_connection_factory_create_connection (socket);
+  request = g_strdup_printf ("GET %s/stream?logs=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Authorization: Key " FAL_LOCAL_DEFAULT_KEY "\r\n\r\n",
+                             g_uri_get_path (status_uri));
+  fal_test_raw_write (connection, request);
+
+  /* The job ends (its stream would have said so); the server is fine. */
+  done = fal_test_wait_status (ts, fal_test_response_string (submitted, "status_url"), "COMPLETED", 60000);
+  alive = fal_test_call (ts, "GET", "/", NULL);
+  g_assert_cmpuint (alive->status, ==, 200);
+
+  answer = fal_test_raw_read_until (connection, NULL, 20000);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+  g_assert_null (strstr (answer, "\"status\":\"COMPLETED\""));
+  g_assert_false (g_str_has_suffix (answer, "0\r\n\r\n"));
+}
+
+/* ------------------------------------------------------------------ connections */
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir))
+    n++;
+  return n;
+}
+
+/* TRUE once the server has closed its side: what it sent is read and
+ * dropped until the end of the stream; FALSE at timeout_ms. */
+static gboolean
+peer_closes (GSocketConnection *connection,
+             guint              timeout_ms)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+
+  for (;;)
+    {
+      gint64 remaining = deadline - g_get_monotonic_time ();
+      char buffer[4096];
+      gssize n;
+
+      if (remaining <= 0 || !g_socket_condition_timed_wait (socket, G_IO_IN, remaining, NULL, NULL))
+        return FALSE;
+      n = g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL);
+      if (n <= 0)
+        return TRUE;
+    }
+}
+
+static GSocketConnection *
+keep_alive_request (FalTestServer *ts,
+                    gboolean      *answered)
+{
+  static const char request[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  GSocketConnection *connection = fal_test_raw_connect (ts);
+  g_autofree char *answer = NULL;
+
+  /* A connection past the limit may be reset before this is written. */
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             request, sizeof request - 1, NULL, NULL, NULL);
+  answer = fal_test_raw_read_until (connection, "\r\n\r\n", 5000);
+  *answered = g_str_has_prefix (answer, "HTTP/1.1 200");
+  return connection;
+}
+
+typedef struct {
+  guint baseline;
+} FdCount;
+
+static gboolean
+fds_back_to_baseline (gpointer data)
+{
+  FdCount *count = data;
+
+  /* A few of slack: GLib's worker threads open wakeup fds of their own. */
+  return count_open_fds () <= count->baseline + 4;
+}
+
+/* Clients that close a kept-alive connection: the server closes its side
+ * too. libsoup 3.2 left each in CLOSE-WAIT, one fd apiece, for the life
+ * of the process (under a 1,024-fd limit it stopped answering after
+ * 1,017). A client that shuts its side right after its request still
+ * gets the whole answer, and then the end of the stream. */
+static void
+test_closed_connections (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autoptr(FalTestResponse) warm = fal_test_call (ts, "GET", "/", NULL);
+  g_autoptr(GSocketConnection) half = fal_test_raw_connect (ts);
+  g_autofree char *answer = NULL;
+  FdCount count = { count_open_fds () };
+
+  for (guint i = 0; i < 300; i++)
+    {
+      gboolean answered = FALSE;
+      g_autoptr(GSocketConnection) connection = keep_alive_request (ts, &answered);
+
+      g_assert_true (answered);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  /* 300 client sockets closed here, 300 server sockets to be closed by
+   * the server. */
+  if (!fal_test_wait_until (fds_back_to_baseline, &count, 10000))
+    g_error ("%u fds open, %u before the 300 connections", count_open_fds (), count.baseline);
+
+  fal_test_raw_write (half, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  g_socket_shutdown (g_socket_connection_get_socket (half), FALSE, TRUE, NULL);
+  answer = fal_test_raw_read_until (half, "\r\n\r\n", 5000);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+  g_assert_true (peer_closes (half, 10000));
+}
+
+/* A client that sends part of its headers and then nothing, and one that
+ * keeps a connection idle after its answer: both are closed once the
+ * idle timeout (here 300 ms) has passed. */
+static void
+test_slow_client (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new_with (40, 2, 15000, "idle-timeout", 300, NULL);
+  g_autoptr(GSocketConnection) slow = fal_test_raw_connect (ts);
+  g_autoptr(GSocketConnection) idle = NULL;
+  g_autoptr(FalTestResponse) alive = NULL;
+  gboolean answered = FALSE;
+
+  fal_test_raw_write (slow, "GET / HTTP/1.1\r\nHo");
+  idle = keep_alive_request (ts, &answered);
+  g_assert_true (answered);
+
+  g_assert_true (peer_closes (slow, 10000));
+  g_assert_true (peer_closes (idle, 10000));
+
+  alive = fal_test_call (ts, "GET", "/", NULL);
+  g_assert_cmpuint (alive->status, ==, 200);
+}
+
+/* With max-connections 8, connections past the eighth are closed without
+ * an answer; once clients close theirs, new ones are served again. */
+static void
+test_max_connections (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new_with (40, 2, 15000, "max-connections", 8, NULL);
+  g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n_answered = 0;
+  gboolean answered = FALSE;
+  g_autoptr(GSocketConnection) later = NULL;
+
+  for (guint i = 0; i < 12; i++)
+    {
+      GSocketConnection *connection = keep_alive_request (ts, &answered);
+
+      if (answered)
+        n_answered++;
+      else
+        g_assert_true (peer_closes (connection, 5000));
+      g_ptr_array_add (connections, connection);
+    }
+  /* The fixture's own session may hold one of the eight. */
+  g_assert_cmpuint (n_answered, >=, 7);
+  g_assert_cmpuint (n_answered, <=, 8);
+
+  g_ptr_array_set_size (connections, 0);
+  answered = FALSE;
+  for (guint i = 0; i < 50 && !answered; i++)
+    {
+      g_clear_object (&later);
+      fal_test_wait_ms (100);
+      later = keep_alive_request (ts, &answered);
+    }
+  g_assert_true (answered);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -275,6 +482,10 @@ main (int   argc,
   g_test_add_func ("/server/abuse/bad-content-length", test_bad_content_length);
   g_test_add_func ("/server/abuse/chunked-limit", test_chunked_limit);
   g_test_add_func ("/server/abuse/control", test_control_refused);
+  g_test_add_func ("/server/abuse/stream-not-read", test_stream_not_read);
+  g_test_add_func ("/server/abuse/closed-connections", test_closed_connections);
+  g_test_add_func ("/server/abuse/slow-client", test_slow_client);
+  g_test_add_func ("/server/abuse/max-connections", test_max_connections);
 
   return g_test_run ();
 }

@@ -18,6 +18,9 @@ typedef struct {
   GCancellable *cancellable;
   gboolean done;
   gboolean interrupted;
+  gboolean timed_out;
+  double timeout;
+  const char *endpoint_id;
   JsonNode *result;
   GError *error;
   FalRequestStatus last_status;
@@ -323,6 +326,35 @@ interrupt_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --timeout: the wait ends, the request does not: fal goes on with it
+ * (and bills it), so its id and the command that fetches its result are
+ * what the person gets. A stream or a sync run cannot be fetched later:
+ * those are stopped. */
+static gboolean
+deadline_cb (gpointer data)
+{
+  Run *run = data;
+  const char *request_id = run->request ? fal_request_get_request_id (run->request) : NULL;
+
+  run->timed_out = TRUE;
+  if (request_id)
+    {
+      fal_request_stop (run->request);
+      finish_run (run, g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT,
+                                    "stopped waiting after %g s; the request goes on at fal. "
+                                    "Fetch its result later with: falctl result %s %s",
+                                    run->timeout, run->endpoint_id, request_id));
+      return G_SOURCE_REMOVE;
+    }
+  if (run->request)
+    fal_request_stop (run->request);
+  if (run->stream)
+    fal_stream_cancel (run->stream);
+  g_cancellable_cancel (run->cancellable);
+  finish_run (run, g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "no answer within %g s", run->timeout));
+  return G_SOURCE_REMOVE;
+}
+
 typedef struct {
   gboolean done;
   JsonNode *input;
@@ -349,6 +381,7 @@ falctl_run (int    argc,
   g_autofree char *out_dir = NULL;
   g_autofree char *webhook = NULL;
   gboolean stream = FALSE, sync = FALSE, logs = FALSE, low = FALSE;
+  double timeout = 0;
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &inputs, "An input: name=value (value as a JSON literal where it is one)", "NAME=VALUE" },
     { "json", 'j', 0, G_OPTION_ARG_FILENAME, &json_file, "The input as a JSON object (- for stdin)", "FILE" },
@@ -357,6 +390,8 @@ falctl_run (int    argc,
     { "logs", 'l', 0, G_OPTION_ARG_NONE, &logs, "Print the request's log lines on stderr", NULL },
     { "low-priority", 0, 0, G_OPTION_ARG_NONE, &low, "Queue behind normal requests", NULL },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Download the output media into DIR", "DIR" },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout,
+      "Stop waiting after SECONDS (a queued request goes on at fal; its id is printed)", "SECONDS" },
     { "webhook", 0, 0, G_OPTION_ARG_STRING, &webhook, "fal POSTs the outcome to URL when the request ends (queue only)", "URL" },
     { NULL }
   };
@@ -369,6 +404,7 @@ falctl_run (int    argc,
   Run run = { 0 };
   int code = 0;
   guint sigint;
+  guint deadline = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -379,6 +415,11 @@ falctl_run (int    argc,
   if (argc != 2 || (stream && sync))
     {
       fprintf (stderr, "falctl run: give one ENDPOINT (and at most one of --stream and --sync)\n");
+      return FALCTL_EXIT_USAGE;
+    }
+  if (timeout < 0)
+    {
+      fprintf (stderr, "falctl run: --timeout takes a number of seconds above 0\n");
       return FALCTL_EXIT_USAGE;
     }
   /* fal only calls webhooks for queued requests. */
@@ -407,7 +448,12 @@ falctl_run (int    argc,
   options.low_priority = low;
   options.webhook_url = webhook;
 
+  run.timeout = timeout;
+  run.endpoint_id = argv[1];
   sigint = g_unix_signal_add (SIGINT, interrupt_cb, &run);
+  /* The uploads count too: the person asked for an answer within it. */
+  if (timeout > 0)
+    deadline = g_timeout_add ((guint) MIN (timeout * 1000, G_MAXUINT), deadline_cb, &run);
 
   if (file_paths->len > 0)
     {
@@ -418,9 +464,15 @@ falctl_run (int    argc,
       fal_client_upload_inputs_async (run.client, input, (const char * const *) file_paths->pdata, 0,
                                       run.cancellable, inputs_uploaded_cb, &uploads);
       falctl_wait (&uploads.done);
+      if (uploads.input == NULL && run.timed_out)
+        {
+          g_clear_error (&uploads.error);
+          uploads.error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "the uploads took longer than %g s", timeout);
+        }
       if (uploads.input == NULL)
         {
           g_source_remove (sigint);
+          g_clear_handle_id (&deadline, g_source_remove);
           falctl_print_error ("run", uploads.error);
           code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (uploads.error);
           g_clear_error (&uploads.error);
@@ -460,6 +512,8 @@ falctl_run (int    argc,
     falctl_wait (&run.done);
   else
     run.error = g_steal_pointer (&error);
+  if (!run.timed_out)
+    g_clear_handle_id (&deadline, g_source_remove);
 
   if (run.error == NULL && run.result && out_dir)
     {
@@ -475,7 +529,7 @@ falctl_run (int    argc,
       code = run.interrupted ? FALCTL_EXIT_INTERRUPTED : falctl_exit_code_for (run.error);
       falctl_print_error ("run", run.error);
       /* The error line names the request when fal gave its id there. */
-      if (run.request && fal_request_get_request_id (run.request) &&
+      if (run.request && fal_request_get_request_id (run.request) && !run.timed_out &&
           (run.error->domain != FAL_ERROR || fal_error_get_request_id (run.error) == NULL))
         fprintf (stderr, "request id: %s\n", fal_request_get_request_id (run.request));
     }
@@ -530,8 +584,10 @@ falctl_request_command (int    argc,
 {
   const char *command = argv[0];
   gboolean logs = FALSE;
+  double timeout = 0;
   GOptionEntry entries[] = {
     { "logs", 'l', 0, G_OPTION_ARG_NONE, &logs, "With status: include the log lines", NULL },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, "Give up after SECONDS", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("ENDPOINT REQUEST_ID");
@@ -539,9 +595,11 @@ falctl_request_command (int    argc,
   g_autoptr(FalClient) client = NULL;
   OneShot shot = { 0 };
   int code = FALCTL_EXIT_OK;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint deadline = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 3)
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 3 || timeout < 0)
     {
       fprintf (stderr, "falctl %s: %s\n", command, error ? error->message : "give ENDPOINT and REQUEST_ID");
       return FALCTL_EXIT_USAGE;
@@ -553,13 +611,23 @@ falctl_request_command (int    argc,
       return falctl_exit_code_for (error);
     }
 
+  if (timeout > 0)
+    deadline = g_timeout_add_once ((guint) MIN (timeout * 1000, G_MAXUINT),
+                                   (GSourceOnceFunc) g_cancellable_cancel, cancellable);
   if (g_str_equal (command, "status"))
-    fal_client_status_async (client, argv[1], argv[2], logs, NULL, status_cb, &shot);
+    fal_client_status_async (client, argv[1], argv[2], logs, cancellable, status_cb, &shot);
   else if (g_str_equal (command, "result"))
-    fal_client_result_async (client, argv[1], argv[2], NULL, result_cb, &shot);
+    fal_client_result_async (client, argv[1], argv[2], cancellable, result_cb, &shot);
   else
-    fal_client_cancel_async (client, argv[1], argv[2], NULL, one_cancel_cb, &shot);
+    fal_client_cancel_async (client, argv[1], argv[2], cancellable, one_cancel_cb, &shot);
   falctl_wait (&shot.done);
+  if (g_cancellable_is_cancelled (cancellable) && shot.error)
+    {
+      g_clear_error (&shot.error);
+      shot.error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "no answer within %g s", timeout);
+    }
+  else
+    g_clear_handle_id (&deadline, g_source_remove);
 
   if (shot.error)
     {

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/resource.h>
 #include <glib-unix.h>
 
 #include "fal-local-server.h"
@@ -14,6 +15,20 @@ quit_cb (gpointer data)
 {
   g_main_loop_quit (data);
   return G_SOURCE_REMOVE;
+}
+
+/* A server for many clients: the soft fd limit (often 1,024) up to the
+ * hard one, so that the default max-connections follows it. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
 }
 
 int
@@ -28,6 +43,8 @@ falctl_serve (int    argc,
   g_autofree char *data_dir = NULL;
   gboolean fixed_clock = FALSE;
   g_autofree char *public_url = NULL;
+  int max_connections = 0;
+  int idle_timeout_ms = 30000;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0 = a free port)", "PORT" },
     { "key", 'k', 0, G_OPTION_ARG_STRING, &key, "The one key accepted (default local:secret)", "ID:SECRET" },
@@ -37,6 +54,8 @@ falctl_serve (int    argc,
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Keep stored files here (default: a temporary directory)", "DIR" },
     { "fixed-clock", 0, 0, G_OPTION_ARG_NONE, &fixed_clock, "Request ids, log times and inference times the same on every run", NULL },
     { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "Base of every URL the server returns (behind a reverse proxy or tunnel)", "URL" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Connections open at once (default: 3/4 of the fd limit)", "N" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout_ms, "Close a connection idle or slow to send its headers this long (default 30000; 0 = never)", "MS" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- run the local fal server");
@@ -54,9 +73,11 @@ falctl_serve (int    argc,
       return FALCTL_EXIT_USAGE;
     }
   /* The same ranges as FalLocalServer's properties. */
-  if (port < 0 || port > 65535 || speed < 0.001 || speed > 1e9 || runners < 1 || runners > 1024 || keepalive_ms < 0)
+  if (port < 0 || port > 65535 || speed < 0.001 || speed > 1e9 || runners < 1 || runners > 1024 || keepalive_ms < 0 ||
+      max_connections < 0 || idle_timeout_ms < 0)
     {
-      fprintf (stderr, "falctl serve: --port is 0..65535, --speed 0.001..1e9, --runners 1..1024, --keepalive ≥ 0\n");
+      fprintf (stderr, "falctl serve: --port is 0..65535, --speed 0.001..1e9, --runners 1..1024, "
+                       "--keepalive, --max-connections and --idle-timeout ≥ 0\n");
       return FALCTL_EXIT_USAGE;
     }
 
@@ -66,6 +87,8 @@ falctl_serve (int    argc,
                          "runners", (guint) runners,
                          "keepalive-interval", (guint) keepalive_ms,
                          "fixed-clock", fixed_clock,
+                         "max-connections", (guint) max_connections,
+                         "idle-timeout", (guint) idle_timeout_ms,
                          NULL);
   if (key)
     g_object_set (server, "key", key, NULL);
@@ -74,6 +97,7 @@ falctl_serve (int    argc,
   if (public_url)
     g_object_set (server, "public-url", public_url, NULL);
 
+  raise_fd_limit ();
   if (!fal_local_server_start (server, &error))
     {
       fprintf (stderr, "falctl serve: %s\n", error->message);

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "fal-local-connections.h"
 #include "fal-local-faults.h"
 #include "fal-local-queue.h"
 #include "fal-local-raw.h"
@@ -43,6 +44,8 @@ struct _FalLocalServer
   char *data_dir;
   char *public_url;
   guint sync_mode_limit;
+  guint max_connections;     /* 0: from the fd limit */
+  guint idle_timeout_ms;
 
   /* The server thread and what lives on it. */
   GThread *thread;
@@ -54,6 +57,7 @@ struct _FalLocalServer
   GError *start_error;
 
   SoupServer *soup;
+  FalLocalConnections *connections;
   char *url;
   guint bound_port;
   gboolean own_data_dir;

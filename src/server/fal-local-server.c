@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/resource.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
@@ -35,6 +36,8 @@ enum {
   PROP_URL,
   PROP_PUBLIC_URL,
   PROP_SYNC_MODE_LIMIT,
+  PROP_MAX_CONNECTIONS,
+  PROP_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -483,6 +486,21 @@ clean_public_url (const char  *text,
   return g_steal_pointer (&clean);
 }
 
+/* Unless set, three quarters of the fd limit: the rest is left for
+ * files, the database and pipes, so the server never stops answering
+ * for want of an fd. */
+static guint
+effective_max_connections (FalLocalServer *self)
+{
+  struct rlimit limit;
+
+  if (self->max_connections > 0)
+    return self->max_connections;
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return 4096;
+  return MAX (16, (guint) MIN (limit.rlim_cur, 65536) * 3 / 4);
+}
+
 static gboolean
 setup (FalLocalServer  *self,
        GError         **error)
@@ -513,6 +531,8 @@ setup (FalLocalServer  *self,
   self->soup = soup_server_new ("server-header", "falstaff-local/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, fal_local_server_early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, handler, self, NULL);
+  self->connections = fal_local_connections_new (self->soup, effective_max_connections (self),
+                                                 self->idle_timeout_ms);
   if (!listen_on_loopback (self, error))
     return FALSE;
 
@@ -570,6 +590,7 @@ server_thread (gpointer data)
     fal_local_webhook_shutdown (self->webhook);
   if (self->soup)
     soup_server_disconnect (self->soup);
+  g_clear_pointer (&self->connections, fal_local_connections_free);
   g_clear_object (&self->soup);
   g_clear_object (&self->queue);
   g_clear_object (&self->tokens);
@@ -646,6 +667,12 @@ fal_local_server_get_property (GObject    *object,
     case PROP_SYNC_MODE_LIMIT:
       g_value_set_uint (value, self->sync_mode_limit);
       break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, self->idle_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -696,6 +723,12 @@ fal_local_server_set_property (GObject      *object,
       g_free (self->public_url);
       self->public_url = g_value_dup_string (value);
       break;
+    case PROP_MAX_CONNECTIONS:
+      self->max_connections = g_value_get_uint (value);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      self->idle_timeout_ms = g_value_get_uint (value);
+      break;
     case PROP_SYNC_MODE_LIMIT:
       self->sync_mode_limit = g_value_get_uint (value);
       break;
@@ -732,6 +765,12 @@ fal_local_server_class_init (FalLocalServerClass *klass)
   /* Bytes of data: URIs a sync_mode result may carry; past it, URLs. */
   properties[PROP_SYNC_MODE_LIMIT] = g_param_spec_uint ("sync-mode-limit", NULL, NULL, 0, G_MAXUINT,
                                                         FAL_LOCAL_SYNC_MODE_MAX_BYTES, flags);
+  /* Connections open at once; past it a new one is closed at once.
+   * 0: three quarters of the process's fd limit. */
+  properties[PROP_MAX_CONNECTIONS] = g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* How long a connection may take from waiting for a request (new, or
+   * kept alive after an answer) to its complete headers; 0: no limit. */
+  properties[PROP_IDLE_TIMEOUT] = g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 30000, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -742,6 +781,7 @@ fal_local_server_init (FalLocalServer *self)
   self->speed = 1.0;
   self->runners = 2;
   self->keepalive_ms = 15000;
+  self->idle_timeout_ms = 30000;
   self->sync_mode_limit = FAL_LOCAL_SYNC_MODE_MAX_BYTES;
   self->faults = fal_local_faults_new ();
   self->request_log = fal_local_request_log_new ();
