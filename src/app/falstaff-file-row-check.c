@@ -276,7 +276,9 @@ thumbnail_thread (GTask        *task,
   g_autoptr(GdkPixbuf) pixbuf = NULL;
   GError *error = NULL;
 
-  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, THUMB_SIZE * 2, THUMB_SIZE * 2, TRUE, &error);
+  /* Through the app's decoder: a file whose header claims more pixels
+   * than an image may have is refused before any is allocated. */
+  pixbuf = falstaff_image_decode_file (path, THUMB_SIZE * 2, NULL, NULL, cancellable, &error);
   if (pixbuf == NULL)
     {
       g_task_return_error (task, error);

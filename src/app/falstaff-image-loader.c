@@ -26,10 +26,17 @@ decode_free (gpointer data)
   g_free (decode);
 }
 
+/* Pixels an image may have. Its header says how many before any is
+ * decoded, and most of gdk-pixbuf's loaders (PNG among them) allocate
+ * the full size whatever size was asked for: a 100,000 × 100,000 PNG of a
+ * few kB would take 40 GB. 16384 × 16384 is above any model's output. */
+#define MAX_IMAGE_PIXELS (G_GINT64_CONSTANT (16384) * 16384)
+
 typedef struct {
   int max_size;
   int full_width;
   int full_height;
+  gboolean too_large;
 } Sizes;
 
 static void
@@ -42,10 +49,63 @@ size_prepared_cb (GdkPixbufLoader *loader,
 
   sizes->full_width = width;
   sizes->full_height = height;
+  if ((gint64) width * height > MAX_IMAGE_PIXELS)
+    {
+      /* A size of 0 tells the loader to allocate nothing (the convention
+       * gdk_pixbuf_get_file_info() relies on). */
+      sizes->too_large = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
+    }
   if (sizes->max_size <= 0 || (width <= sizes->max_size && height <= sizes->max_size))
     return;
   scale = MIN ((double) sizes->max_size / width, (double) sizes->max_size / height);
   gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
+}
+
+/* Closes the loader (once) and gives its image, or the error: the
+ * loader's own, or "too large" when the header was refused. */
+static GdkPixbuf *
+finish_loader (GdkPixbufLoader  *loader,
+               Sizes            *sizes,
+               GError           *write_error,
+               int              *full_width,
+               int              *full_height,
+               GError          **error)
+{
+  g_autoptr(GError) close_error = NULL;
+  gboolean closed = gdk_pixbuf_loader_close (loader, &close_error);
+  GdkPixbuf *pixbuf;
+
+  if (sizes->too_large)
+    {
+      g_clear_error (&write_error);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The image is too large to show: %d × %d pixels (at most %" G_GINT64_FORMAT " megapixels)",
+                   sizes->full_width, sizes->full_height, MAX_IMAGE_PIXELS / 1000000);
+      return NULL;
+    }
+  if (write_error)
+    {
+      g_propagate_error (error, write_error);
+      return NULL;
+    }
+  if (!closed)
+    {
+      g_propagate_error (error, g_steal_pointer (&close_error));
+      return NULL;
+    }
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
+      return NULL;
+    }
+  if (full_width)
+    *full_width = sizes->full_width;
+  if (full_height)
+    *full_height = sizes->full_height;
+  return g_object_ref (pixbuf);
 }
 
 GdkPixbuf *
@@ -56,27 +116,12 @@ falstaff_image_decode (GBytes  *bytes,
                        GError **error)
 {
   g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-  Sizes sizes = { max_size, 0, 0 };
-  GdkPixbuf *pixbuf;
+  Sizes sizes = { max_size, 0, 0, FALSE };
+  GError *write_error = NULL;
 
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &sizes);
-  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, error) ||
-      !gdk_pixbuf_loader_close (loader, error))
-    {
-      gdk_pixbuf_loader_close (loader, NULL);
-      return NULL;
-    }
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  if (pixbuf == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
-      return NULL;
-    }
-  if (full_width)
-    *full_width = sizes.full_width;
-  if (full_height)
-    *full_height = sizes.full_height;
-  return g_object_ref (pixbuf);
+  gdk_pixbuf_loader_write_bytes (loader, bytes, &write_error);
+  return finish_loader (loader, &sizes, write_error, full_width, full_height, error);
 }
 
 /* Fed in blocks, so a large file is never in memory whole: only the
@@ -93,8 +138,7 @@ falstaff_image_decode_file (const char    *path,
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileInputStream) in = NULL;
   g_autofree guchar *block = g_malloc (64 * 1024);
-  Sizes sizes = { max_size, 0, 0 };
-  GdkPixbuf *pixbuf;
+  Sizes sizes = { max_size, 0, 0, FALSE };
 
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &sizes);
   in = g_file_read (file, cancellable, error);
@@ -107,29 +151,14 @@ falstaff_image_decode_file (const char    *path,
     }
   for (;;)
     {
-      gssize n = g_input_stream_read (G_INPUT_STREAM (in), block, 64 * 1024, cancellable, error);
+      GError *write_error = NULL;
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), block, 64 * 1024, cancellable, &write_error);
 
-      if (n < 0 || (n > 0 && !gdk_pixbuf_loader_write (loader, block, n, error)))
-        {
-          gdk_pixbuf_loader_close (loader, NULL);
-          return NULL;
-        }
-      if (n == 0)
-        break;
+      if (n > 0)
+        gdk_pixbuf_loader_write (loader, block, n, &write_error);
+      if (n == 0 || write_error || sizes.too_large)
+        return finish_loader (loader, &sizes, write_error, full_width, full_height, error);
     }
-  if (!gdk_pixbuf_loader_close (loader, error))
-    return NULL;
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  if (pixbuf == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
-      return NULL;
-    }
-  if (full_width)
-    *full_width = sizes.full_width;
-  if (full_height)
-    *full_height = sizes.full_height;
-  return g_object_ref (pixbuf);
 }
 
 GdkTexture *
