@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE  /* memmem */
 #include "config.h"
 
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include "fal-local-catalog.h"
 #include "fal-local-server.h"
 #include "proxy-fixture.h"
+#include "server-fixture.h"
 
 /* falctl as a person runs it: a real process against the local server,
  * checked by its output and its documented exit codes. */
@@ -398,6 +400,152 @@ test_run_timeout (void)
   run_falctl (&synced, "local:secret", sync_args);
   g_assert_cmpint (synced.status, ==, 5);
   g_assert_nonnull (strstr (synced.err, "falctl run: Timed out: no answer within 1 s"));
+}
+
+/* ------------------------------------------------------------------ the key */
+
+/* Every file under dir (recursively) that holds needle: their paths. */
+static void
+find_in_files (const char *dir,
+               const char *needle,
+               GPtrArray  *found,
+               guint      *n_files)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing && (name = g_dir_read_name (listing)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          find_in_files (path, needle, found, n_files);
+          continue;
+        }
+      (*n_files)++;
+      if (g_file_get_contents (path, &contents, &length, NULL) &&
+          memmem (contents, length, needle, strlen (needle)) != NULL)
+        g_ptr_array_add (found, g_strdup (path));
+    }
+}
+
+/* A whole falctl session with a key of its own, against a server that
+ * takes only that key: runs through the queue (with an uploaded file and
+ * --out), --sync and --stream, status, result, upload, schema, models and
+ * price. The key went only to fal's API calls (queue, run, rest, api),
+ * never to a file, upload or schema URL; no file falctl wrote (its HOME,
+ * caches, settings, the downloaded outputs) and none of its output holds
+ * the key or its secret half. */
+static void
+test_key_stays_secret (void)
+{
+  static const char key[] = "fk-7c1e4b:9d2b6a0f4e8c31a5d7";
+  static const char secret_half[] = "9d2b6a0f4e8c31a5d7";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FalLocalServer) keyed = g_object_new (FAL_LOCAL_TYPE_SERVER, "speed", 20.0, "key", key, NULL);
+  FalLocalServer *previous = server;
+  g_autofree char *home = g_dir_make_tmp ("falctl-secret-home-XXXXXX", &error);
+  g_autofree char *out_dir = g_build_filename (home, "outputs", NULL);
+  g_autofree char *config = g_build_filename (home, ".config", NULL);
+  g_autofree char *cache = g_build_filename (home, ".cache", NULL);
+  g_autofree char *data = g_build_filename (home, ".local", "share", NULL);
+  g_autofree char *state = g_build_filename (home, ".local", "state", NULL);
+  g_autofree char *wav = g_build_filename (home, "rain.wav", NULL);
+  g_autofree char *audio = g_strdup_printf ("audio_url=@%s", wav);
+  const char *env[] = { "HOME", home, "XDG_CONFIG_HOME", config, "XDG_CACHE_HOME", cache,
+                        "XDG_DATA_HOME", data, "XDG_STATE_HOME", state, NULL };
+  g_autofree char *request_id = NULL;
+  const char *queue_args[] = { "run", "fal-ai/fast-sdxl", "-i", "prompt=a lighthouse", "-i", "image_size=64x48",
+                               "--logs", "--out", out_dir, NULL };
+  const char *upload_run_args[] = { "run", "fal-ai/whisper", "-i", audio, "--logs", NULL };
+  const char *sync_args[] = { "run", "fal-ai/flux/schnell", "--sync", "-i", "prompt=x", "-i", "image_size=32x32", NULL };
+  const char *stream_args[] = { "run", "fal-ai/any-llm", "--stream", "-i", "prompt=hello", NULL };
+  const char *upload_args[] = { "upload", wav, NULL };
+  const char *schema_args[] = { "schema", "fal-ai/flux/dev", NULL };
+  const char *models_args[] = { "models", "flux", "--limit", "3", NULL };
+  const char *price_args[] = { "price", "fal-ai/flux/dev", NULL };
+  const char *status_args[] = { "status", "fal-ai/fast-sdxl", NULL, "--logs", NULL };
+  const char *result_args[] = { "result", "fal-ai/fast-sdxl", NULL, NULL };
+  const char * const *sessions[] = { queue_args, upload_run_args, sync_args, stream_args, upload_args,
+                                     schema_args, models_args, price_args, status_args, result_args };
+  g_autoptr(JsonNode) log = NULL;
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) found_secret = g_ptr_array_new_with_free_func (g_free);
+  guint n_files = 0, n_keyed = 0, n_files_served = 0, n_schemas = 0;
+  g_autoptr(JsonNode) queued = NULL;
+
+  g_assert_no_error (error);
+  make_wav (wav);
+  g_assert_true (fal_local_server_start (keyed, &error));
+  server = keyed;
+  extra_env = env;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sessions); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      if (sessions[i] == status_args || sessions[i] == result_args)
+        ((const char **) sessions[i])[2] = request_id;
+      run_falctl (&run, key, sessions[i]);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_null (strstr (run.out, secret_half));
+      g_assert_null (strstr (run.err, secret_half));
+      if (sessions[i] == queue_args)
+        {
+          const char *at = strstr (run.err, "COMPLETED (request ");
+
+          if (at == NULL)
+            at = strstr (run.err, "(request ");
+          g_assert_nonnull (at);
+          at = strstr (at, "request ") + strlen ("request ");
+          request_id = g_strndup (at, 36);
+          queued = parse (run.out);
+        }
+    }
+  extra_env = NULL;
+
+  log = server_call ("GET", "/__control/requests", NULL);
+  server = previous;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (log)); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (json_node_get_array (log), i);
+      const char *path = json_object_get_string_member (entry, "path");
+      gboolean keyed_call = json_object_get_boolean_member (entry, "authorization");
+
+      if (g_str_has_prefix (path, "/__control/"))
+        continue;
+      if (g_str_has_prefix (path, "/cdn/"))
+        n_files_served++;
+      if (strstr (path, "openapi"))
+        n_schemas++;
+      if (keyed_call)
+        {
+          n_keyed++;
+          if (!g_str_has_prefix (path, "/queue/") && !g_str_has_prefix (path, "/run/") &&
+              !g_str_has_prefix (path, "/rest/") && !g_str_has_prefix (path, "/api/"))
+            g_error ("the key went to %s %s", json_object_get_string_member (entry, "method"), path);
+        }
+    }
+  /* Uploads (PUTs), the downloads of --out, schemas: all made, keyless. */
+  g_assert_cmpuint (n_keyed, >=, 8);
+  g_assert_cmpuint (n_files_served, >=, 3);
+  g_assert_cmpuint (n_schemas, >=, 1);
+
+  find_in_files (home, key, found, &n_files);
+  find_in_files (home, secret_half, found_secret, &n_files);
+  g_test_message ("%u keyed calls, %u file calls, %u schema calls; %u files read",
+                  n_keyed, n_files_served, n_schemas, n_files);
+  /* The wav, the outputs and what falctl keeps (the schema cache…). */
+  g_assert_cmpuint (n_files, >=, 2 * 4);
+  if (found->len > 0 || found_secret->len > 0)
+    g_error ("the key is in %s", (char *) (found->len > 0 ? found->pdata[0] : found_secret->pdata[0]));
+
+  fal_test_remove_tree (home);
 }
 
 /* ------------------------------------------------------------------ behind a proxy */
@@ -1027,6 +1175,7 @@ main (int    argc,
   g_test_add_func ("/falctl/exit-codes", test_exit_codes);
   g_test_add_func ("/falctl/no-key", test_no_key);
   g_test_add_func ("/falctl/model-failure", test_model_failure);
+  g_test_add_func ("/falctl/key-stays-secret", test_key_stays_secret);
   g_test_add_func ("/falctl/proxy", test_proxy);
   g_test_add_func ("/falctl/proxy/fal-hosts", test_proxy_fal_hosts);
   g_test_add_func ("/falctl/upload-and-file-input", test_upload_and_file_input);

@@ -21,8 +21,10 @@
  * a shutdown(2) makes libsoup's own read fail and disconnect.
  *
  * A connection closed here while idle leaves libsoup's small objects for
- * it (no fd) until the server stops; test-server-abuse and
- * bench-server-connections keep count. */
+ * it (no fd). Open connections are counted as the sockets seen that are
+ * not closed yet, not by finalization: libsoup before 3.4 never drops its
+ * listener's reference to an accepted GSocket (fixed upstream by "soup-
+ * listener: Plug a leak", 3.4.0), so a socket is never finalized there. */
 
 #define CONNECTION_KEY "fal-local-connection"
 
@@ -30,7 +32,8 @@ typedef struct {
   gatomicrefcount ref_count;
   guint max_connections;
   guint idle_timeout_ms;
-  gint open;             /* atomic: sockets are finalized on any thread */
+  GPtrArray *sockets;    /* seen and maybe open: pruned when a new one comes */
+  gint open;             /* atomic: read from any thread */
   SoupServer *soup;      /* weak: NULL once freed */
   gulong handlers[4];
 } Shared;
@@ -42,7 +45,6 @@ struct _FalLocalConnections {
 /* One per accepted socket, as its qdata; freed with the socket. */
 typedef struct {
   Shared *shared;
-  gboolean counted;
   GSource *readable;
   GSource *deadline;
 } Connection;
@@ -58,15 +60,21 @@ static void
 shared_unref (Shared *shared)
 {
   if (g_atomic_ref_count_dec (&shared->ref_count))
-    g_free (shared);
+    {
+      g_ptr_array_unref (shared->sockets);
+      g_free (shared);
+    }
 }
 
-static void
-uncount (Connection *connection)
+/* The open connections, once the closed ones are forgotten. */
+static guint
+prune_closed (Shared *shared)
 {
-  if (connection->counted)
-    g_atomic_int_dec_and_test (&connection->shared->open);
-  connection->counted = FALSE;
+  for (guint i = shared->sockets->len; i > 0; i--)
+    if (g_socket_is_closed (g_ptr_array_index (shared->sockets, i - 1)))
+      g_ptr_array_remove_index_fast (shared->sockets, i - 1);
+  g_atomic_int_set (&shared->open, (gint) shared->sockets->len);
+  return shared->sockets->len;
 }
 
 static void
@@ -92,7 +100,6 @@ connection_free (gpointer data)
 
   /* The sources hold the socket: none is left when it is finalized. */
   g_assert (connection->readable == NULL && connection->deadline == NULL);
-  uncount (connection);
   shared_unref (connection->shared);
   g_free (connection);
 }
@@ -112,7 +119,6 @@ close_idle (GSocket    *socket,
 
   g_debug ("closing idle connection %d: %s", g_socket_get_fd (socket), why);
   unwatch (connection);
-  uncount (connection);
   g_socket_close (socket, NULL);
 }
 
@@ -203,14 +209,16 @@ request_started_cb (SoupServer        *soup,
     {
       connection = g_new0 (Connection, 1);
       connection->shared = shared_ref (shared);
-      connection->counted = TRUE;
       g_object_set_data_full (G_OBJECT (socket), CONNECTION_KEY, connection, connection_free);
-      if ((guint) g_atomic_int_add (&shared->open, 1) + 1 > shared->max_connections)
+      if (prune_closed (shared) >= shared->max_connections)
         {
+          /* libsoup reads the end and disconnects it. */
           g_debug ("ending connection %d: too many connections", g_socket_get_fd (socket));
           g_socket_shutdown (socket, TRUE, TRUE, NULL);
           return;
         }
+      g_ptr_array_add (shared->sockets, g_object_ref (socket));
+      g_atomic_int_set (&shared->open, (gint) shared->sockets->len);
     }
   unwatch (connection);
   add_deadline (connection, socket, headers_deadline_cb);
@@ -261,6 +269,7 @@ fal_local_connections_new (SoupServer *soup,
   Shared *shared = g_new0 (Shared, 1);
 
   g_atomic_ref_count_init (&shared->ref_count);
+  shared->sockets = g_ptr_array_new_with_free_func (g_object_unref);
   shared->max_connections = max_connections > 0 ? max_connections : G_MAXUINT;
   shared->idle_timeout_ms = idle_timeout_ms;
   shared->soup = soup;
@@ -288,6 +297,8 @@ fal_local_connections_free (FalLocalConnections *self)
           g_signal_handler_disconnect (self->shared->soup, self->shared->handlers[i]);
       g_object_remove_weak_pointer (G_OBJECT (self->shared->soup), (gpointer *) &self->shared->soup);
     }
+  /* The sockets' Connection data hold the shared part: let them go. */
+  g_ptr_array_set_size (self->shared->sockets, 0);
   shared_unref (self->shared);
   g_free (self);
 }

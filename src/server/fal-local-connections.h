@@ -15,7 +15,7 @@ FalLocalConnections *fal_local_connections_new (SoupServer *soup,
                                                 guint       max_connections,
                                                 guint       idle_timeout_ms);
 
-/* Open connections: accepted and not yet finalized by libsoup. */
+/* Open connections: accepted and not closed yet (as of the last new one). */
 guint fal_local_connections_get_open (FalLocalConnections *self);
 
 /* Disconnects from the server; connections still open keep what they

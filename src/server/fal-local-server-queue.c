@@ -21,8 +21,10 @@ app_id_of (const char *endpoint_id)
 
   if (n <= keep)
     return g_strdup (endpoint_id);
-  g_free (parts[keep]);
-  parts[keep] = NULL;
+  /* Cut after the app; the parts past it are freed here, since the
+   * strv's own free stops at the first NULL. */
+  for (guint i = keep; i < n; i++)
+    g_clear_pointer (&parts[i], g_free);
   return g_strjoinv ("/", parts);
 }
 
