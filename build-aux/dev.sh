@@ -4,11 +4,16 @@
 #   build-aux/dev.sh test   install what is missing, build, run every test
 #                           headless (Xvfb + a private D-Bus session), and
 #                           print "N passed, N failed"
+#   build-aux/dev.sh sanitize  the libfal, server and falctl tests again,
+#                           built with AddressSanitizer and
+#                           UndefinedBehaviorSanitizer (build-asan/)
+#   build-aux/dev.sh ci     test, then sanitize; one "N passed, N failed"
 #   build-aux/dev.sh deps   only install the Debian packages
 set -u
 cd "$(dirname "$0")/.."
 
 BUILD_DIR="${BUILD_DIR:-build}"
+SANITIZE_BUILD_DIR="${SANITIZE_BUILD_DIR:-build-asan}"
 
 # Everything the build, the tests (headless GUI, keyring, media) and the
 # packaging checks need, from Debian 12, checked on a bare debootstrap
@@ -51,40 +56,67 @@ build() {
   meson compile -C "$BUILD_DIR"
 }
 
-# Counts meson's test log: OK and EXPECTEDFAIL pass; everything else,
-# SKIP included, fails.
+# Counts meson's test logs (one per build directory given): OK and
+# EXPECTEDFAIL pass; everything else, SKIP included, fails.
 count_results() {
-  python3 - "$BUILD_DIR/meson-logs/testlog.json" <<'PY'
-import json, sys
+  python3 - "$@" <<'PY'
+import json, os, sys
 passed = failed = 0
-try:
-    with open(sys.argv[1]) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            result = json.loads(line).get("result")
-            if result in ("OK", "EXPECTEDFAIL"):
-                passed += 1
-            else:
-                failed += 1
-                print("not passed: %s (%s)" % (json.loads(line).get("name"), result), file=sys.stderr)
-except FileNotFoundError:
-    print("no test log: the tests did not run", file=sys.stderr)
-    failed += 1
+for build_dir in sys.argv[1:]:
+    name_prefix = "" if build_dir == "build" else build_dir + ": "
+    try:
+        with open(os.path.join(build_dir, "meson-logs", "testlog.json")) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                entry = json.loads(line)
+                if entry.get("result") in ("OK", "EXPECTEDFAIL"):
+                    passed += 1
+                else:
+                    failed += 1
+                    print("not passed: %s%s (%s)" % (name_prefix, entry.get("name"), entry.get("result")),
+                          file=sys.stderr)
+    except FileNotFoundError:
+        print("no test log in %s: the tests did not run" % build_dir, file=sys.stderr)
+        failed += 1
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed or passed == 0 else 0)
 PY
 }
 
-run_tests() {
+run_suite() {
   rm -f "$BUILD_DIR/meson-logs/testlog.json"
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp -noreset" \
     build-aux/test-session.sh meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2 "$@"
+}
+
+run_tests() {
+  run_suite "$@"
   local meson_status=$?
-  count_results
+  count_results "$BUILD_DIR"
   local count_status=$?
   [ $meson_status -eq 0 ] && [ $count_status -eq 0 ]
+}
+
+# Everything but the app (GTK and its libraries are not ours to clean),
+# with -Db_sanitize=address,undefined: a memory error or undefined
+# behaviour ends the test that met it. The fuzz targets' replays are
+# among the tests, so an input a fuzzer once crashed stays fixed under
+# the sanitizers too. Leaks: see docs/reliability.md ("Sanitizers").
+build_sanitized() {
+  if [ ! -f "$SANITIZE_BUILD_DIR/build.ninja" ]; then
+    meson setup "$SANITIZE_BUILD_DIR" -Dgui=false -Dconformance=false \
+      -Db_sanitize=address,undefined -Db_lundef=false || return 1
+  fi
+  meson compile -C "$SANITIZE_BUILD_DIR"
+}
+
+run_sanitized() {
+  rm -f "$SANITIZE_BUILD_DIR/meson-logs/testlog.json"
+  ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:strict_string_checks=1" \
+  UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" G_SLICE=always-malloc \
+    build-aux/test-session.sh meson test -C "$SANITIZE_BUILD_DIR" --print-errorlogs --num-processes 2 "$@"
 }
 
 case "${1:-}" in
@@ -99,7 +131,19 @@ case "${1:-}" in
   test)
     shift
     install_deps && build && run_tests "$@" ;;
+  sanitize)
+    shift
+    install_deps && build_sanitized && run_sanitized "$@"
+    status=$?
+    count_results "$SANITIZE_BUILD_DIR" && [ $status -eq 0 ] ;;
+  ci)
+    # Both suites run whatever the first gave; one line counts both.
+    install_deps || exit 1
+    rm -f "$BUILD_DIR/meson-logs/testlog.json" "$SANITIZE_BUILD_DIR/meson-logs/testlog.json"
+    build && run_suite
+    build_sanitized && run_sanitized
+    count_results "$BUILD_DIR" "$SANITIZE_BUILD_DIR" ;;
   *)
-    echo "usage: $0 run|test|deps" >&2
+    echo "usage: $0 run|test|sanitize|ci|deps" >&2
     exit 2 ;;
 esac

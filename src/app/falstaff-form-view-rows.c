@@ -277,7 +277,7 @@ number_changed_cb (GObject  *control,
   if (fal_form_field_get_kind (row->field) == FAL_FIELD_NUMBER)
     json_node_set_double (node, value);
   else
-    json_node_set_int (node, (gint64) value);
+    json_node_set_int (node, (gint64) CLAMP (value, -9e15, 9e15));  /* the cast is undefined past gint64 */
   _falstaff_form_view_row_set_value (row, node);
 }
 
@@ -438,7 +438,7 @@ seed_changed (FieldRow *row)
     {
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
 
-      json_node_set_int (node, (gint64) gtk_spin_button_get_value (GTK_SPIN_BUTTON (row->control)));
+      json_node_set_int (node, (gint64) CLAMP (gtk_spin_button_get_value (GTK_SPIN_BUTTON (row->control)), -9e15, 9e15));
       _falstaff_form_view_row_set_value (row, node);
     }
 }

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "fal-form-field-private.h"
 #include "fal-json.h"
 
@@ -325,7 +327,9 @@ add_bound (JsonBuilder *builder,
            gboolean     integral)
 {
   json_builder_set_member_name (builder, name);
-  if (integral && value == (double) (gint64) value)
+  /* Past 2^53 a double is no longer an exact integer, and past gint64 a
+   * cast is undefined (a schema may say "maximum": 1e300). */
+  if (integral && fabs (value) < 9e15 && value == floor (value))
     json_builder_add_int_value (builder, (gint64) value);
   else
     json_builder_add_double_value (builder, value);
