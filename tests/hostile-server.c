@@ -89,6 +89,11 @@ handler_cb (SoupServer        *soup_server,
   guint n = g_strv_length (parts);
   /* The last path part, or the one before a run's "/stream". */
   const char *what = n == 0 ? "" : n >= 2 && g_str_equal (parts[n - 1], "stream") ? parts[n - 2] : parts[n - 1];
+  const char *endpoint_id = query ? g_hash_table_lookup (query, "endpoint_id") : NULL;
+
+  /* A schema fetch: what to do is the endpoint id's last part. */
+  if (endpoint_id && g_str_has_suffix (path, "openapi.json") && strrchr (endpoint_id, '/'))
+    what = strrchr (endpoint_id, '/') + 1;
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   if (g_str_equal (what, "small"))

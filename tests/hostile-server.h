@@ -17,7 +17,9 @@ G_BEGIN_DECLS
  *   …/to-remote-http  302 to plain http off this machine
  *   …/to-local     302 to /media/small on this server
  *   …/sse-line     text/event-stream: "data: " then 'x' for ever, no newline
- *   …/sse-silent   text/event-stream headers and a blank line, then nothing */
+ *   …/sse-silent   text/event-stream headers and a blank line, then nothing
+ * A schema fetch (…/openapi.json?endpoint_id=owner/app/WHAT) takes what
+ * to do from the endpoint id's last part. */
 typedef struct _HostileServer HostileServer;
 
 HostileServer *hostile_server_new     (void);

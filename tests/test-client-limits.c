@@ -8,6 +8,7 @@
 
 #include "fal.h"
 #include "hostile-server.h"
+#include "server-fixture.h"
 
 /* FalClient's caps against a hostile server over real HTTP on loopback:
  * each cap is set small through its property so that every case ends in
@@ -338,6 +339,44 @@ test_redirect_policy (void)
   g_assert_true (kept);
 }
 
+static void
+schema_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Outcome *outcome = data;
+
+  outcome->node = fal_client_fetch_schema_finish (FAL_CLIENT (source), result, NULL, &outcome->error);
+  outcome->done = TRUE;
+}
+
+/* Schemas are fetched without the key, so libsoup follows their
+ * redirects; never to plain http off this machine (it went on to
+ * http://example.invalid), to this machine yes. */
+static void
+test_schema_redirect_policy (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_autofree char *cache_dir = g_dir_make_tmp ("falstaff-limits-schema-XXXXXX", NULL);
+  g_auto(Outcome) refused = { 0 };
+  g_auto(Outcome) local = { 0 };
+
+  g_object_set (client, "web-url", hostile_server_get_url (server), NULL);
+  fal_client_fetch_schema_full_async (client, "owner/app/to-remote-http", cache_dir, NULL, schema_cb, &refused);
+  while (!refused.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (refused.error, FAL_ERROR, FAL_ERROR_INSECURE_URL);
+  g_assert_nonnull (strstr (refused.error->message, "http://example.invalid/small"));
+
+  fal_client_fetch_schema_full_async (client, "owner/app/to-local", cache_dir, NULL, schema_cb, &local);
+  while (!local.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (local.error);
+  g_assert_nonnull (local.node);
+  fal_test_remove_tree (cache_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -356,6 +395,7 @@ main (int   argc,
   g_test_add_func ("/fal/limits/download-gzip-bomb", test_download_gzip_bomb);
   g_test_add_func ("/fal/limits/download-body-timeout", test_download_drip);
   g_test_add_func ("/fal/limits/redirect-policy", test_redirect_policy);
+  g_test_add_func ("/fal/limits/schema-redirect-policy", test_schema_redirect_policy);
   g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
 
   return g_test_run ();

@@ -24,6 +24,10 @@ char        *_fal_client_build_url      (FalClient   *self,
 /* A message to url, routed through the proxy when one is set, with the
  * key only where it may go; NULL with FAL_ERROR_INSECURE_URL for plain
  * http to a non-loopback host. */
+/* Redirects of a keyless message only to https or this machine; a
+ * refused one ends the message with its 3xx, which
+ * _fal_client_error_from_answer turns into FAL_ERROR_INSECURE_URL. */
+void         _fal_client_guard_redirects (SoupMessage *msg);
 SoupMessage *_fal_client_new_message    (FalClient   *self,
                                          const char  *method,
                                          const char  *url,

@@ -555,6 +555,40 @@ key_optional (FalClient  *self,
   return g_str_equal (method, "GET") && is_under (url, models) && !is_under (url, pricing);
 }
 
+#define REFUSED_REDIRECT "fal-refused-redirect"
+
+/* Keyless calls (schemas, through a proxy without a key) follow
+ * redirects as libsoup does, but only to https or to this machine: a hop
+ * to plain http elsewhere is not made, and its 3xx becomes the answer
+ * (_fal_client_error_from_answer says why). libsoup decides to follow
+ * once the body is read, after this. */
+static void
+check_redirect_cb (SoupMessage *msg)
+{
+  const char *location;
+  g_autoptr(GUri) next = NULL;
+  const char *scheme;
+
+  if (!SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (msg)))
+    return;
+  location = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Location");
+  if (location == NULL)
+    return;
+  next = g_uri_parse_relative (soup_message_get_uri (msg), location, G_URI_FLAGS_ENCODED, NULL);
+  scheme = next ? g_uri_get_scheme (next) : NULL;
+  if (scheme && (g_ascii_strcasecmp (scheme, "https") == 0 ||
+                 (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (g_uri_get_host (next)))))
+    return;
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  g_object_set_data_full (G_OBJECT (msg), REFUSED_REDIRECT, g_strdup (location), g_free);
+}
+
+void
+_fal_client_guard_redirects (SoupMessage *msg)
+{
+  g_signal_connect (msg, "got-headers", G_CALLBACK (check_redirect_cb), NULL);
+}
+
 SoupMessage *
 _fal_client_new_message (FalClient   *self,
                          const char  *method,
@@ -611,6 +645,8 @@ _fal_client_new_message (FalClient   *self,
       /* A redirect would carry the key along: refuse them on keyed calls. */
       soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
     }
+  else
+    _fal_client_guard_redirects (msg);
   return g_steal_pointer (&msg);
 }
 
@@ -647,11 +683,21 @@ _fal_client_error_from_answer (FalClient   *self,
                                GBytes      *body)
 {
   guint status = soup_message_get_status (msg);
-  GError *error = fal_error_new_from_response_bytes (status, soup_message_get_response_headers (msg), body);
+  const char *refused = g_object_get_data (G_OBJECT (msg), REFUSED_REDIRECT);
+  GError *error;
   gboolean via_proxy = soup_message_headers_get_one (soup_message_get_request_headers (msg), "x-fal-target-url") != NULL;
   g_autofree char *host = NULL;
   char *message = NULL;
 
+  if (refused)
+    {
+      g_autofree char *shown = g_strescape (refused, NULL);  /* no control characters in a message */
+
+      return g_error_new (FAL_ERROR, FAL_ERROR_INSECURE_URL,
+                          "Refusing to follow a redirect to %s: only https, or plain http to this machine, is allowed",
+                          shown);
+    }
+  error = fal_error_new_from_response_bytes (status, soup_message_get_response_headers (msg), body);
   if (!via_proxy)
     return error;
   host = target_host (msg);

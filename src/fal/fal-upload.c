@@ -369,6 +369,8 @@ put_once (FalUpload    *self,
   attempt.offset = (goffset) index * self->part_size;
   attempt.length = MIN (self->part_size, self->total - attempt.offset);
   set_body (msg, &attempt);
+  /* The file must not follow a redirect to plain http elsewhere. */
+  _fal_client_guard_redirects (msg);
   g_signal_connect (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), &attempt);
   g_signal_connect (msg, "restarted", G_CALLBACK (restarted_cb), &attempt);
 
@@ -530,6 +532,7 @@ complete_multipart (FalUpload    *self,
       g_clear_error (&last_error);
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "application/json");
       soup_message_set_request_body_from_bytes (msg, "application/json", body);
+      _fal_client_guard_redirects (msg);
       answer = soup_session_send_and_read (session, msg, self->cancellable, &local_error);
       if (answer == NULL)
         last_error = fal_error_new_from_transport (local_error);
