@@ -377,6 +377,58 @@ test_schema_redirect_policy (void)
   fal_test_remove_tree (cache_dir);
 }
 
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GBytes *
+send_guarded (SoupSession   *session,
+              HostileServer *server,
+              const char    *what,
+              SoupMessage  **msg)
+{
+  g_autofree char *url = g_strconcat (hostile_server_get_url (server), "/media/", what, NULL);
+
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GBytes *body;
+
+  /* Async: the hostile server answers from this thread's main loop. */
+  *msg = soup_message_new ("GET", url);
+  soup_session_send_and_read_async (session, *msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  body = soup_session_send_and_read_finish (session, result, &error);
+  g_assert_no_error (error);
+  return body;
+}
+
+/* The app's media sessions: a redirect to plain http off this machine is
+ * not followed (the 302 is the answer), one to this machine is. */
+static void
+test_session_redirect_policy (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) refused = NULL;
+  g_autoptr(SoupMessage) local = NULL;
+  g_autoptr(GBytes) refused_body = NULL;
+  g_autoptr(GBytes) local_body = NULL;
+
+  fal_session_guard_redirects (session);
+  refused_body = send_guarded (session, server, "to-remote-http", &refused);
+  g_assert_cmpuint (soup_message_get_status (refused), ==, SOUP_STATUS_FOUND);
+  g_assert_cmpstr (g_uri_get_host (soup_message_get_uri (refused)), ==, "127.0.0.1");
+
+  local_body = send_guarded (session, server, "to-local", &local);
+  g_assert_cmpuint (soup_message_get_status (local), ==, SOUP_STATUS_OK);
+  g_assert_cmpmem (g_bytes_get_data (local_body, NULL), g_bytes_get_size (local_body), "{\"ok\":true}", 11);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -396,6 +448,7 @@ main (int   argc,
   g_test_add_func ("/fal/limits/download-body-timeout", test_download_drip);
   g_test_add_func ("/fal/limits/redirect-policy", test_redirect_policy);
   g_test_add_func ("/fal/limits/schema-redirect-policy", test_schema_redirect_policy);
+  g_test_add_func ("/fal/limits/session-redirect-policy", test_session_redirect_policy);
   g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
 
   return g_test_run ();

@@ -953,8 +953,11 @@ falstaff_endpoint_picker_set_client (FalstaffEndpointPicker *self,
       falstaff_model_search_set_query (self->search, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
     }
   if (self->thumb_session == NULL)
-    /* No key ever goes with a thumbnail. */
-    self->thumb_session = soup_session_new_with_options ("max-conns-per-host", 6, NULL);
+    {
+      /* No key ever goes with a thumbnail. */
+      self->thumb_session = soup_session_new_with_options ("max-conns-per-host", 6, NULL);
+      fal_session_guard_redirects (self->thumb_session);
+    }
   update_status (self);
   refilter (self);
 }

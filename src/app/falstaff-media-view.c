@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 
+#include "fal.h"
 #include "fal-file-name.h"
 #include "falstaff-media-view.h"
 #include "falstaff-output-actions.h"
@@ -388,6 +389,7 @@ falstaff_media_view_constructed (GObject *object)
       g_autofree char *user_agent = g_strdup_printf ("Falstaff/%s", PACKAGE_VERSION);
 
       self->session = soup_session_new_with_options ("user-agent", user_agent, NULL);
+      fal_session_guard_redirects (self->session);
     }
   if (self->url)
     start_download (self);

@@ -572,6 +572,7 @@ falstaff_output_keeper_init (FalstaffOutputKeeper *self)
 
   /* No auth feature, no key header: media URLs never see the key. */
   self->session = soup_session_new_with_options ("user-agent", user_agent, "max-conns-per-host", 6, NULL);
+  fal_session_guard_redirects (self->session);
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->keeps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->generations = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);

@@ -558,6 +558,7 @@ falstaff_output_view_init (FalstaffOutputView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Media URLs are fetched without the key: a session that has none. */
   self->session = soup_session_new_with_options ("user-agent", user_agent, "max-conns-per-host", 6, NULL);
+  fal_session_guard_redirects (self->session);
   self->cancellable = g_cancellable_new ();
   self->images = g_array_new (FALSE, TRUE, sizeof (ImageInfo));
   self->pictures = g_ptr_array_new ();

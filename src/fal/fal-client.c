@@ -589,6 +589,21 @@ _fal_client_guard_redirects (SoupMessage *msg)
   g_signal_connect (msg, "got-headers", G_CALLBACK (check_redirect_cb), NULL);
 }
 
+static void
+request_queued_cb (SoupSession *session,
+                   SoupMessage *msg)
+{
+  _fal_client_guard_redirects (msg);
+}
+
+void
+fal_session_guard_redirects (SoupSession *session)
+{
+  g_return_if_fail (SOUP_IS_SESSION (session));
+
+  g_signal_connect (session, "request-queued", G_CALLBACK (request_queued_cb), NULL);
+}
+
 SoupMessage *
 _fal_client_new_message (FalClient   *self,
                          const char  *method,

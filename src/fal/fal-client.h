@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
 #include "fal-request.h"
@@ -166,5 +167,11 @@ gboolean      fal_client_download_finish    (FalClient            *self,
  * in 127.0.0.0/8 or ::1 (with or without brackets). A name that only
  * starts with "127." (127.attacker.example) is not this machine. */
 gboolean      fal_host_is_loopback          (const char *host);
+
+/* For a session of the caller's that fetches media without the key:
+ * every message it sends follows redirects only to https or to this
+ * machine; a hop to plain http elsewhere is not made, and the message
+ * ends with its 3xx. */
+void          fal_session_guard_redirects   (SoupSession *session);
 
 G_END_DECLS
