@@ -344,6 +344,27 @@ test_model_failure (void)
   g_assert_nonnull (strstr (invalid.err, "Validation failed: prompt: The model rejected this input"));
 }
 
+/* A result whose text holds DEL, a C1 control (CSI, U+009B) and ESC:
+ * stdout gets their \u escapes, never the raw bytes a terminal obeys. */
+static void
+test_run_controls_escaped (void)
+{
+  const char *args[] = { "run", "fal-ai/any-llm", "--sync", "-i", "prompt=A\x7f\xc2\x9b" "31mB\x1b[2J", NULL };
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonNode) result = NULL;
+
+  run_falctl (&run, "local:secret", args);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strchr (run.out, 0x7f));
+  g_assert_null (strchr (run.out, 0x1b));
+  g_assert_null (strstr (run.out, "\xc2\x9b"));
+  g_assert_nonnull (strstr (run.out, "A\\u007f\\u009b31mB\\u001b[2J"));
+  /* Still JSON, and the same text once parsed. */
+  result = parse (run.out);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (result), "output"),
+                            "A\x7f\xc2\x9b" "31mB\x1b[2J"));
+}
+
 /* ------------------------------------------------------------------ deadlines */
 
 /* --timeout on a queued run whose status calls all stall: falctl stops
@@ -1172,6 +1193,7 @@ main (int    argc,
   g_test_add_func ("/falctl/run/out-no-overwrite", test_run_out_no_overwrite);
   g_test_add_func ("/falctl/run/stream", test_run_stream);
   g_test_add_func ("/falctl/run/timeout", test_run_timeout);
+  g_test_add_func ("/falctl/run/controls-escaped", test_run_controls_escaped);
   g_test_add_func ("/falctl/exit-codes", test_exit_codes);
   g_test_add_func ("/falctl/no-key", test_no_key);
   g_test_add_func ("/falctl/model-failure", test_model_failure);

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <stdio.h>
 
 #include "falctl-common.h"
@@ -113,8 +115,33 @@ void
 falctl_print_json (JsonNode *node,
                    gboolean  pretty)
 {
-  g_autofree char *text = fal_json_to_string (node, pretty);
+  g_autofree char *json = fal_json_to_string (node, pretty);
+  g_autofree char *text = falctl_json_escape_controls (json);
 
   printf ("%s\n", text);
   fflush (stdout);
+}
+
+/* json-glib escapes C0 controls in strings but writes DEL and the C1
+ * controls (U+0080..U+009F, which some terminals obey: CSI is U+009B)
+ * as they are. Outside strings JSON is plain ASCII, so every such
+ * character is inside one and becomes its \u escape. */
+char *
+falctl_json_escape_controls (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+
+  for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+    {
+      if (*p == 0x7f)
+        g_string_append (out, "\\u007f");
+      else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        {
+          g_string_append_printf (out, "\\u%04x", p[1]);
+          p++;
+        }
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  return g_string_free (out, FALSE);
 }

@@ -17,6 +17,8 @@ void       falctl_print_error     (const char   *command,
 FalClient *falctl_client_new      (GError      **error);
 /* Runs the default main context until *done is TRUE. */
 void       falctl_wait            (gboolean     *done);
+/* JSON text with DEL and C1 controls escaped (json-glib leaves them). */
+char      *falctl_json_escape_controls (const char *text);
 void       falctl_print_json      (JsonNode     *node,
                                    gboolean      pretty);
 /* The endpoint's form model, or NULL (with a note on stderr) when its
