@@ -319,13 +319,16 @@ fal_test_wait_until (FalTestCondition condition,
                      guint            timeout_ms)
 {
   gboolean expired = FALSE;
+  gboolean met = FALSE;
   guint timer = g_timeout_add (timeout_ms, deadline_cb, &expired);
 
-  while (!(condition && condition (data)) && !expired)
+  /* The condition is asked once per turn and not again after it held:
+   * some conditions keep what they found (and would leak it twice). */
+  while (!(met = condition != NULL && condition (data)) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (timer);
-  return condition && condition (data);
+  return met;
 }
 
 void

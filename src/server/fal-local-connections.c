@@ -21,30 +21,28 @@
  * a shutdown(2) makes libsoup's own read fail and disconnect.
  *
  * A connection closed here while idle leaves libsoup's small objects for
- * it (no fd). Open connections are counted as the sockets seen that are
- * not closed yet, not by finalization: libsoup before 3.4 never drops its
- * listener's reference to an accepted GSocket (fixed upstream by "soup-
- * listener: Plug a leak", 3.4.0), so a socket is never finalized there. */
-
-#define CONNECTION_KEY "fal-local-connection"
+ * it (no fd). What is kept here for a connection lives in a table, not
+ * on the socket, and is dropped once the socket is closed: libsoup
+ * before 3.4 never drops its listener's reference to an accepted GSocket
+ * (fixed upstream by "soup-listener: Plug a leak", 3.4.0), so a socket
+ * there is never finalized. */
 
 typedef struct {
   gatomicrefcount ref_count;
   guint max_connections;
   guint idle_timeout_ms;
-  GPtrArray *sockets;    /* seen and maybe open: pruned when a new one comes */
-  gint open;             /* atomic: read from any thread */
-  SoupServer *soup;      /* weak: NULL once freed */
-  gulong handlers[4];
+  GHashTable *connections; /* GSocket (a reference) → Connection: seen, maybe open */
+  gint open;               /* atomic: read from any thread */
+  SoupServer *soup;        /* weak: NULL once freed */
+  gulong handlers[3];
 } Shared;
 
 struct _FalLocalConnections {
   Shared *shared;
 };
 
-/* One per accepted socket, as its qdata; freed with the socket. */
 typedef struct {
-  Shared *shared;
+  GSocket *socket;         /* borrowed: the table holds it */
   GSource *readable;
   GSource *deadline;
 } Connection;
@@ -54,27 +52,6 @@ shared_ref (Shared *shared)
 {
   g_atomic_ref_count_inc (&shared->ref_count);
   return shared;
-}
-
-static void
-shared_unref (Shared *shared)
-{
-  if (g_atomic_ref_count_dec (&shared->ref_count))
-    {
-      g_ptr_array_unref (shared->sockets);
-      g_free (shared);
-    }
-}
-
-/* The open connections, once the closed ones are forgotten. */
-static guint
-prune_closed (Shared *shared)
-{
-  for (guint i = shared->sockets->len; i > 0; i--)
-    if (g_socket_is_closed (g_ptr_array_index (shared->sockets, i - 1)))
-      g_ptr_array_remove_index_fast (shared->sockets, i - 1);
-  g_atomic_int_set (&shared->open, (gint) shared->sockets->len);
-  return shared->sockets->len;
 }
 
 static void
@@ -98,28 +75,44 @@ connection_free (gpointer data)
 {
   Connection *connection = data;
 
-  /* The sources hold the socket: none is left when it is finalized. */
-  g_assert (connection->readable == NULL && connection->deadline == NULL);
-  shared_unref (connection->shared);
+  unwatch (connection);
   g_free (connection);
 }
 
-static Connection *
-connection_for (GSocket *socket)
+static void
+shared_unref (Shared *shared)
 {
-  return g_object_get_data (G_OBJECT (socket), CONNECTION_KEY);
+  if (g_atomic_ref_count_dec (&shared->ref_count))
+    {
+      g_hash_table_unref (shared->connections);
+      g_free (shared);
+    }
+}
+
+/* The open connections, once the closed ones are forgotten (with what
+ * was kept for them: this does not wait for libsoup to let go). */
+static guint
+prune_closed (Shared *shared)
+{
+  GHashTableIter iter;
+  gpointer socket;
+
+  g_hash_table_iter_init (&iter, shared->connections);
+  while (g_hash_table_iter_next (&iter, &socket, NULL))
+    if (g_socket_is_closed (socket))
+      g_hash_table_iter_remove (&iter);
+  g_atomic_int_set (&shared->open, (gint) g_hash_table_size (shared->connections));
+  return g_hash_table_size (shared->connections);
 }
 
 /* Idle: libsoup no longer reads this socket, so it is closed here. */
 static void
-close_idle (GSocket    *socket,
+close_idle (Connection *connection,
             const char *why)
 {
-  Connection *connection = connection_for (socket);
-
-  g_debug ("closing idle connection %d: %s", g_socket_get_fd (socket), why);
+  g_debug ("closing idle connection %d: %s", g_socket_get_fd (connection->socket), why);
   unwatch (connection);
-  g_socket_close (socket, NULL);
+  g_socket_close (connection->socket, NULL);
 }
 
 static gboolean
@@ -133,62 +126,77 @@ idle_readable_cb (GSocket      *socket,
 
   if (g_socket_is_closed (socket))
     {
-      unwatch (connection);
+      g_clear_pointer (&connection->readable, g_source_unref);
+      clear_source (&connection->deadline);
       return G_SOURCE_REMOVE;
     }
   n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
     return G_SOURCE_CONTINUE;
-  if (n <= 0)
-    {
-      close_idle (socket, "the client closed it");
-      return G_SOURCE_REMOVE;
-    }
-  /* The next request: libsoup reads it, request-started follows. */
+  /* Removed by returning: not destroyed again by unwatch. */
   g_clear_pointer (&connection->readable, g_source_unref);
+  if (n <= 0)
+    close_idle (connection, "the client closed it");
+  /* Else the next request: libsoup reads it, request-started follows. */
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
 idle_deadline_cb (gpointer data)
 {
-  GSocket *socket = data;
+  Connection *connection = data;
 
-  if (!g_socket_is_closed (socket))
-    close_idle (socket, "idle too long");
+  g_clear_pointer (&connection->deadline, g_source_unref);
+  if (!g_socket_is_closed (connection->socket))
+    close_idle (connection, "idle too long");
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
 headers_deadline_cb (gpointer data)
 {
-  GSocket *socket = data;
-  Connection *connection = connection_for (socket);
+  Connection *connection = data;
 
-  g_debug ("ending connection %d: no complete request in time", g_socket_get_fd (socket));
   g_clear_pointer (&connection->deadline, g_source_unref);
-  if (!g_socket_is_closed (socket))
-    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  g_debug ("ending connection %d: no complete request in time", g_socket_get_fd (connection->socket));
+  if (!g_socket_is_closed (connection->socket))
+    g_socket_shutdown (connection->socket, TRUE, TRUE, NULL);
   return G_SOURCE_REMOVE;
 }
 
 static void
-add_deadline (Connection  *connection,
-              GSocket     *socket,
+add_deadline (Shared      *shared,
+              Connection  *connection,
               GSourceFunc  callback)
 {
-  if (connection->shared->idle_timeout_ms == 0)
+  if (shared->idle_timeout_ms == 0)
     return;
-  connection->deadline = g_timeout_source_new (connection->shared->idle_timeout_ms);
-  g_source_set_callback (connection->deadline, callback, g_object_ref (socket), g_object_unref);
+  connection->deadline = g_timeout_source_new (shared->idle_timeout_ms);
+  g_source_set_callback (connection->deadline, callback, connection, NULL);
   g_source_attach (connection->deadline, g_main_context_get_thread_default ());
 }
 
-static void
-got_headers_cb (SoupServerMessage *msg)
+static Connection *
+connection_of (Shared            *shared,
+               SoupServerMessage *msg)
 {
   GSocket *socket = soup_server_message_get_socket (msg);
-  Connection *connection = socket ? connection_for (socket) : NULL;
+
+  return socket ? g_hash_table_lookup (shared->connections, socket) : NULL;
+}
+
+static void
+shared_closure_notify (gpointer  data,
+                       GClosure *closure)
+{
+  shared_unref (data);
+}
+
+static void
+got_headers_cb (SoupServerMessage *msg,
+                Shared            *shared)
+{
+  Connection *connection = connection_of (shared, msg);
 
   if (connection)
     unwatch (connection);
@@ -202,14 +210,11 @@ request_started_cb (SoupServer        *soup,
   GSocket *socket = soup_server_message_get_socket (msg);
   Connection *connection;
 
-  if (socket == NULL)
+  if (socket == NULL || g_socket_is_closed (socket))
     return;
-  connection = connection_for (socket);
+  connection = g_hash_table_lookup (shared->connections, socket);
   if (connection == NULL)
     {
-      connection = g_new0 (Connection, 1);
-      connection->shared = shared_ref (shared);
-      g_object_set_data_full (G_OBJECT (socket), CONNECTION_KEY, connection, connection_free);
       if (prune_closed (shared) >= shared->max_connections)
         {
           /* libsoup reads the end and disconnects it. */
@@ -217,12 +222,30 @@ request_started_cb (SoupServer        *soup,
           g_socket_shutdown (socket, TRUE, TRUE, NULL);
           return;
         }
-      g_ptr_array_add (shared->sockets, g_object_ref (socket));
-      g_atomic_int_set (&shared->open, (gint) shared->sockets->len);
+      connection = g_new0 (Connection, 1);
+      connection->socket = socket;
+      g_hash_table_insert (shared->connections, g_object_ref (socket), connection);
+      g_atomic_int_set (&shared->open, (gint) g_hash_table_size (shared->connections));
     }
   unwatch (connection);
-  add_deadline (connection, socket, headers_deadline_cb);
-  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), NULL);
+  add_deadline (shared, connection, headers_deadline_cb);
+  g_signal_connect_data (msg, "got-headers", G_CALLBACK (got_headers_cb), shared_ref (shared),
+                         shared_closure_notify, 0);
+}
+
+typedef struct {
+  Shared *shared;
+  GSocket *socket;
+} Later;
+
+static void
+later_free (gpointer data)
+{
+  Later *later = data;
+
+  shared_unref (later->shared);
+  g_object_unref (later->socket);
+  g_free (later);
 }
 
 /* After libsoup has either disconnected (Connection: close, an error) or
@@ -230,16 +253,16 @@ request_started_cb (SoupServer        *soup,
 static gboolean
 watch_idle_cb (gpointer data)
 {
-  GSocket *socket = data;
-  Connection *connection = connection_for (socket);
+  Later *later = data;
+  Connection *connection = g_hash_table_lookup (later->shared->connections, later->socket);
 
-  if (connection == NULL || g_socket_is_closed (socket) || !g_socket_is_connected (socket))
+  if (connection == NULL || g_socket_is_closed (later->socket) || !g_socket_is_connected (later->socket))
     return G_SOURCE_REMOVE;
   unwatch (connection);
-  connection->readable = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  connection->readable = g_socket_create_source (later->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (connection->readable, G_SOURCE_FUNC (idle_readable_cb), connection, NULL);
   g_source_attach (connection->readable, g_main_context_get_thread_default ());
-  add_deadline (connection, socket, idle_deadline_cb);
+  add_deadline (later->shared, connection, idle_deadline_cb);
   return G_SOURCE_REMOVE;
 }
 
@@ -248,16 +271,20 @@ request_done_cb (SoupServer        *soup,
                  SoupServerMessage *msg,
                  Shared            *shared)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
-  GSource *later;
+  Connection *connection = connection_of (shared, msg);
+  GSource *source;
+  Later *later;
 
-  if (socket == NULL || connection_for (socket) == NULL)
+  if (connection == NULL)
     return;
-  unwatch (connection_for (socket));
-  later = g_idle_source_new ();
-  g_source_set_callback (later, watch_idle_cb, g_object_ref (socket), g_object_unref);
-  g_source_attach (later, g_main_context_get_thread_default ());
-  g_source_unref (later);
+  unwatch (connection);
+  later = g_new0 (Later, 1);
+  later->shared = shared_ref (shared);
+  later->socket = g_object_ref (connection->socket);
+  source = g_idle_source_new ();
+  g_source_set_callback (source, watch_idle_cb, later, later_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
 }
 
 FalLocalConnections *
@@ -269,7 +296,7 @@ fal_local_connections_new (SoupServer *soup,
   Shared *shared = g_new0 (Shared, 1);
 
   g_atomic_ref_count_init (&shared->ref_count);
-  shared->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  shared->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, connection_free);
   shared->max_connections = max_connections > 0 ? max_connections : G_MAXUINT;
   shared->idle_timeout_ms = idle_timeout_ms;
   shared->soup = soup;
@@ -297,8 +324,8 @@ fal_local_connections_free (FalLocalConnections *self)
           g_signal_handler_disconnect (self->shared->soup, self->shared->handlers[i]);
       g_object_remove_weak_pointer (G_OBJECT (self->shared->soup), (gpointer *) &self->shared->soup);
     }
-  /* The sockets' Connection data hold the shared part: let them go. */
-  g_ptr_array_set_size (self->shared->sockets, 0);
+  /* Every watch goes now; messages still around hold only the table. */
+  g_hash_table_remove_all (self->shared->connections);
   shared_unref (self->shared);
   g_free (self);
 }

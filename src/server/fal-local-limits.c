@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 #include <libsoup/soup.h>
 
 #include "fal-local-server-private.h"
@@ -100,10 +101,19 @@ got_chunk_cb (SoupServerMessage *msg,
     {
       GSocket *socket = soup_server_message_get_socket (msg);
 
-      /* libsoup sees the socket end and drops the message. */
+      /* libsoup sees the socket end and drops the message. The close
+       * that follows resets the connection (SO_LINGER 0): a graceful one
+       * could leave a client whose window was full waiting on zero-
+       * window probes for a minute and more instead of failing its
+       * write at once. */
       g_signal_handlers_disconnect_by_data (msg, count);
       if (socket)
-        g_socket_shutdown (socket, TRUE, TRUE, NULL);
+        {
+          struct linger reset = { 1, 0 };
+
+          setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+          g_socket_shutdown (socket, TRUE, TRUE, NULL);
+        }
       return;
     }
   if (count->received > MAX_JSON_BODY && !g_object_get_data (G_OBJECT (msg), BODY_REFUSED))
