@@ -265,6 +265,16 @@ entry_header (JsonObject *entry,
 
 /* ------------------------------------------------------------------ run and stream */
 
+
+static void
+assert_n_field_errors (const GError *error,
+                       const char   *field,
+                       guint         n)
+{
+  g_autoptr(GPtrArray) errors = fal_error_field_errors_for (error, field);
+
+  g_assert_cmpuint (errors->len, ==, n);
+}
 static void
 test_run (void)
 {
@@ -285,7 +295,7 @@ test_run (void)
   run (fx->client, "fal-ai/any-llm", "{\"prompt\":42}", NULL, &invalid);
   g_assert_error (invalid.error, FAL_ERROR, FAL_ERROR_VALIDATION);
   g_assert_cmpuint (fal_error_get_http_status (invalid.error), ==, 422);
-  g_assert_cmpuint (fal_error_field_errors_for (invalid.error, "prompt")->len, ==, 1);
+  assert_n_field_errors (invalid.error, "prompt", 1);
 
   log = fal_test_request_log (fx->ts);
   g_assert_cmpuint (count_requests (log, "POST", "^/run/fal-ai/any-llm$", NULL), ==, 2);
@@ -422,7 +432,7 @@ test_model_failure (void)
   run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", &options_422, &refused);
   g_assert_error (refused.error, FAL_ERROR, FAL_ERROR_VALIDATION);
   g_assert_false (fal_error_is_model_failure (refused.error));
-  g_assert_cmpuint (fal_error_field_errors_for (refused.error, "prompt")->len, ==, 1);
+  assert_n_field_errors (refused.error, "prompt", 1);
 
   stream = stream_with_fault (fx, "fail=500");
   error = fal_stream_get_error (stream);
@@ -438,7 +448,7 @@ test_model_failure (void)
   error = fal_stream_get_error (stream_refused);
   g_assert_error ((GError *) error, FAL_ERROR, FAL_ERROR_VALIDATION);
   g_assert_cmpstr (fal_error_get_error_type (error), ==, "content_policy_violation");
-  g_assert_cmpuint (fal_error_field_errors_for (error, "prompt")->len, ==, 1);
+  assert_n_field_errors (error, "prompt", 1);
 }
 
 static void

@@ -385,6 +385,32 @@ store_result_cb (GObject      *source,
   *(GAsyncResult **) data = g_object_ref (result);
 }
 
+/* A schema is read within the same caps as any answer: 8 MiB against a
+ * 1 MiB max-json-size, and a drip against a 1 s body timeout (both were
+ * read whole, however long it took). */
+static void
+test_schema_caps (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_autofree char *cache_dir = g_dir_make_tmp ("falstaff-limits-schema-XXXXXX", NULL);
+  g_auto(Outcome) huge = { 0 };
+  g_auto(Outcome) drip = { 0 };
+
+  g_object_set (client, "web-url", hostile_server_get_url (server), NULL);
+  fal_client_fetch_schema_full_async (client, "owner/app/huge", cache_dir, NULL, schema_cb, &huge);
+  while (!huge.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (huge.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_cmpstr (fal_error_get_error_type (huge.error), ==, "answer_too_large");
+
+  fal_client_fetch_schema_full_async (client, "owner/app/drip", cache_dir, NULL, schema_cb, &drip);
+  while (!drip.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (drip.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  fal_test_remove_tree (cache_dir);
+}
+
 static GBytes *
 send_guarded (SoupSession   *session,
               HostileServer *server,
@@ -448,6 +474,7 @@ main (int   argc,
   g_test_add_func ("/fal/limits/download-body-timeout", test_download_drip);
   g_test_add_func ("/fal/limits/redirect-policy", test_redirect_policy);
   g_test_add_func ("/fal/limits/schema-redirect-policy", test_schema_redirect_policy);
+  g_test_add_func ("/fal/limits/schema-caps", test_schema_caps);
   g_test_add_func ("/fal/limits/session-redirect-policy", test_session_redirect_policy);
   g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
 

@@ -166,6 +166,7 @@ test_run_and_stream (void)
       g_autoptr(SoupMessage) msg = token_message (ts, "POST", "/run/" LLM "/stream",
                                                   "{\"prompt\": \"a haiku about queues\"}", llm, bearer);
       g_autoptr(FalTestSse) sse = NULL;
+      g_autoptr(JsonObject) last = NULL;
 
       g_test_message ("token by %s", bearer ? "Bearer" : "query");
       g_assert_no_error (run->error);
@@ -177,7 +178,8 @@ test_run_and_stream (void)
       g_assert_cmpuint (sse->status, ==, 200);
       g_assert_true (fal_test_sse_wait_end (sse, 30000));
       g_assert_cmpuint (sse->events->len, >=, 2);
-      g_assert_nonnull (fal_test_object_string (fal_test_sse_event_object (sse, sse->events->len - 1), "output"));
+      last = fal_test_sse_event_object (sse, sse->events->len - 1);
+      g_assert_nonnull (fal_test_object_string (last, "output"));
     }
 
   /* The stream of an app the token was not made for. */

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fal-body-reader.h"
 #include "fal-client-private.h"
 #include "fal-error.h"
 #include "fal-json.h"
@@ -23,16 +24,7 @@ typedef struct {
   guint timer;
   gulong cancel_handler;
   SoupMessage *msg;
-  /* The answer's body, read within max-json-size and body-timeout. */
-  GInputStream *in;
-  GByteArray *body_read;
-  GCancellable *read_cancellable;
-  gulong read_cancel_handler;
-  guint body_timer;
-  gboolean body_timed_out;
 } Call;
-
-#define BODY_CHUNK (64 * 1024)
 
 typedef struct {
   JsonNode *node;
@@ -47,10 +39,6 @@ call_free (gpointer data)
   Call *call = data;
 
   _fal_clear_source (&call->timer);
-  _fal_clear_source (&call->body_timer);
-  g_clear_object (&call->in);
-  g_clear_pointer (&call->body_read, g_byte_array_unref);
-  g_clear_object (&call->read_cancellable);
   g_clear_object (&call->client);
   g_free (call->method);
   g_free (call->url);
@@ -226,97 +214,18 @@ answer_read (GTask  *owned_task,
 }
 
 
+/* The body, within max-json-size and body-timeout. */
 static void
-body_done (GTask  *task,
-           GError *error)
-{
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GBytes) bytes = NULL;
-
-  _fal_clear_source (&call->body_timer);
-  if (call->read_cancel_handler)
-    g_cancellable_disconnect (g_task_get_cancellable (task), call->read_cancel_handler);
-  call->read_cancel_handler = 0;
-  if (call->in)
-    g_input_stream_close_async (call->in, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  g_clear_object (&call->in);
-  if (error == NULL)
-    bytes = g_byte_array_free_to_bytes (g_steal_pointer (&call->body_read));
-  g_clear_pointer (&call->body_read, g_byte_array_unref);
-  answer_read (task, bytes, error);
-  g_clear_error (&error);
-}
-
-static GError *
-too_large_error (Call *call)
-{
-  guint64 cap = _fal_client_get_max_json_size (call->client);
-  g_autofree char *message = cap >= 1024 * 1024
-    ? g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " MiB this client accepts (max-json-size)", cap / (1024 * 1024))
-    : g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " bytes this client accepts (max-json-size)", cap);
-
-  return fal_error_new_literal_full (FAL_ERROR_PROTOCOL, message,
-                                     soup_message_get_status (call->msg),
-                                     soup_message_headers_get_one (soup_message_get_response_headers (call->msg), "x-fal-request-id"),
-                                     "answer_too_large");
-}
-
-static void
-body_chunk_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
+body_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
 {
   GTask *task = data;
-  Call *call = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  g_autoptr(GBytes) bytes = _fal_body_read_finish (result, &error);
 
-  if (chunk == NULL)
-    {
-      if (call->body_timed_out)
-        {
-          g_clear_error (&error);
-          error = fal_error_new_literal_full (FAL_ERROR_TIMEOUT,
-                                              "The answer's body did not arrive in time (body-timeout)",
-                                              soup_message_get_status (call->msg),
-                                              soup_message_headers_get_one (soup_message_get_response_headers (call->msg), "x-fal-request-id"),
-                                              "body_timeout");
-        }
-      body_done (task, error);
-      return;
-    }
-  if (g_bytes_get_size (chunk) == 0)
-    {
-      body_done (task, NULL);
-      return;
-    }
-  /* Counted after libsoup's content decoder: decoded bytes. */
-  if (call->body_read->len + g_bytes_get_size (chunk) > _fal_client_get_max_json_size (call->client))
-    {
-      body_done (task, too_large_error (call));
-      return;
-    }
-  g_byte_array_append (call->body_read, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
-  g_input_stream_read_bytes_async (call->in, BODY_CHUNK, G_PRIORITY_DEFAULT, call->read_cancellable,
-                                   body_chunk_cb, task);
-}
-
-static gboolean
-body_timeout_cb (gpointer data)
-{
-  Call *call = data;
-
-  call->body_timer = 0;
-  call->body_timed_out = TRUE;
-  g_cancellable_cancel (call->read_cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-forward_cancel_cb (GCancellable *cancellable,
-                   GCancellable *read_cancellable)
-{
-  g_cancellable_cancel (read_cancellable);
+  answer_read (task, bytes, error);
+  g_clear_error (&error);
 }
 
 static void
@@ -328,8 +237,6 @@ sent_cb (GObject      *source,
   Call *call = g_task_get_task_data (task);
   GError *error = NULL;
   GInputStream *in = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  SoupMessageHeaders *headers;
-  goffset length;
 
   if (in == NULL)
     {
@@ -337,28 +244,10 @@ sent_cb (GObject      *source,
       g_clear_error (&error);
       return;
     }
-  call->in = in;
-  headers = soup_message_get_response_headers (call->msg);
-  length = soup_message_headers_get_content_length (headers);
-  /* Refused before reading when the length says so (not for an encoded
-   * body: its length is the compressed one). */
-  if (length > 0 && soup_message_headers_get_one (headers, "Content-Encoding") == NULL &&
-      (guint64) length > _fal_client_get_max_json_size (call->client))
-    {
-      body_done (task, too_large_error (call));
-      return;
-    }
-  call->body_read = g_byte_array_new ();
-  g_clear_object (&call->read_cancellable);
-  call->read_cancellable = g_cancellable_new ();
-  call->body_timed_out = FALSE;
-  if (g_task_get_cancellable (task))
-    call->read_cancel_handler = g_cancellable_connect (g_task_get_cancellable (task), G_CALLBACK (forward_cancel_cb),
-                                                       call->read_cancellable, NULL);
-  call->body_timer = _fal_timeout_add (_fal_client_get_body_timeout (call->client) * 1000,
-                                       body_timeout_cb, call);
-  g_input_stream_read_bytes_async (call->in, BODY_CHUNK, G_PRIORITY_DEFAULT, call->read_cancellable,
-                                   body_chunk_cb, task);
+  _fal_body_read_async (call->msg, in, _fal_client_get_max_json_size (call->client),
+                        _fal_client_get_body_timeout (call->client), g_task_get_cancellable (task),
+                        body_read_cb, task);
+  g_object_unref (in);
 }
 
 static void

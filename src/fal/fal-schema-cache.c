@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "fal-body-reader.h"
 #include "fal-client-private.h"
 #include "fal-error.h"
 #include "fal-json.h"
@@ -208,20 +209,40 @@ fetched_parsed_cb (GObject      *source,
   store (task, soup_message_headers_get_one (soup_message_get_response_headers (fetch->msg), "ETag"));
 }
 
+/* fal.ai out of reach: the cached copy, when there is one, is the
+ * answer; any other error is said. */
 static void
-sent_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
+fail_or_use_cache (GTask  *task,
+                   GError *error)
+{
+  Fetch *fetch = g_task_get_task_data (task);
+
+  if (fetch->cached && (g_error_matches (error, FAL_ERROR, FAL_ERROR_NETWORK) ||
+                        g_error_matches (error, FAL_ERROR, FAL_ERROR_TIMEOUT)))
+    {
+      g_debug ("Using the cached schema of %s: %s", fetch->endpoint_id, error->message);
+      g_error_free (error);
+      return_document (task, fetch->cached, FAL_SCHEMA_SOURCE_CACHED_OFFLINE);
+      return;
+    }
+  g_task_return_error (task, error);
+}
+
+static void
+body_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
 {
   g_autoptr(GTask) task = data;
   Fetch *fetch = g_task_get_task_data (task);
-  g_autoptr(GError) transport_error = NULL;
-  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &transport_error);
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(GBytes) bytes = _fal_body_read_finish (result, &read_error);
   g_autoptr(GError) error = NULL;
   guint status;
 
+  /* Too large or too slow: said as such, not as a network failure. */
   if (bytes == NULL)
-    error = fal_error_new_from_transport (transport_error);
+    error = g_steal_pointer (&read_error);
   else
     {
       status = soup_message_get_status (fetch->msg);
@@ -242,14 +263,30 @@ sent_cb (GObject      *source,
         error = _fal_client_error_from_answer (fetch->client, fetch->msg, bytes);
     }
 
-  if (fetch->cached && (g_error_matches (error, FAL_ERROR, FAL_ERROR_NETWORK) ||
-                        g_error_matches (error, FAL_ERROR, FAL_ERROR_TIMEOUT)))
+  fail_or_use_cache (task, g_steal_pointer (&error));
+}
+
+/* The head is in: the body is read within the client's caps, as any
+ * answer from fal is. */
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  GTask *task = data;
+  Fetch *fetch = g_task_get_task_data (task);
+  g_autoptr(GError) transport_error = NULL;
+  g_autoptr(GInputStream) in = soup_session_send_finish (SOUP_SESSION (source), result, &transport_error);
+
+  if (in == NULL)
     {
-      g_debug ("Using the cached schema of %s: %s", fetch->endpoint_id, error->message);
-      return_document (task, fetch->cached, FAL_SCHEMA_SOURCE_CACHED_OFFLINE);
+      fail_or_use_cache (task, fal_error_new_from_transport (transport_error));
+      g_object_unref (task);
       return;
     }
-  g_task_return_error (task, g_steal_pointer (&error));
+  _fal_body_read_async (fetch->msg, in, _fal_client_get_max_json_size (fetch->client),
+                        _fal_client_get_body_timeout (fetch->client), g_task_get_cancellable (task),
+                        body_read_cb, task);
 }
 
 static void
@@ -277,8 +314,8 @@ send (GTask *task)
     }
   if (fetch->cached_etag)
     soup_message_headers_replace (soup_message_get_request_headers (fetch->msg), "If-None-Match", fetch->cached_etag);
-  soup_session_send_and_read_async (_fal_client_get_session (fetch->client, FALSE), fetch->msg,
-                                    G_PRIORITY_DEFAULT, g_task_get_cancellable (task), sent_cb, task);
+  soup_session_send_async (_fal_client_get_session (fetch->client, FALSE), fetch->msg,
+                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task), sent_cb, task);
 }
 
 /* ------------------------------------------------------------------ reading */

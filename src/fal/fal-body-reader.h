@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* Reads an answer's body whole, within a byte cap (counted after
+ * libsoup's content decoding, so a gzip bomb stops at the cap) and an
+ * overall deadline from the head on (a drip of a byte now and then
+ * ends too). Past the cap: FAL_ERROR_PROTOCOL, error type
+ * "answer_too_large"; past the deadline: FAL_ERROR_TIMEOUT, error type
+ * "body_timeout"; both carry the answer's status and request id. A
+ * Content-Length past the cap is refused before any byte is read. The
+ * stream is closed either way. */
+void    _fal_body_read_async  (SoupMessage         *msg,
+                               GInputStream        *body,
+                               guint64              max_size,
+                               guint                timeout_seconds,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data);
+GBytes *_fal_body_read_finish (GAsyncResult        *result,
+                               GError             **error);
+
+G_END_DECLS
