@@ -15,10 +15,7 @@ typedef struct {
   GInputStream *body;
   guint64 max_size;
   GByteArray *read;
-  GCancellable *read_cancellable;   /* the caller's, or the deadline's */
-  gulong cancel_handler;
-  guint timer;
-  gboolean timed_out;
+  FalReadDeadline deadline;
 } Read;
 
 static void
@@ -26,11 +23,10 @@ read_free (gpointer data)
 {
   Read *read = data;
 
-  _fal_clear_source (&read->timer);
+  _fal_read_deadline_clear (&read->deadline);
   g_clear_object (&read->msg);
   g_clear_object (&read->body);
   g_clear_pointer (&read->read, g_byte_array_unref);
-  g_clear_object (&read->read_cancellable);
   g_free (read);
 }
 
@@ -64,10 +60,7 @@ finish (GTask  *task,
 {
   Read *read = g_task_get_task_data (task);
 
-  _fal_clear_source (&read->timer);
-  if (read->cancel_handler)
-    g_cancellable_disconnect (g_task_get_cancellable (task), read->cancel_handler);
-  read->cancel_handler = 0;
+  _fal_read_deadline_stop (&read->deadline);
   g_input_stream_close_async (read->body, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   if (error)
     g_task_return_error (task, error);
@@ -89,7 +82,7 @@ chunk_cb (GObject      *source,
 
   if (chunk == NULL)
     {
-      if (read->timed_out)
+      if (read->deadline.expired)
         {
           g_clear_error (&error);
           error = answer_error (read, FAL_ERROR_TIMEOUT, "The answer's body did not arrive in time (body-timeout)",
@@ -109,25 +102,60 @@ chunk_cb (GObject      *source,
       return;
     }
   g_byte_array_append (read->read, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
-  g_input_stream_read_bytes_async (read->body, CHUNK, G_PRIORITY_DEFAULT, read->read_cancellable, chunk_cb, task);
+  g_input_stream_read_bytes_async (read->body, CHUNK, G_PRIORITY_DEFAULT, read->deadline.cancellable, chunk_cb, task);
 }
 
 static gboolean
 deadline_cb (gpointer data)
 {
-  Read *read = data;
+  FalReadDeadline *deadline = data;
 
-  read->timer = 0;
-  read->timed_out = TRUE;
-  g_cancellable_cancel (read->read_cancellable);
+  deadline->timer = 0;
+  deadline->expired = TRUE;
+  g_cancellable_cancel (deadline->cancellable);
   return G_SOURCE_REMOVE;
 }
 
 static void
-forward_cancel_cb (GCancellable *cancellable,
-                   GCancellable *read_cancellable)
+forward_cancel_cb (GCancellable *outer,
+                   GCancellable *cancellable)
 {
-  g_cancellable_cancel (read_cancellable);
+  g_cancellable_cancel (cancellable);
+}
+
+void
+_fal_read_deadline_start (FalReadDeadline *deadline,
+                          GCancellable    *outer,
+                          guint            seconds)
+{
+  _fal_read_deadline_clear (deadline);
+  deadline->cancellable = g_cancellable_new ();
+  if (outer)
+    {
+      deadline->outer = g_object_ref (outer);
+      deadline->outer_handler = g_cancellable_connect (outer, G_CALLBACK (forward_cancel_cb),
+                                                       deadline->cancellable, NULL);
+    }
+  if (seconds > 0)
+    deadline->timer = _fal_timeout_add (seconds * 1000, deadline_cb, deadline);
+}
+
+void
+_fal_read_deadline_stop (FalReadDeadline *deadline)
+{
+  _fal_clear_source (&deadline->timer);
+  if (deadline->outer_handler)
+    g_cancellable_disconnect (deadline->outer, deadline->outer_handler);
+  deadline->outer_handler = 0;
+}
+
+void
+_fal_read_deadline_clear (FalReadDeadline *deadline)
+{
+  _fal_read_deadline_stop (deadline);
+  g_clear_object (&deadline->outer);
+  g_clear_object (&deadline->cancellable);
+  deadline->expired = FALSE;
 }
 
 void
@@ -149,7 +177,6 @@ _fal_body_read_async (SoupMessage         *msg,
   read->body = g_object_ref (body);
   read->max_size = max_size;
   read->read = g_byte_array_new ();
-  read->read_cancellable = g_cancellable_new ();
   g_task_set_task_data (task, read, read_free);
 
   /* Refused before reading when the length says so (not for an encoded
@@ -160,12 +187,8 @@ _fal_body_read_async (SoupMessage         *msg,
       finish (task, too_large_error (read));
       return;
     }
-  if (cancellable)
-    read->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel_cb),
-                                                  read->read_cancellable, NULL);
-  if (timeout_seconds > 0)
-    read->timer = _fal_timeout_add (timeout_seconds * 1000, deadline_cb, read);
-  g_input_stream_read_bytes_async (body, CHUNK, G_PRIORITY_DEFAULT, read->read_cancellable, chunk_cb, task);
+  _fal_read_deadline_start (&read->deadline, cancellable, timeout_seconds);
+  g_input_stream_read_bytes_async (body, CHUNK, G_PRIORITY_DEFAULT, read->deadline.cancellable, chunk_cb, task);
 }
 
 GBytes *

@@ -5,6 +5,23 @@
 
 G_BEGIN_DECLS
 
+/* The reads of one body: cancelled by the caller's cancellable or once
+ * the deadline passes (then `expired`). Embedded in its user's state. */
+typedef struct {
+  GCancellable *cancellable;   /* give this to every read */
+  GCancellable *outer;
+  gulong outer_handler;
+  guint timer;
+  gboolean expired;
+} FalReadDeadline;
+
+void _fal_read_deadline_start (FalReadDeadline *deadline,
+                               GCancellable    *outer,
+                               guint            seconds);
+/* Disconnects and stops the timer; safe to call again. */
+void _fal_read_deadline_stop  (FalReadDeadline *deadline);
+void _fal_read_deadline_clear (FalReadDeadline *deadline);
+
 /* Reads an answer's body whole, within a byte cap (counted after
  * libsoup's content decoding, so a gzip bomb stops at the cap) and an
  * overall deadline from the head on (a drip of a byte now and then

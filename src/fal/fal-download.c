@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "fal-body-reader.h"
 #include "fal-client-private.h"
 #include "fal-error.h"
 
@@ -22,10 +23,7 @@ typedef struct {
   SoupMessage *msg;
   GInputStream *in;
   GFileOutputStream *out;
-  GCancellable *read_cancellable;
-  gulong cancel_handler;
-  guint body_timer;
-  gboolean timed_out;
+  FalReadDeadline deadline;
   guint redirects;
   guint64 written;
 } Download;
@@ -35,14 +33,13 @@ download_free (gpointer data)
 {
   Download *download = data;
 
-  _fal_clear_source (&download->body_timer);
+  _fal_read_deadline_clear (&download->deadline);
   g_clear_object (&download->client);
   g_clear_object (&download->destination);
   g_clear_pointer (&download->uri, g_uri_unref);
   g_clear_object (&download->msg);
   g_clear_object (&download->in);
   g_clear_object (&download->out);
-  g_clear_object (&download->read_cancellable);
   g_free (download);
 }
 
@@ -69,10 +66,7 @@ download_return (GTask  *task,
 {
   Download *download = g_task_get_task_data (task);
 
-  _fal_clear_source (&download->body_timer);
-  if (download->cancel_handler)
-    g_cancellable_disconnect (g_task_get_cancellable (task), download->cancel_handler);
-  download->cancel_handler = 0;
+  _fal_read_deadline_stop (&download->deadline);
   if (download->in)
     g_input_stream_close_async (download->in, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   if (download->out)
@@ -108,7 +102,7 @@ chunk_cb (GObject      *source,
     {
       GError *mapped;
 
-      if (download->timed_out)
+      if (download->deadline.expired)
         mapped = fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "The download did not finish in time (body-timeout)",
                                              soup_message_get_status (download->msg), NULL, "body_timeout");
       else
@@ -137,26 +131,8 @@ chunk_cb (GObject      *source,
       return;
     }
   download->written += g_bytes_get_size (chunk);
-  g_input_stream_read_bytes_async (download->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT, download->read_cancellable,
+  g_input_stream_read_bytes_async (download->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT, download->deadline.cancellable,
                                    chunk_cb, task);
-}
-
-static gboolean
-body_timeout_cb (gpointer data)
-{
-  Download *download = data;
-
-  download->body_timer = 0;
-  download->timed_out = TRUE;
-  g_cancellable_cancel (download->read_cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-forward_cancel_cb (GCancellable *cancellable,
-                   GCancellable *read_cancellable)
-{
-  g_cancellable_cancel (read_cancellable);
 }
 
 static void download_send (GTask *task);
@@ -228,13 +204,9 @@ sent_cb (GObject      *source,
       download_return (task, error);
       return;
     }
-  download->read_cancellable = g_cancellable_new ();
-  if (g_task_get_cancellable (task))
-    download->cancel_handler = g_cancellable_connect (g_task_get_cancellable (task), G_CALLBACK (forward_cancel_cb),
-                                                      download->read_cancellable, NULL);
-  download->body_timer = _fal_timeout_add (_fal_client_get_body_timeout (download->client) * 1000,
-                                           body_timeout_cb, download);
-  g_input_stream_read_bytes_async (download->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT, download->read_cancellable,
+  _fal_read_deadline_start (&download->deadline, g_task_get_cancellable (task),
+                            _fal_client_get_body_timeout (download->client));
+  g_input_stream_read_bytes_async (download->in, DOWNLOAD_CHUNK, G_PRIORITY_DEFAULT, download->deadline.cancellable,
                                    chunk_cb, task);
 }
 
