@@ -242,6 +242,10 @@ test_multipart (void)
   g_autoptr(FalTestResponse) missing = NULL;
   g_autoptr(FalTestResponse) empty = NULL;
   g_autoptr(FalTestResponse) malformed = NULL;
+  g_autofree char *wrapped_body = NULL;
+  g_autofree char *twice_body = NULL;
+  g_autoptr(FalTestResponse) wrapped = NULL;
+  g_autoptr(FalTestResponse) twice = NULL;
   g_autoptr(FalTestResponse) done = NULL;
   g_autoptr(FalTestResponse) after = NULL;
   g_autoptr(GByteArray) expected = g_byte_array_new ();
@@ -273,6 +277,18 @@ test_multipart (void)
   fal_test_assert_detail (empty, 400);
   malformed = complete (ts, upload_url, "{\"parts\": [{\"partNumber\": \"one\"}]}");
   fal_test_assert_detail (malformed, 400);
+
+  /* 2^32 + 1 was taken as part 1, and a part listed twice broke the
+   * upload for good (its file renamed away): both refused, nothing lost. */
+  wrapped_body = g_strdup_printf ("{\"parts\": [{\"partNumber\": 4294967297, \"etag\": \"%s\"}, {\"partNumber\": 2, \"etag\": \"%s\"},"
+                                  " {\"partNumber\": 3, \"etag\": \"%s\"}]}", etag1, etag2, etag3);
+  wrapped = complete (ts, upload_url, wrapped_body);
+  fal_test_assert_detail (wrapped, 400);
+  twice_body = g_strdup_printf ("{\"parts\": [{\"partNumber\": 1, \"etag\": \"%s\"}, {\"partNumber\": 1, \"etag\": \"%s\"},"
+                                " {\"partNumber\": 2, \"etag\": \"%s\"}, {\"partNumber\": 3, \"etag\": \"%s\"}]}",
+                                etag1, etag1, etag2, etag3);
+  twice = complete (ts, upload_url, twice_body);
+  fal_test_assert_detail (twice, 400);
 
   body = g_strdup_printf ("{\"parts\": [{\"partNumber\": 1, \"etag\": \"%s\"}, {\"partNumber\": 2, \"etag\": \"%s\"},"
                           " {\"partNumber\": 3, \"etag\": \"%s\"}]}", etag1, etag2, etag3);
