@@ -1082,6 +1082,7 @@ test_interrupt (void)
   g_assert_true (g_subprocess_wait (process, NULL, &error));
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 130);
   rest = g_data_input_stream_read_upto (err, "", 0, NULL, NULL, NULL);
+  g_test_message ("falctl run, interrupted: %s", rest);
   g_assert_nonnull (strstr (rest, "Cancellation requested"));
   g_assert_nonnull (strstr (rest, "falctl run: Cancelled (interrupted)"));
 

@@ -212,7 +212,7 @@ test_queue (void)
       g_autofree char *stream_url = NULL;
       g_autofree char *response_url = NULL;
       g_autofree char *cancel_url = NULL;
-      JsonObject *last;
+      g_autoptr(JsonObject) last = NULL;
 
       g_test_message ("token by %s", bearer ? "Bearer" : "query");
       g_assert_cmpuint (submitted->status, ==, 200);

@@ -329,7 +329,10 @@ fal_local_call_parse_body (FalLocalCall      *call,
 
   if (body->length == 0)
     {
-      *out = json_node_init_object (json_node_alloc (), json_object_new ());
+      /* The node takes the new object's only reference (init would add
+       * one of its own, and the object would never be freed). */
+      *out = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (*out, json_object_new ());
       return TRUE;
     }
 
