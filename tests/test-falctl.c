@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define _GNU_SOURCE  /* memmem */
 #include "config.h"
 
 #include <signal.h>
@@ -9,6 +8,7 @@
 #include "fal.h"
 #include "fal-local-catalog.h"
 #include "fal-local-server.h"
+#include "file-scan.h"
 #include "proxy-fixture.h"
 #include "server-fixture.h"
 
@@ -425,36 +425,6 @@ test_run_timeout (void)
 
 /* ------------------------------------------------------------------ the key */
 
-/* Every file under dir (recursively) that holds needle: their paths. */
-static void
-find_in_files (const char *dir,
-               const char *needle,
-               GPtrArray  *found,
-               guint      *n_files)
-{
-  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (listing && (name = g_dir_read_name (listing)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
-
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          find_in_files (path, needle, found, n_files);
-          continue;
-        }
-      (*n_files)++;
-      if (g_file_get_contents (path, &contents, &length, NULL) &&
-          memmem (contents, length, needle, strlen (needle)) != NULL)
-        g_ptr_array_add (found, g_strdup (path));
-    }
-}
-
 /* A whole falctl session with a key of its own, against a server that
  * takes only that key: runs through the queue (with an uploaded file and
  * --out), --sync and --stream, status, result, upload, schema, models and
@@ -557,8 +527,8 @@ test_key_stays_secret (void)
   g_assert_cmpuint (n_files_served, >=, 3);
   g_assert_cmpuint (n_schemas, >=, 1);
 
-  find_in_files (home, key, found, &n_files);
-  find_in_files (home, secret_half, found_secret, &n_files);
+  n_files += file_scan_find (home, key, found);
+  n_files += file_scan_find (home, secret_half, found_secret);
   g_test_message ("%u keyed calls, %u file calls, %u schema calls; %u files read",
                   n_keyed, n_files_served, n_schemas, n_files);
   /* The wav, the outputs and what falctl keeps (the schema cache…). */

@@ -10,6 +10,7 @@
 #include "falstaff-request-view.h"
 #include "falstaff-welcome-page.h"
 #include "proxy-fixture.h"
+#include "file-scan.h"
 #include "studio-fixture.h"
 #include "tcp-relay.h"
 #include "ui-test-utils.h"
@@ -726,6 +727,29 @@ test_refused_keeps_result (void)
   g_assert_cmpuint (falstaff_output_view_get_n_images (output), >, 0);
 }
 
+/* After the runs above (typed key, uploads, results kept, thumbnails,
+ * the history): no file the app wrote holds the key. It lives in the
+ * Secret Service (encrypted by the keyring) or in memory only. */
+static void
+test_key_in_no_file (void)
+{
+  const char *dirs[] = { g_get_user_cache_dir (), g_get_user_data_dir (), g_get_user_config_dir () };
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  guint n_files = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *own = g_build_filename (dirs[i], "falstaff", NULL);
+
+      n_files += file_scan_find (own, "test:key", found);
+    }
+  g_test_message ("%u files the app wrote, read", n_files);
+  /* The history database at least, and kept outputs. */
+  g_assert_cmpuint (n_files, >=, 2);
+  if (found->len > 0)
+    g_error ("the key is in %s", (char *) found->pdata[0]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -755,6 +779,8 @@ main (int    argc,
   g_test_add_func ("/ui/states/refused-keeps-result", test_refused_keeps_result);
   g_test_add_func ("/ui/proxy/no-key-needed", test_behind_proxy);
   g_test_add_func ("/ui/states/connection-lost", test_connection_lost);
+  /* Last: it reads what the runs above left. */
+  g_test_add_func ("/ui/secrets/key-in-no-file", test_key_in_no_file);
 
   status = g_test_run ();
   studio_fixture_shutdown ();
