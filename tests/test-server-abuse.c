@@ -311,6 +311,35 @@ test_stream_not_read (void)
   g_assert_false (g_str_has_suffix (answer, "0\r\n\r\n"));
 }
 
+/* ------------------------------------------------------------------ remembered requests */
+
+/* The server remembered every queue request, with its result, for as
+ * long as it ran (a fuzzer's 178,000 requests took it to 1.25 GB). With
+ * max-kept-requests 5, after 12 finished requests the oldest are
+ * forgotten (404, as an expired request at fal) and the newest answer. */
+static void
+test_kept_requests (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new_with (1000, 4, 15000, "max-kept-requests", 5, NULL);
+  g_autoptr(GPtrArray) status_urls = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(FalTestResponse) first = NULL;
+  g_autoptr(FalTestResponse) last = NULL;
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autoptr(FalTestResponse) submitted = fal_test_submit (ts, "fal-ai/any-llm", "{\"prompt\": \"x\"}", NULL);
+      g_autoptr(JsonObject) done = NULL;
+
+      g_assert_cmpuint (submitted->status, ==, 200);
+      g_ptr_array_add (status_urls, g_strdup (fal_test_response_string (submitted, "status_url")));
+      done = fal_test_wait_status (ts, status_urls->pdata[i], "COMPLETED", 30000);
+    }
+  first = fal_test_call (ts, "GET", status_urls->pdata[0], NULL);
+  g_assert_cmpuint (first->status, ==, 404);
+  last = fal_test_call (ts, "GET", status_urls->pdata[11], NULL);
+  g_assert_cmpuint (last->status, ==, 200);
+}
+
 /* ------------------------------------------------------------------ connections */
 
 static guint
@@ -491,6 +520,7 @@ main (int   argc,
   g_test_add_func ("/server/abuse/chunked-limit", test_chunked_limit);
   g_test_add_func ("/server/abuse/control", test_control_refused);
   g_test_add_func ("/server/abuse/stream-not-read", test_stream_not_read);
+  g_test_add_func ("/server/abuse/kept-requests", test_kept_requests);
   g_test_add_func ("/server/abuse/closed-connections", test_closed_connections);
   g_test_add_func ("/server/abuse/slow-client", test_slow_client);
   g_test_add_func ("/server/abuse/max-connections", test_max_connections);

@@ -45,6 +45,7 @@ falctl_serve (int    argc,
   g_autofree char *public_url = NULL;
   int max_connections = 0;
   int idle_timeout_ms = 30000;
+  int max_kept = 10000;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0 = a free port)", "PORT" },
     { "key", 'k', 0, G_OPTION_ARG_STRING, &key, "The one key accepted (default local:secret)", "ID:SECRET" },
@@ -55,6 +56,7 @@ falctl_serve (int    argc,
     { "fixed-clock", 0, 0, G_OPTION_ARG_NONE, &fixed_clock, "Request ids, log times and inference times the same on every run", NULL },
     { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "Base of every URL the server returns (behind a reverse proxy or tunnel)", "URL" },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Connections open at once (default: 3/4 of the fd limit)", "N" },
+    { "max-kept-requests", 0, 0, G_OPTION_ARG_INT, &max_kept, "Queue requests remembered for status and result (default 10000)", "N" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout_ms, "Close a connection idle or slow to send its headers this long (default 30000; 0 = never)", "MS" },
     { NULL }
   };
@@ -74,10 +76,10 @@ falctl_serve (int    argc,
     }
   /* The same ranges as FalLocalServer's properties. */
   if (port < 0 || port > 65535 || speed < 0.001 || speed > 1e9 || runners < 1 || runners > 1024 || keepalive_ms < 0 ||
-      max_connections < 0 || idle_timeout_ms < 0)
+      max_connections < 0 || idle_timeout_ms < 0 || max_kept < 1)
     {
       fprintf (stderr, "falctl serve: --port is 0..65535, --speed 0.001..1e9, --runners 1..1024, "
-                       "--keepalive, --max-connections and --idle-timeout ≥ 0\n");
+                       "--keepalive, --max-connections and --idle-timeout ≥ 0, --max-kept-requests ≥ 1\n");
       return FALCTL_EXIT_USAGE;
     }
 
@@ -89,6 +91,7 @@ falctl_serve (int    argc,
                          "fixed-clock", fixed_clock,
                          "max-connections", (guint) max_connections,
                          "idle-timeout", (guint) idle_timeout_ms,
+                         "max-kept-requests", (guint) max_kept,
                          NULL);
   if (key)
     g_object_set (server, "key", key, NULL);

@@ -53,6 +53,8 @@ struct _FalLocalQueue
   double speed;
   GHashTable *endpoint_queues;   /* endpoint id → EndpointQueue */
   GHashTable *jobs;              /* request id → FalLocalJob */
+  GQueue kept;                   /* the same jobs, oldest first (borrowed) */
+  guint max_kept;
   GHashTable *deadline_timers;   /* FalLocalJob → source id */
 };
 
@@ -364,6 +366,7 @@ fal_local_queue_finalize (GObject *object)
 
   fal_local_queue_shutdown (self);
   g_hash_table_unref (self->endpoint_queues);
+  g_queue_clear (&self->kept);
   g_hash_table_unref (self->jobs);
   g_hash_table_unref (self->deadline_timers);
   g_clear_object (&self->storage);
@@ -391,6 +394,8 @@ fal_local_queue_init (FalLocalQueue *self)
   self->endpoint_queues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                  (GDestroyNotify) endpoint_queue_free);
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  g_queue_init (&self->kept);
+  self->max_kept = FAL_LOCAL_QUEUE_MAX_KEPT;
   self->deadline_timers = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
 }
 
@@ -418,6 +423,35 @@ fal_local_queue_set_inline_limit (FalLocalQueue *self,
                                   gsize          limit)
 {
   self->inline_limit = limit;
+}
+
+void
+fal_local_queue_set_max_kept (FalLocalQueue *self,
+                              guint          max_kept)
+{
+  self->max_kept = MAX (1, max_kept);
+}
+
+/* Past max_kept remembered requests the oldest finished ones are
+ * forgotten (their status and result then answer 404, as an expired
+ * request's do at fal); unfinished ones stay whatever their age. */
+static void
+forget_old_jobs (FalLocalQueue *self)
+{
+  GList *l = self->kept.head;
+
+  while (l && g_hash_table_size (self->jobs) > self->max_kept)
+    {
+      GList *next = l->next;
+      FalLocalJob *job = l->data;
+
+      if (fal_local_job_get_state (job) == FAL_LOCAL_JOB_COMPLETED)
+        {
+          g_queue_delete_link (&self->kept, l);
+          g_hash_table_remove (self->jobs, fal_local_job_get_id (job));
+        }
+      l = next;
+    }
 }
 
 static EndpointQueue *
@@ -471,7 +505,15 @@ fal_local_queue_submit (FalLocalQueue *self,
 
   /* Only queue requests can be asked about later. */
   if (fal_local_job_get_mode (job) == FAL_LOCAL_JOB_MODE_QUEUE)
-    g_hash_table_replace (self->jobs, (gpointer) fal_local_job_get_id (job), g_object_ref (job));
+    {
+      FalLocalJob *same_id = g_hash_table_lookup (self->jobs, fal_local_job_get_id (job));
+
+      if (same_id)
+        g_queue_remove (&self->kept, same_id);
+      g_hash_table_replace (self->jobs, (gpointer) fal_local_job_get_id (job), g_object_ref (job));
+      g_queue_push_tail (&self->kept, job);
+      forget_old_jobs (self);
+    }
 
   if (fal_local_job_get_priority (job) == FAL_LOCAL_JOB_PRIORITY_NORMAL)
     {

@@ -28,6 +28,11 @@ FalLocalQueue        *fal_local_queue_new        (FalLocalStorage *storage,
 /* The data: URI bytes a sync_mode result may hold. */
 void                  fal_local_queue_set_inline_limit (FalLocalQueue *self,
                                                         gsize          limit);
+/* Queue requests remembered for status and result; past this the oldest
+ * finished ones are forgotten. */
+#define FAL_LOCAL_QUEUE_MAX_KEPT 10000
+void                  fal_local_queue_set_max_kept (FalLocalQueue *self,
+                                                    guint          max_kept);
 void                  fal_local_queue_submit     (FalLocalQueue *self,
                                                   FalLocalJob   *job);
 FalLocalJob          *fal_local_queue_lookup     (FalLocalQueue *self,

@@ -46,6 +46,7 @@ struct _FalLocalServer
   guint sync_mode_limit;
   guint max_connections;     /* 0: from the fd limit */
   guint idle_timeout_ms;
+  guint max_kept_requests;
 
   /* The server thread and what lives on it. */
   GThread *thread;

@@ -38,6 +38,7 @@ enum {
   PROP_SYNC_MODE_LIMIT,
   PROP_MAX_CONNECTIONS,
   PROP_IDLE_TIMEOUT,
+  PROP_MAX_KEPT_REQUESTS,
   N_PROPS
 };
 
@@ -542,6 +543,7 @@ setup (FalLocalServer  *self,
   self->queue = fal_local_queue_new (self->storage, fal_local_server_get_public_base (self), self->url,
                                      self->runners, self->speed);
   fal_local_queue_set_inline_limit (self->queue, self->sync_mode_limit);
+  fal_local_queue_set_max_kept (self->queue, self->max_kept_requests);
   self->tokens = fal_local_tokens_new (self->speed);
   self->webhook = fal_local_webhook_new (self->speed, self->request_log);
   return TRUE;
@@ -673,6 +675,9 @@ fal_local_server_get_property (GObject    *object,
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint (value, self->idle_timeout_ms);
       break;
+    case PROP_MAX_KEPT_REQUESTS:
+      g_value_set_uint (value, self->max_kept_requests);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -729,6 +734,9 @@ fal_local_server_set_property (GObject      *object,
     case PROP_IDLE_TIMEOUT:
       self->idle_timeout_ms = g_value_get_uint (value);
       break;
+    case PROP_MAX_KEPT_REQUESTS:
+      self->max_kept_requests = g_value_get_uint (value);
+      break;
     case PROP_SYNC_MODE_LIMIT:
       self->sync_mode_limit = g_value_get_uint (value);
       break;
@@ -771,6 +779,10 @@ fal_local_server_class_init (FalLocalServerClass *klass)
   /* How long a connection may take from waiting for a request (new, or
    * kept alive after an answer) to its complete headers; 0: no limit. */
   properties[PROP_IDLE_TIMEOUT] = g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 30000, flags);
+  /* Queue requests remembered for status and result; past it the oldest
+   * finished ones are forgotten (404), so memory stays bounded. */
+  properties[PROP_MAX_KEPT_REQUESTS] = g_param_spec_uint ("max-kept-requests", NULL, NULL, 1, G_MAXUINT,
+                                                          FAL_LOCAL_QUEUE_MAX_KEPT, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -782,6 +794,7 @@ fal_local_server_init (FalLocalServer *self)
   self->runners = 2;
   self->keepalive_ms = 15000;
   self->idle_timeout_ms = 30000;
+  self->max_kept_requests = FAL_LOCAL_QUEUE_MAX_KEPT;
   self->sync_mode_limit = FAL_LOCAL_SYNC_MODE_MAX_BYTES;
   self->faults = fal_local_faults_new ();
   self->request_log = fal_local_request_log_new ();
