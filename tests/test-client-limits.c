@@ -433,6 +433,80 @@ send_guarded (SoupSession   *session,
   return body;
 }
 
+typedef struct {
+  GBytes *bytes;
+  GError *error;
+  gboolean done;
+} BodyRead;
+
+static void
+body_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  BodyRead *read = data;
+
+  read->bytes = fal_read_body_finish (result, &read->error);
+  read->done = TRUE;
+}
+
+static void
+sent_for_body_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  BodyRead *read = data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GInputStream) body = soup_session_send_finish (SOUP_SESSION (source), result, &read->error);
+
+  if (body == NULL)
+    {
+      read->done = TRUE;
+      return;
+    }
+  fal_read_body_async (msg, body, 1024 * 1024, 1, NULL, body_read_cb, read);
+}
+
+static void
+read_capped (HostileServer *server,
+             const char    *what,
+             BodyRead      *read)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (hostile_server_get_url (server), "/media/", what, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_for_body_cb, read);
+  while (!read->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* fal_read_body_async, as the app reads the media it shows: 8 MiB against
+ * a 1 MiB cap, a gzip bomb, and a drip against a 1 s deadline fail;
+ * a small body comes whole. */
+static void
+test_read_body (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  BodyRead huge = { 0 }, bomb = { 0 }, drip = { 0 }, small = { 0 };
+
+  read_capped (server, "huge", &huge);
+  g_assert_error (huge.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  g_assert_cmpstr (fal_error_get_error_type (huge.error), ==, "answer_too_large");
+  read_capped (server, "gzip", &bomb);
+  g_assert_error (bomb.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
+  read_capped (server, "drip", &drip);
+  g_assert_error (drip.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  read_capped (server, "small", &small);
+  g_assert_no_error (small.error);
+  g_assert_cmpuint (g_bytes_get_size (small.bytes), ==, 11);
+
+  g_clear_error (&huge.error);
+  g_clear_error (&bomb.error);
+  g_clear_error (&drip.error);
+  g_clear_pointer (&small.bytes, g_bytes_unref);
+}
+
 /* The app's media sessions: a redirect to plain http off this machine is
  * not followed (the 302 is the answer), one to this machine is. */
 static void
@@ -476,6 +550,7 @@ main (int   argc,
   g_test_add_func ("/fal/limits/schema-redirect-policy", test_schema_redirect_policy);
   g_test_add_func ("/fal/limits/schema-caps", test_schema_caps);
   g_test_add_func ("/fal/limits/session-redirect-policy", test_session_redirect_policy);
+  g_test_add_func ("/fal/limits/read-body", test_read_body);
   g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
 
   return g_test_run ();

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fal-file-name.h"
+#include "fal.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-png-metadata.h"
 
@@ -115,15 +116,18 @@ got_bytes (GTask  *task,
 
 /* ------------------------------------------------------------------ fetch */
 
+/* Seconds to read a fetched body whole, from its head on. */
+#define FETCH_BODY_TIMEOUT 600
+
 static void
-downloaded_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
+body_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
 {
   g_autoptr(GTask) task = data;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  SoupMessage *msg = g_task_get_task_data (task);
   GError *error = NULL;
-  GBytes *bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  GBytes *bytes = fal_read_body_finish (result, &error);
 
   if (bytes == NULL)
     {
@@ -136,9 +140,30 @@ downloaded_cb (GObject      *source,
       g_task_return_error (task, falstaff_output_http_error (soup_message_get_status (msg)));
       return;
     }
+  /* The message goes with the old task data: the type is copied first. */
   g_task_set_task_data (task, g_strdup (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL)),
                         g_free);
   g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  GTask *task = data;
+  GError *error = NULL;
+  g_autoptr(GInputStream) body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* Held in memory: within a cap, and a body that drips ends too. */
+  fal_read_body_async (g_task_get_task_data (task), body, FALSTAFF_OUTPUT_FETCH_MAX_SIZE, FETCH_BODY_TIMEOUT,
+                       g_task_get_cancellable (task), body_read_cb, task);
 }
 
 static void
@@ -204,8 +229,8 @@ falstaff_output_fetch_async (SoupSession         *session,
           g_task_return_new_error (task, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, "%s", _("the link is not valid"));
           return;
         }
-      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
-                                        downloaded_cb, g_steal_pointer (&task));
+      g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
+      soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, cancellable, sent_cb, g_steal_pointer (&task));
     }
 }
 

@@ -28,9 +28,15 @@ void      falstaff_output_save_async          (GtkWindow           *parent,
 GFile    *falstaff_output_save_finish         (GAsyncResult        *result,
                                                GError             **error);
 
+/* What one fetch may bring into memory: past it the fetch fails
+ * (FAL_ERROR_PROTOCOL, "answer_too_large") instead of growing the app.
+ * Kept outputs go to disk, within their own cap. */
+#define FALSTAFF_OUTPUT_FETCH_MAX_SIZE (G_GUINT64_CONSTANT (512) * 1024 * 1024)
+
 /* The bytes of @url (http(s), data: or file:), and their content type
  * (from the answer, the data URL or a guess; may be NULL). A non-2xx
- * answer is an error. */
+ * answer is an error. An http(s) body is read within
+ * FALSTAFF_OUTPUT_FETCH_MAX_SIZE and a 600 s deadline. */
 void      falstaff_output_fetch_async         (SoupSession         *session,
                                                const char          *url,
                                                GCancellable        *cancellable,

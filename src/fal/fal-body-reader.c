@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fal-body-reader.h"
+#include "fal-client.h"
 #include "fal-error.h"
 #include "fal-error-private.h"
 #include "fal-client-private.h"
@@ -14,6 +15,7 @@ typedef struct {
   SoupMessage *msg;
   GInputStream *body;
   guint64 max_size;
+  char *cap_name;
   GByteArray *read;
   FalReadDeadline deadline;
 } Read;
@@ -27,6 +29,7 @@ read_free (gpointer data)
   g_clear_object (&read->msg);
   g_clear_object (&read->body);
   g_clear_pointer (&read->read, g_byte_array_unref);
+  g_free (read->cap_name);
   g_free (read);
 }
 
@@ -46,10 +49,10 @@ static GError *
 too_large_error (Read *read)
 {
   g_autofree char *message = read->max_size >= 1024 * 1024
-    ? g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " MiB this client accepts (max-json-size)",
-                       read->max_size / (1024 * 1024))
-    : g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " bytes this client accepts (max-json-size)",
-                       read->max_size);
+    ? g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " MiB this client accepts (%s)",
+                       read->max_size / (1024 * 1024), read->cap_name)
+    : g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " bytes this client accepts (%s)",
+                       read->max_size, read->cap_name);
 
   return answer_error (read, FAL_ERROR_PROTOCOL, message, "answer_too_large");
 }
@@ -162,6 +165,7 @@ void
 _fal_body_read_async (SoupMessage         *msg,
                       GInputStream        *body,
                       guint64              max_size,
+                      const char          *cap_name,
                       guint                timeout_seconds,
                       GCancellable        *cancellable,
                       GAsyncReadyCallback  callback,
@@ -176,6 +180,7 @@ _fal_body_read_async (SoupMessage         *msg,
   read->msg = g_object_ref (msg);
   read->body = g_object_ref (body);
   read->max_size = max_size;
+  read->cap_name = g_strdup (cap_name ? cap_name : "a size cap");
   read->read = g_byte_array_new ();
   g_task_set_task_data (task, read, read_free);
 
@@ -198,4 +203,26 @@ _fal_body_read_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+fal_read_body_async (SoupMessage         *msg,
+                     GInputStream        *body,
+                     guint64              max_size,
+                     guint                timeout_seconds,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_return_if_fail (SOUP_IS_MESSAGE (msg));
+  g_return_if_fail (G_IS_INPUT_STREAM (body));
+
+  _fal_body_read_async (msg, body, max_size, NULL, timeout_seconds, cancellable, callback, user_data);
+}
+
+GBytes *
+fal_read_body_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  return _fal_body_read_finish (result, error);
 }

@@ -30,9 +30,11 @@ void _fal_read_deadline_clear (FalReadDeadline *deadline);
  * "body_timeout"; both carry the answer's status and request id. A
  * Content-Length past the cap is refused before any byte is read. The
  * stream is closed either way. */
+/* cap_name: what the cap is called in the error ("max-json-size"). */
 void    _fal_body_read_async  (SoupMessage         *msg,
                                GInputStream        *body,
                                guint64              max_size,
+                               const char          *cap_name,
                                guint                timeout_seconds,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,

@@ -244,7 +244,7 @@ sent_cb (GObject      *source,
       g_clear_error (&error);
       return;
     }
-  _fal_body_read_async (call->msg, in, _fal_client_get_max_json_size (call->client),
+  _fal_body_read_async (call->msg, in, _fal_client_get_max_json_size (call->client), "max-json-size",
                         _fal_client_get_body_timeout (call->client), g_task_get_cancellable (task),
                         body_read_cb, task);
   g_object_unref (in);

@@ -168,6 +168,23 @@ gboolean      fal_client_download_finish    (FalClient            *self,
  * starts with "127." (127.attacker.example) is not this machine. */
 gboolean      fal_host_is_loopback          (const char *host);
 
+/* Reads the body of an answer the caller sent for (soup_session_send)
+ * within max_size bytes, counted after decoding (a Content-Length past it
+ * is refused before reading), and timeout_seconds from now (0: none): the
+ * bytes, or FAL_ERROR_PROTOCOL (error type "answer_too_large") or
+ * FAL_ERROR_TIMEOUT ("body_timeout"). For a program's own keyless fetches
+ * (media it shows) that must stay bounded as libfal's calls are. The
+ * stream is closed either way. */
+void          fal_read_body_async           (SoupMessage          *msg,
+                                             GInputStream         *body,
+                                             guint64               max_size,
+                                             guint                 timeout_seconds,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+GBytes       *fal_read_body_finish          (GAsyncResult         *result,
+                                             GError              **error);
+
 /* For a session of the caller's that fetches media without the key:
  * every message it sends follows redirects only to https or to this
  * machine; a hop to plain http elsewhere is not made, and the message

@@ -284,7 +284,7 @@ sent_cb (GObject      *source,
       g_object_unref (task);
       return;
     }
-  _fal_body_read_async (fetch->msg, in, _fal_client_get_max_json_size (fetch->client),
+  _fal_body_read_async (fetch->msg, in, _fal_client_get_max_json_size (fetch->client), "max-json-size",
                         _fal_client_get_body_timeout (fetch->client), g_task_get_cancellable (task),
                         body_read_cb, task);
 }
