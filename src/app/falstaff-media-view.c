@@ -11,6 +11,8 @@
 #include "fal-file-name.h"
 #include "falstaff-media-view.h"
 #include "falstaff-output-actions.h"
+#include "falstaff-output-keeper.h"
+#include "falstaff-size-limit.h"
 
 struct _FalstaffMediaView
 {
@@ -257,9 +259,25 @@ sent_cb (GObject      *source,
       self->content_type = g_strdup (type);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT_TYPE]);
     }
+  /* What a server can make the app write: the kept outputs' cap. */
+  if (soup_message_headers_get_content_length (soup_message_get_response_headers (msg)) > FALSTAFF_OUTPUT_KEEPER_MAX_FILE_SIZE)
+    {
+      g_autoptr(GError) too_large = NULL;
+
+      /* The same words as a body that turns out longer than it said. */
+      too_large = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                               _("the file is larger than the %" G_GUINT64_FORMAT " MiB this app downloads"),
+                               (guint64) FALSTAFF_OUTPUT_KEEPER_MAX_FILE_SIZE / (1024 * 1024));
+      download_failed (self, too_large);
+      return;
+    }
   opened = g_new0 (Opened, 1);
   opened->self = g_object_ref (self);
-  opened->body = g_steal_pointer (&body);
+  {
+    g_autoptr(FalstaffSizeLimit) limit = falstaff_size_limit_new (FALSTAFF_OUTPUT_KEEPER_MAX_FILE_SIZE);
+
+    opened->body = g_converter_input_stream_new (body, G_CONVERTER (limit));
+  }
   g_file_replace_async (self->part, NULL, FALSE, G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
                         G_PRIORITY_DEFAULT, self->cancellable, part_opened_cb, opened);
 }
