@@ -160,7 +160,14 @@ fal_local_media_render_wav (const char *prompt, gint64 seed, double seconds, GEr
           if (m < 0 || (b >= 2 && _fal_local_media_rng_double (&rng) < 0.15))
             continue;
           if (b >= 2 && _fal_local_media_rng_double (&rng) < 0.2)
-            m = CLAMP (m + _fal_local_media_rng_int (&rng, 3) - 1, 0, 9);
+            {
+              /* Drawn once: CLAMP evaluates its argument up to three
+               * times, and each draw differs (m could reach -1, and
+               * scale[-1] was read: found by ASan). */
+              int step_change = _fal_local_media_rng_int (&rng, 3) - 1;
+
+              m = CLAMP (m + step_change, 0, 9);
+            }
           deg = m % 5;
           note = root + 24 + scale[deg] + 12 * (m / 5);
           add_note (buf, n, t0 + step * beat / 2, beat * 0.45, midi_hz (note), 0.13,
