@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "fal-local-storage.h"
 #include "server-fixture.h"
 
 #define INITIATE "/rest/storage/upload/initiate?storage_type=fal-cdn-v3"
@@ -682,6 +683,62 @@ test_output_llm (void)
   g_assert_false (json_object_get_boolean_member (result, "partial"));
 }
 
+
+/* The store forgets its oldest files past its count or byte limits (it
+ * kept every upload and generated file while it ran): here 3 files, then
+ * 2.5 kB; the forgotten ones are gone from the disk too, the newest
+ * always stays. */
+static void
+test_storage_limits (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("falstaff-storage-XXXXXX", &error);
+  g_autoptr(FalLocalStorage) storage = fal_local_storage_new (dir, &error);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *big = g_strnfill (1000, 'b');
+  g_autoptr(GBytes) kilobyte = g_bytes_new (big, 1000);
+
+  g_assert_no_error (error);
+  fal_local_storage_set_limits (storage, 3, G_MAXUINT64);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("file %u", i);
+      g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+
+      g_ptr_array_add (ids, fal_local_storage_put_bytes (storage, bytes, "text/plain", "a.txt", &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(FalLocalFile) file = fal_local_storage_lookup (storage, ids->pdata[i]);
+      g_autofree char *path = g_build_filename (dir, ids->pdata[i], NULL);
+
+      if (i < 2)
+        {
+          g_assert_null (file);
+          g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+        }
+      else
+        g_assert_nonnull (file);
+    }
+
+  /* By bytes: three 1 kB files against 2.5 kB leave the last two. */
+  fal_local_storage_set_limits (storage, 100, 2500);
+  g_ptr_array_set_size (ids, 0);
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (ids, fal_local_storage_put_bytes (storage, kilobyte, "text/plain", "k.txt", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(FalLocalFile) first = fal_local_storage_lookup (storage, ids->pdata[0]);
+    g_autoptr(FalLocalFile) last = fal_local_storage_lookup (storage, ids->pdata[2]);
+
+    g_assert_null (first);
+    g_assert_nonnull (last);
+  }
+  g_clear_object (&storage);
+  fal_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -694,6 +751,7 @@ main (int   argc,
   g_test_add_func ("/server/storage/upload/unknown-token", test_unknown_tokens);
   g_test_add_func ("/server/storage/upload/client-leaves", test_client_leaves_mid_upload);
   g_test_add_func ("/server/storage/multipart", test_multipart);
+  g_test_add_func ("/server/storage/limits", test_storage_limits);
   g_test_add_func ("/server/storage/schemas", test_schemas);
   g_test_add_func ("/server/storage/outputs/text-to-image", test_output_text_to_image);
   g_test_add_func ("/server/storage/outputs/image-to-image", test_output_image_to_image);

@@ -25,6 +25,10 @@ struct _FalLocalStorage
   GMutex mutex;
   char *directory;
   GHashTable *files;         /* id → FalLocalFile */
+  GQueue order;              /* file ids (owned), oldest first; may name forgotten ones */
+  guint64 stored_bytes;
+  guint max_files;
+  guint64 max_bytes;
   GHashTable *uploads;       /* token → Upload */
 };
 
@@ -104,6 +108,35 @@ clean_content_type (const char *content_type)
   return g_strdup (content_type);
 }
 
+/* Off the CDN and the disk (the lock held). A reader that has it open
+ * keeps its bytes. */
+static void
+forget_file (FalLocalStorage *self,
+             FalLocalFile    *file)
+{
+  for (guint i = 0; file->paths[i]; i++)
+    g_unlink (file->paths[i]);
+  self->stored_bytes -= MIN (self->stored_bytes, (guint64) MAX (0, file->size));
+  g_hash_table_remove (self->files, file->id);
+}
+
+/* Past max_files or max_bytes the oldest files go, as expired files do
+ * at fal's CDN (404): a server that runs for days stays bounded. The
+ * newest is always kept. */
+static void
+forget_oldest (FalLocalStorage *self)
+{
+  while ((g_hash_table_size (self->files) > self->max_files || self->stored_bytes > self->max_bytes) &&
+         self->order.length > 1)
+    {
+      g_autofree char *id = g_queue_pop_head (&self->order);
+      FalLocalFile *file = g_hash_table_lookup (self->files, id);
+
+      if (file)
+        forget_file (self, file);
+    }
+}
+
 static FalLocalFile *
 register_pieces (FalLocalStorage  *self,
                  const char       *file_id,
@@ -120,6 +153,9 @@ register_pieces (FalLocalStorage  *self,
   file->file_name = g_strdup (file_name ? file_name : "file.bin");
   file->size = size;
   g_hash_table_replace (self->files, file->id, file);
+  g_queue_push_tail (&self->order, g_strdup (file->id));
+  self->stored_bytes += (guint64) MAX (0, size);
+  forget_oldest (self);
   return file;
 }
 
@@ -149,6 +185,7 @@ fal_local_storage_finalize (GObject *object)
   FalLocalStorage *self = (FalLocalStorage *)object;
 
   g_hash_table_unref (self->files);
+  g_queue_clear_full (&self->order, g_free);
   g_hash_table_unref (self->uploads);
   g_free (self->directory);
   g_mutex_clear (&self->mutex);
@@ -169,6 +206,20 @@ fal_local_storage_init (FalLocalStorage *self)
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) fal_local_file_free);
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, upload_free);
+  g_queue_init (&self->order);
+  self->max_files = FAL_LOCAL_STORAGE_MAX_FILES;
+  self->max_bytes = FAL_LOCAL_STORAGE_MAX_BYTES;
+}
+
+void
+fal_local_storage_set_limits (FalLocalStorage *self,
+                              guint            max_files,
+                              guint64          max_bytes)
+{
+  g_mutex_lock (&self->mutex);
+  self->max_files = MAX (1, max_files);
+  self->max_bytes = MAX (1, max_bytes);
+  g_mutex_unlock (&self->mutex);
 }
 
 FalLocalStorage *
@@ -223,11 +274,8 @@ fal_local_storage_lookup (FalLocalStorage *self,
   file = g_hash_table_lookup (self->files, file_id);
   if (file && file->expires_at != 0 && g_get_monotonic_time () >= file->expires_at)
     {
-      /* Expired: gone from the CDN, and from the disk. A reader that has
-       * it mapped keeps its bytes. */
-      for (guint i = 0; file->paths[i]; i++)
-        g_unlink (file->paths[i]);
-      g_hash_table_remove (self->files, file_id);
+      /* Expired: gone from the CDN, and from the disk. */
+      forget_file (self, file);
       file = NULL;
     }
   if (file)

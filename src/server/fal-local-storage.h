@@ -24,6 +24,13 @@ FalLocalStorage *fal_local_storage_new          (const char  *directory,
                                                  GError     **error);
 
 /* Stores bytes as a new file; returns its id. */
+/* Files kept at most, by count and by bytes; past either the oldest are
+ * forgotten (404) and deleted. */
+#define FAL_LOCAL_STORAGE_MAX_FILES 20000
+#define FAL_LOCAL_STORAGE_MAX_BYTES (G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024)
+void             fal_local_storage_set_limits   (FalLocalStorage *self,
+                                                 guint            max_files,
+                                                 guint64          max_bytes);
 char            *fal_local_storage_put_bytes    (FalLocalStorage *self,
                                                  GBytes          *bytes,
                                                  const char      *content_type,
