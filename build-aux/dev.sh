@@ -2,12 +2,14 @@
 # Falstaff developer entry point on Debian 12.
 #   build-aux/dev.sh run    install what is missing, build, start the app
 #   build-aux/dev.sh test   install what is missing, build, run every test
-#                           headless (Xvfb + a private D-Bus session), and
-#                           print "N passed, N failed"
+#                           headless (Xvfb + a private D-Bus session), then
+#                           the sanitizer pass below, and print one line
+#                           "N passed, N failed" for both (what CI runs);
+#                           with arguments (for meson test), only the
+#                           main suite, narrowed by them
 #   build-aux/dev.sh sanitize  the libfal, server and falctl tests again,
 #                           built with AddressSanitizer and
 #                           UndefinedBehaviorSanitizer (build-asan/)
-#   build-aux/dev.sh ci     test, then sanitize; one "N passed, N failed"
 #   build-aux/dev.sh deps   only install the Debian packages
 set -u
 cd "$(dirname "$0")/.."
@@ -133,20 +135,22 @@ case "${1:-}" in
       exec meson devenv -C "$BUILD_DIR" "$(cd "$BUILD_DIR" && pwd)/src/app/falstaff" "$@" ;;
   test)
     shift
-    install_deps && build && run_tests "$@" ;;
+    install_deps || exit 1
+    if [ $# -gt 0 ]; then
+      build && run_tests "$@"
+      exit
+    fi
+    # Both passes run whatever the first gave; one line counts both.
+    rm -f "$BUILD_DIR/meson-logs/testlog.json" "$SANITIZE_BUILD_DIR/meson-logs/testlog.json"
+    build && run_suite
+    build_sanitized && run_sanitized
+    count_results "$BUILD_DIR" "$SANITIZE_BUILD_DIR" ;;
   sanitize)
     shift
     install_deps && build_sanitized && run_sanitized "$@"
     status=$?
     count_results "$SANITIZE_BUILD_DIR" && [ $status -eq 0 ] ;;
-  ci)
-    # Both suites run whatever the first gave; one line counts both.
-    install_deps || exit 1
-    rm -f "$BUILD_DIR/meson-logs/testlog.json" "$SANITIZE_BUILD_DIR/meson-logs/testlog.json"
-    build && run_suite
-    build_sanitized && run_sanitized
-    count_results "$BUILD_DIR" "$SANITIZE_BUILD_DIR" ;;
   *)
-    echo "usage: $0 run|test|sanitize|ci|deps" >&2
+    echo "usage: $0 run|test|sanitize|deps" >&2
     exit 2 ;;
 esac
