@@ -262,12 +262,8 @@ sent_cb (GObject      *source,
   /* What a server can make the app write: the kept outputs' cap. */
   if (soup_message_headers_get_content_length (soup_message_get_response_headers (msg)) > FALSTAFF_OUTPUT_KEEPER_MAX_FILE_SIZE)
     {
-      g_autoptr(GError) too_large = NULL;
+      g_autoptr(GError) too_large = falstaff_size_limit_error_new (FALSTAFF_OUTPUT_KEEPER_MAX_FILE_SIZE);
 
-      /* The same words as a body that turns out longer than it said. */
-      too_large = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                               _("the file is larger than the %" G_GUINT64_FORMAT " MiB this app downloads"),
-                               (guint64) FALSTAFF_OUTPUT_KEEPER_MAX_FILE_SIZE / (1024 * 1024));
       download_failed (self, too_large);
       return;
     }

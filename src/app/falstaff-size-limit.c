@@ -37,9 +37,7 @@ falstaff_size_limit_convert (GConverter       *converter,
 
   if (self->passed + n > self->max_bytes)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                   _("the file is larger than the %" G_GUINT64_FORMAT " MiB this app downloads"),
-                   self->max_bytes / (1024 * 1024));
+      g_propagate_error (error, falstaff_size_limit_error_new (self->max_bytes));
       return G_CONVERTER_ERROR;
     }
   if (n == 0 && inbuf_size > 0)
@@ -92,4 +90,12 @@ falstaff_size_limit_new (guint64 max_bytes)
 
   self->max_bytes = max_bytes;
   return self;
+}
+
+GError *
+falstaff_size_limit_error_new (guint64 max_bytes)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                      _("the file is larger than the %" G_GUINT64_FORMAT " MiB this app downloads"),
+                      max_bytes / (1024 * 1024));
 }

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 #define FALSTAFF_TYPE_SIZE_LIMIT (falstaff_size_limit_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffSizeLimit, falstaff_size_limit, FALSTAFF, SIZE_LIMIT, GObject)
 
-FalstaffSizeLimit *falstaff_size_limit_new (guint64 max_bytes);
+FalstaffSizeLimit *falstaff_size_limit_new       (guint64 max_bytes);
+/* The error it fails with, for a size known to be too large up front. */
+GError            *falstaff_size_limit_error_new (guint64 max_bytes);
 
 G_END_DECLS

@@ -32,7 +32,6 @@ typedef struct {
   guint max_connections;
   guint idle_timeout_ms;
   GHashTable *connections; /* GSocket (a reference) → Connection: seen, maybe open */
-  gint open;               /* atomic: read from any thread */
   SoupServer *soup;        /* weak: NULL once freed */
   gulong handlers[3];
 } Shared;
@@ -101,7 +100,6 @@ prune_closed (Shared *shared)
   while (g_hash_table_iter_next (&iter, &socket, NULL))
     if (g_socket_is_closed (socket))
       g_hash_table_iter_remove (&iter);
-  g_atomic_int_set (&shared->open, (gint) g_hash_table_size (shared->connections));
   return g_hash_table_size (shared->connections);
 }
 
@@ -225,7 +223,6 @@ request_started_cb (SoupServer        *soup,
       connection = g_new0 (Connection, 1);
       connection->socket = socket;
       g_hash_table_insert (shared->connections, g_object_ref (socket), connection);
-      g_atomic_int_set (&shared->open, (gint) g_hash_table_size (shared->connections));
     }
   unwatch (connection);
   add_deadline (shared, connection, headers_deadline_cb);
@@ -306,12 +303,6 @@ fal_local_connections_new (SoupServer *soup,
   shared->handlers[2] = g_signal_connect (soup, "request-aborted", G_CALLBACK (request_done_cb), shared);
   self->shared = shared;
   return self;
-}
-
-guint
-fal_local_connections_get_open (FalLocalConnections *self)
-{
-  return (guint) g_atomic_int_get (&self->shared->open);
 }
 
 void

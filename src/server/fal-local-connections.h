@@ -15,9 +15,6 @@ FalLocalConnections *fal_local_connections_new (SoupServer *soup,
                                                 guint       max_connections,
                                                 guint       idle_timeout_ms);
 
-/* Open connections: accepted and not closed yet (as of the last new one). */
-guint fal_local_connections_get_open (FalLocalConnections *self);
-
 /* Disconnects from the server; connections still open keep what they
  * need. */
 void fal_local_connections_free (FalLocalConnections *self);
