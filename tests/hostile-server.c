@@ -141,6 +141,9 @@ handler_cb (SoupServer        *soup_server,
          * nothing ever follows. */
         soup_message_body_append (body, SOUP_MEMORY_STATIC, "\n", 1);
     }
+  else if (g_str_equal (what, "silent"))
+    /* Takes the request and never answers: not even the head. */
+    soup_server_message_pause (msg);
   else
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
  *   …/to-local     302 to /media/small on this server
  *   …/sse-line     text/event-stream: "data: " then 'x' for ever, no newline
  *   …/sse-silent   text/event-stream headers and a blank line, then nothing
+ *   …/silent       takes the request and never answers, not even the head
  * A schema fetch (…/openapi.json?endpoint_id=owner/app/WHAT) takes what
  * to do from the endpoint id's last part. */
 typedef struct _HostileServer HostileServer;

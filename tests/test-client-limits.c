@@ -306,6 +306,34 @@ test_download_gzip_bomb (void)
   g_assert_false (kept);
 }
 
+/* A server that takes the request and sends nothing: the result call
+ * (on the session without a timeout) ends after body-timeout too. */
+static void
+test_silent_result (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+
+  fetch_result (server, client, "silent", &outcome);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "body_timeout");
+}
+
+static void
+test_silent_download (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  download (server, client, "silent", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "body_timeout");
+  g_assert_false (kept);
+}
+
 static void
 test_download_drip (void)
 {
@@ -546,6 +574,8 @@ main (int   argc,
   g_test_add_func ("/fal/limits/download-cap", test_download_cap);
   g_test_add_func ("/fal/limits/download-gzip-bomb", test_download_gzip_bomb);
   g_test_add_func ("/fal/limits/download-body-timeout", test_download_drip);
+  g_test_add_func ("/fal/limits/silent-result", test_silent_result);
+  g_test_add_func ("/fal/limits/silent-download", test_silent_download);
   g_test_add_func ("/fal/limits/redirect-policy", test_redirect_policy);
   g_test_add_func ("/fal/limits/schema-redirect-policy", test_schema_redirect_policy);
   g_test_add_func ("/fal/limits/schema-caps", test_schema_caps);

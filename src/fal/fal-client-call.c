@@ -24,6 +24,7 @@ typedef struct {
   guint timer;
   gulong cancel_handler;
   SoupMessage *msg;
+  FalReadDeadline head;        /* long calls: the wait for the answer's head */
 } Call;
 
 typedef struct {
@@ -39,6 +40,7 @@ call_free (gpointer data)
   Call *call = data;
 
   _fal_clear_source (&call->timer);
+  _fal_read_deadline_clear (&call->head);
   g_clear_object (&call->client);
   g_free (call->method);
   g_free (call->url);
@@ -237,7 +239,15 @@ sent_cb (GObject      *source,
   Call *call = g_task_get_task_data (task);
   GError *error = NULL;
   GInputStream *in = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  gboolean late = call->head.expired;
 
+  _fal_read_deadline_clear (&call->head);
+  if (in == NULL && late)
+    {
+      g_clear_error (&error);
+      error = fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "No answer arrived in time (body-timeout)", 0, NULL,
+                                          "body_timeout");
+    }
   if (in == NULL)
     {
       answer_read (task, NULL, error);
@@ -269,8 +279,14 @@ call_send (GTask *task)
   if (call->body)
     soup_message_set_request_body_from_bytes (call->msg, "application/json", call->body);
 
+  /* The long session has no timeout of its own, so a server that takes
+   * the request and never answers would hold a result for ever. A
+   * synchronous run may legitimately compute for minutes: its wait is the
+   * caller's to bound. */
+  _fal_read_deadline_start (&call->head, g_task_get_cancellable (task),
+                            call->long_calls && call->kind != FAL_RETRY_RUN ? _fal_client_get_body_timeout (call->client) : 0);
   soup_session_send_async (_fal_client_get_session (call->client, call->long_calls),
-                           call->msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                           call->msg, G_PRIORITY_DEFAULT, call->head.cancellable,
                            sent_cb, task);
 }
 

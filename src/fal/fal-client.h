@@ -24,7 +24,10 @@ G_BEGIN_DECLS
  * - max-download-size: bytes of one media download (streamed to disk).
  * - body-timeout: seconds to read one answer body whole, from its head
  *   on; a body that drips a byte every few seconds fails with
- *   FAL_ERROR_TIMEOUT instead of holding the call for ever.
+ *   FAL_ERROR_TIMEOUT instead of holding the call for ever. On the calls
+ *   without a session timeout (results, media downloads), the wait for
+ *   the head is bounded by it too; a synchronous run's is not (a model
+ *   may compute for minutes: bound it with a GCancellable).
  * - stream-idle-timeout: seconds an event stream may stay silent (not
  *   even a keep-alive comment) before it counts as dead. */
 #define FAL_DEFAULT_MAX_JSON_SIZE       (G_GUINT64_CONSTANT (64) * 1024 * 1024)

@@ -149,6 +149,14 @@ sent_cb (GObject      *source,
   goffset length;
 
   download->in = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (download->in == NULL && download->deadline.expired)
+    {
+      g_clear_error (&error);
+      download_return (task, fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "No answer arrived in time (body-timeout)",
+                                                         0, NULL, "body_timeout"));
+      return;
+    }
+  _fal_read_deadline_stop (&download->deadline);
   if (download->in == NULL)
     {
       GError *mapped = fal_error_new_from_transport (error);
@@ -219,8 +227,11 @@ download_send (GTask *task)
   download->msg = soup_message_new_from_uri ("GET", download->uri);
   /* Every hop is checked here, not followed blindly by libsoup. */
   soup_message_add_flags (download->msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* The long session has no timeout: the head too must come in time. */
+  _fal_read_deadline_start (&download->deadline, g_task_get_cancellable (task),
+                            _fal_client_get_body_timeout (download->client));
   soup_session_send_async (_fal_client_get_session (download->client, TRUE), download->msg, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), sent_cb, task);
+                           download->deadline.cancellable, sent_cb, task);
 }
 
 void
