@@ -3,9 +3,9 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "falctl-common.h"
 
@@ -51,6 +51,38 @@ falctl_print_error (const char   *command,
   g_autofree char *line = error->domain == FAL_ERROR ? fal_error_describe (error) : g_strdup (error->message);
 
   fprintf (stderr, "falctl %s: %s\n", command, line);
+}
+
+typedef struct {
+  char *command;
+  double seconds;
+} GiveUp;
+
+static void
+give_up_cb (gpointer data)
+{
+  GiveUp *give_up = data;
+
+  fflush (stdout);
+  fprintf (stderr, "falctl %s: Timed out: no answer within %g s\n", give_up->command, give_up->seconds);
+  fflush (stderr);
+  /* Now, without unwinding: transfer threads may be in the middle of a
+   * write, and nothing is left to save. */
+  _exit (FALCTL_EXIT_NETWORK);
+}
+
+void
+falctl_give_up_after (const char *command,
+                      double      seconds)
+{
+  GiveUp *give_up;
+
+  if (seconds <= 0)
+    return;
+  give_up = g_new0 (GiveUp, 1);
+  give_up->command = g_strdup (command);
+  give_up->seconds = seconds;
+  g_timeout_add_once ((guint) MIN (seconds * 1000, G_MAXUINT), give_up_cb, give_up);
 }
 
 void

@@ -15,6 +15,14 @@ void       falctl_print_error     (const char   *command,
 /* A client with the key from the environment or, failing that, the
  * Secret Service (iterating the default context while it asks). */
 FalClient *falctl_client_new      (GError      **error);
+/* --timeout for the commands that leave nothing running at fal (upload,
+ * schema, models, price): once seconds (> 0) have passed, prints
+ * "falctl COMMAND: Timed out: no answer within S s" and exits 5 at once.
+ * An upload cut short leaves no usable file behind. */
+void       falctl_give_up_after   (const char   *command,
+                                   double        seconds);
+#define FALCTL_TIMEOUT_OPTION(seconds) \
+  { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, (seconds), "Give up after SECONDS (exit 5)", "SECONDS" }
 /* Runs the default main context until *done is TRUE. */
 void       falctl_wait            (gboolean     *done);
 /* JSON text with DEL and C1 controls escaped (json-glib leaves them). */

@@ -108,6 +108,7 @@ falctl_models (int    argc,
   g_autofree char *category = NULL;
   g_autofree char *status = NULL;
   int limit = 0;
+  double timeout = 0;
   gboolean all = FALSE;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
@@ -116,6 +117,7 @@ falctl_models (int    argc,
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "Models a page (default 50)", "N" },
     { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Follow the pages to the end", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the models as a JSON array", NULL },
+    FALCTL_TIMEOUT_OPTION (&timeout),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("[QUERY…] - list fal's models");
@@ -138,11 +140,12 @@ falctl_models (int    argc,
       fprintf (stderr, "falctl models: %s\n", error->message);
       return FALCTL_EXIT_USAGE;
     }
-  if (limit < 0)
+  if (limit < 0 || timeout < 0)
     {
-      fprintf (stderr, "falctl models: --limit must be a positive number\n");
+      fprintf (stderr, "falctl models: --limit and --timeout take positive numbers\n");
       return FALCTL_EXIT_USAGE;
     }
+  falctl_give_up_after ("models", timeout);
   if (status && !g_str_equal (status, "active") && !g_str_equal (status, "deprecated"))
     {
       fprintf (stderr, "falctl models: --status must be active or deprecated, not '%s'\n", status);
@@ -305,11 +308,13 @@ falctl_price (int    argc,
 {
   double units = -1;
   double calls = -1;
+  double timeout = 0;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "estimate", 'e', 0, G_OPTION_ARG_DOUBLE, &units, "Also estimate the cost of N units of each endpoint", "N" },
     { "calls", 0, 0, G_OPTION_ARG_DOUBLE, &calls, "Also estimate the cost of N calls of each endpoint, priced as past calls were", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print prices and estimates as JSON", NULL },
+    FALCTL_TIMEOUT_OPTION (&timeout),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("ENDPOINT… - print what endpoints cost");
@@ -337,9 +342,9 @@ falctl_price (int    argc,
       fprintf (stderr, "falctl price: %s\n", error->message);
       return FALCTL_EXIT_USAGE;
     }
-  if (argc < 2)
+  if (argc < 2 || timeout < 0)
     {
-      fprintf (stderr, "falctl price: give one or more ENDPOINTs\n");
+      fprintf (stderr, "falctl price: give one or more ENDPOINTs (and a --timeout of 0 or more)\n");
       return FALCTL_EXIT_USAGE;
     }
   if ((units != -1 && units < 0) || (calls != -1 && calls < 0))
@@ -347,6 +352,7 @@ falctl_price (int    argc,
       fprintf (stderr, "falctl price: --estimate and --calls need a number ≥ 0\n");
       return FALCTL_EXIT_USAGE;
     }
+  falctl_give_up_after ("price", timeout);
   for (int i = 1; i < argc; i++)
     {
       g_autoptr(FalEndpointId) id = fal_endpoint_id_parse (argv[i], &error);

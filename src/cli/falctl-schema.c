@@ -78,8 +78,10 @@ falctl_schema (int    argc,
                char **argv)
 {
   gboolean raw = FALSE;
+  double timeout = 0;
   GOptionEntry entries[] = {
     { "openapi", 0, 0, G_OPTION_ARG_NONE, &raw, "Print the endpoint's OpenAPI document instead of the form", NULL },
+    FALCTL_TIMEOUT_OPTION (&timeout),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("ENDPOINT - print an endpoint's input form as JSON");
@@ -100,11 +102,12 @@ falctl_schema (int    argc,
       fprintf (stderr, "falctl schema: %s\n", error->message);
       return FALCTL_EXIT_USAGE;
     }
-  if (argc != 2)
+  if (argc != 2 || timeout < 0)
     {
-      fprintf (stderr, "falctl schema: give one ENDPOINT\n");
+      fprintf (stderr, "falctl schema: give one ENDPOINT (and a --timeout of 0 or more)\n");
       return FALCTL_EXIT_USAGE;
     }
+  falctl_give_up_after ("schema", timeout);
 
   /* The web base never gets the key, so none is looked up. */
   client = fal_client_new ();

@@ -48,6 +48,11 @@ int
 falctl_upload (int    argc,
                char **argv)
 {
+  double timeout = 0;
+  GOptionEntry entries[] = {
+    FALCTL_TIMEOUT_OPTION (&timeout),
+    { NULL }
+  };
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE - upload a file to fal's storage and print its URL");
   g_autoptr(GError) error = NULL;
   g_autoptr(FalClient) client = NULL;
@@ -56,9 +61,10 @@ falctl_upload (int    argc,
   UploadWait wait = { 0 };
   int code = FALCTL_EXIT_OK;
 
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 || timeout < 0)
     {
-      fprintf (stderr, "falctl upload: %s\n", error ? error->message : "give one FILE");
+      fprintf (stderr, "falctl upload: %s\n", error ? error->message : "give one FILE (and a --timeout of 0 or more)");
       return FALCTL_EXIT_USAGE;
     }
   client = falctl_client_new (&error);
@@ -68,6 +74,7 @@ falctl_upload (int    argc,
       return falctl_exit_code_for (error);
     }
 
+  falctl_give_up_after ("upload", timeout);
   wait.tty = isatty (2);
   file = g_file_new_for_commandline_arg (argv[1]);
   upload = fal_client_upload (client, file, NULL);
