@@ -226,6 +226,42 @@ complete (FalTestServer *ts,
   return fal_test_send (ts, msg);
 }
 
+/* A completion answered by a drop fault (joining the parts is done off
+ * the server's thread, then answered): the server unpaused a message
+ * whose connection the fault had stolen (a critical the fault matrix
+ * found). The client sees the cut, the server goes on. */
+static void
+test_multipart_answer_cut (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 2, 15000);
+  g_autoptr(FalTestResponse) initiate = fal_test_call (ts, "POST", INITIATE_MULTIPART,
+                                                       "{\"content_type\": \"video/mp4\", \"file_name\": \"big.mp4\"}");
+  g_autoptr(GBytes) part = random_bytes (4096, 21);
+  g_autofree char *etag = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(FalTestResponse) cut = NULL;
+  g_autoptr(FalTestResponse) after = NULL;
+  const char *upload_url;
+
+  g_assert_cmpuint (initiate->status, ==, 200);
+  upload_url = fal_test_response_string (initiate, "upload_url");
+  etag = put_part (ts, upload_url, 1, part);
+  body = g_strdup_printf ("{\"parts\": [{\"partNumber\": 1, \"etag\": \"%s\"}]}", etag);
+  url = part_url (upload_url, "complete");
+  msg = soup_message_new ("POST", url);
+  bytes = g_bytes_new (body, strlen (body));
+  fal_test_message_set_bytes (msg, "application/json", bytes);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "x-fal-fault", "drop=10");
+  cut = fal_test_send (ts, msg);
+  g_assert_true (cut->error != NULL || cut->body == NULL || g_bytes_get_size (cut->body) == 10);
+
+  after = fal_test_call (ts, "GET", "/rest/.well-known/jwks.json", NULL);
+  g_assert_cmpuint (after->status, ==, 200);
+}
+
 static void
 test_multipart (void)
 {
@@ -751,6 +787,7 @@ main (int   argc,
   g_test_add_func ("/server/storage/upload/unknown-token", test_unknown_tokens);
   g_test_add_func ("/server/storage/upload/client-leaves", test_client_leaves_mid_upload);
   g_test_add_func ("/server/storage/multipart", test_multipart);
+  g_test_add_func ("/server/storage/multipart/answer-cut", test_multipart_answer_cut);
   g_test_add_func ("/server/storage/limits", test_storage_limits);
   g_test_add_func ("/server/storage/schemas", test_schemas);
   g_test_add_func ("/server/storage/outputs/text-to-image", test_output_text_to_image);

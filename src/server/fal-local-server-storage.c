@@ -779,7 +779,10 @@ complete_cb (GObject      *source,
       json_object_set_string_member (answer, complete->url_member, url);
       fal_local_call_respond_object (call, 200, answer);
     }
-  soup_server_message_unpause (call->msg);
+  /* A drop or truncate fault wrote the answer on the stolen connection:
+   * libsoup has let go of the message. */
+  if (!call->answered_raw)
+    soup_server_message_unpause (call->msg);
 }
 
 static void
