@@ -141,6 +141,17 @@ handler_cb (SoupServer        *soup_server,
          * nothing ever follows. */
         soup_message_body_append (body, SOUP_MEMORY_STATIC, "\n", 1);
     }
+  else if (g_str_equal (what, "short"))
+    {
+      /* Written by hand: libsoup's server never sends less than it
+       * promised. */
+      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+      static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                                   "Content-Length: 100\r\nConnection: close\r\n\r\n0123456789";
+
+      g_output_stream_write_all (g_io_stream_get_output_stream (stream), answer, strlen (answer), NULL, NULL, NULL);
+      g_io_stream_close (stream, NULL, NULL);
+    }
   else if (g_str_equal (what, "silent"))
     /* Takes the request and never answers: not even the head. */
     soup_server_message_pause (msg);

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
  *   …/sse-line     text/event-stream: "data: " then 'x' for ever, no newline
  *   …/sse-silent   text/event-stream headers and a blank line, then nothing
  *   …/silent       takes the request and never answers, not even the head
+ *   …/short        Content-Length: 100, then 10 bytes and the connection closes
  * A schema fetch (…/openapi.json?endpoint_id=owner/app/WHAT) takes what
  * to do from the endpoint id's last part. */
 typedef struct _HostileServer HostileServer;

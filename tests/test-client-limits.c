@@ -334,6 +334,21 @@ test_silent_download (void)
   g_assert_false (kept);
 }
 
+/* 10 of the 100 bytes promised: an error, and no file that looks whole. */
+static void
+test_download_cut_short (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_auto(Outcome) outcome = { 0 };
+  gboolean kept = TRUE;
+
+  download (server, client, "short", &outcome, &kept);
+  g_assert_error (outcome.error, FAL_ERROR, FAL_ERROR_NETWORK);
+  g_assert_cmpstr (fal_error_get_error_type (outcome.error), ==, "answer_cut_short");
+  g_assert_false (kept);
+}
+
 static void
 test_download_drip (void)
 {
@@ -510,13 +525,14 @@ read_capped (HostileServer *server,
 }
 
 /* fal_read_body_async, as the app reads the media it shows: 8 MiB against
- * a 1 MiB cap, a gzip bomb, and a drip against a 1 s deadline fail;
- * a small body comes whole. */
+ * a 1 MiB cap, a gzip bomb, a drip against a 1 s deadline and a body
+ * short of its length (which libsoup 3.2 ends as if whole) fail; a small
+ * body comes whole. */
 static void
 test_read_body (void)
 {
   g_autoptr(HostileServer) server = hostile_server_new ();
-  BodyRead huge = { 0 }, bomb = { 0 }, drip = { 0 }, small = { 0 };
+  BodyRead huge = { 0 }, bomb = { 0 }, drip = { 0 }, cut = { 0 }, small = { 0 };
 
   read_capped (server, "huge", &huge);
   g_assert_error (huge.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
@@ -525,6 +541,9 @@ test_read_body (void)
   g_assert_error (bomb.error, FAL_ERROR, FAL_ERROR_PROTOCOL);
   read_capped (server, "drip", &drip);
   g_assert_error (drip.error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  read_capped (server, "short", &cut);
+  g_assert_error (cut.error, FAL_ERROR, FAL_ERROR_NETWORK);
+  g_assert_cmpstr (fal_error_get_error_type (cut.error), ==, "answer_cut_short");
   read_capped (server, "small", &small);
   g_assert_no_error (small.error);
   g_assert_cmpuint (g_bytes_get_size (small.bytes), ==, 11);
@@ -532,6 +551,7 @@ test_read_body (void)
   g_clear_error (&huge.error);
   g_clear_error (&bomb.error);
   g_clear_error (&drip.error);
+  g_clear_error (&cut.error);
   g_clear_pointer (&small.bytes, g_bytes_unref);
 }
 
@@ -576,6 +596,7 @@ main (int   argc,
   g_test_add_func ("/fal/limits/download-body-timeout", test_download_drip);
   g_test_add_func ("/fal/limits/silent-result", test_silent_result);
   g_test_add_func ("/fal/limits/silent-download", test_silent_download);
+  g_test_add_func ("/fal/limits/download-cut-short", test_download_cut_short);
   g_test_add_func ("/fal/limits/redirect-policy", test_redirect_policy);
   g_test_add_func ("/fal/limits/schema-redirect-policy", test_schema_redirect_policy);
   g_test_add_func ("/fal/limits/schema-caps", test_schema_caps);

@@ -115,10 +115,11 @@ downloaded_cb (GObject      *source,
 }
 
 gboolean
-falctl_download_outputs (FalClient   *client,
-                         JsonNode    *result,
-                         const char  *dir,
-                         GError     **error)
+falctl_download_outputs (FalClient    *client,
+                         JsonNode     *result,
+                         const char   *dir,
+                         GCancellable *cancellable,
+                         GError      **error)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new ();
   g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -149,7 +150,7 @@ falctl_download_outputs (FalClient   *client,
       target = g_file_new_for_path (path);
       /* Without the key, within the client's size cap and body timeout,
        * redirects only to https or this machine. */
-      fal_client_download_async (client, url, target, NULL, downloaded_cb, &wait);
+      fal_client_download_async (client, url, target, cancellable, downloaded_cb, &wait);
       falctl_wait (&wait.done);
       if (wait.error)
         {

@@ -10,9 +10,10 @@ G_BEGIN_DECLS
  * redirect policy); two outputs of the same name, or a file already
  * there, give name-2.ext, … (nothing is overwritten); prints each saved
  * path on stderr, control characters escaped. */
-gboolean falctl_download_outputs (FalClient   *client,
-                                  JsonNode    *result,
-                                  const char  *dir,
-                                  GError     **error);
+gboolean falctl_download_outputs (FalClient    *client,
+                                  JsonNode     *result,
+                                  const char   *dir,
+                                  GCancellable *cancellable,
+                                  GError      **error);
 
 G_END_DECLS

@@ -16,6 +16,7 @@ typedef struct {
   FalRequest *request;
   FalStream *stream;
   GCancellable *cancellable;
+  GCancellable *downloads;     /* --out: saving the result's files */
   gboolean done;
   gboolean interrupted;
   gboolean timed_out;
@@ -337,6 +338,12 @@ deadline_cb (gpointer data)
   const char *request_id = run->request ? fal_request_get_request_id (run->request) : NULL;
 
   run->timed_out = TRUE;
+  /* The answer came: what is left is saving its files. */
+  if (run->done)
+    {
+      g_cancellable_cancel (run->downloads);
+      return G_SOURCE_REMOVE;
+    }
   if (request_id)
     {
       fal_request_stop (run->request);
@@ -405,6 +412,7 @@ falctl_run (int    argc,
   int code = 0;
   guint sigint;
   guint deadline = 0;
+  gboolean saved_result = FALSE;    /* printed already, beside a failed --out */
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -512,16 +520,34 @@ falctl_run (int    argc,
     falctl_wait (&run.done);
   else
     run.error = g_steal_pointer (&error);
-  if (!run.timed_out)
-    g_clear_handle_id (&deadline, g_source_remove);
 
+  /* The deadline covers saving the files too. The result is printed
+   * whatever becomes of them: it is paid for. */
   if (run.error == NULL && run.result && out_dir)
     {
       g_autoptr(GError) download_error = NULL;
 
-      if (!falctl_download_outputs (run.client, run.result, out_dir, &download_error))
-        run.error = g_steal_pointer (&download_error);
+      run.downloads = g_cancellable_new ();
+      if (!falctl_download_outputs (run.client, run.result, out_dir, run.downloads, &download_error))
+        {
+          const char *request_id = run.request ? fal_request_get_request_id (run.request) : NULL;
+
+          if (!stream)
+            falctl_print_json (run.result, TRUE);
+          saved_result = TRUE;
+          if (run.timed_out && request_id)
+            run.error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT,
+                                     "the result came, but its files were not all saved within %g s. "
+                                     "Fetch the result again with: falctl result %s %s", timeout, argv[1], request_id);
+          else if (run.timed_out)
+            run.error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT,
+                                     "the result came, but its files were not all saved within %g s", timeout);
+          else
+            run.error = g_steal_pointer (&download_error);
+        }
     }
+  if (!run.timed_out)
+    g_clear_handle_id (&deadline, g_source_remove);
 
   g_source_remove (sigint);
   if (run.error)
@@ -533,7 +559,7 @@ falctl_run (int    argc,
           (run.error->domain != FAL_ERROR || fal_error_get_request_id (run.error) == NULL))
         fprintf (stderr, "request id: %s\n", fal_request_get_request_id (run.request));
     }
-  else if (run.result && !stream)
+  else if (run.result && !stream && !saved_result)
     falctl_print_json (run.result, TRUE);
 
   g_clear_error (&run.error);
@@ -541,6 +567,7 @@ falctl_run (int    argc,
   g_clear_object (&run.request);
   g_clear_object (&run.stream);
   g_clear_object (&run.cancellable);
+  g_clear_object (&run.downloads);
   g_clear_object (&run.client);
   return code;
 }

@@ -57,6 +57,26 @@ too_large_error (Read *read)
   return answer_error (read, FAL_ERROR_PROTOCOL, message, "answer_too_large");
 }
 
+GError *
+_fal_body_check_length (SoupMessage *msg,
+                        guint64      length)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  g_autofree char *message = NULL;
+  goffset promised;
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      soup_message_headers_get_one (headers, "Content-Encoding") != NULL)
+    return NULL;
+  promised = soup_message_headers_get_content_length (headers);
+  if (promised < 0 || (guint64) promised == length)
+    return NULL;
+  message = g_strdup_printf ("The answer was cut short: %" G_GUINT64_FORMAT " of %" G_GOFFSET_FORMAT " bytes arrived",
+                             length, promised);
+  return fal_error_new_literal_full (FAL_ERROR_NETWORK, message, soup_message_get_status (msg),
+                                     soup_message_headers_get_one (headers, "x-fal-request-id"), "answer_cut_short");
+}
+
 static void
 finish (GTask  *task,
         GError *error)
@@ -96,7 +116,7 @@ chunk_cb (GObject      *source,
     }
   if (g_bytes_get_size (chunk) == 0)
     {
-      finish (task, NULL);
+      finish (task, _fal_body_check_length (read->msg, read->read->len));
       return;
     }
   if (read->read->len + g_bytes_get_size (chunk) > read->max_size)

@@ -30,6 +30,13 @@ void _fal_read_deadline_clear (FalReadDeadline *deadline);
  * "body_timeout"; both carry the answer's status and request id. A
  * Content-Length past the cap is refused before any byte is read. The
  * stream is closed either way. */
+/* libsoup 3.2 ends a body that stops short of its Content-Length as if
+ * it were whole: NULL when length bytes are what the head promised (or it
+ * promised none, or the body was decoded), else FAL_ERROR_NETWORK
+ * ("The answer was cut short …", error type "answer_cut_short"). */
+GError *_fal_body_check_length (SoupMessage *msg,
+                                guint64      length);
+
 /* cap_name: what the cap is called in the error ("max-json-size"). */
 void    _fal_body_read_async  (SoupMessage         *msg,
                                GInputStream        *body,

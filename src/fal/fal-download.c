@@ -113,7 +113,7 @@ chunk_cb (GObject      *source,
     }
   if (g_bytes_get_size (chunk) == 0)
     {
-      download_return (task, NULL);
+      download_return (task, _fal_body_check_length (download->msg, download->written));
       return;
     }
   if (download->written + g_bytes_get_size (chunk) > cap)
