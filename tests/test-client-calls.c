@@ -603,6 +603,18 @@ test_other_retries (void)
   g_assert_error (cancelled.error, FAL_ERROR, FAL_ERROR_APP);
   g_assert_cmpstr (fal_error_get_error_type (cancelled.error), ==, "already_completed");
 
+  /* Any other 400 is not "too late": it stays the error it is (it was
+   * read as already completed, whatever its body said). */
+  fal_test_add_fault (fx->ts, "PUT", "/cancel$", 1, "status=400");
+  outcome_clear (&cancelled);
+  cancelled.done = FALSE;
+  fal_client_cancel_async (fx->client, "fal-ai/any-llm", request_id, NULL, cancel_cb, &cancelled);
+  g_assert_true (wait_for (outcome_done, &cancelled, DEADLINE_MS));
+  g_assert_false (cancelled.ok);
+  g_assert_nonnull (cancelled.error);
+  g_assert_cmpstr (fal_error_get_error_type (cancelled.error), !=, "already_completed");
+  g_assert_nonnull (strstr (cancelled.error->message, "Fault injected"));
+
   /* Run: 504 without an id retried, 500 not. */
   fal_test_add_fault (fx->ts, "POST", "^/run/fal-ai/any-llm$", 1, "status=504");
   run (fx->client, "fal-ai/any-llm", "{\"prompt\":\"hi\"}", NULL, &ran);
@@ -616,7 +628,8 @@ test_other_retries (void)
   g_assert_cmpuint (count_requests (log, "GET", "/status$", request_id), ==, 3);
   /* The attach fetched it once, the call above twice. */
   g_assert_cmpuint (count_requests (log, "GET", "/requests/[^/]+$", request_id), ==, 3);
-  g_assert_cmpuint (count_requests (log, "PUT", "/cancel$", request_id), ==, 2);
+  /* 502 then the answer "too late"; then the 400 (not retried). */
+  g_assert_cmpuint (count_requests (log, "PUT", "/cancel$", request_id), ==, 3);
   g_assert_cmpuint (count_requests (log, "POST", "^/run/fal-ai/any-llm$", NULL), ==, 3);
 }
 

@@ -953,8 +953,10 @@ fal_client_cancel_finish (FalClient     *self,
   node = g_task_propagate_pointer (G_TASK (result), &local_error);
   if (node)
     return TRUE;
-  /* 400 {"status": "ALREADY_COMPLETED"}: too late, which is an answer. */
-  if (fal_error_get_http_status (local_error) == 400)
+  /* 400 {"status": "ALREADY_COMPLETED"}: too late, which is an answer.
+   * Any other 400 stays an error. */
+  if (fal_error_get_http_status (local_error) == 400 &&
+      g_strcmp0 (_fal_error_get_status_word (local_error), "ALREADY_COMPLETED") == 0)
     {
       g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_APP, "The request had already completed",
                                                             400, fal_error_get_request_id (local_error),

@@ -23,4 +23,8 @@ GError *_fal_error_new_model_failure (const char *message,
 GError *_fal_error_new_from_event (JsonObject   *event,
                                    const char   *request_id);
 
+/* The word of an error answer shaped {"status": WORD} (the queue's
+ * cancel says "ALREADY_COMPLETED" so), or NULL. */
+const char *_fal_error_get_status_word (const GError *error);
+
 G_END_DECLS

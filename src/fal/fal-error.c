@@ -21,6 +21,7 @@ typedef struct {
   gint64     retry_after;
   gboolean   user_timeout;
   gboolean   model_failure;
+  char      *status_word;    /* a queue answer's {"status": WORD}, or NULL */
 } FalErrorPrivate;
 
 static void
@@ -41,6 +42,7 @@ fal_error_private_copy (const FalErrorPrivate *src,
   dest->retry_after = src->retry_after;
   dest->user_timeout = src->user_timeout;
   dest->model_failure = src->model_failure;
+  dest->status_word = g_strdup (src->status_word);
 }
 
 static void
@@ -49,6 +51,7 @@ fal_error_private_clear (FalErrorPrivate *priv)
   g_clear_pointer (&priv->request_id, g_free);
   g_clear_pointer (&priv->error_type, g_free);
   g_clear_pointer (&priv->field_errors, json_array_unref);
+  g_clear_pointer (&priv->status_word, g_free);
 }
 
 G_DEFINE_EXTENDED_ERROR (FalError, fal_error)
@@ -477,6 +480,7 @@ fal_error_new_from_response (guint               http_status,
   set_details (error, http_status, request_id, error_type);
   priv = fal_error_get_private (error);
   priv->field_errors = g_steal_pointer (&field_errors);
+  priv->status_word = g_strdup (get_string_member (body, "status"));
 
   timeout_type = get_header (headers, "X-Fal-Request-Timeout-Type");
   priv->user_timeout = http_status == 504 && timeout_type != NULL &&
@@ -753,4 +757,12 @@ _fal_error_new_from_event (JsonObject *event,
     detail_text = detail && json_node_get_value_type (detail) == G_TYPE_STRING ? json_node_get_string (detail) : NULL;
   return _fal_error_new_model_failure (detail_text && *detail_text ? detail_text : text ? text : "The model failed",
                             0, request_id, error_type);
+}
+
+const char *
+_fal_error_get_status_word (const GError *error)
+{
+  FalErrorPrivate *priv = get_priv (error);
+
+  return priv ? priv->status_word : NULL;
 }
