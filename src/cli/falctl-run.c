@@ -353,12 +353,13 @@ deadline_cb (gpointer data)
                                     run->timeout, run->endpoint_id, request_id));
       return G_SOURCE_REMOVE;
     }
+  /* First: stopping the stream ends it (as cancelled) at once. */
+  finish_run (run, g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "no answer within %g s", run->timeout));
   if (run->request)
     fal_request_stop (run->request);
   if (run->stream)
     fal_stream_cancel (run->stream);
   g_cancellable_cancel (run->cancellable);
-  finish_run (run, g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "no answer within %g s", run->timeout));
   return G_SOURCE_REMOVE;
 }
 
