@@ -191,10 +191,20 @@ sent_cb (GObject      *source,
     }
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      download_return (task, fal_error_new_literal_full (FAL_ERROR_NETWORK,
-                                                         soup_message_get_reason_phrase (download->msg)
-                                                         ? soup_message_get_reason_phrase (download->msg) : "Download failed",
-                                                         status, NULL, NULL));
+      /* The file's server, not fal's API: its 401 or 422 says nothing of
+       * the key or the input. A 404 or 410 is a file gone (fal's files
+       * expire); 429 and 5xx may pass. */
+      const char *reason = soup_status_get_phrase (status);
+      FalErrorCode code = status == 404 || status == 410 ? FAL_ERROR_NOT_FOUND
+                          : status == 429 ? FAL_ERROR_RATE_LIMITED
+                          : status >= 500 ? FAL_ERROR_SERVER : FAL_ERROR_NETWORK;
+      g_autofree char *message = code == FAL_ERROR_NOT_FOUND
+        ? g_strdup_printf ("The file is not there any more (HTTP %u %s): fal keeps outputs for a limited time", status,
+                           reason ? reason : "")
+        : g_strdup_printf ("The file's server refused the download (HTTP %u%s%s)", status, reason ? " " : "",
+                           reason ? reason : "");
+
+      download_return (task, fal_error_new_literal_full (code, message, status, NULL, "download_refused"));
       return;
     }
   length = soup_message_headers_get_content_length (soup_message_get_response_headers (download->msg));

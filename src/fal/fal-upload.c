@@ -474,8 +474,9 @@ put_part (FalUpload    *self,
 
   if (last_error == NULL)
     last_error = g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Upload cancelled");
-  if (last_error->domain == FAL_ERROR && last_error->code == FAL_ERROR_APP)
-    ;   /* a file error names the file already */
+  if (last_error->domain == FAL_ERROR && last_error->code == FAL_ERROR_APP &&
+      fal_error_get_http_status (last_error) == 0)
+    ;   /* a file error (no answer involved) names the file already */
   else if (self->multipart)
     g_prefix_error (&last_error, "Part %u of %u of %s: ", index + 1, self->n_parts, self->file_name);
   else
