@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "fault-table.h"
 #include "server-fixture.h"
 
 /* The fault matrix of issue 14: every fal call falctl makes, each against
@@ -25,8 +26,6 @@
 #define TIMEOUT_S    "60"
 #define STALL_S      "5"
 #define BIG_SIZE     (91 * 1024 * 1024)   /* just past falctl's multipart threshold */
-#define BEGIN_MARK   "<!-- fault-matrix:begin -->"
-#define END_MARK     "<!-- fault-matrix:end -->"
 
 typedef enum {
   PREP_NONE,
@@ -62,31 +61,8 @@ static const Call calls[] = {
 };
 
 typedef struct {
-  const char *name;
-  const char *spec;          /* NULL: built (the deep body) */
-} Fault;
-
-static const Fault faults[] = {
-  { "400", "status=400" },
-  { "401", "status=401" },
-  { "403", "status=403" },
-  { "404", "status=404" },
-  { "422", "status=422" },
-  { "429", "status=429; retry-after=1" },
-  { "500", "status=500" },
-  { "502 (an HTML page)", "status=502; body=<html><body>502 Bad Gateway</body></html>" },
-  { "503", "status=503" },
-  { "504", "status=504" },
-  { "cut mid-body", "drop=10" },
-  { "short of its length", "truncate=10" },
-  { "malformed JSON", "malformed" },
-  { "100,000-deep JSON", NULL },
-  { "no answer", "stall" },
-};
-
-typedef struct {
   const Call *call;
-  const Fault *fault;
+  const FaultKind *fault;
   FalTestServer *server;
   char *dir;
   GSubprocess *process;
@@ -105,7 +81,6 @@ typedef struct {
 static const char *falctl;
 static char *small_file;
 static char *big_file;
-static char *deep_spec;
 static GPtrArray *rows;
 static guint next_row;
 static guint running;
@@ -128,7 +103,7 @@ row_free (gpointer data)
 static gboolean
 is_stall (const Row *row)
 {
-  return g_str_equal (row->fault->name, "no answer");
+  return fault_kind_is_stall (row->fault);
 }
 
 /* A request for the rows that need one, made before the rule exists. */
@@ -172,7 +147,7 @@ read_log (Row *row)
        * no id. */
       if (g_str_equal (row->call->args[0], "run") && g_str_equal (method, "POST") && g_regex_match (run, path, 0, NULL) &&
           json_object_get_int_member_with_default (entry, "status", 0) == 200 &&
-          !(met && g_str_has_prefix (row->fault->spec ? row->fault->spec : deep_spec, "status=")))
+          !(met && fault_kind_answers_in_place (row->fault)))
         row->id_given = TRUE;
     }
 }
@@ -220,7 +195,7 @@ start_row (Row *row)
   g_assert_no_error (error);
   row->server = fal_test_server_new (waiting ? 0.001 : 20.0, 1, 15000);
   request_id = prepare (row);
-  fal_test_add_fault (row->server, row->call->method, row->call->path, 1000, row->fault->spec ? row->fault->spec : deep_spec);
+  fal_test_add_fault (row->server, row->call->method, row->call->path, 1000, fault_kind_spec (row->fault));
 
   out_dir = g_build_filename (row->dir, "out", NULL);
   cache_dir = g_build_filename (row->dir, "cache", NULL);
@@ -271,9 +246,7 @@ start_rows (void)
 static gboolean
 shows_request_id (const Row *row)
 {
-  g_autoptr(GRegex) uuid = g_regex_new ("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", 0, 0, NULL);
-
-  return g_regex_match (uuid, row->err, 0, NULL) || g_regex_match (uuid, row->out, 0, NULL);
+  return fault_table_has_request_id (row->err) || fault_table_has_request_id (row->out);
 }
 
 /* falctl's error line, with what changes from run to run (ports, request
@@ -281,39 +254,16 @@ shows_request_id (const Row *row)
 static char *
 outcome_message (Row *row)
 {
-  static const struct { const char *pattern; const char *replacement; } masks[] = {
-    { "http://127\\.0\\.0\\.1:[0-9]+", "http://127.0.0.1:PORT" },
-    { "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID" },
-    { "[0-9a-f]{32}", "KEY" },
-    { "/tmp/fault-matrix-[A-Za-z0-9]+", "DIR" },
-    /* Seeds in output names, sizes that hold a port, the part that
-     * happened to fail first (parts go up in parallel). */
-    { "-[0-9]{4,}-", "-SEED-" },
-    { "of [0-9]+ bytes", "of N bytes" },
-    { "Part [0-9]+ of", "Part N of" },
-    { "for part [0-9]+", "for part N" },
-    { "\\|", "\\\\|" },
-  };
   g_autofree char *prefix = g_strdup_printf ("falctl %s: ", row->call->args[0]);
   g_auto(GStrv) lines = g_strsplit (row->err ? row->err : "", "\n", -1);
   const char *line = "";
-  char *text;
 
   for (guint i = 0; lines[i]; i++)
     if (g_str_has_prefix (lines[i], prefix))
       line = lines[i] + strlen (prefix);
   if (row->code == 0)
     return g_strdup ("—");
-  text = g_strdup (line);
-  for (guint i = 0; i < G_N_ELEMENTS (masks); i++)
-    {
-      g_autoptr(GRegex) regex = g_regex_new (masks[i].pattern, 0, 0, NULL);
-      char *masked = g_regex_replace (regex, text, -1, 0, masks[i].replacement, 0, NULL);
-
-      g_free (text);
-      text = masked;
-    }
-  return text;
+  return fault_table_mask (line);
 }
 
 static char *
@@ -374,70 +324,24 @@ check_row (Row *row)
     g_assert_cmpuint (strlen (row->out), >, 0);
 }
 
-static char *
-docs_path (void)
-{
-  return g_build_filename (g_getenv ("FALSTAFF_DOCS"), "reliability.md", NULL);
-}
-
-static void
-compare_with_docs (const char *table)
-{
-  g_autofree char *path = docs_path ();
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *begin, *end;
-  g_autofree char *documented = NULL;
-  g_autofree char *written = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "fault-matrix.md", NULL);
-
-  g_assert_true (g_file_set_contents (written, table, -1, &error));
-  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
-  g_assert_no_error (error);
-  begin = strstr (text, BEGIN_MARK);
-  end = strstr (text, END_MARK);
-  g_assert_nonnull (begin);
-  g_assert_nonnull (end);
-  begin += strlen (BEGIN_MARK "\n");
-  documented = g_strndup (begin, end - begin);
-  if (g_str_equal (documented, table))
-    return;
-
-  if (g_strcmp0 (g_getenv ("FALSTAFF_UPDATE_DOCS"), "1") == 0)
-    {
-      g_autoptr(GString) updated = g_string_new_len (text, begin - text);
-
-      g_string_append (updated, table);
-      g_string_append (updated, end);
-      g_assert_true (g_file_set_contents (path, updated->str, -1, &error));
-      g_test_message ("docs/reliability.md: the fault matrix was rewritten");
-      return;
-    }
-  g_error ("The fault matrix differs from docs/reliability.md: compare it with %s (diff -u), and if the new "
-           "behaviour is right, run this test with FALSTAFF_UPDATE_DOCS=1", written);
-}
-
 static void
 test_falctl_matrix (void)
 {
   g_autofree char *table = NULL;
 
-  /* FALSTAFF_FAULT_ROWS=REGEX runs only the rows whose "call × fault"
-   * matches, to look into one; the table is then not compared. */
-  const char *only = g_getenv ("FALSTAFF_FAULT_ROWS");
-  g_autoptr(GRegex) filter = only ? g_regex_new (only, 0, 0, NULL) : NULL;
+  g_autoptr(GRegex) filter = fault_table_row_filter ();
 
   rows = g_ptr_array_new_with_free_func (row_free);
   for (guint c = 0; c < G_N_ELEMENTS (calls); c++)
-    for (guint f = 0; f < G_N_ELEMENTS (faults); f++)
+    for (guint f = 0; f < n_fault_kinds; f++)
       {
-        g_autofree char *name = g_strdup_printf ("%s × %s", calls[c].name, faults[f].name);
         Row *row;
 
-        if (filter && !g_regex_match (filter, name, 0, NULL))
+        if (!fault_table_row_wanted (filter, calls[c].name, fault_kinds[f].name))
           continue;
         row = g_new0 (Row, 1);
         row->call = &calls[c];
-        row->fault = &faults[f];
+        row->fault = &fault_kinds[f];
         g_ptr_array_add (rows, row);
       }
 
@@ -450,7 +354,7 @@ test_falctl_matrix (void)
   table = make_table ();
   g_test_message ("%s", table);
   if (filter == NULL)
-    compare_with_docs (table);
+    fault_table_check_docs ("fault-matrix", table);
   g_clear_pointer (&rows, g_ptr_array_unref);
 }
 
@@ -477,7 +381,6 @@ main (int    argc,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *files = NULL;
-  GString *deep;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -489,10 +392,6 @@ main (int    argc,
   g_assert_no_error (error);
   small_file = make_file (files, "notes.txt", 0);
   big_file = make_file (files, "big.bin", BIG_SIZE);
-  deep = g_string_new ("status=200; body=");
-  for (guint i = 0; i < 100000; i++)
-    g_string_append_c (deep, '[');
-  deep_spec = g_string_free (deep, FALSE);
 
   g_test_add_func ("/faults/falctl", test_falctl_matrix);
   status = g_test_run ();
@@ -500,6 +399,5 @@ main (int    argc,
   fal_test_remove_tree (files);
   g_free (small_file);
   g_free (big_file);
-  g_free (deep_spec);
   return status;
 }
