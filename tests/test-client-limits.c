@@ -221,6 +221,23 @@ test_stream_idle_timeout (void)
   g_assert_cmpstr (fal_error_get_error_type (error), ==, "stream_idle");
 }
 
+/* A stream whose server takes the request and never answers, not even
+ * the head: the long session has no timeout, the stream's idle one ends
+ * it. */
+static void
+test_stream_no_head (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(FalClient) client = small_client ();
+  g_autoptr(FalStream) stream = NULL;
+  const GError *error;
+
+  g_object_set (client, "stream-idle-timeout", 1, NULL);
+  error = run_stream (server, client, "fal-ai/silent", &stream);
+  g_assert_error (error, FAL_ERROR, FAL_ERROR_TIMEOUT);
+  g_assert_cmpstr (fal_error_get_error_type (error), ==, "stream_idle");
+}
+
 static void
 download_cb (GObject      *source,
              GAsyncResult *result,
@@ -603,6 +620,7 @@ main (int   argc,
   g_test_add_func ("/fal/limits/session-redirect-policy", test_session_redirect_policy);
   g_test_add_func ("/fal/limits/read-body", test_read_body);
   g_test_add_func ("/fal/limits/stream-idle-timeout", test_stream_idle_timeout);
+  g_test_add_func ("/fal/limits/stream-no-head", test_stream_no_head);
 
   return g_test_run ();
 }

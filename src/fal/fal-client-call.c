@@ -375,7 +375,7 @@ _fal_client_call_finish_full (FalClient     *self,
 typedef struct {
   SoupMessage *msg;
   GInputStream *body;
-  GOutputStream *error_body;
+  FalReadDeadline head;        /* the wait for the stream's head */
 } OpenStream;
 
 static void
@@ -383,9 +383,9 @@ open_stream_free (gpointer data)
 {
   OpenStream *open = data;
 
+  _fal_read_deadline_clear (&open->head);
   g_clear_object (&open->msg);
   g_clear_object (&open->body);
-  g_clear_object (&open->error_body);
   g_free (open);
 }
 
@@ -396,10 +396,9 @@ error_body_cb (GObject      *source,
 {
   g_autoptr(GTask) task = data;
   OpenStream *open = g_task_get_task_data (task);
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) bytes = _fal_body_read_finish (result, NULL);
 
-  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
-  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (open->error_body));
+  /* An error body that is too big or too slow still gives its status. */
   g_task_return_error (task, _fal_client_error_from_answer (g_task_get_source_object (task), open->msg, bytes));
 }
 
@@ -415,6 +414,14 @@ stream_sent_cb (GObject      *source,
   const char *content_type;
 
   open->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (open->body == NULL && open->head.expired)
+    {
+      _fal_read_deadline_clear (&open->head);
+      g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "No answer arrived in time (stream-idle-timeout)",
+                                                             0, NULL, "stream_idle"));
+      return;
+    }
+  _fal_read_deadline_clear (&open->head);
   if (open->body == NULL)
     {
       g_task_return_error (task, fal_error_new_from_transport (error));
@@ -424,12 +431,11 @@ stream_sent_cb (GObject      *source,
   status = soup_message_get_status (open->msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      /* Error bodies are small JSON: read it whole for the message. */
-      open->error_body = g_memory_output_stream_new_resizable ();
-      g_output_stream_splice_async (open->error_body, open->body,
-                                    G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                    G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                                    error_body_cb, g_object_ref (task));
+      /* Error bodies are small JSON: read it whole for the message,
+       * within the client's caps. */
+      _fal_body_read_async (open->msg, open->body, _fal_client_get_max_json_size (g_task_get_source_object (task)),
+                            "max-json-size", _fal_client_get_body_timeout (g_task_get_source_object (task)),
+                            g_task_get_cancellable (task), error_body_cb, g_object_ref (task));
       return;
     }
 
@@ -482,8 +488,11 @@ _fal_client_open_stream_async (FalClient            *self,
       soup_message_set_request_body_from_bytes (open->msg, "application/json", bytes);
     }
 
+  /* The long session has no timeout: the head must come within the
+   * silence a stream is allowed. */
+  _fal_read_deadline_start (&open->head, cancellable, _fal_client_get_stream_idle_timeout (self));
   soup_session_send_async (_fal_client_get_session (self, TRUE), open->msg, G_PRIORITY_DEFAULT,
-                           cancellable, stream_sent_cb, g_steal_pointer (&task));
+                           open->head.cancellable, stream_sent_cb, g_steal_pointer (&task));
 }
 
 GInputStream *
