@@ -149,7 +149,7 @@ parsed_cb (GObject      *source,
       GError *protocol = fal_error_new_literal_full (FAL_ERROR_PROTOCOL, error->message,
                                                      soup_message_get_status (call->msg),
                                                      soup_message_headers_get_one (soup_message_get_response_headers (call->msg), "x-fal-request-id"),
-                                                     NULL);
+                                                     fal_error_get_error_type (error));
       g_task_return_error (task, protocol);
       return;
     }

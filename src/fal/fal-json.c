@@ -62,13 +62,17 @@ fal_json_parse (const char  *data,
     }
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
-      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The answer is not valid JSON: %s", local_error->message);
+      g_autofree char *message = g_strdup_printf ("The answer is not valid JSON: %s", local_error->message);
+
+      /* Garbled on its way, most likely: the same call may come whole. */
+      g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, message, 0, NULL, "garbled_answer"));
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL)
     {
-      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The answer is empty where JSON was expected");
+      g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The answer is empty where JSON was expected",
+                                                            0, NULL, "garbled_answer"));
       return NULL;
     }
   return json_node_ref (root);

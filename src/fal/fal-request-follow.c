@@ -118,8 +118,9 @@ is_definitive (const GError *error)
          g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED);
 }
 
-/* No answer from fal itself: no connection, a cut answer, no answer in
- * time, or a gateway's 5xx (which names no error type). */
+/* No answer from fal itself: no connection, a cut or garbled answer, no
+ * answer in time, or a gateway's 5xx (which names no error type). An
+ * answer too large or too deep would come the same again: not this. */
 static gboolean
 is_unreachable (const GError *error)
 {
@@ -129,6 +130,8 @@ is_unreachable (const GError *error)
     {
     case FAL_ERROR_NETWORK:
       return TRUE;
+    case FAL_ERROR_PROTOCOL:
+      return g_strcmp0 (fal_error_get_error_type (error), "garbled_answer") == 0;
     case FAL_ERROR_TIMEOUT:
       return !fal_error_is_user_timeout (error) && fal_error_get_error_type (error) == NULL;
     case FAL_ERROR_SERVER:

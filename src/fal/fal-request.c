@@ -337,11 +337,29 @@ submitted_cb (GObject      *source,
 
   if (node == NULL)
     {
+      guint status = fal_error_get_http_status (error);
+
       /* A refused submit may still name its id: keep it in view. */
       if (self->request_id == NULL && fal_error_get_request_id (error))
         {
           self->request_id = g_strdup (fal_error_get_request_id (error));
           _fal_job_notify (self, FAL_JOB_PROP_REQUEST_ID);
+        }
+      /* fal took it (a 2xx with its id) and the answer was cut or garbled
+       * on its way: the request is queued at fal, so follow it by its id
+       * rather than give up on a run that is paid for. */
+      if (self->request_id && SOUP_STATUS_IS_SUCCESSFUL (status) &&
+          (g_error_matches (error, FAL_ERROR, FAL_ERROR_NETWORK) ||
+           g_strcmp0 (fal_error_get_error_type (error), "garbled_answer") == 0))
+        {
+          g_debug ("The submit answer of %s was damaged (%s); following it by its id", self->request_id,
+                   error->message);
+          g_clear_error (&error);
+          _fal_request_touch_contact (self);
+          _fal_request_set_status (self, FAL_REQUEST_IN_QUEUE);
+          if (!self->fetching_result && !self->done)
+            _fal_request_start_stream (self);
+          goto cancels;
         }
       _fal_request_fail (self, error);
       goto cancels;
