@@ -210,14 +210,18 @@ advanced_expander (FalstaffFormView *self)
 static void
 build (FalstaffFormView *self)
 {
-  GtkWidget *basic = adw_preferences_group_new ();
-  GtkWidget *basic_list = boxed_list ();
+  GtkWidget *basic;
+  GtkWidget *basic_list;
   guint n;
 
   clear_rows (self);
   if (self->model == NULL)
     return;
 
+  /* Made only now: with no model they were never added, and a widget no
+   * parent took (still floating) is never freed. */
+  basic = adw_preferences_group_new ();
+  basic_list = boxed_list ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (basic), _("Inputs"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (basic), basic_list);
   gtk_box_append (GTK_BOX (self->box), basic);
