@@ -127,17 +127,14 @@ restart_idle_timer (FalStream *self)
                                          idle_timeout_cb, self);
 }
 
-static void
-read_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  g_autoptr(FalStream) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+static void read_cb (GObject *source, GAsyncResult *result, gpointer data);
 
-  if (self->done)
-    return;
+/* One read's outcome: events parsed, the end, or the error. */
+static void
+handle_read (FalStream    *self,
+             GBytes       *bytes,
+             const GError *error)
+{
   if (bytes == NULL)
     {
       finish (self, fal_error_new_from_transport (error));
@@ -176,6 +173,23 @@ read_cb (GObject      *source,
   if (!self->done)
     g_input_stream_read_bytes_async (self->body, READ_CHUNK, G_PRIORITY_DEFAULT, self->cancellable,
                                      read_cb, g_object_ref (self));
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  g_autoptr(FalStream) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (!self->done)
+    handle_read (self, bytes, error);
+  /* Done: the parser's buffers go now, not when the run that keeps this
+   * stream goes (outside the parser's own callbacks, which end it). */
+  if (self->done)
+    g_clear_pointer (&self->parser, fal_sse_parser_free);
 }
 
 static void
