@@ -76,6 +76,79 @@ fault_table_row_wanted (GRegex     *filter,
   return filter == NULL || g_regex_match (filter, name, 0, NULL);
 }
 
+static struct {
+  GPtrArray *rows;
+  guint next;
+  guint running;
+  guint parallel;
+  FaultRowStart start;
+} schedule;
+
+static void
+start_more (void)
+{
+  while (schedule.running < schedule.parallel && schedule.next < schedule.rows->len)
+    {
+      schedule.running++;
+      schedule.start (g_ptr_array_index (schedule.rows, schedule.next++));
+    }
+}
+
+void
+fault_rows_run (GPtrArray     *rows,
+                guint          parallel,
+                FaultRowStart  start)
+{
+  schedule.rows = rows;
+  schedule.next = 0;
+  schedule.running = 0;
+  schedule.parallel = parallel;
+  schedule.start = start;
+  start_more ();
+  while (schedule.running > 0 || schedule.next < rows->len)
+    g_main_context_iteration (NULL, TRUE);
+  schedule.rows = NULL;
+}
+
+void
+fault_rows_done (void)
+{
+  schedule.running--;
+  start_more ();
+}
+
+void
+fault_table_read_log (FalTestServer   *server,
+                      const char      *method,
+                      const char      *path_regex,
+                      const FaultKind *kind,
+                      const char      *endpoint_id,
+                      guint           *met,
+                      gboolean        *id_given)
+{
+  g_autoptr(JsonArray) log = fal_test_request_log (server);
+  g_autoptr(GRegex) rule = g_regex_new (path_regex, 0, 0, NULL);
+  g_autofree char *run_pattern = g_strdup_printf ("^/(queue|run)/%s(/stream)?$", endpoint_id);
+  g_autoptr(GRegex) run = g_regex_new (run_pattern, 0, 0, NULL);
+
+  *met = 0;
+  *id_given = FALSE;
+  for (guint i = 0; i < json_array_get_length (log); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (log, i);
+      const char *entry_method = fal_test_object_string (entry, "method");
+      const char *path = fal_test_object_string (entry, "path");
+      gboolean met_rule = g_ascii_strcasecmp (entry_method, method) == 0 && g_regex_match (rule, path, 0, NULL);
+
+      if (met_rule)
+        (*met)++;
+      if (g_str_equal (entry_method, "POST") && g_regex_match (run, path, 0, NULL) &&
+          json_object_get_int_member_with_default (entry, "status", 0) == 200 &&
+          !(met_rule && fault_kind_answers_in_place (kind)))
+        *id_given = TRUE;
+    }
+}
+
 char *
 fault_table_mask (const char *text)
 {

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "server-fixture.h"
+
 G_BEGIN_DECLS
 
 /* What the fault matrices share (test-fault-matrix for falctl,
@@ -31,6 +33,26 @@ GRegex     *fault_table_row_filter (void);
 gboolean    fault_table_row_wanted (GRegex     *filter,
                                     const char *call,
                                     const char *fault);
+
+/* Runs start (row) for every row, at most parallel at once, iterating the
+ * default main context until each row has called fault_rows_done(). */
+typedef void (*FaultRowStart) (gpointer row);
+void        fault_rows_run       (GPtrArray     *rows,
+                                  guint          parallel,
+                                  FaultRowStart  start);
+void        fault_rows_done      (void);
+
+/* What the server's request log says of a row whose rule is METHOD
+ * PATH_REGEX with fault kind: how many requests met the rule, and whether
+ * fal gave a request id (a submit or a run of endpoint_id it answered
+ * itself: a status= fault answers in its place). */
+void        fault_table_read_log (FalTestServer   *server,
+                                  const char      *method,
+                                  const char      *path_regex,
+                                  const FaultKind *kind,
+                                  const char      *endpoint_id,
+                                  guint           *met,
+                                  gboolean        *id_given);
 
 /* Ports, request ids, file keys, temporary paths, seeds and the like
  * replaced by a word; '|' escaped for a Markdown table. */

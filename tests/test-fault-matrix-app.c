@@ -65,8 +65,6 @@ typedef struct {
 
 static FalstaffRunStore *store;
 static GPtrArray *rows;
-static guint next_row;
-static guint running;
 
 static void
 row_free (gpointer data)
@@ -120,30 +118,14 @@ open_store (const char *path)
   return opened;
 }
 
-/* fal gave a request id: a submit or a stream it answered itself (a
- * status= fault answers in its place). */
 static void
 read_log (Row *row)
 {
-  g_autoptr(JsonArray) log = fal_test_request_log (row->server);
-  g_autoptr(GRegex) rule = g_regex_new (row->call->path, 0, 0, NULL);
-  g_autoptr(GRegex) run = g_regex_new ("^/(queue|run)/" ENDPOINT "(/stream)?$", 0, 0, NULL);
+  guint met = 0;
 
-  for (guint i = 0; i < json_array_get_length (log); i++)
-    {
-      JsonObject *entry = json_array_get_object_element (log, i);
-      const char *method = fal_test_object_string (entry, "method");
-      const char *path = fal_test_object_string (entry, "path");
-      gboolean met = g_ascii_strcasecmp (method, row->call->method) == 0 && g_regex_match (rule, path, 0, NULL);
-
-      if (g_str_equal (method, "POST") && g_regex_match (run, path, 0, NULL) &&
-          json_object_get_int_member_with_default (entry, "status", 0) == 200 &&
-          !(met && fault_kind_answers_in_place (row->fault)))
-        row->id_given = TRUE;
-    }
+  fault_table_read_log (row->server, row->call->method, row->call->path, row->fault, ENDPOINT,
+                        &met, &row->id_given);
 }
-
-static void start_rows (void);
 
 static void
 end_row (Row *row)
@@ -171,8 +153,7 @@ end_row (Row *row)
     }
   g_clear_object (&row->client);
   g_clear_pointer (&row->server, fal_test_server_free);
-  running--;
-  start_rows ();
+  fault_rows_done ();
 }
 
 static void
@@ -211,7 +192,6 @@ start_row (Row *row)
   g_autoptr(GError) error = NULL;
   FalJob *job;
 
-  running++;
   row->server = fal_test_server_new (20.0, 1, 15000);
   row->client = fal_client_new ();
   fal_client_use_local_server (row->client, row->server->url);
@@ -239,12 +219,6 @@ start_row (Row *row)
     end_row (row);
 }
 
-static void
-start_rows (void)
-{
-  while (running < PARALLEL && next_row < rows->len)
-    start_row (g_ptr_array_index (rows, next_row++));
-}
 
 static char *
 shown_state (Row *row)
@@ -339,9 +313,7 @@ test_app_matrix (void)
           g_ptr_array_add (rows, row);
         }
 
-  start_rows ();
-  while (running > 0 || next_row < rows->len)
-    g_main_context_iteration (NULL, TRUE);
+  fault_rows_run (rows, PARALLEL, (FaultRowStart) start_row);
   flush_store (store);
 
   for (guint i = 0; i < rows->len; i++)

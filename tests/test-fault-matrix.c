@@ -82,8 +82,6 @@ static const char *falctl;
 static char *small_file;
 static char *big_file;
 static GPtrArray *rows;
-static guint next_row;
-static guint running;
 
 static void
 row_free (gpointer data)
@@ -123,36 +121,17 @@ prepare (Row *row)
   return g_strdup (job->request_id);
 }
 
-/* From the server's request log: how many requests met the rule, and
- * whether fal gave a request id (a submit or a run it answered). */
+/* Only falctl run's own requests count for the id: status, result and
+ * cancel are given theirs. */
 static void
 read_log (Row *row)
 {
-  g_autoptr(JsonArray) log = fal_test_request_log (row->server);
-  g_autoptr(GRegex) regex = g_regex_new (row->call->path, 0, 0, NULL);
-  g_autoptr(GRegex) run = g_regex_new ("^/(queue|run)/" ENDPOINT "(/stream)?$", 0, 0, NULL);
+  gboolean id_given = FALSE;
 
-  for (guint i = 0; i < json_array_get_length (log); i++)
-    {
-      JsonObject *entry = json_array_get_object_element (log, i);
-      const char *method = fal_test_object_string (entry, "method");
-      const char *path = fal_test_object_string (entry, "path");
-
-      gboolean met = g_ascii_strcasecmp (method, row->call->method) == 0 && g_regex_match (regex, path, 0, NULL);
-
-      if (met)
-        row->attempts++;
-      /* Only falctl run's own requests (status, result and cancel are
-       * given the id); a status= fault answers in fal's place: no job,
-       * no id. */
-      if (g_str_equal (row->call->args[0], "run") && g_str_equal (method, "POST") && g_regex_match (run, path, 0, NULL) &&
-          json_object_get_int_member_with_default (entry, "status", 0) == 200 &&
-          !(met && fault_kind_answers_in_place (row->fault)))
-        row->id_given = TRUE;
-    }
+  fault_table_read_log (row->server, row->call->method, row->call->path, row->fault, ENDPOINT,
+                        &row->attempts, &id_given);
+  row->id_given = id_given && g_str_equal (row->call->args[0], "run");
 }
-
-static void start_rows (void);
 
 static void
 communicated_cb (GObject      *source,
@@ -173,8 +152,7 @@ communicated_cb (GObject      *source,
                   row->code, row->seconds, row->attempts, row->err);
   /* Its server goes now: eight at a time is enough. */
   g_clear_pointer (&row->server, fal_test_server_free);
-  running--;
-  start_rows ();
+  fault_rows_done ();
 }
 
 static void
@@ -233,15 +211,8 @@ start_row (Row *row)
   row->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (row->process, NULL, NULL, communicated_cb, row);
-  running++;
 }
 
-static void
-start_rows (void)
-{
-  while (running < PARALLEL && next_row < rows->len)
-    start_row (g_ptr_array_index (rows, next_row++));
-}
 
 static gboolean
 shows_request_id (const Row *row)
@@ -345,9 +316,7 @@ test_falctl_matrix (void)
         g_ptr_array_add (rows, row);
       }
 
-  start_rows ();
-  while (running > 0 || next_row < rows->len)
-    g_main_context_iteration (NULL, TRUE);
+  fault_rows_run (rows, PARALLEL, (FaultRowStart) start_row);
 
   for (guint i = 0; i < rows->len; i++)
     check_row (g_ptr_array_index (rows, i));
