@@ -702,6 +702,63 @@ test_open (void)
   gtk_window_destroy (window);
 }
 
+/* A result comes from the network: one that names a local file (or any
+ * link that is not https, http on this machine or data:) must not make
+ * the app show, copy, save or open that file. The PNG here would load
+ * and show without the check. */
+static void
+test_unsafe_links (void)
+{
+  FalstaffOutputView *view;
+  GtkWindow *window = pane_new (&view, 700, 600);
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+  g_autofree char *secret = g_build_filename (scratch, "secret.png", NULL);
+  g_autofree char *secret_uri = g_filename_to_uri (secret, NULL, NULL);
+  g_autofree char *marker = g_build_filename (scratch, "opened", NULL);
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkFlowBox *gallery;
+  GtkWidget *box, *label;
+  Notices notices;
+
+  gdk_pixbuf_fill (pixbuf, 0xff0000ff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, secret, "png", &error, NULL));
+  g_unlink (marker);
+  notices_watch (&notices, view);
+
+  json = g_strdup_printf ("{\"images\": [{\"url\": \"%s\", \"content_type\": \"image/png\"},"
+                          " {\"url\": \"javascript:alert(1)\"}]}", secret_uri);
+  show_json (view, json);
+  gallery = GTK_FLOW_BOX (falstaff_output_view_get_gallery (view));
+  for (guint i = 0; i < 2; i++)
+    {
+      box = gtk_flow_box_child_get_child (gtk_flow_box_get_child_at_index (gallery, i));
+      label = gtk_widget_get_next_sibling (gtk_widget_get_first_child (box));
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==,
+                       "Not shown: the link is not a secure (https) address");
+    }
+  falstaff_test_iterate_for (500);
+  g_assert_cmpuint (falstaff_output_view_get_n_images (view), ==, 0);
+
+  press_and_expect (&notices, image_button (view, 0, "Open in Another App"),
+                    "Not opened: the link is not a secure (https) address");
+  press_and_expect (&notices, image_button (view, 0, "Copy Image"),
+                    "Not copied: the link is not a secure (https) address");
+  falstaff_test_iterate_for (500);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+
+  /* A file output with such a link: a row that says so, nothing to press. */
+  g_free (json);
+  json = g_strdup_printf ("{\"video\": {\"url\": \"%s\", \"content_type\": \"video/mp4\"}}", secret_uri);
+  show_json (view, json);
+  {
+    void *args[] = { view, (void *) "Not opened: the link is not a secure (https) address" };
+
+    g_assert_true (falstaff_test_wait_until (label_shown, args, 5000));
+  }
+  gtk_window_destroy (window);
+}
+
 /* ------------------------------------------------------------------ the grid */
 
 static void
@@ -981,6 +1038,7 @@ main (int    argc,
   g_test_add_func ("/ui/output/save-as-seed", test_save_as_seed);
   g_test_add_func ("/ui/output/copy", test_copy);
   g_test_add_func ("/ui/output/open", test_open);
+  g_test_add_func ("/ui/output/unsafe-links", test_unsafe_links);
   g_test_add_func ("/ui/output/image-grid", test_image_grid);
   g_test_add_func ("/ui/output/copy-text", test_copy_text);
   g_test_add_func ("/ui/output/names", test_names);

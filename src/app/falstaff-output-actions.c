@@ -186,6 +186,39 @@ loaded_cb (GObject      *source,
   g_task_return_pointer (task, g_bytes_new_take (contents, length), (GDestroyNotify) g_bytes_unref);
 }
 
+gboolean
+falstaff_output_check_link (const char  *url,
+                            GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+  const char *host;
+
+  if (g_str_has_prefix (url, "data:"))
+    return TRUE;
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  host = uri ? g_uri_get_host (uri) : NULL;
+  if (scheme == NULL)
+    {
+      g_set_error_literal (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, _("the link is not valid"));
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "http") == 0)
+    {
+      if (host == NULL || *host == '\0')
+        {
+          g_set_error_literal (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, _("the link is not valid"));
+          return FALSE;
+        }
+      if (g_ascii_strcasecmp (scheme, "https") == 0 || fal_host_is_loopback (host))
+        return TRUE;
+    }
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("the link is not a secure (https) address"));
+  return FALSE;
+}
+
 void
 falstaff_output_fetch_async (SoupSession         *session,
                              const char          *url,

@@ -105,6 +105,13 @@ void      falstaff_output_open_url_async      (GtkWindow           *parent,
 char     *falstaff_output_open_url_finish     (GAsyncResult        *result,
                                                GError             **error);
 
+/* A link from a result (the network) that may be fetched or opened:
+ * https, http to this machine, or data:; else FALSE with an error in
+ * words. Never file: or another scheme: a result must not make the app
+ * show, copy or launch a local file. */
+gboolean  falstaff_output_check_link          (const char          *url,
+                                               GError             **error);
+
 /* Errors whose message is already written for a person. */
 #define FALSTAFF_OUTPUT_ERROR (falstaff_output_error_quark ())
 typedef enum {

@@ -577,7 +577,7 @@ item_start (Item *item)
     }
   item->owner = TRUE;
   g_hash_table_insert (self->in_flight, g_strdup (item->key), g_ptr_array_new ());
-  if (!_falstaff_output_keeper_check_url (item->media->url, &error))
+  if (!falstaff_output_check_link (item->media->url, &error))
     {
       item_fail (item, error);
       return;

@@ -46,9 +46,6 @@ char       *_falstaff_output_keeper_run_dir          (const char *outputs_dir,
 char       *_falstaff_output_keeper_url_extension    (const char *url);
 char       *_falstaff_output_keeper_find_kept        (const char *dir,
                                                       const char *url);
-/* https, http to loopback, or data:; else an error in words. */
-gboolean    _falstaff_output_keeper_check_url        (const char  *url,
-                                                      GError     **error);
 
 /* falstaff-output-keeper-fetch.c */
 guint       _falstaff_output_keeper_generation       (FalstaffOutputKeeper *self,

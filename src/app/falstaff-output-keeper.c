@@ -222,32 +222,6 @@ _falstaff_output_keeper_find_media_files (JsonNode *result)
 
 /* Never the key, never plain http across a network: https, or http to
  * this computer (the local server), or the bytes inline. */
-gboolean
-_falstaff_output_keeper_check_url (const char  *url,
-                                   GError     **error)
-{
-  g_autoptr(GUri) uri = NULL;
-  const char *scheme;
-  const char *host;
-
-  if (g_str_has_prefix (url, "data:"))
-    return TRUE;
-  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
-  scheme = uri ? g_uri_get_scheme (uri) : NULL;
-  host = uri ? g_uri_get_host (uri) : NULL;
-  if (scheme == NULL || host == NULL || *host == '\0')
-    {
-      g_set_error_literal (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, _("the link is not valid"));
-      return FALSE;
-    }
-  if (g_ascii_strcasecmp (scheme, "https") == 0)
-    return TRUE;
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (host))
-    return TRUE;
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _("the link is not a secure (https) address"));
-  return FALSE;
-}
 
 /* ------------------------------------------------------------------ thumbnails */
 
@@ -414,7 +388,7 @@ thumbnail_local_cb (GObject      *source,
     g_task_return_pointer (task, texture, g_object_unref);
   else if (error)
     g_task_return_error (task, error);
-  else if (!_falstaff_output_keeper_check_url (thumb->url, &error))
+  else if (!falstaff_output_check_link (thumb->url, &error))
     g_task_return_error (task, error);
   else if (!url_may_be_image (thumb->url))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s", _("this output is not an image"));

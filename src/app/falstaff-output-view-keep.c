@@ -49,6 +49,24 @@ keep_name (Keep *keep)
   return fal_file_name_from_url (keep->url, keep->content_type);
 }
 
+/* What to fetch for keep's URL, or NULL after saying in a toast why it
+ * is not fetched (what: "Not saved", …). */
+static char *
+source_or_say (Keep       *keep,
+               const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  char *source = _falstaff_output_view_local_uri (keep->self, keep->url, &error);
+
+  if (source == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
+
+      _falstaff_output_view_notify (keep->self, text);
+    }
+  return source;
+}
+
 static GtkWindow *
 parent_window (FalstaffOutputView *self)
 {
@@ -94,8 +112,13 @@ save_clicked_cb (GtkButton          *button,
   Keep *keep = keep_new (self, GTK_WIDGET (button));
   g_autofree char *name = keep_name (keep);
   g_auto(GStrv) text = _falstaff_output_view_png_text (self);
-  g_autofree char *source = _falstaff_output_view_local_uri (self, keep->url);
+  g_autofree char *source = source_or_say (keep, _("Not saved"));
 
+  if (source == NULL)
+    {
+      keep_free (keep);
+      return;
+    }
   falstaff_output_save_async (parent_window (self), _falstaff_output_view_get_session (self), source,
                               name, (const char * const *) text,
                               _falstaff_output_view_get_cancellable (self), saved_cb, keep);
@@ -151,8 +174,13 @@ copy_image_clicked_cb (GtkButton          *button,
                        FalstaffOutputView *self)
 {
   Keep *keep = keep_new (self, GTK_WIDGET (button));
-  g_autofree char *source = _falstaff_output_view_local_uri (self, keep->url);
+  g_autofree char *source = source_or_say (keep, _("Not copied"));
 
+  if (source == NULL)
+    {
+      keep_free (keep);
+      return;
+    }
   falstaff_output_fetch_async (_falstaff_output_view_get_session (self), source,
                                _falstaff_output_view_get_cancellable (self), image_fetched_cb, keep);
 }
@@ -193,11 +221,17 @@ _falstaff_output_view_open_elsewhere (FalstaffOutputView *self,
 {
   Keep *keep = g_new0 (Keep, 1);
   g_auto(GStrv) text = _falstaff_output_view_png_text (self);
-  g_autofree char *source = _falstaff_output_view_local_uri (self, url);
+  g_autofree char *source = NULL;
 
   keep->self = g_object_ref (self);
   keep->url = g_strdup (url);
   keep->content_type = g_strdup (content_type);
+  source = source_or_say (keep, _("Not opened"));
+  if (source == NULL)
+    {
+      keep_free (keep);
+      return;
+    }
   falstaff_output_open_url_async (parent_window (self), _falstaff_output_view_get_session (self),
                                   source, content_type, (const char * const *) text,
                                   _falstaff_output_view_get_cancellable (self), opened_cb, keep);
@@ -245,10 +279,16 @@ _falstaff_output_view_open_large (FalstaffOutputView *self,
                                   const char         *url)
 {
   Keep *keep = g_new0 (Keep, 1);
-  g_autofree char *source = _falstaff_output_view_local_uri (self, url);
+  g_autofree char *source = NULL;
 
   keep->self = g_object_ref (self);
   keep->url = g_strdup (url);
+  source = source_or_say (keep, _("Not shown"));
+  if (source == NULL)
+    {
+      keep_free (keep);
+      return;
+    }
   falstaff_output_fetch_async (_falstaff_output_view_get_session (self), source,
                                _falstaff_output_view_get_cancellable (self), large_fetched_cb, keep);
 }

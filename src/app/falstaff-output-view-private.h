@@ -11,10 +11,15 @@ G_BEGIN_DECLS
 SoupSession  *_falstaff_output_view_get_session     (FalstaffOutputView *self);
 /* Cancelled when the view shows another result. */
 GCancellable *_falstaff_output_view_get_cancellable (FalstaffOutputView *self);
-/* A file: URI of the kept copy of @url when the keeper has one for the
- * run shown, else @url (the caller frees it). */
+/* What to fetch or open for a result's @url: a file: URI of the kept
+ * copy when the keeper has one for the run shown, else @url (the caller
+ * frees it). A result comes from the network: a link that is not https
+ * (or http on this machine, or data:) is never fetched nor opened, so
+ * that a result naming file:///… cannot show, copy or launch a local
+ * file: NULL then, with @error saying why. */
 char         *_falstaff_output_view_local_uri       (FalstaffOutputView *self,
-                                                     const char         *url);
+                                                     const char         *url,
+                                                     GError            **error);
 /* The text chunks a saved PNG gets (falstaff_output_png_text_new()). */
 char        **_falstaff_output_view_png_text        (FalstaffOutputView *self);
 /* A toast, kept as the last notice (falstaff_output_view_get_last_notice()). */

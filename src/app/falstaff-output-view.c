@@ -235,10 +235,21 @@ add_image (FalstaffOutputView *self,
   g_array_append_val (self->images, info);
   {
     /* The kept copy when there is one: fal's URL may have expired. */
-    g_autofree char *source = _falstaff_output_view_local_uri (self, url);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *source = _falstaff_output_view_local_uri (self, url, &error);
 
-    falstaff_image_loader_load_async (self->session, source, THUMBNAIL_SIZE, self->cancellable,
-                                      thumbnail_loaded_cb, thumbnail);
+    if (source)
+      falstaff_image_loader_load_async (self->session, source, THUMBNAIL_SIZE, self->cancellable,
+                                        thumbnail_loaded_cb, thumbnail);
+    else
+      {
+        g_autofree char *text = g_strdup_printf (_("Not shown: %s"), error->message);
+
+        gtk_label_set_text (GTK_LABEL (label), text);
+        gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+        gtk_widget_add_css_class (label, "error");
+        g_free (thumbnail);
+      }
   }
 }
 
@@ -346,7 +357,7 @@ add_file_row (FalstaffOutputView *self,
   gint64 size = 0;
   g_autofree char *subtitle = NULL;
   g_autofree char *size_text = NULL;
-
+  g_autoptr(GError) refused = NULL;
   g_autofree char *description = NULL;
 
   if (fal_json_get_int (file, "file_size", &size))
@@ -360,6 +371,12 @@ add_file_row (FalstaffOutputView *self,
     }
   subtitle = size_text ? g_strjoin (" · ", description ? description : _("File"), size_text, NULL)
                        : g_strdup (description ? description : _("File"));
+  if (!falstaff_output_check_link (url, &refused))
+    {
+      g_free (subtitle);
+      subtitle = g_strdup_printf (_("Not opened: %s"), refused->message);
+      gtk_widget_set_sensitive (open, FALSE);
+    }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_set_valign (open, GTK_ALIGN_CENTER);
@@ -445,7 +462,9 @@ show_files (FalstaffOutputView *self,
   while (json_object_iter_next_ordered (&iter, &name, &member))
     if (JSON_NODE_HOLDS_OBJECT (member) && fal_json_get_string (json_node_get_object (member), "url"))
       {
-        if (is_media (json_node_get_object (member)))
+        /* A link the app will not fetch gets a plain row that says so. */
+        if (is_media (json_node_get_object (member)) &&
+            falstaff_output_check_link (fal_json_get_string (json_node_get_object (member), "url"), NULL))
           add_media (self, json_node_get_object (member));
         else
           add_file_row (self, name, json_node_get_object (member));
@@ -815,10 +834,18 @@ _falstaff_output_view_png_text (FalstaffOutputView *self)
 
 char *
 _falstaff_output_view_local_uri (FalstaffOutputView *self,
-                                 const char         *url)
+                                 const char         *url,
+                                 GError            **error)
 {
   g_autofree char *kept = NULL;
 
+  if (url == NULL)
+    {
+      g_set_error_literal (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, _("the link is not valid"));
+      return NULL;
+    }
+  if (!falstaff_output_check_link (url, error))
+    return NULL;
   if (self->keeper == NULL || self->run_id <= 0 || url == NULL || g_str_has_prefix (url, "data:"))
     return g_strdup (url);
   kept = falstaff_output_keeper_lookup (self->keeper, self->run_id, url);
