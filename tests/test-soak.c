@@ -192,6 +192,13 @@ typedef enum {
   N_FALCTL_KINDS
 } FalctlKind;
 
+/* A result nested past libfal's 256 levels: refused for good (a merely
+ * garbled one is asked for again, as fal's trouble). */
+#define DEEP_RESULT "status=200; body=" \
+  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" \
+  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" \
+  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+
 /* Each fault on an endpoint that only faulted runs use, with a count no
  * run uses up: it hits exactly them, whatever else is in flight. */
 typedef struct {
@@ -209,8 +216,8 @@ static const FalctlFault falctl_faults[] = {
   { "fal-ai/recraft-v3", "POST", "^/queue/fal-ai/recraft-v3$", "status=503; retry-after=0", FALSE, 5, "503" },
   /* The model fails: COMPLETED with an error, exit 1. */
   { "fal-ai/sana", "POST", "^/queue/fal-ai/sana$", "fail=500", FALSE, 1, "The model failed on fal's side" },
-  /* The result is not JSON: a broken answer, exit 5. */
-  { "fal-ai/aura-flow", "GET", "^/queue/fal-ai/aura-flow/requests/[^/]+$", "malformed", FALSE, 5, NULL },
+  /* The result is refused (too deep): a broken answer, exit 5. */
+  { "fal-ai/aura-flow", "GET", "^/queue/fal-ai/aura-flow/requests/[^/]+$", DEEP_RESULT, FALSE, 5, "levels deep" },
   /* An error event after the stream's first event, exit 1. */
   { "fal-ai/flux/schnell", "POST", "^/run/fal-ai/flux/schnell/stream$", "error-event=1", TRUE, 1, "Stream error" },
   /* The submit refused as invalid, exit 4. */
@@ -626,8 +633,8 @@ static const AppFault app_faults[] = {
   { "recraft-v3", "fal-ai/recraft-v3", "POST", "^/queue/fal-ai/recraft-v3$", "status=503; retry-after=0" },
   /* The model fails at fal: COMPLETED with an error. */
   { "sana", "fal-ai/sana", "POST", "^/queue/fal-ai/sana$", "fail=500" },
-  /* The result is not JSON. */
-  { "aura-flow", "fal-ai/aura-flow", "GET", "^/queue/fal-ai/aura-flow/requests/[^/]+$", "malformed" },
+  /* The result is refused (too deep). */
+  { "aura-flow", "fal-ai/aura-flow", "GET", "^/queue/fal-ai/aura-flow/requests/[^/]+$", DEEP_RESULT },
   /* A 500 on the submit (not retried: the run may have been made). */
   { "lcm", "fal-ai/lcm", "POST", "^/queue/fal-ai/lcm$", "status=500" },
 };
