@@ -19,6 +19,7 @@ typedef struct {
   GCancellable *downloads;     /* --out: saving the result's files */
   gboolean done;
   gboolean interrupted;
+  gboolean cancel_pending;     /* interrupted: the cancel's answer ends the run */
   gboolean timed_out;
   double timeout;
   const char *endpoint_id;
@@ -229,6 +230,12 @@ request_finished_cb (FalRequest *request,
 {
   const GError *error = fal_request_get_error (request);
 
+  /* Interrupted: fal may tell of the cancel on the status stream before
+   * it answers the cancel itself; that answer says how it went, and ends
+   * the run. */
+  if (run->cancel_pending && g_error_matches (error, FAL_ERROR, FAL_ERROR_CANCELLED))
+    return;
+
   /* Said once it is known to have worked: a failed run gets its error
    * line instead, not "COMPLETED" and then the failure. */
   if (error == NULL && fal_request_get_request_id (request))
@@ -290,6 +297,7 @@ cancel_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   FalCancelOutcome outcome;
 
+  run->cancel_pending = FALSE;
   if (fal_request_cancel_finish (FAL_REQUEST (source), result, &outcome, &error))
     fprintf (stderr, "%s\n", outcome == FAL_CANCEL_LEFT_QUEUE ? "Cancelled: it left the queue"
                              : outcome == FAL_CANCEL_REQUESTED ? "Cancellation requested: the runner was told"
@@ -313,7 +321,10 @@ interrupt_cb (gpointer data)
   run->interrupted = TRUE;
   fprintf (stderr, "Interrupted: cancelling…\n");
   if (run->request && fal_request_get_request_id (run->request))
-    fal_request_cancel_async (run->request, NULL, cancel_cb, run);
+    {
+      run->cancel_pending = TRUE;
+      fal_request_cancel_async (run->request, NULL, cancel_cb, run);
+    }
   else
     {
       if (run->stream)
