@@ -11,6 +11,7 @@
 #include "falstaff-output-keeper.h"
 #include "falstaff-output-view.h"
 #include "falstaff-history-view.h"
+#include "falstaff-log-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-run.h"
 #include "falstaff-run-store.h"
@@ -277,6 +278,78 @@ test_run_again_and_seed (void)
     g_assert_true (falstaff_test_wait_until (run_done, again, 60000));
     g_assert_cmpint (falstaff_run_get_seed (again), ==, seed);
   }
+}
+
+/* The switcher button whose label reads text (the request view's tabs;
+ * libadwaita 1.2's AdwViewSwitcherButton is no GtkButton). */
+static GtkWidget *
+find_toggle (GtkWidget  *root,
+             const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        {
+          for (GtkWidget *up = child; up; up = gtk_widget_get_parent (up))
+            if (GTK_IS_BUTTON (up) || g_str_equal (G_OBJECT_TYPE_NAME (up), "AdwViewSwitcherButton"))
+              return up;
+        }
+      if ((found = find_toggle (child, text)))
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+log_says (gpointer data)
+{
+  void **args = data;
+
+  return g_strcmp0 (falstaff_log_view_get_empty_text_shown (args[0]), args[1]) == 0;
+}
+
+/* An empty log says why: a streamed run has none, a filter matches no
+ * line. Before, a stream run's Logs tab was a blank pane. */
+static void
+test_log_says_why (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(FalstaffRun) poem = NULL;
+  g_autoptr(FalstaffRun) fox = NULL;
+  FalstaffLogView *log_view = FALSTAFF_LOG_VIEW (falstaff_request_view_get_log_view (request_view (studio)));
+  GtkWidget *logs_tab;
+  void *args[2] = { log_view, NULL };
+
+  start_demo (studio);
+  pick_endpoint (studio, "any-llm");
+  poem = start_one (studio, "a poem about the tide");
+  g_assert_cmpstr (falstaff_run_get_mode (poem), ==, "stream");
+  g_assert_true (falstaff_test_wait_until (run_done, poem, 60000));
+  logs_tab = find_toggle (GTK_WIDGET (request_view (studio)), "Logs");
+  g_assert_nonnull (logs_tab);
+  falstaff_test_click (logs_tab);
+  args[1] = (void *) "A streamed run sends its output as events, not log lines: see Output and JSON";
+  g_assert_true (falstaff_test_wait_until (log_says, args, 5000));
+  g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "logs-stream"));
+
+  /* A queued run has its lines; a filter that matches none says so. */
+  pick_endpoint (studio, "fast-sdxl");
+  fox = start_one (studio, "a red fox in the snow");
+  g_assert_true (falstaff_test_wait_until (run_done, fox, 60000));
+  args[1] = NULL;
+  g_assert_true (falstaff_test_wait_until (log_says, args, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (falstaff_log_view_get_shown (log_view)), >, 0);
+  {
+    GtkWidget *filter = gtk_widget_get_first_child (gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (log_view))));
+
+    g_assert_true (GTK_IS_SEARCH_ENTRY (filter));
+    falstaff_test_click (filter);
+    type_text (filter, "no such line anywhere");
+  }
+  args[1] = (void *) "No line matches the filter";
+  g_assert_true (falstaff_test_wait_until (log_says, args, 5000));
 }
 
 static gboolean
@@ -795,6 +868,7 @@ main (int    argc,
   g_test_add_func ("/ui/runs/send-to", test_send_to);
   g_test_add_func ("/ui/runs/kept-after-links-expire", test_kept_after_links_expire);
   g_test_add_func ("/ui/runs/sync-mode", test_sync_mode);
+  g_test_add_func ("/ui/runs/log-says-why", test_log_says_why);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -16,9 +17,12 @@ struct _FalstaffLogView
   GtkWidget parent_instance;
 
   GtkSearchEntry *search_entry;
+  GtkStack *stack;
   GtkScrolledWindow *scroller;
   GtkListView *list_view;
   GtkButton *copy_button;
+  AdwStatusPage *empty_page;
+  char *empty_text;
 
   GListModel *logs;
   GtkFilterListModel *filtered;
@@ -125,6 +129,22 @@ scroll_to_end_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* An empty list says why it is empty. */
+static void
+update_empty (FalstaffLogView *self)
+{
+  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) == 0 &&
+                   gtk_filter_list_model_get_pending (self->filtered) == 0;
+
+  if (empty)
+    adw_status_page_set_description (self->empty_page,
+                                     self->query && self->logs && g_list_model_get_n_items (self->logs) > 0
+                                     ? _("No line matches the filter")
+                                     : self->empty_text ? self->empty_text
+                                                        : _("fal's log lines for the run appear here as they come"));
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "lines");
+}
+
 static void
 items_changed_cb (GListModel      *model,
                   guint            position,
@@ -132,6 +152,7 @@ items_changed_cb (GListModel      *model,
                   guint            added,
                   FalstaffLogView *self)
 {
+  update_empty (self);
   if (self->following && self->scroll_idle == 0)
     self->scroll_idle = g_idle_add_full (G_PRIORITY_LOW, scroll_to_end_cb, self, NULL);
 }
@@ -157,6 +178,7 @@ search_changed_cb (FalstaffLogView *self)
   if (text && *text)
     self->query = g_utf8_casefold (text, -1);
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_empty (self);
 }
 
 static void
@@ -200,6 +222,7 @@ falstaff_log_view_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->logs);
   g_clear_pointer (&self->query, g_free);
+  g_clear_pointer (&self->empty_text, g_free);
 
   G_OBJECT_CLASS (falstaff_log_view_parent_class)->dispose (object);
 }
@@ -214,6 +237,8 @@ falstaff_log_view_class_init (FalstaffLogViewClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-log-view.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, scroller);
   gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, list_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffLogView, copy_button);
@@ -234,6 +259,8 @@ falstaff_log_view_init (FalstaffLogView *self)
   /* Filtering 100,000 lines happens in steps, not in one frame. */
   gtk_filter_list_model_set_incremental (self->filtered, TRUE);
   g_signal_connect (self->filtered, "items-changed", G_CALLBACK (items_changed_cb), self);
+  /* An incremental filter that ends with no line changes no items. */
+  g_signal_connect_swapped (self->filtered, "notify::pending", G_CALLBACK (update_empty), self);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);
@@ -244,6 +271,7 @@ falstaff_log_view_init (FalstaffLogView *self)
   }
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                     G_CALLBACK (value_changed_cb), self);
+  update_empty (self);
 }
 
 void
@@ -256,6 +284,28 @@ falstaff_log_view_set_model (FalstaffLogView *self,
     return;
   self->following = TRUE;
   gtk_filter_list_model_set_model (self->filtered, logs);
+  update_empty (self);
+}
+
+void
+falstaff_log_view_set_empty_text (FalstaffLogView *self,
+                                  const char      *text)
+{
+  g_return_if_fail (FALSTAFF_IS_LOG_VIEW (self));
+
+  g_free (self->empty_text);
+  self->empty_text = g_strdup (text);
+  update_empty (self);
+}
+
+const char *
+falstaff_log_view_get_empty_text_shown (FalstaffLogView *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_LOG_VIEW (self), NULL);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "empty") != 0)
+    return NULL;
+  return adw_status_page_get_description (self->empty_page);
 }
 
 GListModel *

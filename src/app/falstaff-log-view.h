@@ -14,6 +14,11 @@ G_DECLARE_FINAL_TYPE (FalstaffLogView, falstaff_log_view, FALSTAFF, LOG_VIEW, Gt
 void        falstaff_log_view_set_model   (FalstaffLogView *self,
                                            GListModel      *logs);
 GListModel *falstaff_log_view_get_shown   (FalstaffLogView *self);
+/* What an empty log says (NULL: the default, lines to come). */
+void        falstaff_log_view_set_empty_text (FalstaffLogView *self,
+                                              const char      *text);
+/* The empty log's words while it is empty and shows them, else NULL. */
+const char *falstaff_log_view_get_empty_text_shown (FalstaffLogView *self);
 /* Whether new lines scroll the view (TRUE until the person scrolls up). */
 
 /* For tests: Copy the Whole Log. */

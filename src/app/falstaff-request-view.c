@@ -417,6 +417,13 @@ falstaff_request_view_init (FalstaffRequestView *self)
                               "insert-hyphens", FALSE, NULL);
 }
 
+/* What the log of a streamed run says: a /stream call has no log. */
+static const char *
+stream_log_text (void)
+{
+  return _("A streamed run sends its output as events, not log lines: see Output and JSON");
+}
+
 void
 falstaff_request_view_clear (FalstaffRequestView *self)
 {
@@ -432,6 +439,7 @@ falstaff_request_view_clear (FalstaffRequestView *self)
   self->not_sent = FALSE;
   falstaff_output_view_clear (self->output_view);
   falstaff_log_view_set_model (self->log_view, NULL);
+  falstaff_log_view_set_empty_text (self->log_view, NULL);
   show_json (self, NULL);
   show_error (self, NULL);
   set_request_id (self, NULL);
@@ -465,6 +473,8 @@ falstaff_request_view_set_stream (FalstaffRequestView *self,
 
   falstaff_request_view_clear (self);
   self->stream = g_object_ref (stream);
+  falstaff_log_view_set_empty_text (self->log_view,
+                                    stream_log_text ());
   self->event_handler = g_signal_connect (stream, "event", G_CALLBACK (stream_event_cb), self);
   self->finished_handler = g_signal_connect (stream, "finished", G_CALLBACK (stream_finished_cb), self);
   update_status (self);
@@ -584,6 +594,18 @@ falstaff_request_view_set_run (FalstaffRequestView *self,
       return;
     }
   set_request_id (self, falstaff_run_get_request_id (run));
+  if (g_strcmp0 (falstaff_run_get_mode (run), "stream") == 0)
+    falstaff_log_view_set_empty_text (self->log_view,
+                                      stream_log_text ());
+  else if (falstaff_run_get_log_summary (run) && *falstaff_run_get_log_summary (run))
+    {
+      g_autofree char *text = g_strdup_printf (_("The history keeps a run's last log lines only:\n%s"),
+                                               falstaff_run_get_log_summary (run));
+
+      falstaff_log_view_set_empty_text (self->log_view, text);
+    }
+  else
+    falstaff_log_view_set_empty_text (self->log_view, _("No log lines were kept for this run"));
   if (falstaff_run_get_details_loaded (run) || store == NULL)
     show_stored (self, run);
   else
