@@ -199,21 +199,16 @@ falstaff_output_check_link (const char  *url,
   uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
   scheme = uri ? g_uri_get_scheme (uri) : NULL;
   host = uri ? g_uri_get_host (uri) : NULL;
-  if (scheme == NULL)
+  /* A web link needs its host; any other scheme is refused below. */
+  if (scheme == NULL ||
+      ((g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "http") == 0) &&
+       (host == NULL || *host == '\0')))
     {
       g_set_error_literal (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, _("the link is not valid"));
       return FALSE;
     }
-  if (g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "http") == 0)
-    {
-      if (host == NULL || *host == '\0')
-        {
-          g_set_error_literal (error, FALSTAFF_OUTPUT_ERROR, FALSTAFF_OUTPUT_ERROR_HTTP, _("the link is not valid"));
-          return FALSE;
-        }
-      if (g_ascii_strcasecmp (scheme, "https") == 0 || fal_host_is_loopback (host))
-        return TRUE;
-    }
+  if (fal_uri_is_secure (uri))
+    return TRUE;
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        _("the link is not a secure (https) address"));
   return FALSE;

@@ -521,6 +521,17 @@ fal_host_is_loopback (const char *host)
   address = g_inet_address_new_from_string (bare);
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
+
+gboolean
+fal_uri_is_secure (GUri *uri)
+{
+  const char *scheme = uri ? g_uri_get_scheme (uri) : NULL;
+
+  if (scheme == NULL)
+    return FALSE;
+  return g_ascii_strcasecmp (scheme, "https") == 0 ||
+         (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (g_uri_get_host (uri)));
+}
 static gboolean
 check_secure (const char  *url,
               GError     **error)
@@ -533,9 +544,7 @@ check_secure (const char  *url,
       g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "Not a valid URL: %s", url);
       return FALSE;
     }
-  if (g_ascii_strcasecmp (scheme, "https") == 0)
-    return TRUE;
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (g_uri_get_host (uri)))
+  if (fal_uri_is_secure (uri))
     return TRUE;
   g_set_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL,
                "Refusing %s: only https, or plain http to this machine, is allowed", url);
@@ -567,7 +576,6 @@ check_redirect_cb (SoupMessage *msg)
 {
   const char *location;
   g_autoptr(GUri) next = NULL;
-  const char *scheme;
 
   if (!SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (msg)))
     return;
@@ -575,9 +583,7 @@ check_redirect_cb (SoupMessage *msg)
   if (location == NULL)
     return;
   next = g_uri_parse_relative (soup_message_get_uri (msg), location, G_URI_FLAGS_ENCODED, NULL);
-  scheme = next ? g_uri_get_scheme (next) : NULL;
-  if (scheme && (g_ascii_strcasecmp (scheme, "https") == 0 ||
-                 (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (g_uri_get_host (next)))))
+  if (fal_uri_is_secure (next))
     return;
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   g_object_set_data_full (G_OBJECT (msg), REFUSED_REDIRECT, g_strdup (location), g_free);

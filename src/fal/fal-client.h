@@ -170,6 +170,9 @@ gboolean      fal_client_download_finish    (FalClient            *self,
  * in 127.0.0.0/8 or ::1 (with or without brackets). A name that only
  * starts with "127." (127.attacker.example) is not this machine. */
 gboolean      fal_host_is_loopback          (const char *host);
+/* The rule for every fetch and redirect: https anywhere, plain http only
+ * to this machine (fal_host_is_loopback()). */
+gboolean      fal_uri_is_secure             (GUri       *uri);
 
 /* Reads the body of an answer the caller sent for (soup_session_send)
  * within max_size bytes, counted after decoding (a Content-Length past it

@@ -48,14 +48,11 @@ static gboolean
 allowed (GUri    *uri,
          GError **error)
 {
-  const char *scheme = g_uri_get_scheme (uri);
-
-  if (g_ascii_strcasecmp (scheme, "https") == 0 ||
-      (g_ascii_strcasecmp (scheme, "http") == 0 && fal_host_is_loopback (g_uri_get_host (uri))))
+  if (fal_uri_is_secure (uri))
     return TRUE;
   g_set_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL,
                "Refusing to download from %s://%s: only https, or plain http to this machine, is allowed",
-               scheme, g_uri_get_host (uri) ? g_uri_get_host (uri) : "");
+               g_uri_get_scheme (uri), g_uri_get_host (uri) ? g_uri_get_host (uri) : "");
   return FALSE;
 }
 
