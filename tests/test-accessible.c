@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "falstaff-announcer.h"
 #include "falstaff-output-view.h"
 #include "falstaff-request-view.h"
 #include "studio-fixture.h"
@@ -143,6 +145,104 @@ test_results (void)
   assert_all_named ("JSON");
 }
 
+/* Status news reaches a screen reader: GTK 4.8 has no live regions, so
+ * the news becomes the description of the focused control (Orca speaks
+ * a description change of its locus of focus), read here over AT-SPI
+ * from another process as Orca would; the control's own description
+ * comes back when the focus moves on. */
+typedef struct {
+  GString *heard;
+  gboolean ready;
+  gboolean done;
+} Listener;
+
+static void
+listener_line_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  Listener *listener = data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+
+  if (line == NULL)
+    {
+      listener->done = TRUE;
+      return;
+    }
+  if (g_str_equal (line, "ready"))
+    listener->ready = TRUE;
+  else
+    g_string_append_printf (listener->heard, "%s\n", line);
+  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL, listener_line_cb, listener);
+}
+
+static gboolean
+listener_ready (gpointer data)
+{
+  return ((Listener *) data)->ready;
+}
+
+static gboolean
+listener_done (gpointer data)
+{
+  return ((Listener *) data)->done;
+}
+
+static GSubprocess *
+listen_for (Listener   *listener,
+            const char *stop)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "a11y-listen.py", NULL);
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  GSubprocess *process;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", script, pid, "90", stop, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, listener_line_cb, listener);
+  g_assert_true (falstaff_test_wait_until (listener_ready, listener, 60000));
+  return process;
+}
+
+static void
+test_announcements (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  Listener listener = { g_string_new (NULL), FALSE, FALSE };
+  GtkWidget *prompt;
+  g_auto(GStrv) heard = NULL;
+  gboolean completed = FALSE, restored = FALSE;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  prompt = row_control (studio, "prompt");
+  type_text (prompt, "a lighthouse");
+  process = listen_for (&listener, "The prompt to use for generating");
+  /* Ctrl+Enter in the prompt: the focus stays there while the run goes. */
+  falstaff_test_press_keys (prompt, "ctrl+Return");
+  g_assert_true (falstaff_test_wait_until (request_exists, studio->window, 5000));
+  g_assert_true (falstaff_test_wait_until (not_running_and_shown, studio->window, 60000));
+  falstaff_test_iterate_for (500);
+  /* Tab moves on: the prompt gets its own description back. */
+  falstaff_test_press_keys (prompt, "Tab");
+  g_assert_true (falstaff_test_wait_until (listener_done, &listener, 60000));
+  g_test_message ("heard:\n%s", listener.heard->str);
+  heard = g_strsplit (listener.heard->str, "\n", -1);
+  for (guint i = 0; heard[i]; i++)
+    {
+      if (g_str_has_prefix (heard[i], "text\tRun completed in ") || g_str_has_prefix (heard[i], "entry\tRun completed in "))
+        completed = TRUE;
+      if (completed && strstr (heard[i], "\tThe prompt to use for generating the image") != NULL)
+        restored = TRUE;
+    }
+  g_assert_true (completed);
+  g_assert_true (restored);
+  g_string_free (listener.heard, TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -154,6 +254,7 @@ main (int    argc,
   g_test_add_func ("/ui/accessible/welcome", test_welcome);
   g_test_add_func ("/ui/accessible/forms", test_forms);
   g_test_add_func ("/ui/accessible/results", test_results);
+  g_test_add_func ("/ui/accessible/announcements", test_announcements);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "falstaff-announcer.h"
 #include "falstaff-form-view-private.h"
 
 /* A bounded number whose range is at most this wide gets a scale. */
@@ -125,7 +126,7 @@ _falstaff_form_view_row_shell (FieldRow  *row,
     row->control = control;
   _falstaff_form_view_name_control (row->control, row->title);
   if (description)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (row->control), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+    falstaff_accessible_describe (row->control, description);
   if (fal_form_field_get_required (field))
     gtk_accessible_update_property (GTK_ACCESSIBLE (row->control), GTK_ACCESSIBLE_PROPERTY_REQUIRED, TRUE, -1);
   g_object_set_data (G_OBJECT (outer), "field-name", (gpointer) fal_form_field_get_name (field));

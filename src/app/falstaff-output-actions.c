@@ -11,6 +11,7 @@
 
 #include "fal-file-name.h"
 #include "fal.h"
+#include "falstaff-announcer.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-png-metadata.h"
 
@@ -841,7 +842,11 @@ falstaff_output_toast (GtkWidget  *widget,
 
   overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
   if (overlay)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+    {
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+      /* libadwaita 1.2's toasts are silent to screen readers. */
+      falstaff_announce (widget, text);
+    }
   else
     g_debug ("No toast overlay for: %s", text);
 }

@@ -11,6 +11,7 @@
 #include "fal-form-model.h"
 #include "fal-schema-cache.h"
 
+#include "falstaff-announcer.h"
 #include "falstaff-application.h"
 #include "falstaff-catalog.h"
 #include "falstaff-cost-label.h"
@@ -129,6 +130,8 @@ toast (FalstaffWindow *self,
        const char     *text)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  /* libadwaita 1.2's toasts are silent to screen readers. */
+  falstaff_announce (GTK_WIDGET (self), text);
 }
 
 static gboolean
@@ -920,6 +923,34 @@ keep_outputs (FalstaffWindow *self,
                                      outputs_kept_cb, GSIZE_TO_POINTER (falstaff_run_get_id (run)));
 }
 
+/* What a screen reader hears when the shown run moves on. */
+static char *
+status_announcement (FalstaffRun *run)
+{
+  const char *message;
+
+  switch (falstaff_run_get_status (run))
+    {
+    case FAL_JOB_IN_QUEUE:
+      return g_strdup (_("Run in queue"));
+    case FAL_JOB_IN_PROGRESS:
+      return g_strdup (_("Run started"));
+    case FAL_JOB_COMPLETED:
+      if (falstaff_run_get_started_at (run) > 0 && falstaff_run_get_completed_at (run) >= falstaff_run_get_started_at (run))
+        return g_strdup_printf (_("Run completed in %.1f s"),
+                                (falstaff_run_get_completed_at (run) - falstaff_run_get_started_at (run)) / (double) G_USEC_PER_SEC);
+      return g_strdup (_("Run completed"));
+    case FAL_JOB_CANCELLED:
+      return g_strdup (_("Run cancelled"));
+    case FAL_JOB_FAILED:
+      message = falstaff_run_get_error_message (run);
+      return message ? g_strdup_printf (_("Run failed: %s"), message) : g_strdup (_("Run failed"));
+    case FAL_JOB_SUBMITTING:
+    default:
+      return NULL;
+    }
+}
+
 /* A run of this window moved: when it is done it leaves the active ones;
  * a 422 goes on the form's fields while the run is the one shown. */
 static void
@@ -929,6 +960,13 @@ run_status_cb (FalstaffRun    *run,
 {
   FalJob *job = falstaff_run_get_job (run);
 
+  if (run == self->shown_run)
+    {
+      g_autofree char *news = status_announcement (run);
+
+      if (news)
+        falstaff_announce (GTK_WIDGET (self), news);
+    }
   if (!falstaff_run_is_done (run))
     {
       update_running (self);
