@@ -819,6 +819,36 @@ falstaff_endpoint_picker_class_init (FalstaffEndpointPickerClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
+/* Tab into the list: GTK 4.8's list view takes the focus only on a row
+ * it has focused before, else the scrolled window keeps it and the
+ * arrows scroll instead of moving through the endpoints. The focus goes
+ * on to the selected endpoint when it is in view, or the first
+ * endpoint in view. */
+static void
+scroller_focus_cb (GtkEventControllerFocus *controller,
+                   FalstaffEndpointPicker  *self)
+{
+  GtkWidget *scroller = GTK_WIDGET (self->scroller);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  guint position;
+
+  if (!gtk_event_controller_focus_is_focus (controller) || n == 0)
+    return;
+  position = gtk_single_selection_get_selected (self->selection);
+  if (position != GTK_INVALID_LIST_POSITION && position < n)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); row;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      graphene_point_t origin = { 0, 0 }, at;
+
+      /* Headers of a group take no focus. */
+      if (gtk_widget_get_mapped (row) && gtk_widget_compute_point (row, scroller, &origin, &at) && at.y >= 0 &&
+          gtk_widget_grab_focus (row))
+        break;
+    }
+}
+
 static void
 falstaff_endpoint_picker_init (FalstaffEndpointPicker *self)
 {
@@ -845,6 +875,12 @@ falstaff_endpoint_picker_init (FalstaffEndpointPicker *self)
 
     g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (check_paging), self, G_CONNECT_SWAPPED);
     g_signal_connect_object (adjustment, "changed", G_CALLBACK (check_paging), self, G_CONNECT_SWAPPED);
+  }
+  {
+    GtkEventController *focus = gtk_event_controller_focus_new ();
+
+    g_signal_connect (focus, "enter", G_CALLBACK (scroller_focus_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->scroller), focus);
   }
 }
 

@@ -68,6 +68,12 @@ zoom_action (GtkWidget  *widget,
 static void
 falstaff_zoom_window_dispose (GObject *object)
 {
+  FalstaffZoomWindow *self = FALSTAFF_ZOOM_WINDOW (object);
+
+  /* The view says its zoom changed as it goes: not to us any more (a
+   * window closed before its image loaded met a view already gone). */
+  if (self->view)
+    g_signal_handlers_disconnect_by_data (self->view, self);
   gtk_widget_dispose_template (GTK_WIDGET (object), FALSTAFF_TYPE_ZOOM_WINDOW);
 
   G_OBJECT_CLASS (falstaff_zoom_window_parent_class)->dispose (object);
