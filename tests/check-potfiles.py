@@ -12,12 +12,17 @@ import sys
 # Calls that mark a string (glib/gi18n.h, gi18n-lib.h, libintl).
 C_MARK = re.compile(r'\b(?:_|N_|C_|NC_|Q_)\s*\(\s*"'
                     r'|\b(?:ngettext|dngettext|g_dngettext|g_dgettext|dgettext|g_dpgettext2|g_dcgettext)\s*\(')
+# A marked string glued to a format macro: xgettext stops at the macro, so
+# the catalog's msgid is cut short and never matches at run time.
+C_MACRO_IN_MARK = re.compile(r'\b(?:_|N_|C_|NC_)\s*\(\s*(?:"(?:[^"\\\n]|\\.)*"\s*)+G_G\w*_FORMAT')
 C_STRIP = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:[^"\\\n]|\\.)*"', re.S)
 
 
 def strip_c_comments(text):
     # Comments go, string literals stay (a marked string's call is outside them).
-    return C_STRIP.sub(lambda m: m.group(0) if m.group(0).startswith('"') else ' ', text)
+    # (Newlines kept, so that line numbers stay right.)
+    return C_STRIP.sub(lambda m: m.group(0) if m.group(0).startswith('"') else ' ' + '\n' * m.group(0).count('\n'),
+                       text)
 
 
 def has_marked_strings(path):
@@ -47,6 +52,17 @@ def files_with_strings(root):
     return found
 
 
+def macro_in_marked(root, paths):
+    found = []
+    for path in paths:
+        if path.endswith(('.c', '.h')):
+            with open(os.path.join(root, path), encoding='utf-8', errors='replace') as f:
+                text = strip_c_comments(f.read())
+            for match in C_MACRO_IN_MARK.finditer(text):
+                found.append('%s:%d' % (path, text.count('\n', 0, match.start()) + 1))
+    return found
+
+
 def listed(root):
     entries = []
     with open(os.path.join(root, 'po', 'POTFILES.in'), encoding='utf-8') as f:
@@ -67,13 +83,15 @@ def main():
     missing = [path for path in marked if path not in entries]
     gone = [path for path in entries if not os.path.isfile(os.path.join(root, path))]
     twice = sorted({path for path in entries if entries.count(path) > 1})
+    glued = macro_in_marked(root, marked)
 
-    print('1..3')
+    print('1..4')
     failed = False
     for number, (what, paths) in enumerate([
             ('files with marked strings are in po/POTFILES.in', missing),
             ('files listed in po/POTFILES.in exist', gone),
-            ('files listed in po/POTFILES.in once', twice)], 1):
+            ('files listed in po/POTFILES.in once', twice),
+            ('no marked string has a G_G*_FORMAT macro inside (format the number apart, as %s)', glued)], 1):
         if paths:
             failed = True
             print('not ok %d - %s' % (number, what))
