@@ -23,8 +23,9 @@ SANITIZE_BUILD_DIR="${SANITIZE_BUILD_DIR:-build-asan}"
 # accessibility bus, without which GTK warns and the UI tests abort, and
 # the SVG loader for the icon theme). gstreamer1.0-libav plays the H.264 in
 # MP4 that fal's video models return; xdotool sends the UI tests' real keys.
+# locales holds the sources test-i18n compiles de_DE.UTF-8 from (localedef).
 PACKAGES=(
-  build-essential meson ninja-build pkg-config gettext
+  build-essential meson ninja-build pkg-config gettext locales
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
   libsecret-1-dev libsqlite3-dev libcairo2-dev libjpeg-dev libgnutls28-dev libx11-dev
   desktop-file-utils appstream libglib2.0-bin libgtk-4-bin

@@ -48,7 +48,7 @@ about_activated (GSimpleAction *action,
                  gpointer       user_data)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
-  static const char *developers[] = { "The Falstaff developers", NULL };
+  const char *developers[] = { _("The Falstaff developers"), NULL };
 
   adw_show_about_window (window,
                          "application-name", _("Falstaff"),
@@ -233,4 +233,14 @@ falstaff_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/io/github/falstaff/Falstaff",
                        NULL);
+}
+
+void
+falstaff_application_bind_text_domain (void)
+{
+  const char *dir = g_getenv ("FALSTAFF_LOCALEDIR");
+
+  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }

@@ -10,6 +10,11 @@ G_BEGIN_DECLS
 #define FALSTAFF_TYPE_APPLICATION (falstaff_application_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffApplication, falstaff_application, FALSTAFF, APPLICATION, AdwApplication)
 
+/* Binds the text domain (GETTEXT_PACKAGE) to the installed catalogs, or to
+ * a build tree's when FALSTAFF_LOCALEDIR names one (meson devenv sets it
+ * to build/po). */
+void                 falstaff_application_bind_text_domain (void);
+
 FalstaffApplication *falstaff_application_new         (void);
 /* The key, the client and the demo server, shared by the windows. */
 typedef struct _FalstaffSession FalstaffSession;

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include "fal.h"
 
 #include "falstaff-catalog.h"
@@ -88,7 +89,7 @@ falstaff_catalog_new (GError **error)
   endpoints = JSON_NODE_HOLDS_OBJECT (root) ? fal_json_get_array (json_node_get_object (root), "endpoints") : NULL;
   if (endpoints == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The catalog has no endpoints");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The catalog has no endpoints"));
       return NULL;
     }
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "falstaff-image-loader.h"
@@ -81,8 +82,8 @@ finish_loader (GdkPixbufLoader  *loader,
     {
       g_clear_error (&write_error);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The image is too large to show: %d × %d pixels (at most %" G_GINT64_FORMAT " megapixels)",
-                   sizes->full_width, sizes->full_height, MAX_IMAGE_PIXELS / 1000000);
+                   _("The image is too large to show: %d × %d pixels (at most %d megapixels)"),
+                   sizes->full_width, sizes->full_height, (int) (MAX_IMAGE_PIXELS / 1000000));
       return NULL;
     }
   if (write_error)
@@ -98,7 +99,7 @@ finish_loader (GdkPixbufLoader  *loader,
   pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
   if (pixbuf == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an image");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Not an image"));
       return NULL;
     }
   if (full_width)

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <gio/gio.h>
 #include <string.h>
 
@@ -97,13 +98,13 @@ next_chunk (Reader        *reader,
 
   if (reader->pos + 12 > reader->len)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Truncated PNG chunk");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Truncated PNG chunk"));
       return FALSE;
     }
   length = get_be32 (reader->data + reader->pos);
   if (length > 0x7fffffffu || reader->len - reader->pos - 12 < length)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Truncated PNG chunk");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Truncated PNG chunk"));
       return FALSE;
     }
   memcpy (type, reader->data + reader->pos + 4, 4);
@@ -114,7 +115,7 @@ next_chunk (Reader        *reader,
 
       if (crc != get_be32 (reader->data + reader->pos + 8 + length))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Bad CRC in PNG chunk %s", type);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Bad CRC in PNG chunk %s"), type);
           return FALSE;
         }
     }
@@ -134,7 +135,7 @@ check_signature (GBytes  *png,
   reader->pos = 8;
   if (reader->len < 8 || memcmp (reader->data, png_signature, 8) != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a PNG file");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Not a PNG file"));
       return FALSE;
     }
   return TRUE;
@@ -180,7 +181,7 @@ keyword_to_latin1 (const char  *key,
   return g_steal_pointer (&latin1);
 
 invalid:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not a valid PNG text keyword: “%s”", key);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Not a valid PNG text keyword: “%s”"), key);
   return NULL;
 }
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 
@@ -68,8 +69,8 @@ falstaff_settings_new (void)
 
       /* Plain words on stderr, not a warning: tests make warnings fatal. */
       fprintf (stderr,
-               "Falstaff: the settings schema %s is not installed, so settings will not be kept after "
-               "this run. Start Falstaff with build-aux/dev.sh run (or `meson devenv`), or install it.\n",
+               _("Falstaff: the settings schema %s is not installed, so settings will not be kept after "
+                 "this run. Start Falstaff with build-aux/dev.sh run (or `meson devenv`), or install it.\n"),
                APPLICATION_ID);
       fallback_schema = load_embedded_schema (&error);
       if (fallback_schema == NULL)

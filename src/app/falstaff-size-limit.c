@@ -95,7 +95,9 @@ falstaff_size_limit_new (guint64 max_bytes)
 GError *
 falstaff_size_limit_error_new (guint64 max_bytes)
 {
+  /* The number apart: xgettext cannot see through G_GUINT64_FORMAT. */
+  g_autofree char *mib = g_strdup_printf ("%" G_GUINT64_FORMAT, max_bytes / (1024 * 1024));
+
   return g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                      _("the file is larger than the %" G_GUINT64_FORMAT " MiB this app downloads"),
-                      max_bytes / (1024 * 1024));
+                      _("the file is larger than the %s MiB this app downloads"), mib);
 }

@@ -530,9 +530,15 @@ falstaff_sweep_dialog_new (GtkWindow    *parent,
   self->base = json_node_copy (base_body);
   seed = json_object_get_member (json_node_get_object (base_body), "seed");
   self->base_seed = seed && json_node_get_value_type (seed) == G_TYPE_INT64 ? json_node_get_int (seed) : -1;
-  consecutive = self->base_seed >= 0
-    ? g_strdup_printf (_("From %" G_GINT64_FORMAT " up (the seed this form would send)"), self->base_seed)
-    : g_strdup (_("From 0 up (the form has no seed set)"));
+  if (self->base_seed >= 0)
+    {
+      /* The number apart: xgettext cannot see through G_GINT64_FORMAT. */
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, self->base_seed);
+
+      consecutive = g_strdup_printf (_("From %s up (the seed this form would send)"), number);
+    }
+  else
+    consecutive = g_strdup (_("From 0 up (the form has no seed set)"));
   adw_action_row_set_subtitle (self->consecutive_row, consecutive);
 
   axis_init (self, 0);

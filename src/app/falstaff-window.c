@@ -1278,7 +1278,12 @@ use_seed_activated (GtkWidget  *widget,
     return;
   falstaff_form_view_refresh (self->form_view);
   save_form_values (self);
-  text = g_strdup_printf (_("Seed %" G_GINT64_FORMAT " is in the form"), seed);
+  {
+    /* The number apart: xgettext cannot see through G_GINT64_FORMAT. */
+    g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, seed);
+
+    text = g_strdup_printf (_("Seed %s is in the form"), number);
+  }
   toast (self, text);
 }
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
 
@@ -244,7 +245,7 @@ render_thread (GTask        *task,
                          render->key.width, render->key.height);
   if (dest == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Out of memory");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of memory"));
       return;
     }
   /* Past 400 % the pixels themselves are what one wants to see. */

@@ -11,9 +11,9 @@ main (int    argc,
 {
   g_autoptr(FalstaffApplication) app = NULL;
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  /* gtk_init () (in the application's startup) calls setlocale (LC_ALL,
+   * ""); the domain is bound before any text is looked up. */
+  falstaff_application_bind_text_domain ();
 
   app = falstaff_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

@@ -40,6 +40,10 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
+  /* falctl speaks English, scripts read it: libfal's messages (translated
+   * for the app, src/fal/fal-i18n-private.h) and GLib's stay English too,
+   * even where an installed catalog could translate them. */
+  setlocale (LC_MESSAGES, "C");
 
   if (argc < 2)
     {

@@ -8,6 +8,7 @@
 #include "fal-auto-upload.h"
 #include "fal-error.h"
 #include "fal-json.h"
+#include "fal-i18n-private.h"
 
 /* One local file and the values it replaces. */
 typedef struct {
@@ -128,7 +129,7 @@ mark_value (Batch       *batch,
           /* Chosen as a file, yet not one here: better said now than by
            * the model. */
           g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_APP, "", 0, NULL, "file_unreadable"));
-          g_prefix_error (error, "%s: %s is not a file on this computer", path, value);
+          g_prefix_error (error, _("%s: %s is not a file on this computer"), path, value);
           return FALSE;
         }
       return TRUE;   /* a URL, a data: URI, text */
@@ -307,7 +308,7 @@ cancelled_cb (GCancellable *cancellable,
 {
   GTask *task = data;
 
-  end (task, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Uploads cancelled"));
+  end (task, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, _("Uploads cancelled")));
   return G_SOURCE_REMOVE;
 }
 

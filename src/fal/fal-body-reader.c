@@ -8,6 +8,7 @@
 #include "fal-error.h"
 #include "fal-error-private.h"
 #include "fal-client-private.h"
+#include "fal-i18n-private.h"
 
 #define CHUNK (64 * 1024)
 
@@ -48,11 +49,12 @@ answer_error (Read       *read,
 static GError *
 too_large_error (Read *read)
 {
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                           read->max_size >= 1024 * 1024 ? read->max_size / (1024 * 1024) : read->max_size);
+  /* Translators: a number, then the name of the setting that caps it. */
   g_autofree char *message = read->max_size >= 1024 * 1024
-    ? g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " MiB this client accepts (%s)",
-                       read->max_size / (1024 * 1024), read->cap_name)
-    : g_strdup_printf ("The answer is larger than the %" G_GUINT64_FORMAT " bytes this client accepts (%s)",
-                       read->max_size, read->cap_name);
+    ? g_strdup_printf (_("The answer is larger than the %s MiB this client accepts (%s)"), size, read->cap_name)
+    : g_strdup_printf (_("The answer is larger than the %s bytes this client accepts (%s)"), size, read->cap_name);
 
   return answer_error (read, FAL_ERROR_PROTOCOL, message, "answer_too_large");
 }
@@ -71,8 +73,12 @@ _fal_body_check_length (SoupMessage *msg,
   promised = soup_message_headers_get_content_length (headers);
   if (promised < 0 || (guint64) promised == length)
     return NULL;
-  message = g_strdup_printf ("The answer was cut short: %" G_GUINT64_FORMAT " of %" G_GOFFSET_FORMAT " bytes arrived",
-                             length, promised);
+  {
+    g_autofree char *got = g_strdup_printf ("%" G_GUINT64_FORMAT, length);
+    g_autofree char *expected = g_strdup_printf ("%" G_GOFFSET_FORMAT, promised);
+
+    message = g_strdup_printf (_("The answer was cut short: %s of %s bytes arrived"), got, expected);
+  }
   return fal_error_new_literal_full (FAL_ERROR_NETWORK, message, soup_message_get_status (msg),
                                      soup_message_headers_get_one (headers, "x-fal-request-id"), "answer_cut_short");
 }
@@ -108,7 +114,7 @@ chunk_cb (GObject      *source,
       if (read->deadline.expired)
         {
           g_clear_error (&error);
-          error = answer_error (read, FAL_ERROR_TIMEOUT, "The answer's body did not arrive in time (body-timeout)",
+          error = answer_error (read, FAL_ERROR_TIMEOUT, _("The answer's body did not arrive in time (body-timeout)"),
                                 "body_timeout");
         }
       finish (task, error);
@@ -200,7 +206,7 @@ _fal_body_read_async (SoupMessage         *msg,
   read->msg = g_object_ref (msg);
   read->body = g_object_ref (body);
   read->max_size = max_size;
-  read->cap_name = g_strdup (cap_name ? cap_name : "a size cap");
+  read->cap_name = g_strdup (cap_name ? cap_name : _("a size cap"));
   read->read = g_byte_array_new ();
   g_task_set_task_data (task, read, read_free);
 

@@ -8,6 +8,7 @@
 #include "fal-error.h"
 #include "fal-json.h"
 #include "fal-schema-cache.h"
+#include "fal-i18n-private.h"
 
 /* Find mode takes at most this many ids a call. */
 #define FIND_BATCH 50
@@ -134,7 +135,7 @@ build_page_thread (GTask        *task,
   if (models == NULL)
     {
       g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL,
-                               "The model catalog answered without a list of models");
+                               _("The model catalog answered without a list of models"));
       return;
     }
 
@@ -164,7 +165,7 @@ build_page_thread (GTask        *task,
    * libfal call, not with an answer nobody wants. */
   if (g_cancellable_is_cancelled (cancellable))
     {
-      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, _("Cancelled"));
       return;
     }
   cursor = fal_json_get_string (root, "next_cursor");

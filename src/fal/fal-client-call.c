@@ -10,6 +10,7 @@
 #include "fal-client-private.h"
 #include "fal-error.h"
 #include "fal-json.h"
+#include "fal-i18n-private.h"
 
 /* One API call and its retries. */
 typedef struct {
@@ -76,7 +77,7 @@ retry_cb (gpointer data)
       call->cancel_handler = 0;
     }
   if (g_cancellable_is_cancelled (cancellable))
-    g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+    g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, _("Cancelled"));
   else
     call_send (g_object_ref (task));
   g_object_unref (task);
@@ -93,7 +94,7 @@ cancelled_during_wait_cb (GCancellable *cancellable,
   if (call->timer != 0)
     {
       _fal_clear_source (&call->timer);
-      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, _("Cancelled"));
       g_object_unref (task);
     }
 }
@@ -201,7 +202,7 @@ answer_read (GTask  *owned_task,
   if (SOUP_STATUS_IS_REDIRECTION (status))
     {
       g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL,
-                                                             "The server answered with a redirect, which keyed calls do not follow",
+                                                             _("The server answered with a redirect, which keyed calls do not follow"),
                                                              status, NULL, NULL));
       return;
     }
@@ -245,7 +246,7 @@ sent_cb (GObject      *source,
   if (in == NULL && late)
     {
       g_clear_error (&error);
-      error = fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "No answer arrived in time (body-timeout)", 0, NULL,
+      error = fal_error_new_literal_full (FAL_ERROR_TIMEOUT, _("No answer arrived in time (body-timeout)"), 0, NULL,
                                           "body_timeout");
     }
   if (in == NULL)
@@ -417,7 +418,7 @@ stream_sent_cb (GObject      *source,
   if (open->body == NULL && open->head.expired)
     {
       _fal_read_deadline_clear (&open->head);
-      g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "No answer arrived in time (stream-idle-timeout)",
+      g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_TIMEOUT, _("No answer arrived in time (stream-idle-timeout)"),
                                                              0, NULL, "stream_idle"));
       return;
     }
@@ -442,7 +443,7 @@ stream_sent_cb (GObject      *source,
   content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (open->msg), NULL);
   if (content_type == NULL || g_ascii_strcasecmp (content_type, "text/event-stream") != 0)
     {
-      g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The answer is not an event stream",
+      g_task_return_error (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, _("The answer is not an event stream"),
                                                              status,
                                                              soup_message_headers_get_one (soup_message_get_response_headers (open->msg), "x-fal-request-id"),
                                                              NULL));

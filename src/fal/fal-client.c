@@ -10,6 +10,7 @@
 #include "fal-error.h"
 #include "fal-error-private.h"
 #include "fal-json.h"
+#include "fal-i18n-private.h"
 
 #define SHORT_CALL_TIMEOUT_S 30
 
@@ -541,13 +542,13 @@ check_secure (const char  *url,
 
   if (uri == NULL || (scheme = g_uri_get_scheme (uri)) == NULL)
     {
-      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "Not a valid URL: %s", url);
+      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("Not a valid URL: %s"), url);
       return FALSE;
     }
   if (fal_uri_is_secure (uri))
     return TRUE;
   g_set_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL,
-               "Refusing %s: only https, or plain http to this machine, is allowed", url);
+               _("Refusing %s: only https, or plain http to this machine, is allowed"), url);
   return FALSE;
 }
 
@@ -632,7 +633,7 @@ _fal_client_new_message (FalClient   *self,
   if (api_call && self->key == NULL && self->proxy_url == NULL && !key_optional (self, method, url))
     {
       g_set_error_literal (error, FAL_ERROR, FAL_ERROR_MISSING_KEY,
-                           "No API key: set FAL_KEY, or enter a key");
+                           _("No API key: set FAL_KEY, or enter a key"));
       return NULL;
     }
 
@@ -649,7 +650,7 @@ _fal_client_new_message (FalClient   *self,
 
   if (msg == NULL)
     {
-      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "Not a valid URL: %s", url);
+      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("Not a valid URL: %s"), url);
       return NULL;
     }
 
@@ -715,7 +716,7 @@ _fal_client_error_from_answer (FalClient   *self,
       g_autofree char *shown = g_strescape (refused, NULL);  /* no control characters in a message */
 
       return g_error_new (FAL_ERROR, FAL_ERROR_INSECURE_URL,
-                          "Refusing to follow a redirect to %s: only https, or plain http to this machine, is allowed",
+                          _("Refusing to follow a redirect to %s: only https, or plain http to this machine, is allowed"),
                           shown);
     }
   error = fal_error_new_from_response_bytes (status, soup_message_get_response_headers (msg), body);
@@ -723,13 +724,13 @@ _fal_client_error_from_answer (FalClient   *self,
     return error;
   host = target_host (msg);
   if (is_proxy_refusal (msg, body))
-    message = g_strdup_printf ("The proxy at %s refused to forward a request to %s (%s): "
-                               "the proxy must allow that fal host",
+    message = g_strdup_printf (_("The proxy at %s refused to forward a request to %s (%s): "
+                                 "the proxy must allow that fal host"),
                                self->proxy_url, host, error->message);
   /* The key fal refused is the proxy's: ours was never sent. */
   else if (status == SOUP_STATUS_UNAUTHORIZED &&
            soup_message_headers_get_one (soup_message_get_request_headers (msg), "Authorization") == NULL)
-    message = g_strdup_printf ("%s refused the key the proxy at %s adds (%s)", host, self->proxy_url, error->message);
+    message = g_strdup_printf (_("%s refused the key the proxy at %s adds (%s)"), host, self->proxy_url, error->message);
   if (message)
     {
       g_free (error->message);
@@ -861,7 +862,7 @@ queue_call (FalClient           *self,
     }
   if (request_id == NULL || *request_id == '\0')
     {
-      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_NOT_FOUND, "No request id given");
+      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_NOT_FOUND, _("No request id given"));
       return;
     }
   path = request_path (endpoint, request_id, suffix);
@@ -901,7 +902,7 @@ fal_client_status_finish (FalClient     *self,
                fal_json_get_string (json_node_get_object (node), "status") == NULL))
     {
       json_node_unref (node);
-      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The status answer has no status");
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("The status answer has no status"));
       return NULL;
     }
   return node;
@@ -964,7 +965,7 @@ fal_client_cancel_finish (FalClient     *self,
   if (fal_error_get_http_status (local_error) == 400 &&
       g_strcmp0 (_fal_error_get_status_word (local_error), "ALREADY_COMPLETED") == 0)
     {
-      g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_APP, "The request had already completed",
+      g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_APP, _("The request had already completed"),
                                                             400, fal_error_get_request_id (local_error),
                                                             "already_completed"));
       return FALSE;
@@ -1063,7 +1064,7 @@ fal_client_attach (FalClient   *self,
 
   if (request_id == NULL || *request_id == '\0')
     {
-      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_NOT_FOUND, "No request id given");
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_NOT_FOUND, _("No request id given"));
       return NULL;
     }
   endpoint = fal_endpoint_id_parse (endpoint_id, error);

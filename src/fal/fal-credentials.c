@@ -6,6 +6,7 @@
 #include <libsecret/secret.h>
 
 #include "fal-credentials.h"
+#include "fal-i18n-private.h"
 
 static const SecretSchema *
 key_schema (void)
@@ -102,7 +103,7 @@ fal_credentials_store_async (const char          *key,
   g_task_set_source_tag (task, fal_credentials_store_async);
   if (key == NULL || *key == '\0')
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "No key to store");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("No key to store"));
       g_object_unref (task);
       return;
     }

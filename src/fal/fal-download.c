@@ -8,6 +8,7 @@
 #include "fal-body-reader.h"
 #include "fal-client-private.h"
 #include "fal-error.h"
+#include "fal-i18n-private.h"
 
 /* A media download: streamed to a file, never with the key, within
  * max-download-size and body-timeout, following redirects only to https
@@ -51,7 +52,7 @@ allowed (GUri    *uri,
   if (fal_uri_is_secure (uri))
     return TRUE;
   g_set_error (error, FAL_ERROR, FAL_ERROR_INSECURE_URL,
-               "Refusing to download from %s://%s: only https, or plain http to this machine, is allowed",
+               _("Refusing to download from %s://%s: only https, or plain http to this machine, is allowed"),
                g_uri_get_scheme (uri), g_uri_get_host (uri) ? g_uri_get_host (uri) : "");
   return FALSE;
 }
@@ -100,7 +101,7 @@ chunk_cb (GObject      *source,
       GError *mapped;
 
       if (download->deadline.expired)
-        mapped = fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "The download did not finish in time (body-timeout)",
+        mapped = fal_error_new_literal_full (FAL_ERROR_TIMEOUT, _("The download did not finish in time (body-timeout)"),
                                              soup_message_get_status (download->msg), NULL, "body_timeout");
       else
         mapped = fal_error_new_from_transport (error);
@@ -115,7 +116,8 @@ chunk_cb (GObject      *source,
     }
   if (download->written + g_bytes_get_size (chunk) > cap)
     {
-      g_autofree char *message = g_strdup_printf ("The file is larger than the %" G_GUINT64_FORMAT " bytes this client accepts (max-download-size)", cap);
+      g_autofree char *cap_text = g_strdup_printf ("%" G_GUINT64_FORMAT, cap);
+      g_autofree char *message = g_strdup_printf (_("The file is larger than the %s bytes this client accepts (max-download-size)"), cap_text);
 
       download_return (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, message, soup_message_get_status (download->msg),
                                                          NULL, "download_too_large"));
@@ -149,7 +151,7 @@ sent_cb (GObject      *source,
   if (download->in == NULL && download->deadline.expired)
     {
       g_clear_error (&error);
-      download_return (task, fal_error_new_literal_full (FAL_ERROR_TIMEOUT, "No answer arrived in time (body-timeout)",
+      download_return (task, fal_error_new_literal_full (FAL_ERROR_TIMEOUT, _("No answer arrived in time (body-timeout)"),
                                                          0, NULL, "body_timeout"));
       return;
     }
@@ -172,7 +174,7 @@ sent_cb (GObject      *source,
       g_clear_object (&download->in);
       if (next == NULL || ++download->redirects > MAX_REDIRECTS)
         {
-          download_return (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "Too many redirects, or one without a Location",
+          download_return (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, _("Too many redirects, or one without a Location"),
                                                              status, NULL, NULL));
           return;
         }
@@ -196,9 +198,9 @@ sent_cb (GObject      *source,
                           : status == 429 ? FAL_ERROR_RATE_LIMITED
                           : status >= 500 ? FAL_ERROR_SERVER : FAL_ERROR_NETWORK;
       g_autofree char *message = code == FAL_ERROR_NOT_FOUND
-        ? g_strdup_printf ("The file is not there any more (HTTP %u %s): fal keeps outputs for a limited time", status,
+        ? g_strdup_printf (_("The file is not there any more (HTTP %u %s): fal keeps outputs for a limited time"), status,
                            reason ? reason : "")
-        : g_strdup_printf ("The file's server refused the download (HTTP %u%s%s)", status, reason ? " " : "",
+        : g_strdup_printf (_("The file's server refused the download (HTTP %u%s%s)"), status, reason ? " " : "",
                            reason ? reason : "");
 
       download_return (task, fal_error_new_literal_full (code, message, status, NULL, "download_refused"));
@@ -209,7 +211,7 @@ sent_cb (GObject      *source,
       (guint64) length > _fal_client_get_max_download_size (download->client))
     {
       download_return (task, fal_error_new_literal_full (FAL_ERROR_PROTOCOL,
-                                                         "The file is larger than this client accepts (max-download-size)",
+                                                         _("The file is larger than this client accepts (max-download-size)"),
                                                          status, NULL, "download_too_large"));
       return;
     }
@@ -267,7 +269,7 @@ fal_client_download_async (FalClient           *self,
       if (uri == NULL)
         {
           g_clear_error (&error);
-          error = g_error_new (FAL_ERROR, FAL_ERROR_PROTOCOL, "Not a valid URL: %s", url);
+          error = g_error_new (FAL_ERROR, FAL_ERROR_PROTOCOL, _("Not a valid URL: %s"), url);
         }
       g_task_return_error (task, error);
       g_object_unref (task);

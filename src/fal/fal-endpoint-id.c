@@ -7,6 +7,7 @@
 
 #include "fal-endpoint-id.h"
 #include "fal-error.h"
+#include "fal-i18n-private.h"
 
 /* Ids in error messages are shortened to this many characters. */
 #define DISPLAY_MAX_CHARS 80
@@ -139,7 +140,7 @@ fail (GError    **error,
   va_end (args);
 
   g_set_error (error, FAL_ERROR, FAL_ERROR_INVALID_ENDPOINT,
-               "Invalid endpoint id “%s”: %s", shown, reason);
+               _("Invalid endpoint id “%s”: %s"), shown, reason);
   return FALSE;
 }
 
@@ -220,7 +221,7 @@ fal_endpoint_id_parse (const char  *text,
   if (*text == '\0')
     {
       g_set_error_literal (error, FAL_ERROR, FAL_ERROR_INVALID_ENDPOINT,
-                           "The endpoint id is empty; expected one like “fal-ai/flux/dev”");
+                           _("The endpoint id is empty; expected one like “fal-ai/flux/dev”"));
       return NULL;
     }
 

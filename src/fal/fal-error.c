@@ -9,6 +9,7 @@
 #include "fal-error-private.h"
 #include "fal-json.h"
 #include "fal-retry.h"
+#include "fal-i18n-private.h"
 
 /* How many field errors a one-line summary names before "(+N more)". */
 #define SUMMARY_MAX_ENTRIES 3
@@ -540,22 +541,22 @@ code_summary (const GError *error)
 {
   switch ((FalErrorCode) error->code)
     {
-    case FAL_ERROR_INVALID_ENDPOINT: return "Invalid endpoint";
-    case FAL_ERROR_MISSING_KEY:      return "No API key";
-    case FAL_ERROR_UNAUTHORIZED:     return "Invalid key";
-    case FAL_ERROR_FORBIDDEN:        return "Not allowed";
-    case FAL_ERROR_NOT_FOUND:        return "Not found";
-    case FAL_ERROR_VALIDATION:       return "Validation failed";
-    case FAL_ERROR_RATE_LIMITED:     return "Rate limited";
+    case FAL_ERROR_INVALID_ENDPOINT: return _("Invalid endpoint");
+    case FAL_ERROR_MISSING_KEY:      return _("No API key");
+    case FAL_ERROR_UNAUTHORIZED:     return _("Invalid key");
+    case FAL_ERROR_FORBIDDEN:        return _("Not allowed");
+    case FAL_ERROR_NOT_FOUND:        return _("Not found");
+    case FAL_ERROR_VALIDATION:       return _("Validation failed");
+    case FAL_ERROR_RATE_LIMITED:     return _("Rate limited");
     case FAL_ERROR_TIMEOUT:
-      return fal_error_is_user_timeout (error) ? "No runner started in time" : "Timed out";
-    case FAL_ERROR_SERVER:           return "Server error";
-    case FAL_ERROR_NETWORK:          return "Network error";
-    case FAL_ERROR_PROTOCOL:         return "Unexpected answer";
-    case FAL_ERROR_CANCELLED:        return "Cancelled";
-    case FAL_ERROR_APP:              return "Request failed";
-    case FAL_ERROR_INSECURE_URL:     return "Insecure URL";
-    default:                         return "Error";
+      return fal_error_is_user_timeout (error) ? _("No runner started in time") : _("Timed out");
+    case FAL_ERROR_SERVER:           return _("Server error");
+    case FAL_ERROR_NETWORK:          return _("Network error");
+    case FAL_ERROR_PROTOCOL:         return _("Unexpected answer");
+    case FAL_ERROR_CANCELLED:        return _("Cancelled");
+    case FAL_ERROR_APP:              return _("Request failed");
+    case FAL_ERROR_INSECURE_URL:     return _("Insecure URL");
+    default:                         return _("Error");
     }
 }
 
@@ -608,7 +609,7 @@ fal_error_describe (const GError *error)
     {
       /* The run reached the model and failed there: the model's own
        * words, and its error type for whoever reports it. */
-      g_string_append (line, "The model failed on fal's side");
+      g_string_append (line, _("The model failed on fal's side"));
       if (error->message != NULL && *error->message != '\0' &&
           (fallback == NULL || !g_str_equal (error->message, fallback)))
         {
@@ -656,15 +657,21 @@ fal_error_describe (const GError *error)
     }
 
   if (error->code == FAL_ERROR_RATE_LIMITED && fal_error_get_retry_after (error) >= 0)
-    g_string_append_printf (line, ", retry after %" G_GINT64_FORMAT " s",
-                            fal_error_get_retry_after (error));
+    {
+      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, fal_error_get_retry_after (error));
+
+      /* Translators: appended to a rate-limit error; %s is a number of seconds. */
+      g_string_append_printf (line, _(", retry after %s s"), seconds);
+    }
 
   request_id = fal_error_get_request_id (error);
   if (request_id != NULL)
     {
-      g_string_append (line, " [request ");
-      append_one_line (line, request_id);
-      g_string_append_c (line, ']');
+      g_autoptr(GString) id = g_string_new (NULL);
+
+      append_one_line (id, request_id);
+      /* Translators: appended to an error; %s is fal's request id. */
+      g_string_append_printf (line, _(" [request %s]"), id->str);
     }
 
   return g_string_free (g_steal_pointer (&line), FALSE);
@@ -738,7 +745,7 @@ _fal_error_new_from_event (JsonObject *event,
   GError *error;
 
   if (g_strcmp0 (error_type, "client_cancelled") == 0)
-    return fal_error_new_literal_full (FAL_ERROR_CANCELLED, "Cancelled", 0, request_id, error_type);
+    return fal_error_new_literal_full (FAL_ERROR_CANCELLED, _("Cancelled"), 0, request_id, error_type);
 
   /* The detail may be the result body of a 422: its field errors. */
   if (detail && JSON_NODE_HOLDS_OBJECT (detail) &&
@@ -750,12 +757,12 @@ _fal_error_new_from_event (JsonObject *event,
     }
 
   if (g_strcmp0 (error_type, "request_timeout") == 0 || g_strcmp0 (error_type, "startup_timeout") == 0)
-    return fal_error_new_literal_full (FAL_ERROR_TIMEOUT, text ? text : "Timed out", 0, request_id, error_type);
+    return fal_error_new_literal_full (FAL_ERROR_TIMEOUT, text ? text : _("Timed out"), 0, request_id, error_type);
 
   detail_text = get_string_member (detail, "detail");
   if (detail_text == NULL || *detail_text == '\0')
     detail_text = detail && json_node_get_value_type (detail) == G_TYPE_STRING ? json_node_get_string (detail) : NULL;
-  return _fal_error_new_model_failure (detail_text && *detail_text ? detail_text : text ? text : "The model failed",
+  return _fal_error_new_model_failure (detail_text && *detail_text ? detail_text : text ? text : _("The model failed"),
                             0, request_id, error_type);
 }
 

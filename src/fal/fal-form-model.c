@@ -11,6 +11,7 @@
 #include "fal-form-model.h"
 #include "fal-json.h"
 #include "fal-schema-resolve.h"
+#include "fal-i18n-private.h"
 
 struct _FalFormModel
 {
@@ -409,16 +410,17 @@ static void
 add_bound_error (Check      *check,
                  const char *type,
                  const char *key,
-                 const char *relation,
+                 const char *format,
                  double      bound)
 {
-  g_autoptr(GString) msg = g_string_new ("Input should be ");
+  g_autoptr(GString) number = g_string_new (NULL);
+  g_autofree char *msg = NULL;
   JsonObject *ctx = json_object_new ();
 
-  g_string_append_printf (msg, "%s ", relation);
-  print_number (msg, bound);
+  print_number (number, bound);
+  msg = g_strdup_printf (format, number->str);
   json_object_set_member (ctx, key, number_node (bound));
-  add_error (check, type, msg->str, ctx);
+  add_error (check, type, msg, ctx);
 }
 
 static void
@@ -427,21 +429,20 @@ check_bounds (Check        *check,
               double        x)
 {
   if (field->has_minimum && field->exclusive_minimum && !(x > field->minimum))
-    add_bound_error (check, "greater_than", "gt", "greater than", field->minimum);
+    add_bound_error (check, "greater_than", "gt", _("Input should be greater than %s"), field->minimum);
   else if (field->has_minimum && !field->exclusive_minimum && !(x >= field->minimum))
-    add_bound_error (check, "greater_than_equal", "ge", "greater than or equal to", field->minimum);
+    add_bound_error (check, "greater_than_equal", "ge", _("Input should be greater than or equal to %s"), field->minimum);
   if (field->has_maximum && field->exclusive_maximum && !(x < field->maximum))
-    add_bound_error (check, "less_than", "lt", "less than", field->maximum);
+    add_bound_error (check, "less_than", "lt", _("Input should be less than %s"), field->maximum);
   else if (field->has_maximum && !field->exclusive_maximum && !(x <= field->maximum))
-    add_bound_error (check, "less_than_equal", "le", "less than or equal to", field->maximum);
+    add_bound_error (check, "less_than_equal", "le", _("Input should be less than or equal to %s"), field->maximum);
 }
 
 static void
 check_length (Check        *check,
               FalFormField *field,
               gint64        length,
-              const char   *what,
-              const char   *unit,
+              gboolean      is_list,
               const char   *prefix)
 {
   g_autofree char *short_type = g_strconcat (prefix, "too_short", NULL);
@@ -449,8 +450,11 @@ check_length (Check        *check,
 
   if (field->min_length >= 0 && length < field->min_length)
     {
-      g_autofree char *msg = g_strdup_printf ("%s should have at least %" G_GINT64_FORMAT " %s%s",
-                                              what, field->min_length, unit, field->min_length == 1 ? "" : "s");
+      gulong n = (gulong) field->min_length;
+      g_autofree char *msg = is_list
+        ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "List should have at least %lu item", "List should have at least %lu items", n), n)
+        : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "String should have at least %lu character",
+                                     "String should have at least %lu characters", n), n);
       JsonObject *ctx = json_object_new ();
 
       json_object_set_int_member (ctx, "min_length", field->min_length);
@@ -458,8 +462,11 @@ check_length (Check        *check,
     }
   if (field->max_length >= 0 && length > field->max_length)
     {
-      g_autofree char *msg = g_strdup_printf ("%s should have at most %" G_GINT64_FORMAT " %s%s",
-                                              what, field->max_length, unit, field->max_length == 1 ? "" : "s");
+      gulong n = (gulong) field->max_length;
+      g_autofree char *msg = is_list
+        ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "List should have at most %lu item", "List should have at most %lu items", n), n)
+        : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "String should have at most %lu character",
+                                     "String should have at most %lu characters", n), n);
       JsonObject *ctx = json_object_new ();
 
       json_object_set_int_member (ctx, "max_length", field->max_length);
@@ -485,7 +492,7 @@ check_children (Check        *check,
       if (member == NULL)
         {
           if (child->required)
-            add_error (check, "missing", "Field required", NULL);
+            add_error (check, "missing", _("Field required"), NULL);
         }
       else if (!(JSON_NODE_HOLDS_NULL (member) && child->nullable))
         check_value (check, child, member);
@@ -509,10 +516,11 @@ check_enum (Check      *check,
   for (guint i = 0; i < n; i++)
     {
       if (i > 0)
-        g_string_append (expected, i == n - 1 ? " or " : ", ");
+        /* Translators: between the last two choices of "Input should be 'a', 'b' or 'c'". */
+        g_string_append (expected, i == n - 1 ? _(" or ") : ", ");
       _fal_form_print_literal (expected, json_array_get_element (values, i));
     }
-  msg = g_strdup_printf ("Input should be %s", expected->str);
+  msg = g_strdup_printf (_("Input should be %s"), expected->str);
   ctx = json_object_new ();
   json_object_set_string_member (ctx, "expected", expected->str);
   add_error (check, "literal_error", msg, ctx);
@@ -534,9 +542,9 @@ check_image_size (Check        *check,
   else if (JSON_NODE_HOLDS_OBJECT (value) && field->custom_size)
     check_children (check, field, json_node_get_object (value));
   else if (field->custom_size)
-    add_error (check, "model_type", "Input should be a valid dictionary or instance of ImageSize", NULL);
+    add_error (check, "model_type", _("Input should be a valid dictionary or instance of ImageSize"), NULL);
   else
-    add_error (check, "string_type", "Input should be a valid string", NULL);
+    add_error (check, "string_type", _("Input should be a valid string"), NULL);
 }
 
 static void
@@ -550,9 +558,9 @@ check_value (Check        *check,
     case FAL_FIELD_LONG_TEXT:
     case FAL_FIELD_FILE:
       if (!is_type (value, G_TYPE_STRING))
-        add_error (check, "string_type", "Input should be a valid string", NULL);
+        add_error (check, "string_type", _("Input should be a valid string"), NULL);
       else
-        check_length (check, field, g_utf8_strlen (json_node_get_string (value), -1), "String", "character", "string_");
+        check_length (check, field, g_utf8_strlen (json_node_get_string (value), -1), FALSE, "string_");
       break;
 
     case FAL_FIELD_SEED:
@@ -561,29 +569,29 @@ check_value (Check        *check,
       G_GNUC_FALLTHROUGH;
     case FAL_FIELD_INTEGER:
       if (is_type (value, G_TYPE_DOUBLE) && json_node_get_double (value) != floor (json_node_get_double (value)))
-        add_error (check, "int_from_float", "Input should be a valid integer, got a number with a fractional part", NULL);
+        add_error (check, "int_from_float", _("Input should be a valid integer, got a number with a fractional part"), NULL);
       else if (is_type (value, G_TYPE_STRING))
-        add_error (check, "int_parsing", "Input should be a valid integer, unable to parse string as an integer", NULL);
+        add_error (check, "int_parsing", _("Input should be a valid integer, unable to parse string as an integer"), NULL);
       else if (!is_number (value))
-        add_error (check, "int_type", "Input should be a valid integer", NULL);
+        add_error (check, "int_type", _("Input should be a valid integer"), NULL);
       else
         check_bounds (check, field, json_node_get_double (value));
       break;
 
     case FAL_FIELD_NUMBER:
       if (is_type (value, G_TYPE_STRING))
-        add_error (check, "float_parsing", "Input should be a valid number, unable to parse string as a number", NULL);
+        add_error (check, "float_parsing", _("Input should be a valid number, unable to parse string as a number"), NULL);
       else if (!is_number (value))
-        add_error (check, "float_type", "Input should be a valid number", NULL);
+        add_error (check, "float_type", _("Input should be a valid number"), NULL);
       else
         check_bounds (check, field, json_node_get_double (value));
       break;
 
     case FAL_FIELD_BOOLEAN:
       if (is_type (value, G_TYPE_STRING))
-        add_error (check, "bool_parsing", "Input should be a valid boolean, unable to interpret input", NULL);
+        add_error (check, "bool_parsing", _("Input should be a valid boolean, unable to interpret input"), NULL);
       else if (!is_type (value, G_TYPE_BOOLEAN))
-        add_error (check, "bool_type", "Input should be a valid boolean", NULL);
+        add_error (check, "bool_type", _("Input should be a valid boolean"), NULL);
       break;
 
     case FAL_FIELD_ENUM:
@@ -598,22 +606,22 @@ check_value (Check        *check,
     case FAL_FIELD_OBJECT_LIST:
       if (!JSON_NODE_HOLDS_ARRAY (value))
         {
-          add_error (check, "list_type", "Input should be a valid list", NULL);
+          add_error (check, "list_type", _("Input should be a valid list"), NULL);
           break;
         }
       {
         JsonArray *items = json_node_get_array (value);
 
-        check_length (check, field, json_array_get_length (items), "List", "item", "");
+        check_length (check, field, json_array_get_length (items), TRUE, "");
         for (guint i = 0; i < json_array_get_length (items); i++)
           {
             JsonNode *item = json_array_get_element (items, i);
 
             push_index (check, i);
             if (field->kind == FAL_FIELD_FILE_LIST && !is_type (item, G_TYPE_STRING))
-              add_error (check, "string_type", "Input should be a valid string", NULL);
+              add_error (check, "string_type", _("Input should be a valid string"), NULL);
             else if (field->kind == FAL_FIELD_OBJECT_LIST && !JSON_NODE_HOLDS_OBJECT (item))
-              add_error (check, "model_type", "Input should be a valid dictionary", NULL);
+              add_error (check, "model_type", _("Input should be a valid dictionary"), NULL);
             else if (field->kind == FAL_FIELD_OBJECT_LIST)
               check_children (check, field, json_node_get_object (item));
             pop (check);
@@ -624,9 +632,9 @@ check_value (Check        *check,
     case FAL_FIELD_JSON:
     default:
       if (g_strcmp0 (field->json_type, "array") == 0 && !JSON_NODE_HOLDS_ARRAY (value))
-        add_error (check, "list_type", "Input should be a valid list", NULL);
+        add_error (check, "list_type", _("Input should be a valid list"), NULL);
       else if (g_strcmp0 (field->json_type, "object") == 0 && !JSON_NODE_HOLDS_OBJECT (value))
-        add_error (check, "dict_type", "Input should be a valid dictionary", NULL);
+        add_error (check, "dict_type", _("Input should be a valid dictionary"), NULL);
       break;
     }
 }
@@ -650,7 +658,7 @@ fal_form_model_validate (FalFormModel *self)
         {
           /* An unset seed is drawn; anything else unset is left out. */
           if (field->required && field->kind != FAL_FIELD_SEED)
-            add_error (&check, "missing", "Field required", NULL);
+            add_error (&check, "missing", _("Field required"), NULL);
         }
       else
         check_value (&check, field, value);
@@ -813,7 +821,7 @@ fal_form_model_coerce (FalFormModel  *self,
   field = g_hash_table_lookup (self->by_name, name);
   if (field == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not an input of %s", name, self->endpoint_id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("%s is not an input of %s"), name, self->endpoint_id);
       return NULL;
     }
   return _fal_form_field_coerce (field, text, error);

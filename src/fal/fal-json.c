@@ -5,6 +5,7 @@
 
 #include "fal-error.h"
 #include "fal-json.h"
+#include "fal-i18n-private.h"
 
 /* The deepest nesting of arrays and objects, stopping once past limit;
  * brackets inside strings do not count. */
@@ -51,18 +52,18 @@ fal_json_parse (const char  *data,
 
   if (length > G_MAXSSIZE)
     {
-      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The answer is too large to parse");
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("The answer is too large to parse"));
       return NULL;
     }
   if (nesting_depth (data, length, FAL_JSON_MAX_DEPTH) > FAL_JSON_MAX_DEPTH)
     {
       g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL,
-                   "The answer is nested more than %d levels deep: refused", FAL_JSON_MAX_DEPTH);
+                   _("The answer is nested more than %d levels deep: refused"), FAL_JSON_MAX_DEPTH);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
-      g_autofree char *message = g_strdup_printf ("The answer is not valid JSON: %s", local_error->message);
+      g_autofree char *message = g_strdup_printf (_("The answer is not valid JSON: %s"), local_error->message);
 
       /* Garbled on its way, most likely: the same call may come whole. */
       g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, message, 0, NULL, "garbled_answer"));
@@ -71,7 +72,7 @@ fal_json_parse (const char  *data,
   root = json_parser_get_root (parser);
   if (root == NULL)
     {
-      g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The answer is empty where JSON was expected",
+      g_propagate_error (error, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, _("The answer is empty where JSON was expected"),
                                                             0, NULL, "garbled_answer"));
       return NULL;
     }

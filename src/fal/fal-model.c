@@ -8,6 +8,7 @@
 #include "fal-error.h"
 #include "fal-json.h"
 #include "fal-model.h"
+#include "fal-i18n-private.h"
 
 struct _FalModel
 {
@@ -97,7 +98,7 @@ fal_model_new_from_json (JsonObject  *object,
 
   if (fal_json_get_string (object, "endpoint_id") == NULL || !*fal_json_get_string (object, "endpoint_id"))
     {
-      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "A model of the catalog has no endpoint_id");
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("A model of the catalog has no endpoint_id"));
       return NULL;
     }
 

@@ -10,6 +10,7 @@
 #include "fal-error.h"
 #include "fal-json.h"
 #include "fal-pricing.h"
+#include "fal-i18n-private.h"
 
 /* The pricing call takes at most this many ids. */
 #define PRICE_BATCH 50
@@ -84,24 +85,27 @@ fal_price_describe_unit (const FalPrice *price,
                          double          quantity)
 {
   const char *unit = price && price->unit ? price->unit : "request";
-  gboolean one = fabs (quantity - 1.0) < 1e-9;
+  /* A quantity may be fractional ("2.5 seconds of video"): plural forms
+   * are picked for the whole number it rounds to, 1 only when it is 1. */
+  gulong n = fabs (quantity - 1.0) < 1e-9 ? 1 : quantity > 1 && quantity < 1e9 ? (gulong) ceil (quantity) : 2;
 
   if (g_str_equal (unit, "image") || g_str_equal (unit, "images"))
-    return g_strdup (one ? "image" : "images");
+    return g_strdup (g_dngettext (GETTEXT_PACKAGE, "image", "images", n));
   if (g_str_equal (unit, "megapixels") || g_str_equal (unit, "megapixel"))
-    return g_strdup (one ? "megapixel" : "megapixels");
+    return g_strdup (g_dngettext (GETTEXT_PACKAGE, "megapixel", "megapixels", n));
   if (g_str_equal (unit, "video_second") || g_str_equal (unit, "second") || g_str_equal (unit, "seconds"))
-    return g_strdup (one ? "second of video" : "seconds of video");
+    return g_strdup (g_dngettext (GETTEXT_PACKAGE, "second of video", "seconds of video", n));
   if (g_str_equal (unit, "video") || g_str_equal (unit, "videos"))
-    return g_strdup (one ? "video" : "videos");
+    return g_strdup (g_dngettext (GETTEXT_PACKAGE, "video", "videos", n));
   if (g_str_equal (unit, "request") || g_str_equal (unit, "requests"))
-    return g_strdup (one ? "request" : "requests");
+    return g_strdup (g_dngettext (GETTEXT_PACKAGE, "request", "requests", n));
   if (g_str_equal (unit, "audio_minute") || g_str_equal (unit, "minute"))
-    return g_strdup (one ? "minute of audio" : "minutes of audio");
+    return g_strdup (g_dngettext (GETTEXT_PACKAGE, "minute of audio", "minutes of audio", n));
+  /* Translators: a price unit: "$0.01 per 1,000 characters", "3 × 1,000 characters". */
   if (g_str_equal (unit, "1k_characters"))
-    return g_strdup (one ? "1,000 characters" : "× 1,000 characters");
+    return g_strdup (n == 1 ? _("1,000 characters") : _("× 1,000 characters"));
   if (g_str_equal (unit, "gpu_second"))
-    return g_strdup (one ? "GPU second" : "GPU seconds");
+    return g_strdup (g_dngettext (GETTEXT_PACKAGE, "GPU second", "GPU seconds", n));
   /* A unit fal added since: its own words, underscores as spaces. */
   return g_strdelimit (g_strdup (unit), "_", ' ');
 }
@@ -297,7 +301,7 @@ prices_answer_cb (GObject      *source,
     }
   if (prices == NULL)
     {
-      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL, "fal's pricing answered without a list of prices");
+      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL, _("fal's pricing answered without a list of prices"));
       return;
     }
   for (guint i = 0; i < json_array_get_length (prices); i++)
@@ -415,7 +419,7 @@ estimate_answer_cb (GObject      *source,
     }
   if (root == NULL || !fal_json_get_double (root, "total_cost", &total))
     {
-      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL, "fal's estimate answered without a total cost");
+      g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL, _("fal's estimate answered without a total cost"));
       return;
     }
   estimate = g_new0 (Estimate, 1);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fal-range-input-stream.h"
+#include "fal-i18n-private.h"
 
 struct _FalRangeInputStream
 {
@@ -64,11 +65,13 @@ fal_range_input_stream_read (GInputStream  *stream,
       g_autofree char *name = g_file_get_parse_name (self->file);
 
       /* Truncated while we read it: a short body would be a broken file. */
+      g_autofree char *at = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) (self->offset + self->position));
+      g_autofree char *expected = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) (self->offset + self->length));
+
+      /* Translators: a file name, then two byte offsets. */
       local_error = g_error_new (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                                 "%s ended at byte %" G_GINT64_FORMAT " instead of %" G_GINT64_FORMAT
-                                 ": it changed while being uploaded",
-                                 name, (gint64) (self->offset + self->position),
-                                 (gint64) (self->offset + self->length));
+                                 _("%s ended at byte %s instead of %s: it changed while being uploaded"),
+                                 name, at, expected);
       goto failed;
     }
   self->position += n;

@@ -7,6 +7,7 @@
 #include "fal-error-private.h"
 #include "fal-json.h"
 #include "fal-request-private.h"
+#include "fal-i18n-private.h"
 
 /* Following a queued request: the status stream, polls when the stream
  * fails, drops or ends early, the result, and contact with fal. When fal
@@ -149,7 +150,7 @@ explain (FalRequest   *self,
   if (!g_error_matches (error, FAL_ERROR, FAL_ERROR_NOT_FOUND))
     return g_error_copy (error);
   return fal_error_new_literal_full (FAL_ERROR_NOT_FOUND,
-                                     "fal has no request with this id (it may have expired, or the server restarted)",
+                                     _("fal has no request with this id (it may have expired, or the server restarted)"),
                                      fal_error_get_http_status (error), self->request_id,
                                      fal_error_get_error_type (error));
 }
@@ -314,7 +315,7 @@ status_call_cb (GObject      *source,
   if (node && (!JSON_NODE_HOLDS_OBJECT (node) ||
                fal_json_get_string (json_node_get_object (node), "status") == NULL))
     {
-      g_set_error_literal (&error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The status answer has no status");
+      g_set_error_literal (&error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("The status answer has no status"));
       fal_json_unref_later (g_steal_pointer (&node));
     }
 
@@ -326,7 +327,7 @@ status_call_cb (GObject      *source,
       if (call->timed_out)
         {
           g_clear_error (&error);
-          error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, "fal did not answer within %.1f s",
+          error = g_error_new (FAL_ERROR, FAL_ERROR_TIMEOUT, _("fal did not answer within %.1f s"),
                                (call->probe ? PROBE_DEADLINE_MS : STATUS_DEADLINE_MS) / 1000.0);
         }
       else if (g_cancellable_is_cancelled (self->cancellable))
@@ -442,7 +443,7 @@ event_parsed_cb (GObject      *source,
   if (!self->done && !self->fetching_result && event)
     {
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-        stream_failed (self, error ? error->message : "not an object");
+        stream_failed (self, error ? error->message : _("not an object"));
       else
         _fal_request_handle_status (self, json_node_get_object (node), event->conn);
     }
@@ -495,7 +496,7 @@ stream_event_cb (const FalSseEvent *event,
   node = fal_json_parse (event->data, event->data_length, &error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      stream_failed (self, error ? error->message : "not an object");
+      stream_failed (self, error ? error->message : _("not an object"));
       return;
     }
   _fal_request_handle_status (self, json_node_get_object (node), self->conn);
@@ -530,7 +531,7 @@ read_cb (GObject      *source,
    * take over) instead of buffering it. */
   if (!fal_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)) &&
       self->parser && fal_sse_parser_get_overflowed (self->parser))
-    stream_failed (self, "a line or an event past the size cap");
+    stream_failed (self, _("a line or an event past the size cap"));
   if (self->done || self->fetching_result || self->stream == NULL)
     return;
   if (g_cancellable_is_cancelled (g_object_get_data (G_OBJECT (self->stream), "fal-read-cancellable")))

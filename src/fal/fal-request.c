@@ -8,6 +8,7 @@
 #include "fal-job-private.h"
 #include "fal-json.h"
 #include "fal-request-private.h"
+#include "fal-i18n-private.h"
 
 /* The request's state and its public face; following it (the status
  * stream, polls, the result, contact with fal) is fal-request-follow.c. */
@@ -262,8 +263,8 @@ completed (FalRequest *self,
   if (g_strcmp0 (self->status_error_type, "client_cancelled") == 0)
     {
       _fal_request_fail (self, fal_error_new_literal_full (FAL_ERROR_CANCELLED,
-                                                           self->started ? "Cancelled while it was running"
-                                                                         : "Cancelled before it started",
+                                                           self->started ? _("Cancelled while it was running")
+                                                                         : _("Cancelled before it started"),
                                                            499, self->request_id, self->status_error_type));
       return;
     }
@@ -370,7 +371,7 @@ submitted_cb (GObject      *source,
     request_id = header_id;
   if (request_id == NULL)
     {
-      _fal_request_fail (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The submit answer has no request_id",
+      _fal_request_fail (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, _("The submit answer has no request_id"),
                                               200, NULL, NULL));
       goto cancels;
     }

@@ -12,6 +12,7 @@
 #include "fal-error.h"
 #include "fal-json.h"
 #include "fal-schema-cache.h"
+#include "fal-i18n-private.h"
 
 #define SCHEMA_PATH "api/openapi/queue/openapi.json?endpoint_id="
 /* Longer stems are hashed: file names stop at 255 bytes. */
@@ -81,7 +82,7 @@ return_if_cancelled (GTask *task)
 {
   if (!g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     return FALSE;
-  g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+  g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, _("Cancelled"));
   return TRUE;
 }
 
@@ -196,14 +197,14 @@ fetched_parsed_cb (GObject      *source,
   if (fetch->fetched == NULL)
     {
       if (!return_if_cancelled (task))
-        g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL, "The schema of %s: %s",
+        g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL, _("The schema of %s: %s"),
                                  fetch->endpoint_id, error->message);
       return;
     }
   if (!JSON_NODE_HOLDS_OBJECT (fetch->fetched))
     {
       g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_PROTOCOL,
-                               "The schema of %s is not a JSON object", fetch->endpoint_id);
+                               _("The schema of %s is not a JSON object"), fetch->endpoint_id);
       return;
     }
   store (task, soup_message_headers_get_one (soup_message_get_response_headers (fetch->msg), "ETag"));
@@ -258,7 +259,7 @@ body_read_cb (GObject      *source,
           return;
         }
       if (status == SOUP_STATUS_NOT_MODIFIED)
-        error = g_error_new (FAL_ERROR, FAL_ERROR_PROTOCOL, "fal.ai answered 304 Not Modified to an unconditional request");
+        error = g_error_new (FAL_ERROR, FAL_ERROR_PROTOCOL, _("fal.ai answered 304 Not Modified to an unconditional request"));
       else
         error = _fal_client_error_from_answer (fetch->client, fetch->msg, bytes);
     }
@@ -465,7 +466,7 @@ fal_schema_cache_store (const char  *cache_dir,
     {
       int saved = errno;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Could not create %s: %s",
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Could not create %s: %s"),
                    cache_dir, g_strerror (saved));
       return FALSE;
     }

@@ -9,6 +9,7 @@
 #include "fal-form-field-private.h"
 #include "fal-json.h"
 #include "fal-schema-resolve.h"
+#include "fal-i18n-private.h"
 
 /* $refs expanded inside one another (a deeper chain is a cycle or abuse),
  * and lists of objects inside lists of objects. */
@@ -984,7 +985,7 @@ _fal_schema_build_fields (JsonNode    *document,
 
   if (document == NULL || !JSON_NODE_HOLDS_OBJECT (document))
     {
-      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The OpenAPI document is not a JSON object");
+      g_set_error_literal (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("The OpenAPI document is not a JSON object"));
       return NULL;
     }
   r.root = json_node_get_object (document);
@@ -994,7 +995,7 @@ _fal_schema_build_fields (JsonNode    *document,
   if (input == NULL)
     {
       g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL,
-                   "The OpenAPI document has no input schema for %s", endpoint_id);
+                   _("The OpenAPI document has no input schema for %s"), endpoint_id);
       return NULL;
     }
   flat = flatten (&r, input);
@@ -1002,7 +1003,7 @@ _fal_schema_build_fields (JsonNode    *document,
   if (type == NULL || !g_str_equal (type, "object"))
     {
       g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL,
-                   "The input schema of %s is not an object", endpoint_id);
+                   _("The input schema of %s is not an object"), endpoint_id);
       return NULL;
     }
   return build_fields (&r, flat, 0);

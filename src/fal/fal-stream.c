@@ -8,6 +8,7 @@
 #include "fal-job-private.h"
 #include "fal-json.h"
 #include "fal-stream-private.h"
+#include "fal-i18n-private.h"
 
 #define READ_CHUNK (16 * 1024)
 
@@ -51,7 +52,7 @@ finish (FalStream *self,
     g_input_stream_close_async (self->body, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
 
   if (error == NULL && self->last_event == NULL)
-    error = fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The stream ended without any event",
+    error = fal_error_new_literal_full (FAL_ERROR_PROTOCOL, _("The stream ended without any event"),
                                         200, self->request_id, NULL);
   if (error)
     {
@@ -109,7 +110,7 @@ static gboolean
 idle_timeout_cb (gpointer data)
 {
   FalStream *self = data;
-  g_autofree char *message = g_strdup_printf ("The event stream sent nothing for %u s (stream-idle-timeout)",
+  g_autofree char *message = g_strdup_printf (_("The event stream sent nothing for %u s (stream-idle-timeout)"),
                                               _fal_client_get_stream_idle_timeout (self->client));
 
   self->idle_timer = 0;
@@ -148,13 +149,13 @@ handle_read (FalStream    *self,
                          ? json_node_get_object (self->last_event) : NULL;
 
       if (fal_sse_parser_finish (self->parser))
-        finish (self, fal_error_new_literal_full (FAL_ERROR_NETWORK, "The stream was cut off in the middle of an event",
+        finish (self, fal_error_new_literal_full (FAL_ERROR_NETWORK, _("The stream was cut off in the middle of an event"),
                                                   200, self->request_id, NULL));
       /* libsoup 3.2 takes a chunked body cut between chunks for a clean
        * end: an event that says more follows is no final result. */
       else if (last && json_object_has_member (last, "partial") &&
                json_object_get_boolean_member_with_default (last, "partial", FALSE))
-        finish (self, fal_error_new_literal_full (FAL_ERROR_NETWORK, "The stream ended before its final result",
+        finish (self, fal_error_new_literal_full (FAL_ERROR_NETWORK, _("The stream ended before its final result"),
                                                   200, self->request_id, NULL));
       else
         finish (self, NULL);
@@ -166,7 +167,7 @@ handle_read (FalStream    *self,
       !self->done)
     {
       finish (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL,
-                                                "The event stream sent a line or an event larger than this client accepts",
+                                                _("The event stream sent a line or an event larger than this client accepts"),
                                                 200, self->request_id, NULL));
       return;
     }
@@ -396,7 +397,7 @@ void
 fal_stream_cancel (FalStream *self)
 {
   g_return_if_fail (FAL_IS_STREAM (self));
-  finish (self, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled"));
+  finish (self, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, _("Cancelled")));
 }
 
 void

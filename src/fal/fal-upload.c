@@ -10,6 +10,7 @@
 #include "fal-json.h"
 #include "fal-range-input-stream.h"
 #include "fal-upload.h"
+#include "fal-i18n-private.h"
 
 /* What g_content_type_guess looks at besides the name. */
 #define SNIFF_BYTES 4096
@@ -165,7 +166,7 @@ fail (FalUpload *self,
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_clear_error (&error);
-      finish (self, FAL_UPLOAD_CANCELLED, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Upload cancelled"));
+      finish (self, FAL_UPLOAD_CANCELLED, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, _("Upload cancelled")));
       return;
     }
   finish (self, FAL_UPLOAD_FAILED, error);
@@ -199,12 +200,12 @@ unreadable_error_new (FalUpload    *self,
                       const GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    return file_error_new (self, "file_unreadable", "%s was not found", self->file_name);
+    return file_error_new (self, "file_unreadable", _("%s was not found"), self->file_name);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-    return file_error_new (self, "file_unreadable", "%s cannot be read: permission denied", self->file_name);
+    return file_error_new (self, "file_unreadable", _("%s cannot be read: permission denied"), self->file_name);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY))
-    return file_error_new (self, "file_unreadable", "%s is a folder, not a file", self->file_name);
-  return file_error_new (self, "file_unreadable", "Cannot read %s: %s", self->file_name, error->message);
+    return file_error_new (self, "file_unreadable", _("%s is a folder, not a file"), self->file_name);
+  return file_error_new (self, "file_unreadable", _("Cannot read %s: %s"), self->file_name, error->message);
 }
 
 /* ------------------------------------------------------------------ progress (any thread) */
@@ -363,7 +364,7 @@ put_once (FalUpload    *self,
 
   if (msg == NULL)
     {
-      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "Not a valid upload URL: %s", self->upload_url);
+      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("Not a valid upload URL: %s"), self->upload_url);
       return FALSE;
     }
   attempt.offset = (goffset) index * self->part_size;
@@ -409,8 +410,10 @@ put_once (FalUpload    *self,
   if (node && JSON_NODE_HOLDS_OBJECT (node) &&
       fal_json_get_int (json_node_get_object (node), "partNumber", &number) && number != index + 1)
     {
-      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The storage answered part %u with part %" G_GINT64_FORMAT,
-                   index + 1, number);
+      g_autofree char *answered = g_strdup_printf ("%" G_GINT64_FORMAT, number);
+
+      g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("The storage answered part %u with part %s"),
+                   index + 1, answered);
       return FALSE;
     }
   if (value == NULL)
@@ -428,7 +431,7 @@ put_once (FalUpload    *self,
         }
       if (unquoted == NULL || *unquoted == '\0')
         {
-          g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "The storage did not give an etag for part %u", index + 1);
+          g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("The storage did not give an etag for part %u"), index + 1);
           return FALSE;
         }
       *etag = g_steal_pointer (&unquoted);
@@ -473,14 +476,14 @@ put_part (FalUpload    *self,
     }
 
   if (last_error == NULL)
-    last_error = g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Upload cancelled");
+    last_error = g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, _("Upload cancelled"));
   if (last_error->domain == FAL_ERROR && last_error->code == FAL_ERROR_APP &&
       fal_error_get_http_status (last_error) == 0)
     ;   /* a file error (no answer involved) names the file already */
   else if (self->multipart)
-    g_prefix_error (&last_error, "Part %u of %u of %s: ", index + 1, self->n_parts, self->file_name);
+    g_prefix_error (&last_error, _("Part %u of %u of %s: "), index + 1, self->n_parts, self->file_name);
   else
-    g_prefix_error (&last_error, "Uploading %s: ", self->file_name);
+    g_prefix_error (&last_error, _("Uploading %s: "), self->file_name);
   g_propagate_error (error, g_steal_pointer (&last_error));
   return FALSE;
 }
@@ -525,7 +528,7 @@ complete_multipart (FalUpload    *self,
 
       if (msg == NULL)
         {
-          g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, "Not a valid upload URL: %s", self->upload_url);
+          g_set_error (error, FAL_ERROR, FAL_ERROR_PROTOCOL, _("Not a valid upload URL: %s"), self->upload_url);
           return FALSE;
         }
       if (attempt > 0 && !sleep_unless_cancelled (PART_RETRY_DELAY_MS * attempt, self->cancellable))
@@ -547,8 +550,8 @@ complete_multipart (FalUpload    *self,
     }
 
   if (last_error == NULL)
-    last_error = g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Upload cancelled");
-  g_prefix_error (&last_error, "Completing the upload of %s: ", self->file_name);
+    last_error = g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, _("Upload cancelled"));
+  g_prefix_error (&last_error, _("Completing the upload of %s: "), self->file_name);
   g_propagate_error (error, g_steal_pointer (&last_error));
   return FALSE;
 }
@@ -585,7 +588,7 @@ worker_done_cb (gpointer data)
   if (error)
     fail (self, error);
   else if (g_cancellable_is_cancelled (self->cancellable))
-    fail (self, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Upload cancelled"));
+    fail (self, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, _("Upload cancelled")));
   else
     finish (self, FAL_UPLOAD_DONE, NULL);
   return G_SOURCE_REMOVE;
@@ -754,7 +757,7 @@ initiated_cb (GObject      *source,
     return;
   if (node == NULL)
     {
-      g_prefix_error (&error, "Asking for an upload URL for %s: ", self->file_name);
+      g_prefix_error (&error, _("Asking for an upload URL for %s: "), self->file_name);
       fail (self, g_steal_pointer (&error));
       return;
     }
@@ -764,7 +767,7 @@ initiated_cb (GObject      *source,
   file_url = object ? fal_json_get_string (object, "file_url") : NULL;
   if (upload_url == NULL || file_url == NULL)
     {
-      fail (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, "The storage gave no upload_url or file_url",
+      fail (self, fal_error_new_literal_full (FAL_ERROR_PROTOCOL, _("The storage gave no upload_url or file_url"),
                                               200, NULL, NULL));
       return;
     }
@@ -801,7 +804,7 @@ initiate (FalUpload *self)
   /* Behind a proxy the proxy adds the key. */
   if (!fal_client_has_key (self->client) && fal_client_get_proxy_url (self->client) == NULL)
     {
-      fail (self, g_error_new (FAL_ERROR, FAL_ERROR_MISSING_KEY, "No API key to upload %s with", self->file_name));
+      fail (self, g_error_new (FAL_ERROR, FAL_ERROR_MISSING_KEY, _("No API key to upload %s with"), self->file_name));
       return;
     }
 
@@ -915,17 +918,17 @@ info_cb (GObject      *source,
     }
   if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
     {
-      fail (self, file_error_new (self, "file_unreadable", "%s is a folder, not a file", self->file_name));
+      fail (self, file_error_new (self, "file_unreadable", _("%s is a folder, not a file"), self->file_name));
       return;
     }
   if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
     {
-      fail (self, file_error_new (self, "file_unreadable", "%s is not a regular file", self->file_name));
+      fail (self, file_error_new (self, "file_unreadable", _("%s is not a regular file"), self->file_name));
       return;
     }
   if (g_file_info_get_size (info) <= 0)
     {
-      fail (self, file_error_new (self, "file_empty", "%s is empty (0 bytes)", self->file_name));
+      fail (self, file_error_new (self, "file_empty", _("%s is empty (0 bytes)"), self->file_name));
       return;
     }
 
@@ -1112,7 +1115,7 @@ fal_upload_cancel (FalUpload *self)
   if (self->finished)
     return;
   g_cancellable_cancel (self->cancellable);
-  fail (self, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, "Upload cancelled"));
+  fail (self, g_error_new_literal (FAL_ERROR, FAL_ERROR_CANCELLED, _("Upload cancelled")));
 }
 
 static gboolean
@@ -1124,7 +1127,7 @@ waiter_cancelled_cb (GCancellable *cancellable,
 
   /* Only this wait ends; the upload goes on. */
   g_task_set_task_data (task, NULL, NULL);
-  g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, "Cancelled");
+  g_task_return_new_error (task, FAL_ERROR, FAL_ERROR_CANCELLED, _("Cancelled"));
   g_ptr_array_remove (self->waiters, task);
   return G_SOURCE_REMOVE;
 }
