@@ -477,6 +477,56 @@ test_tab_reaches_all (void)
   g_ptr_array_unref (log.focused);
 }
 
+/* About (from the main menu): the version, the licence, links and
+ * credits, in a window of its own. */
+static AdwAboutWindow *
+find_about (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_ABOUT_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return ADW_ABOUT_WINDOW (window);
+    }
+  return NULL;
+}
+
+static gboolean
+about_shown (gpointer data)
+{
+  return find_about () != NULL;
+}
+
+static void
+test_about (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  AdwAboutWindow *about;
+  const char * const *developers;
+  g_autofree char *shot = NULL;
+
+  start_demo (studio);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "app.about", NULL));
+  g_assert_true (falstaff_test_wait_until (about_shown, NULL, 5000));
+  about = find_about ();
+  g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
+  g_assert_cmpint (adw_about_window_get_license_type (about), ==, GTK_LICENSE_GPL_3_0);
+  g_assert_cmpstr (adw_about_window_get_application_icon (about), ==, APPLICATION_ID);
+  g_assert_true (g_str_has_prefix (adw_about_window_get_website (about), "https://"));
+  g_assert_true (g_str_has_prefix (adw_about_window_get_issue_url (about), "https://"));
+  developers = adw_about_window_get_developers (about);
+  g_assert_nonnull (developers);
+  g_assert_nonnull (developers[0]);
+  g_assert_nonnull (adw_about_window_get_copyright (about));
+  falstaff_test_iterate_for (300);
+  shot = falstaff_test_screenshot (GTK_WIDGET (about), "about");
+  g_test_message ("screenshot: %s", shot);
+  gtk_window_close (GTK_WINDOW (about));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -487,6 +537,7 @@ main (int    argc,
   g_test_add_func ("/ui/keyboard/shortcuts-listed", test_shortcuts_listed);
   g_test_add_func ("/ui/keyboard/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/ui/keyboard/tab-reaches-all", test_tab_reaches_all);
+  g_test_add_func ("/ui/window/about", test_about);
   status = g_test_run ();
   studio_fixture_shutdown ();
   return status;

@@ -49,15 +49,30 @@ about_activated (GSimpleAction *action,
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
   const char *developers[] = { _("The Falstaff developers"), NULL };
+  const char *thanks[] = { _("fal.ai, for the models and the protocol this app speaks"), NULL };
+  GtkWidget *about;
 
-  adw_show_about_window (window,
-                         "application-name", _("Falstaff"),
-                         "application-icon", APPLICATION_ID,
-                         "version", PACKAGE_VERSION,
-                         "developers", developers,
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "comments", _("A native studio for fal.ai model endpoints"),
-                         NULL);
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", window,
+                        "modal", TRUE,
+                        "application-name", _("Falstaff"),
+                        "application-icon", APPLICATION_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Falstaff developers"),
+                        "developers", developers,
+                        "copyright", _("© 2026 The Falstaff developers"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "comments", _("A native studio for fal.ai model endpoints: fill a model's form, follow its queue and logs, and keep every result in a history that survives a crash."),
+                        "website", "https://github.com/falstaff/falstaff",
+                        "issue-url", "https://github.com/falstaff/falstaff/issues",
+                        "support-url", "https://github.com/falstaff/falstaff/discussions",
+                        /* Translators: your names, one per line, as shown in the About window. */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  adw_about_window_add_link (ADW_ABOUT_WINDOW (about), _("fal.ai Documentation"), "https://docs.fal.ai");
+  adw_about_window_add_link (ADW_ABOUT_WINDOW (about), _("fal.ai Models"), "https://fal.ai/models");
+  adw_about_window_add_acknowledgement_section (ADW_ABOUT_WINDOW (about), _("Thanks"), thanks);
+  gtk_window_present (GTK_WINDOW (about));
 }
 
 /* A notification's click: the run it told of. */
