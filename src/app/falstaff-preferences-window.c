@@ -452,6 +452,8 @@ static void
 host_changed_cb (GtkEntry                  *entry,
                  FalstaffPreferencesWindow *self)
 {
+  if (self->settings == NULL)
+    return;
   update_host_row (self, host_index (self, entry));
 }
 
@@ -460,6 +462,9 @@ static void
 host_focus_left_cb (GtkEventControllerFocus   *focus,
                     FalstaffPreferencesWindow *self)
 {
+  /* The window going away takes the focus too: nothing to use then. */
+  if (self->settings == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
   host_apply (self, host_index (self, GTK_ENTRY (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (focus)))));
 }
 
