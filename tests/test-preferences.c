@@ -230,6 +230,27 @@ test_key (void)
   close_preferences (prefs);
 }
 
+/* A key from the environment that the server does not take: the row
+ * says where it comes from, and Check says fal refused it (a real 401
+ * from the local server's own key check). */
+static void
+test_key_refused (void)
+{
+  g_autoptr(Studio) studio = NULL;
+  FalstaffPreferencesWindow *prefs;
+
+  g_setenv ("FAL_KEY", "not:this-one", TRUE);
+  studio = studio_new ();
+  g_unsetenv ("FAL_KEY");
+  wait_for_page (studio, "studio");
+  prefs = open_preferences (studio);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (_falstaff_preferences_window_get_key_row (prefs))), ==,
+                   "From the FAL_KEY environment variable, which wins over a stored key");
+  falstaff_test_click (_falstaff_preferences_window_get_check_button (prefs));
+  assert_result (prefs, "fal refused this key");
+  close_preferences (prefs);
+}
+
 static void
 test_run_options (void)
 {
@@ -360,6 +381,7 @@ main (int    argc,
   studio_fixture_init (&argc, &argv);
 
   g_test_add_func ("/ui/preferences/key", test_key);
+  g_test_add_func ("/ui/preferences/key-refused", test_key_refused);
   g_test_add_func ("/ui/preferences/run-options", test_run_options);
   g_test_add_func ("/ui/preferences/spending-limit", test_spending_limit);
 
