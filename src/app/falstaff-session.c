@@ -20,6 +20,9 @@ struct _FalstaffSession
   FalstaffSessionMode mode;
   char *key_warning;
   GSettings *settings;
+  /* Hosts whose environment variable was set when the client was made:
+   * the setting leaves them alone. */
+  guint host_from_environment;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffSession, falstaff_session, G_TYPE_OBJECT)
@@ -130,11 +133,19 @@ apply_hosts (FalstaffSession *self)
 
   if (self->mode == FALSTAFF_SESSION_DEMO)
     return;
+  /* The environment read once, with the client's own reading of it. */
+  if (self->host_from_environment == 0)
+    {
+      self->host_from_environment = 1u << G_N_ELEMENTS (keys);
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        if (falstaff_settings_host_override (keys[i]) != NULL)
+          self->host_from_environment |= 1u << i;
+    }
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {
       g_autofree char *url = g_settings_get_string (self->settings, keys[i]);
 
-      if (falstaff_settings_host_override (keys[i]) != NULL)
+      if (self->host_from_environment & (1u << i))
         continue;
       if (!falstaff_settings_host_is_valid (url))
         {
