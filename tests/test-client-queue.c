@@ -327,6 +327,37 @@ test_poll_interval (void)
   g_assert_cmpfloat (polls, <=, elapsed_ms / 300.0 + 1);
 }
 
+/* poll-only: the request lives on polls and never opens the stream,
+ * also after fal was out of reach (every way back to the stream). */
+static void
+test_poll_only (void)
+{
+  g_autoptr(Fx) fx = fx_new (2, 2);
+  g_autoptr(FalRequest) request = NULL;
+  g_autoptr(JsonArray) log = NULL;
+  guint notified = 0;
+  gboolean poll_only = FALSE;
+
+  g_assert_false (fal_client_get_poll_only (fx->client));
+  g_signal_connect (fx->client, "notify::poll-only", G_CALLBACK (poll_notify_cb), &notified);
+  g_object_set (fx->client, "poll-only", TRUE, NULL);
+  fal_client_set_poll_only (fx->client, TRUE);
+  g_object_get (fx->client, "poll-only", &poll_only, NULL);
+  g_assert_true (poll_only);
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* One poll goes unanswered: connection lost, then back to polls. */
+  fal_test_add_fault (fx->ts, "GET", "/status$", 1, "status=503");
+  request = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a fox\"}", NULL);
+  wait_done (request);
+  g_assert_no_error ((GError *) fal_request_get_error (request));
+  assert_has_images (fal_request_get_result (request));
+  g_assert_cmpuint (watch_get (request)->n_streaming, ==, 0);
+  log = fal_test_request_log (fx->ts);
+  g_assert_cmpuint (count_requests (log, "GET", "/status$", fal_request_get_request_id (request)), >=, 2);
+  g_assert_cmpuint (count_requests (log, "GET", "/status/stream$", NULL), ==, 0);
+}
+
 static gboolean
 all_running_or_done (gpointer data)
 {
@@ -829,6 +860,7 @@ main (int   argc,
   g_test_add_data_func ("/fal/queue/fallback-to-polling/malformed", "malformed", test_fallback);
   g_test_add_func ("/fal/queue/fallback-to-polling/stream-never-works", test_fallback_stream_never_works);
   g_test_add_func ("/fal/queue/poll-interval", test_poll_interval);
+  g_test_add_func ("/fal/queue/poll-only", test_poll_only);
   g_test_add_func ("/fal/queue/queue-position", test_queue_position);
   g_test_add_func ("/fal/queue/priority", test_priority);
   g_test_add_func ("/fal/queue/submit-options", test_submit_options);

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "falstaff-application.h"
+#include "falstaff-preferences-window.h"
 #include "falstaff-window.h"
 #include "ui-test-utils.h"
 
@@ -48,7 +49,7 @@ test_window_opens (void)
 static void
 test_templates_instantiate (void)
 {
-  GType types[] = { FALSTAFF_TYPE_WINDOW };
+  GType types[] = { FALSTAFF_TYPE_WINDOW, FALSTAFF_TYPE_PREFERENCES_WINDOW };
 
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {

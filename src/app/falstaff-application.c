@@ -7,6 +7,7 @@
 
 #include "falstaff-application.h"
 #include "falstaff-output-keeper.h"
+#include "falstaff-preferences-window.h"
 #include "falstaff-run-store.h"
 #include "falstaff-session.h"
 #include "falstaff-window.h"
@@ -75,6 +76,41 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* Preferences for the window in front, with its session (each window
+ * may have its own); one at a time for it. */
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  FalstaffApplication *self = FALSTAFF_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  FalstaffPreferencesWindow *preferences;
+
+  if (FALSTAFF_IS_PREFERENCES_WINDOW (window))
+    {
+      gtk_window_present (window);
+      return;
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) open = g_list_model_get_item (toplevels, i);
+
+      if (FALSTAFF_IS_PREFERENCES_WINDOW (open) && gtk_window_get_transient_for (open) == window)
+        {
+          gtk_window_present (open);
+          return;
+        }
+    }
+  preferences = falstaff_preferences_window_new (window,
+                                                 FALSTAFF_IS_WINDOW (window)
+                                                   ? falstaff_window_get_session (FALSTAFF_WINDOW (window))
+                                                   : falstaff_application_get_session (self));
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 /* A notification's click: the run it told of. */
 static void
 show_run_activated (GSimpleAction *action,
@@ -90,6 +126,7 @@ show_run_activated (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "preferences", preferences_activated },
   { "show-run", show_run_activated, "x" },
 };
 
@@ -97,11 +134,13 @@ static void
 falstaff_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (falstaff_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "falstaff-announcer.h"
 #include "falstaff-output-actions.h"
 #include "falstaff-png-metadata.h"
+#include "falstaff-settings.h"
 
 /* ------------------------------------------------------------------ save to a file */
 
@@ -405,7 +406,8 @@ falstaff_output_save_async (GtkWindow           *parent,
 {
   g_autoptr(GTask) task = NULL;
   g_autofree char *name = NULL;
-  const char *pictures;
+  g_autofree char *start = NULL;
+  g_autoptr(GSettings) settings = NULL;
   SaveDialog *dialog;
 
   g_return_if_fail (parent == NULL || GTK_IS_WINDOW (parent));
@@ -426,11 +428,13 @@ falstaff_output_save_async (GtkWindow           *parent,
                                                  _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog->chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog->chooser), name);
-  /* Pictures, rather than wherever the process happens to run. */
-  pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
-  if (pictures && g_file_test (pictures, G_FILE_TEST_IS_DIR))
+  /* The folder chosen in the preferences, else Pictures, rather than
+   * wherever the process happens to run. */
+  settings = falstaff_settings_new ();
+  start = falstaff_settings_get_save_folder (settings);
+  if (start)
     {
-      g_autoptr(GFile) folder = g_file_new_for_path (pictures);
+      g_autoptr(GFile) folder = g_file_new_for_path (start);
 
       gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog->chooser), folder, NULL);
     }

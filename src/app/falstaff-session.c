@@ -9,6 +9,7 @@
 #include "fal-local-server.h"
 
 #include "falstaff-session.h"
+#include "falstaff-settings.h"
 
 struct _FalstaffSession
 {
@@ -18,6 +19,10 @@ struct _FalstaffSession
   FalLocalServer *demo_server;
   FalstaffSessionMode mode;
   char *key_warning;
+  GSettings *settings;
+  /* Hosts whose environment variable was set when the client was made:
+   * the setting leaves them alone. */
+  guint host_from_environment;
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffSession, falstaff_session, G_TYPE_OBJECT)
@@ -62,6 +67,7 @@ falstaff_session_dispose (GObject *object)
     fal_local_server_stop (self->demo_server);
   g_clear_object (&self->demo_server);
   g_clear_object (&self->client);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (falstaff_session_parent_class)->dispose (object);
 }
@@ -116,10 +122,64 @@ falstaff_session_class_init (FalstaffSessionClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+/* The preferences' hosts and proxy: a setting that is empty means fal's
+ * own; an environment variable wins over it; one that is not secure is
+ * never used (the preferences refuse it too). The demo's client keeps
+ * its local server. */
+static void
+apply_hosts (FalstaffSession *self)
+{
+  static const char *keys[] = { "queue-url", "run-url", "rest-url", "api-url", "web-url", "proxy-url" };
+
+  if (self->mode == FALSTAFF_SESSION_DEMO)
+    return;
+  /* The environment read once, with the client's own reading of it. */
+  if (self->host_from_environment == 0)
+    {
+      self->host_from_environment = 1u << G_N_ELEMENTS (keys);
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        if (falstaff_settings_host_override (keys[i]) != NULL)
+          self->host_from_environment |= 1u << i;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *url = g_settings_get_string (self->settings, keys[i]);
+
+      if (self->host_from_environment & (1u << i))
+        continue;
+      if (!falstaff_settings_host_is_valid (url))
+        {
+          g_message ("The %s setting is not a secure URL; fal's default is used", keys[i]);
+          g_clear_pointer (&url, g_free);
+        }
+      /* NULL: the property's default (none for the proxy). */
+      g_object_set (self->client, keys[i], url && *url ? url : NULL, NULL);
+    }
+  /* Behind a proxy the proxy adds the key. */
+  if (self->mode == FALSTAFF_SESSION_NO_KEY && fal_client_get_proxy_url (self->client) != NULL)
+    set_mode (self, FALSTAFF_SESSION_ONLINE);
+  else if (self->mode == FALSTAFF_SESSION_ONLINE && !fal_client_has_key (self->client) &&
+           fal_client_get_proxy_url (self->client) == NULL)
+    set_mode (self, FALSTAFF_SESSION_NO_KEY);
+}
+
+static void
+settings_changed_cb (FalstaffSession *self,
+                     const char      *key)
+{
+  if (g_str_has_suffix (key, "-url"))
+    apply_hosts (self);
+}
+
 static void
 falstaff_session_init (FalstaffSession *self)
 {
+  self->settings = falstaff_settings_new ();
   self->client = fal_client_new ();
+  g_settings_bind (self->settings, "poll-only", self->client, "poll-only", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, G_CONNECT_SWAPPED);
+  self->mode = FALSTAFF_SESSION_NO_KEY;
+  apply_hosts (self);
   /* Behind a proxy (FALSTAFF_PROXY_URL) the proxy adds the key: online
    * from the start, never asked for one. */
   self->mode = fal_client_has_key (self->client) || fal_client_get_proxy_url (self->client) != NULL
@@ -363,6 +423,54 @@ falstaff_session_forget_key_finish (FalstaffSession  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* ------------------------------------------------------------------ check */
+
+/* A cheap call that needs the key: the price of one endpoint. */
+#define CHECK_ENDPOINT "fal-ai/flux/dev"
+
+static void
+checked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) prices = fal_pricing_get_prices_finish (FAL_PRICING (source), result, &error);
+
+  if (prices == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+falstaff_session_check_key_async (FalstaffSession     *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(FalPricing) pricing = NULL;
+  static const char *ids[] = { CHECK_ENDPOINT, NULL };
+
+  g_return_if_fail (FALSTAFF_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, falstaff_session_check_key_async);
+  /* A pricing object of its own: nothing kept from an earlier answer. */
+  pricing = fal_pricing_new (self->client);
+  fal_pricing_get_prices_async (pricing, ids, cancellable, checked_cb, g_steal_pointer (&task));
+}
+
+gboolean
+falstaff_session_check_key_finish (FalstaffSession  *self,
+                                   GAsyncResult     *result,
+                                   GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------------ demo */
 
 static void
@@ -428,6 +536,7 @@ falstaff_session_start_demo_finish (FalstaffSession  *self,
       self->client = g_object_new (FAL_TYPE_CLIENT, NULL);
       fal_client_use_local_server (self->client, fal_local_server_get_url (server));
       fal_client_set_key (self->client, key, FAL_KEY_SOURCE_PROPERTY);
+      g_settings_bind (self->settings, "poll-only", self->client, "poll-only", G_SETTINGS_BIND_GET);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
       set_mode (self, FALSTAFF_SESSION_DEMO);
     }

@@ -52,6 +52,18 @@ gboolean  falstaff_session_forget_key_finish (FalstaffSession    *self,
                                               GAsyncResult       *result,
                                               GError            **error);
 
+/* Asks fal for a price with the key in use (a call that needs a key):
+ * TRUE when fal took it; else fal's error (FAL_ERROR_UNAUTHORIZED or
+ * FAL_ERROR_FORBIDDEN for a key it refused, FAL_ERROR_MISSING_KEY for
+ * none, others when fal could not be reached). */
+void      falstaff_session_check_key_async  (FalstaffSession     *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean  falstaff_session_check_key_finish (FalstaffSession     *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
 /* Starts the local fal server on a free loopback port (its own thread)
  * and points the client at it. */
 void      falstaff_session_start_demo_async  (FalstaffSession     *self,

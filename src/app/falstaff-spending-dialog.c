@@ -178,7 +178,7 @@ falstaff_spending_dialog_init (FalstaffSpendingDialog *self)
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (limit_group), _("Limit"));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (limit_row), _("Ask Before Variations Cost More Than"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (limit_row), _("Ask Before Runs Cost More Than"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (limit_row), _("In US dollars, as fal bills; 0 asks every time"));
   self->limit_spin = gtk_spin_button_new_with_range (0, 100000, 0.5);
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (self->limit_spin), 2);

@@ -65,6 +65,15 @@ FalstaffCompareView    *_falstaff_window_get_compare_view (FalstaffWindow *self)
 void                    _falstaff_window_history_compare_cb (FalstaffWindow      *self,
                                                              FalstaffHistoryView *history_view);
 
+/* falstaff-window-cost.c: TRUE when the run's estimate is above the
+ * spending limit and the person is asked first; confirmed runs it once
+ * they say yes. */
+typedef void (*FalstaffRunConfirmed) (FalstaffWindow *self,
+                                      JsonNode       *body);
+gboolean                _falstaff_window_ask_before_run   (FalstaffWindow       *self,
+                                                           JsonNode             *body,
+                                                           FalstaffRunConfirmed  confirmed);
+
 /* falstaff-window-sweep.c */
 void                    _falstaff_window_run_variations   (FalstaffWindow *self);
 void                    _falstaff_window_show_sweep       (FalstaffWindow *self,

@@ -8,6 +8,7 @@
 #include "fal-json.h"
 #include "falstaff-contact-sheet.h"
 #include "falstaff-run-store.h"
+#include "falstaff-settings.h"
 #include "falstaff-sweep-dialog.h"
 #include "falstaff-sweep-plan.h"
 #include "falstaff-window-private.h"
@@ -31,6 +32,7 @@ sweep_written_cb (GObject      *source,
   FalstaffWindow *self = submit->window;
   FalClient *client = _falstaff_window_get_client (self);
   g_autoptr(GError) error = NULL;
+  g_autoptr(FalstaffCallOptions) options = falstaff_settings_get_call_options (_falstaff_window_get_settings (self));
 
   _falstaff_window_submit_done (self);
   if (!falstaff_run_store_flush_finish (FALSTAFF_RUN_STORE (source), result, &error))
@@ -40,7 +42,8 @@ sweep_written_cb (GObject      *source,
       FalstaffRun *run = g_ptr_array_index (submit->runs, i);
       g_autoptr(GError) submit_error = NULL;
       g_autoptr(FalJob) job = (FalJob *) fal_client_submit (client, falstaff_run_get_endpoint_id (run),
-                                                           falstaff_run_get_inputs (run), NULL, &submit_error);
+                                                           falstaff_run_get_inputs (run), &options->options,
+                                                           &submit_error);
 
       /* Refused before it left: its cell says why, and can run again. */
       if (job == NULL)

@@ -870,7 +870,8 @@ notify_finished (FalstaffWindow *self,
   g_autofree char *id = NULL;
   const char *title;
 
-  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)) ||
+      !g_settings_get_boolean (self->settings, "notifications"))
     return;
   if (falstaff_run_get_sweep_id (run) != 0)
     {
@@ -1027,7 +1028,7 @@ body_collected_cb (GObject      *source,
   else if (body == NULL)
     /* The field errors are on their rows already. */
     run_failed (self, error);
-  else
+  else if (!_falstaff_window_ask_before_run (self, body, start_run))
     start_run (self, body);
   g_object_unref (collect->cancellable);
   g_object_unref (collect->window);
@@ -1090,6 +1091,7 @@ run_written_cb (GObject      *source,
   const char *endpoint_id = falstaff_run_get_endpoint_id (submit->run);
   g_autoptr(GError) error = NULL;
   g_autoptr(FalJob) job = NULL;
+  g_autoptr(FalstaffCallOptions) options = falstaff_settings_get_call_options (self->settings);
 
   self->pending_submits--;
   /* Not on disk (the history could not be written): the run still goes,
@@ -1099,9 +1101,9 @@ run_written_cb (GObject      *source,
   g_clear_error (&error);
 
   if (submit->stream)
-    job = (FalJob *) fal_client_stream (client, endpoint_id, body, NULL, &error);
+    job = (FalJob *) fal_client_stream (client, endpoint_id, body, &options->options, &error);
   else
-    job = (FalJob *) fal_client_submit (client, endpoint_id, body, NULL, &error);
+    job = (FalJob *) fal_client_submit (client, endpoint_id, body, &options->options, &error);
   if (job == NULL)
     {
       /* Refused before it left (no key, a bad id): not a run to keep. */
@@ -1299,6 +1301,7 @@ submit_again_activated (GtkWidget  *widget,
   g_autoptr(FalstaffRun) run = self->shown_run ? g_object_ref (self->shown_run) : NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(FalJob) job = NULL;
+  g_autoptr(FalstaffCallOptions) options = falstaff_settings_get_call_options (self->settings);
   JsonNode *inputs;
 
   if (run == NULL || !falstaff_run_needs_submit_again (run) || client == NULL)
@@ -1310,9 +1313,9 @@ submit_again_activated (GtkWidget  *widget,
       return;
     }
   if (g_strcmp0 (falstaff_run_get_mode (run), "stream") == 0)
-    job = (FalJob *) fal_client_stream (client, falstaff_run_get_endpoint_id (run), inputs, NULL, &error);
+    job = (FalJob *) fal_client_stream (client, falstaff_run_get_endpoint_id (run), inputs, &options->options, &error);
   else
-    job = (FalJob *) fal_client_submit (client, falstaff_run_get_endpoint_id (run), inputs, NULL, &error);
+    job = (FalJob *) fal_client_submit (client, falstaff_run_get_endpoint_id (run), inputs, &options->options, &error);
   if (job == NULL)
     {
       run_failed (self, error);
@@ -2365,6 +2368,13 @@ FalClient *_falstaff_window_get_client (FalstaffWindow *self) { return falstaff_
 FalFormModel *_falstaff_window_get_form_model (FalstaffWindow *self) { return self->form_model; }
 const char *_falstaff_window_get_endpoint_id (FalstaffWindow *self) { return self->endpoint_id; }
 GSettings *_falstaff_window_get_settings (FalstaffWindow *self) { return self->settings; }
+
+FalstaffSession *
+falstaff_window_get_session (FalstaffWindow *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_WINDOW (self), NULL);
+  return self->session;
+}
 FalstaffContactSheet *_falstaff_window_get_contact_sheet (FalstaffWindow *self) { return self->contact_sheet; }
 FalstaffCompareView *_falstaff_window_get_compare_view (FalstaffWindow *self) { return self->compare_view; }
 void _falstaff_window_toast (FalstaffWindow *self, const char *text) { toast (self, text); }

@@ -18,6 +18,8 @@ void            falstaff_window_select_endpoint (FalstaffWindow *self,
                                                  const char     *endpoint_id);
 /* "welcome" or "studio". */
 const char     *falstaff_window_get_page        (FalstaffWindow *self);
+/* The session this window talks to fal through. */
+FalstaffSession *falstaff_window_get_session    (FalstaffWindow *self);
 gboolean        falstaff_window_is_running      (FalstaffWindow *self);
 /* What a test drives: the live request or stream of the last run. */
 FalRequest     *falstaff_window_get_request     (FalstaffWindow *self);

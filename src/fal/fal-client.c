@@ -27,6 +27,7 @@ struct _FalClient
   char *api_url;
   char *proxy_url;
   guint poll_interval;
+  gboolean poll_only;
   guint64 max_json_size;
   guint64 max_download_size;
   guint body_timeout;
@@ -51,6 +52,7 @@ enum {
   PROP_API_URL,
   PROP_PROXY_URL,
   PROP_POLL_INTERVAL,
+  PROP_POLL_ONLY,
   PROP_MAX_JSON_SIZE,
   PROP_MAX_DOWNLOAD_SIZE,
   PROP_BODY_TIMEOUT,
@@ -207,6 +209,9 @@ fal_client_get_property (GObject    *object,
     case PROP_POLL_INTERVAL:
       g_value_set_uint (value, self->poll_interval);
       break;
+    case PROP_POLL_ONLY:
+      g_value_set_boolean (value, self->poll_only);
+      break;
     case PROP_MAX_JSON_SIZE:
       g_value_set_uint64 (value, self->max_json_size);
       break;
@@ -254,6 +259,9 @@ fal_client_set_property (GObject      *object,
       break;
     case PROP_POLL_INTERVAL:
       fal_client_set_poll_interval (self, g_value_get_uint (value));
+      break;
+    case PROP_POLL_ONLY:
+      fal_client_set_poll_only (self, g_value_get_boolean (value));
       break;
     case PROP_MAX_JSON_SIZE:
       if (self->max_json_size != g_value_get_uint64 (value))
@@ -310,6 +318,9 @@ fal_client_class_init (FalClientClass *klass)
   properties[PROP_API_URL] = g_param_spec_string ("api-url", NULL, NULL, FAL_DEFAULT_API_URL, flags);
   properties[PROP_PROXY_URL] = g_param_spec_string ("proxy-url", NULL, NULL, NULL, flags);
   properties[PROP_POLL_INTERVAL] = g_param_spec_uint ("poll-interval", NULL, NULL, 10, 60000, 500, flags);
+  /* Requests follow their status by polls only, never the status stream
+   * (a proxy or network that mangles long-lived answers). */
+  properties[PROP_POLL_ONLY] = g_param_spec_boolean ("poll-only", NULL, NULL, FALSE, flags);
   /* Memory and time caps on what a server sends back (see fal-client.h). */
   properties[PROP_MAX_JSON_SIZE] = g_param_spec_uint64 ("max-json-size", NULL, NULL, 1, G_MAXUINT64,
                                                         FAL_DEFAULT_MAX_JSON_SIZE, flags);
@@ -466,6 +477,46 @@ fal_client_set_poll_interval (FalClient *self,
     return;
   self->poll_interval = interval_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POLL_INTERVAL]);
+}
+
+/**
+ * fal_client_get_poll_only:
+ * @self: a #FalClient
+ *
+ * Whether requests submitted or attached through @self follow their
+ * status by polling only (see fal_client_set_poll_only()).
+ *
+ * Returns: %TRUE when requests never open the status stream
+ */
+gboolean
+fal_client_get_poll_only (FalClient *self)
+{
+  g_return_val_if_fail (FAL_IS_CLIENT (self), FALSE);
+  return self->poll_only;
+}
+
+/**
+ * fal_client_set_poll_only:
+ * @self: a #FalClient
+ * @poll_only: %TRUE to follow requests by polling their status only
+ *
+ * Chooses how a #FalRequest follows its status: by default it listens to
+ * fal's status stream and polls only while the stream fails; with
+ * @poll_only it asks for the status every #FalClient:poll-interval and
+ * never opens the stream. A request already following its status keeps
+ * its way until it next opens the stream or polls.
+ */
+void
+fal_client_set_poll_only (FalClient *self,
+                          gboolean   poll_only)
+{
+  g_return_if_fail (FAL_IS_CLIENT (self));
+
+  poll_only = !!poll_only;
+  if (self->poll_only == poll_only)
+    return;
+  self->poll_only = poll_only;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POLL_ONLY]);
 }
 
 /* ------------------------------------------------------------------ messages */

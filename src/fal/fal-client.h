@@ -85,6 +85,10 @@ void          fal_client_use_local_server   (FalClient  *self,
 guint         fal_client_get_poll_interval  (FalClient  *self);
 void          fal_client_set_poll_interval  (FalClient  *self,
                                              guint       interval_ms);
+/* Requests follow their status by polls only, never the status stream. */
+gboolean      fal_client_get_poll_only      (FalClient  *self);
+void          fal_client_set_poll_only      (FalClient  *self,
+                                             gboolean    poll_only);
 
 /* Queue: submits and returns at once a request that follows itself. Fails
  * at once only for an invalid endpoint id or an insecure base URL. */

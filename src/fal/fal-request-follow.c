@@ -614,6 +614,14 @@ _fal_request_start_stream (FalRequest *self)
   StreamOpen *open;
 
   _fal_request_stop_following (self);
+  /* Polls only (the client says so): every way back to the stream lands
+   * here, so this one check keeps it closed. */
+  if (fal_client_get_poll_only (self->client))
+    {
+      self->polls_until_stream = 0;
+      schedule_poll (self, fal_client_get_poll_interval (self->client));
+      return;
+    }
   url = request_url (self, "/status/stream?logs=1");
   open = g_new0 (StreamOpen, 1);
   open->self = g_object_ref (self);
