@@ -7,6 +7,7 @@
 
 #include "falstaff-application.h"
 #include "falstaff-output-keeper.h"
+#include "falstaff-paths.h"
 #include "falstaff-run-store.h"
 #include "falstaff-session.h"
 #include "falstaff-window.h"
@@ -87,6 +88,15 @@ falstaff_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+
+  /* Installed outside the icon theme's directories (another prefix, or
+   * staged with DESTDIR), the app icon is still found. */
+  if (falstaff_paths_get_installed_datadir () != NULL && gdk_display_get_default () != NULL)
+    {
+      g_autofree char *icons = g_build_filename (falstaff_paths_get_installed_datadir (), "icons", NULL);
+
+      gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()), icons);
+    }
 }
 
 static void

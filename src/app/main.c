@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "falstaff-application.h"
+#include "falstaff-paths.h"
 
 int
 main (int    argc,
@@ -11,7 +12,7 @@ main (int    argc,
 {
   g_autoptr(FalstaffApplication) app = NULL;
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, falstaff_paths_get_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
