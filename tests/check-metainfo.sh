@@ -13,7 +13,7 @@ out=$("$1" validate --no-net --pedantic --explain "$2" 2>&1)
 status=$?
 printf '%s\n' "$out"
 major=$("$1" --version | sed -n 's/^AppStream version: \([0-9]*\)\..*/\1/p')
-allowed='^P: [^ ]* cid-contains-uppercase-letter '
+allowed='^P: [^ ]* cid-contains-uppercase-letter( |$)'
 [ "${major:-1}" -lt 1 ] && allowed="$allowed|^I: [^ ]* unknown-tag developer\$"
 issues=$(printf '%s\n' "$out" | grep -E '^[EWIP]: ' | grep -v -E "$allowed")
 if [ -n "$issues" ]; then
