@@ -20,7 +20,7 @@ studio_new (void)
 {
   Studio *studio = g_new0 (Studio, 1);
 
-  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
 
   /* Each test starts as a first launch would. */
   g_settings_reset (settings, "form-values");

@@ -127,7 +127,7 @@ static void
 test_focus_at_start (void)
 {
   g_autoptr(Studio) studio = studio_new ();
-  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
   g_autoptr(GVariant) choices_before = NULL;
   g_autoptr(GVariant) choices_after = NULL;
   GtkWidget *search;
@@ -357,7 +357,7 @@ static void
 test_made_up_id_not_recent (void)
 {
   g_autoptr(Studio) studio = studio_new ();
-  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
   g_auto(GStrv) recent = NULL;
   GtkWidget *search;
 
@@ -380,7 +380,7 @@ test_demo_values_apart (void)
 {
   Studio *demo = studio_new ();
   g_autoptr(Studio) keyed = NULL;
-  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
   JsonNode *prompt;
 
   start_demo (demo);

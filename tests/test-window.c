@@ -33,6 +33,8 @@ test_window_opens (void)
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_true (FALSTAFF_IS_WINDOW (window));
   g_assert_cmpstr (gtk_window_get_title (window), ==, "Falstaff");
+  /* The development profile's striped header bar, and only there. */
+  g_assert_cmpint (gtk_widget_has_css_class (GTK_WIDGET (window), "devel"), ==, DEVELOPMENT_PROFILE);
   g_assert_true (falstaff_test_wait_until (window_drawn, window, 5000));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "quit"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));

@@ -8,6 +8,7 @@
 #include "falstaff-application.h"
 #include "falstaff-output-keeper.h"
 #include "falstaff-preferences-window.h"
+#include "falstaff-paths.h"
 #include "falstaff-run-store.h"
 #include "falstaff-session.h"
 #include "falstaff-window.h"
@@ -141,6 +142,15 @@ falstaff_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+
+  /* Installed outside the icon theme's directories (another prefix, or
+   * staged with DESTDIR), the app icon is still found. */
+  if (falstaff_paths_get_installed_datadir () != NULL && gdk_display_get_default () != NULL)
+    {
+      g_autofree char *icons = g_build_filename (falstaff_paths_get_installed_datadir (), "icons", NULL);
+
+      gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()), icons);
+    }
 }
 
 static void
@@ -294,7 +304,7 @@ falstaff_application_bind_text_domain (void)
 {
   const char *dir = g_getenv ("FALSTAFF_LOCALEDIR");
 
-  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : falstaff_paths_get_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 }

@@ -10,6 +10,7 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "falstaff-paths.h"
 #include "falstaff-settings.h"
 
 #define COMPILED_SCHEMA_RESOURCE "/io/github/falstaff/Falstaff/schema/gschemas.compiled"
@@ -43,9 +44,9 @@ load_embedded_schema (GError **error)
   g_rmdir (dir);
   if (source == NULL)
     return NULL;
-  schema = g_settings_schema_source_lookup (source, APPLICATION_ID, FALSE);
+  schema = g_settings_schema_source_lookup (source, SCHEMA_ID, FALSE);
   if (schema == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the embedded schema has no %s", APPLICATION_ID);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the embedded schema has no %s", SCHEMA_ID);
   return schema;
 }
 
@@ -53,10 +54,22 @@ GSettings *
 falstaff_settings_new (void)
 {
   GSettingsSchemaSource *installed = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchemaSource) own = NULL;
   g_autoptr(GSettingsSchema) schema = NULL;
+  const char *datadir = falstaff_paths_get_installed_datadir ();
 
-  if (installed)
-    schema = g_settings_schema_source_lookup (installed, APPLICATION_ID, TRUE);
+  /* The schema installed with this executable comes first: its prefix
+   * may be none of the XDG data directories (falstaff-paths.c). */
+  if (datadir)
+    {
+      g_autofree char *dir = g_build_filename (datadir, "glib-2.0", "schemas", NULL);
+
+      own = g_settings_schema_source_new_from_directory (dir, installed, TRUE, NULL);
+    }
+  if (own)
+    schema = g_settings_schema_source_lookup (own, SCHEMA_ID, TRUE);
+  else if (installed)
+    schema = g_settings_schema_source_lookup (installed, SCHEMA_ID, TRUE);
   if (schema)
     {
       is_volatile = FALSE;
@@ -71,7 +84,7 @@ falstaff_settings_new (void)
       fprintf (stderr,
                _("Falstaff: the settings schema %s is not installed, so settings will not be kept after "
                  "this run. Start Falstaff with build-aux/dev.sh run (or `meson devenv`), or install it.\n"),
-               APPLICATION_ID);
+               SCHEMA_ID);
       fallback_schema = load_embedded_schema (&error);
       if (fallback_schema == NULL)
         g_error ("The settings schema compiled into Falstaff could not be read: %s", error->message);

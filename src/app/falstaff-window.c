@@ -2282,6 +2282,10 @@ static void
 falstaff_window_init (FalstaffWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+#if DEVELOPMENT_PROFILE
+  /* libadwaita's striped header bar: this is not the released build. */
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
   self->active_runs = g_ptr_array_new_with_free_func (g_object_unref);
   add_run_shortcuts (self);
   g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
