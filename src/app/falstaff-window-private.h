@@ -65,6 +65,17 @@ FalstaffCompareView    *_falstaff_window_get_compare_view (FalstaffWindow *self)
 void                    _falstaff_window_history_compare_cb (FalstaffWindow      *self,
                                                              FalstaffHistoryView *history_view);
 
+/* falstaff-window-copy.c: Copy as cURL, Python, JavaScript. Possible
+ * when the form is valid but for files still uploading (the copy waits
+ * for them). */
+gboolean                _falstaff_window_can_copy_as_code (FalstaffWindow *self);
+/* language: "curl", "python" or "javascript". */
+void                    _falstaff_window_copy_as_code     (FalstaffWindow *self,
+                                                           const char     *language);
+/* The menu opens: uploads may have started since the last form change. */
+void                    _falstaff_window_copy_code_menu_shown_cb (FalstaffWindow *self,
+                                                                  GtkWidget      *popover);
+
 /* falstaff-window-sweep.c */
 void                    _falstaff_window_run_variations   (FalstaffWindow *self);
 void                    _falstaff_window_show_sweep       (FalstaffWindow *self,

@@ -184,6 +184,8 @@ update_actions (FalstaffWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-by-queue",
                                  studio && self->upload_wait == NULL && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-form", self->form_model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-as-code",
+                                 studio && _falstaff_window_can_copy_as_code (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-again", studio && self->shown_run != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.use-seed",
                                  self->shown_run != NULL && falstaff_run_get_seed (self->shown_run) >= 0 &&
@@ -593,6 +595,7 @@ static void
 form_value_changed_cb (FalstaffWindow *self)
 {
   update_cost_estimate (self);
+  update_actions (self);
 }
 
 static void
@@ -1118,6 +1121,14 @@ start_run (FalstaffWindow *self,
 
 /* A refused /stream call offers the queue: streaming off for this
  * endpoint (kept), and the same inputs run again. */
+static void
+copy_as_code_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  _falstaff_window_copy_as_code (FALSTAFF_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
 static void
 run_by_queue_activated (GtkWidget  *widget,
                         const char *action_name,
@@ -2146,6 +2157,8 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
                                                 G_CALLBACK (_falstaff_window_sheet_run_again_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "sheet_message_cb",
                                                 G_CALLBACK (_falstaff_window_sheet_message_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "copy_code_menu_shown_cb",
+                                                G_CALLBACK (_falstaff_window_copy_code_menu_shown_cb));
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, welcome_key_entered_cb);
@@ -2175,6 +2188,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send-to", "(ss)", send_to_activated);
   gtk_widget_class_install_action (widget_class, "win.run-variations", NULL, run_variations_activated);
   gtk_widget_class_install_action (widget_class, "win.show-sweep", NULL, show_sweep_activated);
+  gtk_widget_class_install_action (widget_class, "win.copy-as-code", "s", copy_as_code_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
