@@ -145,11 +145,26 @@ _falstaff_window_copy_as_code (FalstaffWindow *self,
   falstaff_form_view_collect_body_async (form_view, NULL, copy_body_cb, copy);
 }
 
-void
-_falstaff_window_copy_code_menu_shown_cb (FalstaffWindow *self,
-                                          GtkWidget      *popover)
+/* The menu is about to open: the items' state as of now (an upload may
+ * have started since the form last changed). Before the popover shows,
+ * so that it puts the focus on the first item when that is on. */
+static void
+copy_menu_opening_cb (GtkMenuButton *button,
+                      gpointer       data)
 {
+  FalstaffWindow *self = data;
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-as-code",
                                  g_strcmp0 (falstaff_window_get_page (self), "studio") == 0 &&
                                  _falstaff_window_can_copy_as_code (self));
+}
+
+void
+_falstaff_window_copy_init (FalstaffWindow *self)
+{
+  GObject *button = gtk_widget_get_template_child (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW, "copy_code_button");
+
+  g_assert (GTK_IS_MENU_BUTTON (button));
+  /* The window owns the button: no reference needed. */
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (button), copy_menu_opening_cb, self, NULL);
 }

@@ -72,9 +72,8 @@ gboolean                _falstaff_window_can_copy_as_code (FalstaffWindow *self)
 /* language: "curl", "python" or "javascript". */
 void                    _falstaff_window_copy_as_code     (FalstaffWindow *self,
                                                            const char     *language);
-/* The menu opens: uploads may have started since the last form change. */
-void                    _falstaff_window_copy_code_menu_shown_cb (FalstaffWindow *self,
-                                                                  GtkWidget      *popover);
+/* Sets up the Copy as Code menu button (from init). */
+void                    _falstaff_window_copy_init        (FalstaffWindow *self);
 
 /* falstaff-window-sweep.c */
 void                    _falstaff_window_run_variations   (FalstaffWindow *self);

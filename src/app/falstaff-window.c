@@ -2157,8 +2157,8 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
                                                 G_CALLBACK (_falstaff_window_sheet_run_again_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "sheet_message_cb",
                                                 G_CALLBACK (_falstaff_window_sheet_message_cb));
-  gtk_widget_class_bind_template_callback_full (widget_class, "copy_code_menu_shown_cb",
-                                                G_CALLBACK (_falstaff_window_copy_code_menu_shown_cb));
+  /* Not in the struct: falstaff-window-copy.c looks it up. */
+  gtk_widget_class_bind_template_child_full (widget_class, "copy_code_button", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, welcome_key_entered_cb);
@@ -2252,6 +2252,7 @@ falstaff_window_init (FalstaffWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->active_runs = g_ptr_array_new_with_free_func (g_object_unref);
   add_run_shortcuts (self);
+  _falstaff_window_copy_init (self);
   g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
   self->settings = falstaff_settings_new ();
   if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
