@@ -69,6 +69,28 @@ find_item (GtkWidget  *root,
   return NULL;
 }
 
+/* A label showing text (a toast's title), anywhere in the window. */
+static gboolean
+shows_label (GtkWidget  *root,
+             const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return TRUE;
+      if (shows_label (child, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+toast_copied_curl (gpointer data)
+{
+  return shows_label (data, "Copied as cURL");
+}
+
 static gboolean
 popover_open (gpointer data)
 {
@@ -280,6 +302,7 @@ test_copy_curl (void)
 
   text = wait_for_clipboard (studio, "curl ", 10000);
   g_test_message ("copied:\n%s", text);
+  g_assert_true (falstaff_test_wait_until (toast_copied_curl, studio->window, 5000));
   assert_no_key (text);
   g_assert_nonnull (strstr (text, "\"Authorization: Key $FAL_KEY\""));
   run_url = g_strconcat (fal_local_server_get_url (studio_fixture_get_keyed_server ()), "/run/fal-ai/fast-sdxl'", NULL);

@@ -1119,8 +1119,6 @@ start_run (FalstaffWindow *self,
   show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->results_stack));
 }
 
-/* A refused /stream call offers the queue: streaming off for this
- * endpoint (kept), and the same inputs run again. */
 static void
 copy_as_code_activated (GtkWidget  *widget,
                         const char *action_name,
@@ -1129,6 +1127,8 @@ copy_as_code_activated (GtkWidget  *widget,
   _falstaff_window_copy_as_code (FALSTAFF_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* A refused /stream call offers the queue: streaming off for this
+ * endpoint (kept), and the same inputs run again. */
 static void
 run_by_queue_activated (GtkWidget  *widget,
                         const char *action_name,
