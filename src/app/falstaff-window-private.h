@@ -73,6 +73,15 @@ typedef void (*FalstaffRunConfirmed) (FalstaffWindow *self,
 gboolean                _falstaff_window_ask_before_run   (FalstaffWindow       *self,
                                                            JsonNode             *body,
                                                            FalstaffRunConfirmed  confirmed);
+/* falstaff-window-copy.c: Copy as cURL, Python, JavaScript. Possible
+ * when the form is valid but for files still uploading (the copy waits
+ * for them). */
+gboolean                _falstaff_window_can_copy_as_code (FalstaffWindow *self);
+/* language: "curl", "python" or "javascript". */
+void                    _falstaff_window_copy_as_code     (FalstaffWindow *self,
+                                                           const char     *language);
+/* Sets up the Copy as Code menu button (from init). */
+void                    _falstaff_window_copy_init        (FalstaffWindow *self);
 
 /* falstaff-window-sweep.c */
 void                    _falstaff_window_run_variations   (FalstaffWindow *self);

@@ -187,6 +187,8 @@ update_actions (FalstaffWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-by-queue",
                                  studio && self->upload_wait == NULL && self->form_model != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-form", self->form_model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-as-code",
+                                 studio && _falstaff_window_can_copy_as_code (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run-again", studio && self->shown_run != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.use-seed",
                                  self->shown_run != NULL && falstaff_run_get_seed (self->shown_run) >= 0 &&
@@ -596,6 +598,7 @@ static void
 form_value_changed_cb (FalstaffWindow *self)
 {
   update_cost_estimate (self);
+  update_actions (self);
 }
 
 static void
@@ -1154,6 +1157,14 @@ start_run (FalstaffWindow *self,
   falstaff_run_store_flush_async (self->store, NULL, run_written_cb, submit);
   /* On a narrow window the results take the place of the form. */
   show_leaflet_child (self, self->content_leaflet, GTK_WIDGET (self->results_stack));
+}
+
+static void
+copy_as_code_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  _falstaff_window_copy_as_code (FALSTAFF_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
 /* A refused /stream call offers the queue: streaming off for this
@@ -2192,6 +2203,8 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
                                                 G_CALLBACK (_falstaff_window_sheet_run_again_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "sheet_message_cb",
                                                 G_CALLBACK (_falstaff_window_sheet_message_cb));
+  /* Not in the struct: falstaff-window-copy.c looks it up. */
+  gtk_widget_class_bind_template_child_full (widget_class, "copy_code_button", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, welcome_key_entered_cb);
@@ -2221,6 +2234,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send-to", "(ss)", send_to_activated);
   gtk_widget_class_install_action (widget_class, "win.run-variations", NULL, run_variations_activated);
   gtk_widget_class_install_action (widget_class, "win.show-sweep", NULL, show_sweep_activated);
+  gtk_widget_class_install_action (widget_class, "win.copy-as-code", "s", copy_as_code_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -2288,6 +2302,7 @@ falstaff_window_init (FalstaffWindow *self)
 #endif
   self->active_runs = g_ptr_array_new_with_free_func (g_object_unref);
   add_run_shortcuts (self);
+  _falstaff_window_copy_init (self);
   g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
   self->settings = falstaff_settings_new ();
   if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
