@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include <math.h>
+
 #include "bench-common.h"
 #include "fal-local-server.h"
 #include "fal-schema-cache.h"
@@ -287,6 +289,76 @@ const char *
 bench_goal_word (gboolean met)
 {
   return met ? "goal met" : "goal missed";
+}
+
+gboolean
+bench_result (const char *id,
+              const char *label,
+              double      value,
+              const char *unit,
+              double      reference,
+              const char *reference_label,
+              const char *goal,
+              double      bound)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gboolean met = TRUE;
+  double compared = value;
+
+  g_return_val_if_fail (id != NULL && label != NULL && unit != NULL, FALSE);
+
+  if (goal != NULL)
+    {
+      if (g_str_equal (goal, "ratio<="))
+        compared = value / reference, met = isfinite (compared) && compared <= bound;
+      else if (g_str_equal (goal, "delta<="))
+        compared = value - reference, met = isfinite (compared) && compared <= bound;
+      else if (g_str_equal (goal, "<="))
+        met = value <= bound;
+      else if (g_str_equal (goal, "<"))
+        met = value < bound;
+      else if (g_str_equal (goal, ">="))
+        met = value >= bound;
+      else if (g_str_equal (goal, ">"))
+        met = value > bound;
+      else
+        g_error ("bench_result: unknown goal %s", goal);
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "label");
+  json_builder_add_string_value (builder, label);
+  json_builder_set_member_name (builder, "value");
+  json_builder_add_double_value (builder, value);
+  json_builder_set_member_name (builder, "unit");
+  json_builder_add_string_value (builder, unit);
+  if (isfinite (reference))
+    {
+      json_builder_set_member_name (builder, "reference");
+      json_builder_add_double_value (builder, reference);
+      json_builder_set_member_name (builder, "reference_label");
+      json_builder_add_string_value (builder, reference_label ? reference_label : "");
+    }
+  if (goal != NULL)
+    {
+      json_builder_set_member_name (builder, "goal");
+      json_builder_add_string_value (builder, goal);
+      json_builder_set_member_name (builder, "bound");
+      json_builder_add_double_value (builder, bound);
+      json_builder_set_member_name (builder, "met");
+      json_builder_add_boolean_value (builder, met);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("BENCH-RESULT %s\n", text);
+  return met;
 }
 
 /* ------------------------------------------------------------------ upload file */

@@ -53,6 +53,29 @@ gint64       bench_percentile         (GArray       *sorted_usec,
                                        double        q);
 const char  *bench_goal_word          (gboolean      met);
 
+/* One figure for bench/run (which gathers them into the table of
+ * docs/benchmarks.md): prints a line "BENCH-RESULT {json}" on stdout,
+ * after the program's own human-readable lines.
+ * - id: stable and unique across all benchmarks, e.g. "launch.first-frame";
+ * - label: what a reader sees in the table, e.g. "exec → first frame";
+ * - value in unit ("ms", "MiB", "%", "µs", "lines/s", …);
+ * - reference: the figure it is compared with, measured in the same run
+ *   (NAN: none), described by reference_label ("minimal window");
+ * - goal: how value must stand, one of
+ *     "ratio<=" value / reference ≤ bound
+ *     "delta<=" value − reference ≤ bound (in unit)
+ *     "<=", "<", ">=", ">" value against bound
+ *     NULL: a figure shown without a goal.
+ * Returns whether the goal is met (TRUE without a goal). */
+gboolean     bench_result             (const char   *id,
+                                       const char   *label,
+                                       double        value,
+                                       const char   *unit,
+                                       double        reference,
+                                       const char   *reference_label,
+                                       const char   *goal,
+                                       double        bound);
+
 /* The upload benchmarks' file: word k is a mix of k, so any offset can
  * be checked without keeping the file or a hash. Incompressible, and not
  * sparse. */
