@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "falstaff-form-view.h"
+#include "falstaff-output-view.h"
 #include "falstaff-request-view.h"
 #include "falstaff-welcome-page.h"
 #include "studio-fixture.h"
@@ -81,8 +82,10 @@ label_shown (gpointer data)
 static GtkMenuButton *
 find_menu_button (GtkWidget *widget)
 {
+  /* The main menu's button (the copy button has a menu too). */
   if (GTK_IS_MENU_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
-      gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) != NULL)
+      gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) != NULL &&
+      g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (widget)), "open-menu-symbolic") == 0)
     return GTK_MENU_BUTTON (widget);
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     {
@@ -116,6 +119,12 @@ static gboolean
 row_error_shown (gpointer data)
 {
   return falstaff_form_view_get_row_error (data, "prompt") != NULL;
+}
+
+static gboolean
+has_images (gpointer data)
+{
+  return falstaff_output_view_get_n_images (data) > 0;
 }
 
 static void
@@ -182,6 +191,10 @@ test_german_studio (void)
   g_assert_true (g_str_has_prefix (falstaff_request_view_get_status_text (request_view), "Abgeschlossen in "));
   /* German numbers too: the decimal comma of "Abgeschlossen in 1,23 s". */
   g_assert_nonnull (strchr (falstaff_request_view_get_status_text (request_view), ','));
+  /* The picture in, as a person sees the result. */
+  g_assert_true (falstaff_test_wait_until (has_images,
+                                           falstaff_request_view_get_output_view (request_view), 10000));
+  falstaff_test_iterate_for (300);
   shot_studio = falstaff_test_screenshot (GTK_WIDGET (studio->window), "german-studio");
   g_assert_true (g_file_test (shot_studio, G_FILE_TEST_IS_REGULAR));
 }
