@@ -8,7 +8,10 @@
 
 G_BEGIN_DECLS
 
-/* An endpoint's input form: a GListModel of FalFormField in display
+/**
+ * FalFormModel:
+ *
+ * An endpoint's input form: a GListModel of FalFormField in display
  * order (required first, then x-fal-order-properties), plus the values a
  * person typed. It turns the values into the request body and checks
  * them locally, with errors shaped like a 422's detail:
@@ -20,7 +23,8 @@ G_BEGIN_DECLS
  * The body holds the required fields and the changed ones that have a
  * value; an unset field is omitted, never sent as null. The seed field
  * is always sent: when unset, or set to the string "random", the client
- * draws one, so every run records its seed. */
+ * draws one, so every run records its seed.
+ */
 #define FAL_TYPE_FORM_MODEL (fal_form_model_get_type ())
 G_DECLARE_FINAL_TYPE (FalFormModel, fal_form_model, FAL, FORM_MODEL, GObject)
 
