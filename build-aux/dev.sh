@@ -34,6 +34,8 @@ PACKAGES=(
   gstreamer1.0-libav xdotool python3-pyatspi
   fonts-dejavu-core librsvg2-common
   chromium
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-soup-3.0 gir1.2-json-1.0
+  python3-gi gjs
 )
 
 install_deps() {

@@ -4,7 +4,9 @@
 /* libfal: the fal.ai protocol on a GLib main loop. */
 
 #include "fal-auto-upload.h"
+#include "fal-call-options.h"
 #include "fal-catalog.h"
+#include "fal-catalog-query.h"
 #include "fal-client.h"
 #include "fal-credentials.h"
 #include "fal-endpoint-id.h"
@@ -25,3 +27,4 @@
 #include "fal-sse-parser.h"
 #include "fal-stream.h"
 #include "fal-upload.h"
+#include "fal-upload-options.h"
