@@ -479,15 +479,6 @@ fal_client_set_poll_interval (FalClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POLL_INTERVAL]);
 }
 
-/**
- * fal_client_get_poll_only:
- * @self: a #FalClient
- *
- * Whether requests submitted or attached through @self follow their
- * status by polling only (see fal_client_set_poll_only()).
- *
- * Returns: %TRUE when requests never open the status stream
- */
 gboolean
 fal_client_get_poll_only (FalClient *self)
 {
@@ -495,17 +486,6 @@ fal_client_get_poll_only (FalClient *self)
   return self->poll_only;
 }
 
-/**
- * fal_client_set_poll_only:
- * @self: a #FalClient
- * @poll_only: %TRUE to follow requests by polling their status only
- *
- * Chooses how a #FalRequest follows its status: by default it listens to
- * fal's status stream and polls only while the stream fails; with
- * @poll_only it asks for the status every #FalClient:poll-interval and
- * never opens the stream. A request already following its status keeps
- * its way until it next opens the stream or polls.
- */
 void
 fal_client_set_poll_only (FalClient *self,
                           gboolean   poll_only)

@@ -214,8 +214,25 @@ guint         fal_client_get_poll_interval  (FalClient  *self);
  */
 void          fal_client_set_poll_interval  (FalClient  *self,
                                              guint       interval_ms);
-/* Requests follow their status by polls only, never the status stream. */
+/**
+ * fal_client_get_poll_only:
+ * @self: a client
+ *
+ * Returns: %TRUE when requests follow their status by polls only, never
+ *   the status stream
+ */
 gboolean      fal_client_get_poll_only      (FalClient  *self);
+/**
+ * fal_client_set_poll_only:
+ * @self: a client
+ * @poll_only: %TRUE to follow requests by polling their status only
+ *
+ * Chooses how a #FalRequest follows its status: by default it listens to
+ * fal's status stream and polls only while the stream fails; with
+ * @poll_only it asks for the status every #FalClient:poll-interval and
+ * never opens the stream. A request already following keeps its way until
+ * it next opens the stream or polls.
+ */
 void          fal_client_set_poll_only      (FalClient  *self,
                                              gboolean    poll_only);
 
