@@ -1698,8 +1698,11 @@ layout_changed_cb (FalstaffWindow *self)
 
   gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet) || results_stacked);
   /* Narrow, the title keeps the room: Run Variations… stays in the main
-   * menu and on Shift+Ctrl+Enter. */
+   * menu and on Shift+Ctrl+Enter, Copy as Code in the main menu. */
   gtk_widget_set_visible (self->variations_button, !adw_leaflet_get_folded (self->leaflet));
+  gtk_widget_set_visible (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW,
+                                                                     "copy_code_button")),
+                          !adw_leaflet_get_folded (self->leaflet));
 }
 
 /* ------------------------------------------------------------------ key and demo */
