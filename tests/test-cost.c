@@ -61,37 +61,22 @@ shown_run_done (gpointer data)
   return run != NULL && falstaff_run_is_done (run) && falstaff_run_get_cost (run, NULL) >= 0;
 }
 
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_mapped (GTK_WIDGET (window)))
-        return window;
-    }
-  return NULL;
-}
-
 static gboolean
 spending_shown (gpointer data)
 {
-  return find_toplevel (FALSTAFF_TYPE_SPENDING_DIALOG) != NULL;
+  return falstaff_test_find_window (FALSTAFF_TYPE_SPENDING_DIALOG) != NULL;
 }
 
 static gboolean
 spending_gone (gpointer data)
 {
-  return find_toplevel (FALSTAFF_TYPE_SPENDING_DIALOG) == NULL;
+  return falstaff_test_find_window (FALSTAFF_TYPE_SPENDING_DIALOG) == NULL;
 }
 
 static gboolean
 sweep_dialog_shown (gpointer data)
 {
-  return find_toplevel (FALSTAFF_TYPE_SWEEP_DIALOG) != NULL;
+  return falstaff_test_find_window (FALSTAFF_TYPE_SWEEP_DIALOG) != NULL;
 }
 
 static gboolean
@@ -141,7 +126,7 @@ test_cost (void)
   /* Spending: the day and the endpoint. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.show-spending", NULL));
   g_assert_true (falstaff_test_wait_until (spending_shown, NULL, 5000));
-  spending = FALSTAFF_SPENDING_DIALOG (find_toplevel (FALSTAFF_TYPE_SPENDING_DIALOG));
+  spending = FALSTAFF_SPENDING_DIALOG (falstaff_test_find_window (FALSTAFF_TYPE_SPENDING_DIALOG));
   lines = falstaff_spending_dialog_dup_lines (spending);
   day_line = g_strdup_printf ("%s: $0.01 for 1 run", g_strstrip (day));
   g_assert_true (has_line (lines, day_line));
@@ -156,7 +141,7 @@ test_cost (void)
 
   falstaff_test_press_keys (row_control (studio, "prompt"), "shift+ctrl+Return");
   g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
-  sweep = FALSTAFF_SWEEP_DIALOG (find_toplevel (FALSTAFF_TYPE_SWEEP_DIALOG));
+  sweep = FALSTAFF_SWEEP_DIALOG (falstaff_test_find_window (FALSTAFF_TYPE_SWEEP_DIALOG));
   /* Four seeds of four images each. */
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (sweep))), ==,
                    "4 runs will be sent at once, ≈ $0.04 in all");
@@ -176,7 +161,7 @@ static gboolean
 count_says (gpointer data)
 {
   Expect *expect = data;
-  GtkWindow *dialog = find_toplevel (FALSTAFF_TYPE_SWEEP_DIALOG);
+  GtkWindow *dialog = falstaff_test_find_window (FALSTAFF_TYPE_SWEEP_DIALOG);
 
   return dialog && g_strcmp0 (gtk_label_get_text (GTK_LABEL (falstaff_sweep_dialog_get_count_label (
                                 FALSTAFF_SWEEP_DIALOG (dialog)))), expect->text) == 0;
@@ -200,7 +185,7 @@ test_price_late (void)
   g_assert_true (falstaff_test_wait_until (sweep_dialog_shown, NULL, 10000));
   g_assert_true (count_says (&before));
   g_assert_true (falstaff_test_wait_until (count_says, &after, 15000));
-  gtk_window_close (find_toplevel (FALSTAFF_TYPE_SWEEP_DIALOG));
+  gtk_window_close (falstaff_test_find_window (FALSTAFF_TYPE_SWEEP_DIALOG));
 }
 
 /* Without a key fal's prices are not asked for, and the line says why. */

@@ -482,16 +482,7 @@ test_tab_reaches_all (void)
 static AdwAboutWindow *
 find_about (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_ABOUT_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
-        return ADW_ABOUT_WINDOW (window);
-    }
-  return NULL;
+  return (AdwAboutWindow *) falstaff_test_find_window (ADW_TYPE_ABOUT_WINDOW);
 }
 
 static gboolean

@@ -18,31 +18,16 @@
 
 #define SDXL "fal-ai/fast-sdxl"
 
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_mapped (GTK_WIDGET (window)))
-        return window;
-    }
-  return NULL;
-}
-
 static gboolean
 preferences_shown (gpointer data)
 {
-  return find_toplevel (FALSTAFF_TYPE_PREFERENCES_WINDOW) != NULL;
+  return falstaff_test_find_window (FALSTAFF_TYPE_PREFERENCES_WINDOW) != NULL;
 }
 
 static gboolean
 preferences_gone (gpointer data)
 {
-  return find_toplevel (FALSTAFF_TYPE_PREFERENCES_WINDOW) == NULL;
+  return falstaff_test_find_window (FALSTAFF_TYPE_PREFERENCES_WINDOW) == NULL;
 }
 
 static gboolean
@@ -160,7 +145,7 @@ open_preferences (Studio *studio)
   falstaff_test_press_keys (falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window)),
                             "ctrl+comma");
   g_assert_true (falstaff_test_wait_until (preferences_shown, NULL, 5000));
-  return FALSTAFF_PREFERENCES_WINDOW (find_toplevel (FALSTAFF_TYPE_PREFERENCES_WINDOW));
+  return FALSTAFF_PREFERENCES_WINDOW (falstaff_test_find_window (FALSTAFF_TYPE_PREFERENCES_WINDOW));
 }
 
 static void

@@ -247,3 +247,19 @@ falstaff_test_click (GtkWidget *widget)
                              (int) (centre.x + surface_x), (int) (centre.y + surface_y));
   run_xdotool (gtk_widget_get_display (widget), command);
 }
+
+GtkWindow *
+falstaff_test_find_window (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      /* The list keeps its own reference. */
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}

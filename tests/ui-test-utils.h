@@ -27,4 +27,7 @@ void     falstaff_test_press_keys (GtkWidget  *focus,
  * presses the first button), then lets the main loop handle it. */
 void     falstaff_test_click      (GtkWidget  *widget);
 
+/* The first mapped toplevel window of the type (or a subtype), or NULL. */
+GtkWindow *falstaff_test_find_window (GType type);
+
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "falstaff-accessible.h"
 #include "falstaff-announcer.h"
 
 struct _FalstaffAnnouncer
@@ -16,8 +17,6 @@ struct _FalstaffAnnouncer
 
 G_DEFINE_FINAL_TYPE (FalstaffAnnouncer, falstaff_announcer, G_TYPE_OBJECT)
 
-#define OWN_DESCRIPTION "falstaff-own-description"
-
 /* Gives the control back its own description, or none. */
 static void
 restore (FalstaffAnnouncer *self)
@@ -26,7 +25,7 @@ restore (FalstaffAnnouncer *self)
 
   if (self->described == NULL)
     return;
-  own = g_object_get_data (G_OBJECT (self->described), OWN_DESCRIPTION);
+  own = falstaff_accessible_get_description (self->described);
   if (own)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->described), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, own, -1);
   else
@@ -108,19 +107,6 @@ falstaff_announcer_get_last (FalstaffAnnouncer *self)
   g_return_val_if_fail (FALSTAFF_IS_ANNOUNCER (self), NULL);
 
   return self->last;
-}
-
-void
-falstaff_accessible_describe (GtkWidget  *widget,
-                              const char *description)
-{
-  g_return_if_fail (GTK_IS_WIDGET (widget));
-
-  g_object_set_data_full (G_OBJECT (widget), OWN_DESCRIPTION, g_strdup (description), g_free);
-  if (description)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
-  else
-    gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
 }
 
 void

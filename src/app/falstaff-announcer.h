@@ -9,8 +9,9 @@ G_BEGIN_DECLS
  * which has neither live regions nor gtk_accessible_announce() (4.14).
  * The 4.8 way: the news becomes the accessible description of the
  * control that has the keyboard focus, and Orca presents a description
- * change of its locus of focus. The control's own description is given
- * back as soon as the focus moves on. */
+ * change of its locus of focus. The control's own description (set with
+ * falstaff_accessible_describe()) is given back as soon as the focus
+ * moves on. */
 #define FALSTAFF_TYPE_ANNOUNCER (falstaff_announcer_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffAnnouncer, falstaff_announcer, FALSTAFF, ANNOUNCER, GObject)
 
@@ -20,11 +21,6 @@ void               falstaff_announcer_announce       (FalstaffAnnouncer *self,
                                                       const char        *text);
 /* The last news announced, or NULL. */
 const char        *falstaff_announcer_get_last       (FalstaffAnnouncer *self);
-
-/* Sets a widget's own accessible description (NULL: none), which an
- * announcement on it gives back afterwards. */
-void               falstaff_accessible_describe      (GtkWidget         *widget,
-                                                      const char        *description);
 
 /* Announces in the window of widget, if it has one. */
 void               falstaff_announce                 (GtkWidget         *widget,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "falstaff-announcer.h"
+#include "falstaff-accessible.h"
 #include "falstaff-form-view-private.h"
 
 /* A bounded number whose range is at most this wide gets a scale. */

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "falstaff-accessible.h"
 #include "falstaff-preferences-window.h"
 #include "falstaff-settings.h"
 
@@ -535,18 +536,6 @@ settings_changed_cb (FalstaffPreferencesWindow *self,
 
 /* AdwEntryRow's icon buttons have no name in libadwaita 1.2: a screen
  * reader would say their class name. */
-static void
-name_icon_buttons (GtkWidget  *widget,
-                   const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
-        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-      name_icon_buttons (child, name);
-    }
-}
-
 /* ------------------------------------------------------------------ GObject */
 
 static void
@@ -604,7 +593,7 @@ static void
 falstaff_preferences_window_init (FalstaffPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  name_icon_buttons (GTK_WIDGET (self->new_key_row), _("Check and use the key"));
+  falstaff_accessible_name_icon_buttons (GTK_WIDGET (self->new_key_row), _("Check and use the key"));
 }
 
 FalstaffPreferencesWindow *

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "falstaff-accessible.h"
 #include "falstaff-welcome-page.h"
 
 struct _FalstaffWelcomePage
@@ -86,22 +87,10 @@ falstaff_welcome_page_class_init (FalstaffWelcomePageClass *klass)
 /* AdwEntryRow's apply button shows only an icon, and libadwaita 1.2
  * gives it no name: a screen reader would say its class name. */
 static void
-name_icon_buttons (GtkWidget  *widget,
-                   const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
-        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-      name_icon_buttons (child, name);
-    }
-}
-
-static void
 falstaff_welcome_page_init (FalstaffWelcomePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  name_icon_buttons (GTK_WIDGET (self->key_row), _("Check and save the key"));
+  falstaff_accessible_name_icon_buttons (GTK_WIDGET (self->key_row), _("Check and save the key"));
 }
 
 void
