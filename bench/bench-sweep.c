@@ -107,7 +107,17 @@ typedef struct {
   gint64 longest;
   gint64 longest_end;
   guint frames;
+  guint layouts;              /* layout passes in the current frame */
+  guint longest_layouts;      /* … in the longest */
+  guint most_layouts;         /* the most in any frame */
 } Frames;
+
+static void
+frame_layout_cb (GdkFrameClock *clock,
+                 Frames        *frames)
+{
+  frames->layouts++;
+}
 
 static void
 frame_begin_cb (GdkFrameClock *clock,
@@ -115,6 +125,7 @@ frame_begin_cb (GdkFrameClock *clock,
 {
   frames->frame_start = g_get_monotonic_time ();
   frames->cpu_start = thread_cpu_ms ();
+  frames->layouts = 0;
 }
 
 static void
@@ -126,8 +137,10 @@ frame_end_cb (GdkFrameClock *clock,
   if (frames->frame_start == 0)
     return;
   frames->frames++;
+  frames->most_layouts = MAX (frames->most_layouts, frames->layouts);
   if (now - frames->frame_start > frames->longest)
     {
+      frames->longest_layouts = frames->layouts;
       frames->longest = now - frames->frame_start;
       frames->longest_end = now;
       frames->longest_cpu = thread_cpu_ms () - frames->cpu_start;
@@ -308,6 +321,7 @@ main (int    argc,
 
     g_signal_connect (clock, "update", G_CALLBACK (frame_begin_cb), &frames);
     g_signal_connect (clock, "after-paint", G_CALLBACK (frame_end_cb), &frames);
+    g_signal_connect (clock, "layout", G_CALLBACK (frame_layout_cb), &frames);
   }
 
   /* Reference: the idle window. */
@@ -424,8 +438,9 @@ main (int    argc,
           (t_rows - started) / 1000.0, (t_sheet - started) / 1000.0, (t_flushed - started) / 1000.0,
           (t_submits - started) / 1000.0);
   printf ("    the longest frame (layout, snapshot, render) took %.1f ms (%.1f ms of main-thread CPU) and ended %.0f ms "
-          "after the sweep began; %u frames\n",
-          frames.longest / 1000.0, frames.longest_cpu, (frames.longest_end - started) / 1000.0, frames.frames);
+          "after the sweep began, with %u layout passes (the most in a frame: %u); %u frames\n",
+          frames.longest / 1000.0, frames.longest_cpu, (frames.longest_end - started) / 1000.0,
+          frames.longest_layouts, frames.most_layouts, frames.frames);
   if (g_getenv ("BENCH_DEBUG"))
     printf ("    (the longest gap: monotonic %.6f → %.6f s)\n", (probe.longest_at - probe.longest) / 1e6, probe.longest_at / 1e6);
   printf ("    CPU while filling: this process %.0f ms (main thread %.0f ms), the X server %s%.0f ms, over %.0f ms\n",
