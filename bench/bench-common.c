@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,39 @@ bench_server_thread_cpu (int pid)
   return named > 0 ? named : unnamed;
 }
 
+int
+bench_x_server_pid (void)
+{
+  const char *display = g_getenv ("DISPLAY");
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *wanted = NULL;
+  const char *name;
+
+  if (display == NULL || (display = strchr (display, ':')) == NULL)
+    return 0;
+  /* ":99.0" → ":99", as the server was started. */
+  wanted = g_strndup (display, strcspn (display, "."));
+  dir = g_dir_open ("/proc", 0, NULL);
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename ("/proc", name, "cmdline", NULL);
+      g_autofree char *text = NULL;
+      g_autofree char *base = NULL;
+      gsize length;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &text, &length, NULL) || length == 0)
+        continue;
+      base = g_path_get_basename (text);
+      if (!g_str_has_prefix (base, "Xvfb") && !g_str_has_prefix (base, "Xorg") && !g_str_equal (base, "X"))
+        continue;
+      /* The arguments are NUL-separated. */
+      for (const char *arg = text; arg < text + length; arg += strlen (arg) + 1)
+        if (g_str_equal (arg, wanted))
+          return atoi (name);
+    }
+  return 0;
+}
+
 gint64
 bench_proc_status_kib (int         pid,
                        const char *field)
@@ -357,7 +391,11 @@ bench_result (const char *id,
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
-  g_print ("BENCH-RESULT %s\n", text);
+  /* JSON is UTF-8 whatever the locale: g_print() would turn "µs" into
+   * "?s" in a program that never called setlocale(). */
+  fputs ("BENCH-RESULT ", stdout);
+  fputs (text, stdout);
+  fputs ("\n", stdout);
   return met;
 }
 

@@ -168,6 +168,10 @@ gboolean     bench_app_warm_schema_cache (char           **env,
                                           const char      *falctl,
                                           const char      *endpoint,
                                           GError         **error);
+/* The process id of the X server (Xvfb, Xorg) serving $DISPLAY, or 0:
+ * with the cairo renderer every frame is drawn by it, so its CPU time
+ * shows what a frame cost there (read it with bench_process_cpu()). */
+int          bench_x_server_pid       (void);
 /* rm -r */
 gboolean     bench_remove_tree        (const char         *path);
 

@@ -107,7 +107,17 @@ typedef struct {
   gint64 longest;
   gint64 longest_end;
   guint frames;
+  guint layouts;              /* layout passes in the current frame */
+  guint longest_layouts;      /* … in the longest */
+  guint most_layouts;         /* the most in any frame */
 } Frames;
+
+static void
+frame_layout_cb (GdkFrameClock *clock,
+                 Frames        *frames)
+{
+  frames->layouts++;
+}
 
 static void
 frame_begin_cb (GdkFrameClock *clock,
@@ -115,6 +125,7 @@ frame_begin_cb (GdkFrameClock *clock,
 {
   frames->frame_start = g_get_monotonic_time ();
   frames->cpu_start = thread_cpu_ms ();
+  frames->layouts = 0;
 }
 
 static void
@@ -126,8 +137,10 @@ frame_end_cb (GdkFrameClock *clock,
   if (frames->frame_start == 0)
     return;
   frames->frames++;
+  frames->most_layouts = MAX (frames->most_layouts, frames->layouts);
   if (now - frames->frame_start > frames->longest)
     {
+      frames->longest_layouts = frames->layouts;
       frames->longest = now - frames->frame_start;
       frames->longest_end = now;
       frames->longest_cpu = thread_cpu_ms () - frames->cpu_start;
@@ -237,6 +250,8 @@ main (int    argc,
   guint total, n_images = 0, n_failed = 0;
   int thumb_w = 0, thumb_h = 0;
   double per_cell_mib, pixels_mib, goal_mib;
+  int x_pid = bench_x_server_pid ();
+  double x_cpu0 = 0, x_cpu1 = 0, cpu0, cpu1, main_cpu0, main_cpu1;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || opt_runs_side < 1 || opt_runs_side > 16)
@@ -306,6 +321,7 @@ main (int    argc,
 
     g_signal_connect (clock, "update", G_CALLBACK (frame_begin_cb), &frames);
     g_signal_connect (clock, "after-paint", G_CALLBACK (frame_end_cb), &frames);
+    g_signal_connect (clock, "layout", G_CALLBACK (frame_layout_cb), &frames);
   }
 
   /* Reference: the idle window. */
@@ -334,6 +350,9 @@ main (int    argc,
   memset (&frames, 0, sizeof frames);
   probe_start (&probe);
   started = g_get_monotonic_time ();
+  x_cpu0 = x_pid ? bench_process_cpu (x_pid) : 0;
+  cpu0 = bench_process_cpu (getpid ());
+  main_cpu0 = thread_cpu_ms ();
   runs = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < total; i++)
     {
@@ -386,6 +405,9 @@ main (int    argc,
   /* A few frames of the filled sheet, inside the measure. */
   iterate_for (300);
   probe_stop (&probe);
+  x_cpu1 = x_pid ? bench_process_cpu (x_pid) : 0;
+  cpu1 = bench_process_cpu (getpid ());
+  main_cpu1 = thread_cpu_ms ();
   rss_full = settled_rss_kib ();
 
   if (filled_at == 0)
@@ -416,12 +438,26 @@ main (int    argc,
           (t_rows - started) / 1000.0, (t_sheet - started) / 1000.0, (t_flushed - started) / 1000.0,
           (t_submits - started) / 1000.0);
   printf ("    the longest frame (layout, snapshot, render) took %.1f ms (%.1f ms of main-thread CPU) and ended %.0f ms "
-          "after the sweep began; %u frames\n",
-          frames.longest / 1000.0, frames.longest_cpu, (frames.longest_end - started) / 1000.0, frames.frames);
+          "after the sweep began, with %u layout passes (the most in a frame: %u); %u frames\n",
+          frames.longest / 1000.0, frames.longest_cpu, (frames.longest_end - started) / 1000.0,
+          frames.longest_layouts, frames.most_layouts, frames.frames);
+  if (g_getenv ("BENCH_DEBUG"))
+    printf ("    (the longest gap: monotonic %.6f → %.6f s)\n", (probe.longest_at - probe.longest) / 1e6, probe.longest_at / 1e6);
+  printf ("    CPU while filling: this process %.0f ms (main thread %.0f ms), the X server %s%.0f ms, over %.0f ms\n",
+          (cpu1 - cpu0) * 1000, main_cpu1 - main_cpu0, x_pid ? "" : "(not found) ", (x_cpu1 - x_cpu0) * 1000,
+          (filled_at - started) / 1000.0 + 300);
   printf ("  sheet memory: %.2f MiB a cell (RSS %+.1f MiB for %u cells)   (reference: a %d×%d thumbnail's pixels, %.2f MiB; goal < %.2f MiB) %s\n",
           per_cell_mib, (rss_full - rss_empty) / 1024.0, total, thumb_w, thumb_h, pixels_mib, goal_mib,
           per_cell_mib < goal_mib ? "goal met" : "GOAL MISSED");
 
+  {
+    g_autofree char *label = g_strdup_printf ("longest main-loop stall: a %u-run sweep filling a contact sheet", total);
+
+    bench_result ("sweep.stall", label, probe.longest / 1000.0, "ms", reference_us / 1000.0,
+                  "same timer, idle window", "<", opt_goal_ms);
+    bench_result ("sweep.memory-per-cell", "contact sheet memory a cell", per_cell_mib, "MiB", pixels_mib,
+                  "a cell thumbnail's pixels", "<", goal_mib);
+  }
   gtk_window_destroy (GTK_WINDOW (window));
   g_ptr_array_unref (runs);
   return 0;

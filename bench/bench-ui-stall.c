@@ -8,11 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <adwaita.h>
 
+#include "bench-common.h"
+#include "bench-config.h"
 #include "fal.h"
+#include "fal-json.h"
 #include "fal-local-server.h"
+
+#include "falstaff-contact-sheet.h"
+#include "falstaff-output-keeper.h"
+#include "falstaff-run-store.h"
 
 #include "falstaff-log-view.h"
 #include "falstaff-output-view.h"
@@ -29,11 +37,19 @@
  *    followed in another FalstaffRequestView on its output page: the
  *    result's PNG is downloaded, decoded and thumbnailed by the gallery
  *    (FalstaffOutputView), then downloaded again and opened in a
- *    FalstaffZoomWindow (fit, 100 %, fit again, each frame drawn).
- * Both views are side by side in one visible window, the zoom window on
- * top, so every frame is rendered (GSK_RENDERER=cairo unless set). The
- * flood is submitted --flood-delay ms after the image request so that its
- * batches arrive while the image is downloaded, decoded and shown.
+ *    FalstaffZoomWindow (fit, 100 %, fit again, each frame drawn), and
+ *  - a sweep of --sweep² runs (8 × 8: 64, as the window makes one: rows in
+ *    a FalstaffRunStore, written, then every submit at once, each run
+ *    followed) fills a FalstaffContactSheet in a window of its own, its
+ *    cells loading their thumbnails through a FalstaffOutputKeeper. Its
+ *    runs go to a `falctl serve` of their own at --sweep-speed (runs end at
+ *    once) in a process at nice 10: fal renders elsewhere.
+ * Both views are side by side in one visible window, the zoom window and
+ * the sheet's on top, so every frame is rendered (GSK_RENDERER=cairo unless
+ * set). The flood and the sweep are submitted --flood-delay ms after the
+ * image request so that their batches and cells arrive while the image is
+ * downloaded, decoded and shown. The figure with all three is
+ * `stall.combined` (issue #16).
  *
  * Reference, same run: the same timer's longest gap over --reference-ms
  * with the window shown and nothing running. Goal: < 50 ms.
@@ -62,6 +78,8 @@ static gboolean opt_no_flood = FALSE;
 static gboolean opt_no_image = FALSE;
 static gboolean opt_no_zoom = FALSE;
 static int opt_repeat = 3;
+static int opt_sweep_side = 8;
+static double opt_sweep_speed = 1000;
 
 /* ------------------------------------------------------------------ clock and CPU */
 
@@ -137,7 +155,7 @@ typedef struct {
 } Frame;
 
 static GArray *frames;        /* Frame */
-static const char *window_names[] = { "main window", "zoom window" };
+static const char *window_names[] = { "main window", "zoom window", "sheet window" };
 
 typedef struct {
   guint window;
@@ -294,6 +312,18 @@ typedef struct {
   guint zoom_renders;
   int thumb_width, thumb_height;
   int zoom_width, zoom_height;
+
+  /* The sweep */
+  char *sweep_url;            /* its own server */
+  FalClient *sweep_client;
+  FalstaffRunStore *store;
+  FalstaffOutputKeeper *keeper;
+  FalstaffContactSheet *sheet;
+  GtkWidget *sheet_window;
+  GPtrArray *sweep_runs;      /* FalstaffRun */
+  guint sweep_timer;
+  gboolean sweep_submitted;
+  gboolean sweep_filled;
   char *failure;
 } Run;
 
@@ -469,6 +499,8 @@ zoom_frame_ready (Run *run)
 }
 
 /* Steps that wait for a state rather than a signal. */
+static void check_sweep (Run *run);
+
 static gboolean
 drive_cb (gpointer data)
 {
@@ -556,14 +588,133 @@ drive_cb (gpointer data)
           run->flood_shown = TRUE;
         }
     }
+  check_sweep (run);
   return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ the sweep */
+
+static void
+sweep_flushed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  Run *run = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_run_store_flush_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    {
+      fail (run, "sweep: the history was not written: %s", error->message);
+      return;
+    }
+  milestone ("sweep: %u rows written; submitting them all", run->sweep_runs->len);
+  for (guint i = 0; i < run->sweep_runs->len; i++)
+    {
+      FalstaffRun *sweep_run = g_ptr_array_index (run->sweep_runs, i);
+      g_autoptr(FalJob) job = (FalJob *) fal_client_submit (run->sweep_client, falstaff_run_get_endpoint_id (sweep_run),
+                                                           falstaff_run_get_inputs (sweep_run), NULL, &error);
+
+      if (job == NULL)
+        {
+          fail (run, "sweep submit: %s", error->message);
+          return;
+        }
+      falstaff_run_follow (sweep_run, job);
+    }
+  run->sweep_submitted = TRUE;
+  milestone ("sweep: %u submits sent", run->sweep_runs->len);
+}
+
+/* The sweep as the window makes one: every row first, the sheet shown,
+ * the rows written, then every submit at once. */
+static gboolean
+start_sweep_cb (gpointer data)
+{
+  Run *run = data;
+  g_autoptr(GString) axes = g_string_new ("{\"axes\":[{\"field\":\"seed\",\"values\":[");
+  g_autoptr(JsonNode) description = NULL;
+  gint64 sweep_id = 0;
+
+  run->sweep_timer = 0;
+  for (int i = 0; i < opt_sweep_side; i++)
+    g_string_append_printf (axes, "%s%d", i ? "," : "", 1000 + i);
+  g_string_append (axes, "]},{\"field\":\"num_inference_steps\",\"values\":[");
+  for (int i = 0; i < opt_sweep_side; i++)
+    g_string_append_printf (axes, "%s%d", i ? "," : "", 2 + i);
+  g_string_append (axes, "]}]}");
+  description = json_from_string (axes->str, NULL);
+  g_ptr_array_set_size (run->sweep_runs, 0);
+  for (int i = 0; i < opt_sweep_side * opt_sweep_side; i++)
+    {
+      g_autoptr(JsonNode) sweep = fal_json_deep_copy (description);
+      g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
+      JsonObject *inputs = json_object_new ();
+      JsonArray *cell = json_array_new ();
+      int column = i % opt_sweep_side, row = i / opt_sweep_side;
+      FalstaffRun *sweep_run;
+
+      json_object_set_string_member (inputs, "prompt", "a lighthouse at dusk, oil painting");
+      json_object_set_int_member (inputs, "seed", 1000 + column);
+      json_object_set_int_member (inputs, "num_inference_steps", 2 + row);
+      json_object_set_string_member (inputs, "image_size", "square");
+      json_node_take_object (body, inputs);
+      json_array_add_int_element (cell, column);
+      json_array_add_int_element (cell, row);
+      json_object_set_array_member (json_node_get_object (sweep), "cell", cell);
+      sweep_run = falstaff_run_store_create_sweep_run (run->store, "fal-ai/fast-sdxl", body, sweep_id, sweep);
+      sweep_id = falstaff_run_get_sweep_id (sweep_run);
+      g_ptr_array_add (run->sweep_runs, sweep_run);
+    }
+  falstaff_contact_sheet_set_sweep (run->sheet, run->store, sweep_id);
+  milestone ("sweep: %d rows made, the sheet set", opt_sweep_side * opt_sweep_side);
+  falstaff_run_store_flush_async (run->store, NULL, sweep_flushed_cb, run);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cells showing their picture, and cells whose run failed. */
+static guint
+sheet_cells_done (FalstaffContactSheet *sheet,
+                  guint                *n_failed)
+{
+  guint n = 0;
+
+  *n_failed = 0;
+  for (guint r = 0; r < falstaff_contact_sheet_get_n_rows (sheet); r++)
+    for (guint c = 0; c < falstaff_contact_sheet_get_n_columns (sheet); c++)
+      {
+        FalstaffSheetCell *cell = falstaff_contact_sheet_get_cell (sheet, c, r);
+        FalstaffRun *sweep_run = cell ? falstaff_sheet_cell_get_run (cell) : NULL;
+
+        if (cell && falstaff_sheet_cell_get_texture (cell))
+          n++;
+        else if (sweep_run && falstaff_run_get_status (sweep_run) == FAL_JOB_FAILED)
+          (*n_failed)++;
+      }
+  return n;
+}
+
+static void
+check_sweep (Run *run)
+{
+  guint n_failed, n_images;
+
+  if (!run->sweep_submitted || run->sweep_filled)
+    return;
+  n_images = sheet_cells_done (run->sheet, &n_failed);
+  if (n_images + n_failed < (guint) (opt_sweep_side * opt_sweep_side))
+    return;
+  run->sweep_filled = TRUE;
+  milestone ("sweep: every cell filled (%u images, %u failed)", n_images, n_failed);
+  if (n_failed > 0)
+    fail (run, "sweep: %u of %d runs failed", n_failed, opt_sweep_side * opt_sweep_side);
 }
 
 static gboolean
 run_done (Run *run)
 {
   return run->failure != NULL ||
-         ((opt_no_image || run->step == IMAGE_DONE) && (opt_no_flood || run->flood_shown));
+         ((opt_no_image || run->step == IMAGE_DONE) && (opt_no_flood || run->flood_shown) &&
+          (opt_sweep_side == 0 || run->sweep_filled));
 }
 
 static void
@@ -734,6 +885,7 @@ measure (Run     *run,
   run->step = IMAGE_WAITING;
   run->zoom_renders = 0;
   run->thumb_width = run->thumb_height = run->zoom_width = run->zoom_height = 0;
+  run->sweep_submitted = run->sweep_filled = FALSE;
 
   run_start = g_get_monotonic_time ();
   probe_start (&probe);
@@ -744,6 +896,8 @@ measure (Run     *run,
     submit_image (run);
   if (!opt_no_flood)
     run->flood_timer = g_timeout_add (opt_no_image ? 0 : opt_flood_delay_ms, submit_flood_cb, run);
+  if (opt_sweep_side > 0)
+    run->sweep_timer = g_timeout_add (opt_no_image ? 0 : opt_flood_delay_ms, start_sweep_cb, run);
   deadline = run_start + opt_deadline_s * G_USEC_PER_SEC;
   wake = wake_every_100ms ();
   while (!run_done (run) && g_get_monotonic_time () < deadline)
@@ -754,8 +908,9 @@ measure (Run     *run,
     }
   g_source_remove (wake);
   if (!run_done (run))
-    fail (run, "not finished after %d s (image step %d, flood %s)", opt_deadline_s, run->step,
-          run->flood ? (fal_request_is_done (run->flood) ? "done" : "running") : "not submitted");
+    fail (run, "not finished after %d s (image step %d, flood %s, sweep %s)", opt_deadline_s, run->step,
+          run->flood ? (fal_request_is_done (run->flood) ? "done" : "running") : "not submitted",
+          opt_sweep_side == 0 ? "none" : run->sweep_filled ? "filled" : run->sweep_submitted ? "filling" : "not submitted");
   /* A last half second: what is freed and drawn after the end counts. */
   milestone ("done; half a second more");
   iterate_for (run, 500);
@@ -785,9 +940,9 @@ measure (Run     *run,
 
       g_string_append_printf (report, "    +%6.0f  %s\n", (m->time - run_start) / 1000.0, m->name);
     }
-  g_string_append_printf (report, "  frames: main window %u, zoom window %u; wall %.2f s; CPU: process %.2f s "
+  g_string_append_printf (report, "  frames: main window %u, zoom window %u, sheet window %u; wall %.2f s; CPU: process %.2f s "
                           "(%.0f %% of %u cores), main thread %.2f s\n",
-                          frames_of (0), frames_of (1), (run_end - run_start) / 1e6, cpu1 - cpu0,
+                          frames_of (0), frames_of (1), frames_of (2), (run_end - run_start) / 1e6, cpu1 - cpu0,
                           100 * (cpu1 - cpu0) / ((run_end - run_start) / 1e6) / MAX (1, g_get_num_processors ()),
                           g_get_num_processors (), main_cpu1 - main_cpu0);
   g_array_sort (probe.gaps, compare_gaps);
@@ -823,6 +978,7 @@ measure (Run     *run,
 
   /* Ready for the next run. */
   g_clear_handle_id (&run->flood_timer, g_source_remove);
+  g_clear_handle_id (&run->sweep_timer, g_source_remove);
   if (run->zoom_window)
     gtk_window_destroy (GTK_WINDOW (run->zoom_window));
   run->zoom_window = NULL;
@@ -838,6 +994,18 @@ measure (Run     *run,
   g_clear_object (&run->flood);
   g_clear_object (&run->image);
   iterate_for (run, 300);
+}
+
+static void
+store_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!falstaff_run_store_load_finish (FALSTAFF_RUN_STORE (source), result, &error))
+    g_error ("bench-ui-stall: the sweep's history: %s", error->message);
+  *(gboolean *) data = TRUE;
 }
 
 static int
@@ -866,12 +1034,24 @@ main (int   argc,
     { "no-flood", 0, 0, G_OPTION_ARG_NONE, &opt_no_flood, "Only the image (to find a stall's cause)", NULL },
     { "no-image", 0, 0, G_OPTION_ARG_NONE, &opt_no_image, "Only the flood (to find a stall's cause)", NULL },
     { "no-zoom", 0, 0, G_OPTION_ARG_NONE, &opt_no_zoom, "The image in the gallery only", NULL },
+    { "sweep", 0, 0, G_OPTION_ARG_INT, &opt_sweep_side, "Runs a side of the sweep's grid (8: 64 runs; 0: no sweep)", "N" },
+    { "sweep-speed", 0, 0, G_OPTION_ARG_DOUBLE, &opt_sweep_speed, "The sweep's server speed (1000: runs end at once)", "F" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the longest main-loop stall: a log flood and a large image at once");
   g_autoptr(GError) error = NULL;
   g_autoptr(FalLocalServer) server = NULL;
+  g_autoptr(BenchServer) sweep_server = NULL;
   g_autofree char *flood_text = NULL;
+  g_autofree char *sweep_dir = NULL;
+  g_autofree char *sweep_text = NULL;
+  g_autofree char *result_id = NULL;
+  g_autofree char *result_label = NULL;
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) part_words = g_ptr_array_new_with_free_func (g_free);
+  gboolean store_loaded = FALSE;
+  int x_pid;
+  double x_cpu0, x_cpu1;
   g_autofree char *image_text = NULL;
   g_autofree Outcome *outcomes = NULL;
   Run run = { 0 };
@@ -883,11 +1063,12 @@ main (int   argc,
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || opt_lines < 1 || opt_image_size < 16 ||
       opt_image_size > 4096 || opt_reference_ms < 100 || opt_speed <= 0 || opt_repeat < 1 ||
-      (opt_no_flood && opt_no_image))
+      opt_sweep_side < 0 || opt_sweep_side > 16 || opt_sweep_speed <= 0 ||
+      (opt_no_flood && opt_no_image && opt_sweep_side == 0))
     {
       g_printerr ("bench-ui-stall: %s\n", error ? error->message
                                                 : "--lines ≥ 1, 16 ≤ --image-size ≤ 4096, --reference-ms ≥ 100, --speed > 0, "
-                                                  "--repeat ≥ 1, not both --no-flood and --no-image");
+                                                  "--repeat ≥ 1, 0 ≤ --sweep ≤ 16, something to measure");
       return 2;
     }
 
@@ -921,6 +1102,7 @@ main (int   argc,
   fal_client_use_local_server (run.client, fal_local_server_get_url (server));
   fal_client_set_key (run.client, FAL_LOCAL_DEFAULT_KEY, FAL_KEY_SOURCE_PROPERTY);
   run.downloads = soup_session_new ();
+  run.sweep_runs = g_ptr_array_new_with_free_func (g_object_unref);
 
   /* The flood's logs and the image's gallery side by side. */
   run.window = GTK_WINDOW (adw_window_new ());
@@ -936,6 +1118,43 @@ main (int   argc,
   watch_frames (GTK_WIDGET (run.window), 0);
   gtk_window_present (run.window);
 
+  /* The sweep's own server, history and sheet. */
+  if (opt_sweep_side > 0)
+    {
+      g_autofree char *db = NULL;
+      g_autofree char *outputs = NULL;
+      g_autofree char *thumbs = NULL;
+
+      sweep_server = bench_server_spawn (BENCH_FALCTL, opt_sweep_speed, opt_sweep_side * opt_sweep_side, &error);
+      if (sweep_server == NULL)
+        {
+          g_printerr ("bench-ui-stall: the sweep's server: %s\n", error->message);
+          return 1;
+        }
+      setpriority (PRIO_PROCESS, bench_server_get_pid (sweep_server), 10);
+      run.sweep_client = fal_client_new ();
+      fal_client_use_local_server (run.sweep_client, bench_server_get_url (sweep_server));
+      fal_client_set_key (run.sweep_client, FAL_LOCAL_DEFAULT_KEY, FAL_KEY_SOURCE_PROPERTY);
+      sweep_dir = g_dir_make_tmp ("bench-ui-stall-XXXXXX", &error);
+      g_assert_no_error (error);
+      db = g_build_filename (sweep_dir, "history.sqlite3", NULL);
+      outputs = g_build_filename (sweep_dir, "outputs", NULL);
+      thumbs = g_build_filename (sweep_dir, "thumbnails", NULL);
+      run.store = falstaff_run_store_new (db);
+      falstaff_run_store_load_async (run.store, NULL, store_loaded_cb, &store_loaded);
+      while (!store_loaded)
+        g_main_context_iteration (NULL, TRUE);
+      run.keeper = falstaff_output_keeper_new (outputs, thumbs);
+      run.sheet_window = gtk_window_new ();
+      gtk_window_set_title (GTK_WINDOW (run.sheet_window), "bench-ui-stall: sweep");
+      gtk_window_set_default_size (GTK_WINDOW (run.sheet_window), 900, 700);
+      run.sheet = g_object_new (FALSTAFF_TYPE_CONTACT_SHEET, NULL);
+      falstaff_contact_sheet_set_output_keeper (run.sheet, run.keeper);
+      gtk_window_set_child (GTK_WINDOW (run.sheet_window), GTK_WIDGET (run.sheet));
+      watch_frames (run.sheet_window, 2);
+      gtk_window_present (GTK_WINDOW (run.sheet_window));
+    }
+
   flood_text = opt_no_flood ? g_strdup ("")
                             : g_strdup_printf ("a FalRequest's log flood (" LLM_ENDPOINT ", x-fal-fault: log-flood=%d) "
                                                "arrives in a FalstaffLogView%s", opt_lines, opt_no_image ? "" : " and ");
@@ -943,11 +1162,17 @@ main (int   argc,
                             : g_strdup_printf ("a %d×%d PNG from " IMAGE_ENDPOINT " is downloaded, decoded and thumbnailed "
                                                "by the gallery%s", opt_image_size, opt_image_size,
                                                opt_no_zoom ? "" : ", then opened in a FalstaffZoomWindow (fit, 100 %, fit)");
-  printf ("bench-ui-stall: the longest gap between firings of a 1 ms timer on the main context while %s%s "
-          "(FalstaffRequestView pages side by side in one visible window, GSK_RENDERER=%s; the flood is submitted "
-          "%d ms after the image); the reference: the same timer, %d ms with the window shown and nothing running. "
-          "In-process FalLocalServer at speed %g. %d runs; the median run's figure counts.\n",
-          flood_text, image_text, g_getenv ("GSK_RENDERER"), opt_flood_delay_ms, opt_reference_ms, opt_speed, opt_repeat);
+  sweep_text = opt_sweep_side == 0 ? g_strdup ("")
+                                    : g_strdup_printf ("%sa sweep of %d runs fills a FalstaffContactSheet in a window of "
+                                                       "its own (its runs on a falctl serve at speed %g, nice 10)",
+                                                       opt_no_flood && opt_no_image ? "" : "; and ",
+                                                       opt_sweep_side * opt_sweep_side, opt_sweep_speed);
+  printf ("bench-ui-stall: the longest gap between firings of a 1 ms timer on the main context while %s%s%s "
+          "(FalstaffRequestView pages side by side in one visible window, GSK_RENDERER=%s; the flood and the sweep "
+          "start %d ms after the image); the reference: the same timer, %d ms with the windows shown and nothing "
+          "running. In-process FalLocalServer at speed %g. %d runs; the median run's figure counts.\n",
+          flood_text, image_text, sweep_text, g_getenv ("GSK_RENDERER"), opt_flood_delay_ms, opt_reference_ms,
+          opt_speed, opt_repeat);
   fflush (stdout);
 
   wait_until (main_window_drawn, &run, g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
@@ -964,6 +1189,8 @@ main (int   argc,
   probe_stop (&reference);
   g_array_unref (reference.gaps);
 
+  x_pid = bench_x_server_pid ();
+  x_cpu0 = x_pid ? bench_process_cpu (x_pid) : 0;
   outcomes = g_new0 (Outcome, opt_repeat);
   for (int i = 0; i < opt_repeat; i++)
     {
@@ -974,6 +1201,7 @@ main (int   argc,
       fflush (stdout);
       ok &= outcomes[i].failure == NULL;
     }
+  x_cpu1 = x_pid ? bench_process_cpu (x_pid) : 0;
   qsort (outcomes, opt_repeat, sizeof (Outcome), compare_outcomes);
   median = &outcomes[opt_repeat / 2];
   worst = &outcomes[opt_repeat - 1];
@@ -988,11 +1216,48 @@ main (int   argc,
           gap_ms (&median->longest), opt_repeat, gap_ms (&outcomes[0].longest), gap_ms (&worst->longest),
           median->where, gap_ms (&reference.longest), opt_goal_ms, met ? "goal met" : "goal missed",
           met ? "" : "; likeliest cause: ", met ? "" : median->cause);
+  if (x_pid)
+    printf ("  the X server's CPU over the %d runs: %.2f s\n", opt_repeat, x_cpu1 - x_cpu0);
+  /* The figure of issue #16 is all three at once: stall.combined. */
+  if (!opt_no_flood)
+    {
+      g_ptr_array_add (parts, "flood");
+      g_ptr_array_add (part_words, g_strdup_printf ("%d-line log flood", opt_lines));
+    }
+  if (!opt_no_image)
+    {
+      g_ptr_array_add (parts, "image");
+      g_ptr_array_add (part_words, g_strdup_printf ("%d² result%s", opt_image_size, opt_no_zoom ? "" : " + zoom"));
+    }
+  if (opt_sweep_side > 0)
+    {
+      g_ptr_array_add (parts, "sweep");
+      g_ptr_array_add (part_words, g_strdup_printf ("%d-run sweep filling in", opt_sweep_side * opt_sweep_side));
+    }
+  g_ptr_array_add (parts, NULL);
+  g_ptr_array_add (part_words, NULL);
+  {
+    g_autofree char *joined = g_strjoinv ("-", (char **) parts->pdata);
+    g_autofree char *words = g_strjoinv (" + ", (char **) part_words->pdata);
+
+    result_id = parts->len == 4 ? g_strdup ("stall.combined") : g_strconcat ("stall.", joined, NULL);
+    result_label = g_strconcat ("longest main-loop stall: ", words, NULL);
+  }
+  bench_result (result_id, result_label, gap_ms (&median->longest), "ms", gap_ms (&reference.longest),
+                "same timer, nothing running", "<", opt_goal_ms);
   fflush (stdout);
 
   for (int i = 0; i < opt_repeat; i++)
     outcome_clear (&outcomes[i]);
   gtk_window_destroy (run.window);
+  if (run.sheet_window)
+    gtk_window_destroy (GTK_WINDOW (run.sheet_window));
+  g_clear_pointer (&run.sweep_runs, g_ptr_array_unref);
+  g_clear_object (&run.keeper);
+  g_clear_object (&run.store);
+  g_clear_object (&run.sweep_client);
+  if (sweep_dir)
+    bench_remove_tree (sweep_dir);
   g_clear_object (&run.client);
   g_clear_object (&run.downloads);
   g_clear_pointer (&milestones, g_array_unref);

@@ -12,6 +12,7 @@
 #include "falstaff-png-metadata.h"
 #include "falstaff-run-store.h"
 #include "falstaff-sweep-dialog.h"
+#include "falstaff-tooltip.h"
 #include "studio-fixture.h"
 #include "ui-test-utils.h"
 
@@ -283,6 +284,15 @@ test_grid (void)
             g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_COMPLETED);
             g_assert_false (gtk_widget_get_visible (falstaff_sheet_cell_get_run_again_button (cell)));
           }
+        /* The cell's state is in its tooltip, handed to GTK when asked
+         * (no X round trip per state change). */
+        {
+          GtkWidget *open = falstaff_sheet_cell_get_open_button (cell);
+
+          g_assert_true (gtk_widget_get_has_tooltip (open));
+          g_assert_true (g_str_has_suffix (falstaff_tooltip_get_text (open),
+                                           falstaff_run_get_status (run) == FAL_JOB_FAILED ? ": Failed" : ": Completed"));
+        }
       }
   g_assert_nonnull (failed);
   g_free (falstaff_test_screenshot (GTK_WIDGET (studio->window), "contact-sheet-failed-cell"));

@@ -10,6 +10,7 @@
 #include "falstaff-input-diff.h"
 #include "falstaff-png-metadata.h"
 #include "falstaff-sheet-export.h"
+#include "falstaff-tooltip.h"
 #include "fal.h"
 
 /* Cells made in one frame (each is a dozen widgets to style and lay
@@ -292,7 +293,7 @@ header_label (const char *text,
   GtkWidget *label = gtk_label_new (text);
 
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_tooltip_text (label, text);
+  falstaff_tooltip_set_text (label, text);
   gtk_widget_add_css_class (label, "heading");
   if (!column)
     {
@@ -384,7 +385,7 @@ rebuild (FalstaffContactSheet *self)
   time = g_date_time_format (created, "%e %b %Y %H:%M");
   title = g_strdup_printf ("%s · %s", self->endpoint_id, g_strstrip (time));
   gtk_label_set_text (self->title_label, title);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
+  falstaff_tooltip_set_text (GTK_WIDGET (self->title_label), title);
 
   /* Each axis's field named once, over the columns and over the row
    * labels; the values by their columns and rows. */

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "falstaff-sheet-cell.h"
+#include "falstaff-tooltip.h"
 
 /* Thumbnails of a sheet: big enough for a cell on a HiDPI screen. */
 #define CELL_THUMBNAIL_SIZE 192
@@ -33,6 +34,7 @@ struct _FalstaffSheetCell
   char *thumbnail_url;            /* asked of the keeper */
   GdkTexture *texture;
   char *text;
+  char *accessible_name;          /* as last given to the button */
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffSheetCell, falstaff_sheet_cell, GTK_TYPE_WIDGET)
@@ -56,7 +58,7 @@ set_text (FalstaffSheetCell *self,
   if (label)
     {
       gtk_label_set_text (label, text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
+      falstaff_tooltip_set_text (GTK_WIDGET (label), text);
     }
   gtk_stack_set_visible_child_name (self->stack, page);
 }
@@ -67,9 +69,15 @@ update_accessible (FalstaffSheetCell *self,
 {
   g_autofree char *name = g_strdup_printf ("%s: %s", self->label, state);
 
+  /* A run notifies often (queue position, logs): only a new state is
+   * worth telling assistive technologies. */
+  if (g_strcmp0 (name, self->accessible_name) == 0)
+    return;
+  g_free (self->accessible_name);
+  self->accessible_name = g_steal_pointer (&name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->open_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->open_button), name);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, self->accessible_name, -1);
+  falstaff_tooltip_set_text (GTK_WIDGET (self->open_button), self->accessible_name);
 }
 
 static void
@@ -265,6 +273,7 @@ falstaff_sheet_cell_finalize (GObject *object)
   g_free (self->label);
   g_free (self->thumbnail_url);
   g_free (self->text);
+  g_free (self->accessible_name);
   G_OBJECT_CLASS (falstaff_sheet_cell_parent_class)->finalize (object);
 }
 
