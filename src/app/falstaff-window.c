@@ -94,6 +94,7 @@ struct _FalstaffWindow
   /* Run pressed before the history was read: the body waits. */
   JsonNode *body_when_loaded;
   gboolean reattached;
+  guint read_history_id;
   gboolean running;
   gboolean close_confirmed;
   /* A person picked the endpoint: once its form is there, typing goes
@@ -674,6 +675,7 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   save_form_values (self);
   g_cancellable_cancel (self->schema_cancellable);
   g_cancellable_cancel (self->price_cancellable);
+  g_clear_handle_id (&self->read_history_id, g_source_remove);
   g_clear_object (&self->price_cancellable);
   if (self->form_model)
     g_signal_handlers_disconnect_by_func (self->form_model, form_value_changed_cb, self);
@@ -1965,6 +1967,45 @@ bench_realize_cb (GtkWidget *widget)
                            G_CALLBACK (bench_after_paint_cb), widget, 0);
 }
 
+/* ------------------------------------------------------------------ the history, after the first frame */
+
+/* A window that is never drawn still reads its history. */
+#define READ_HISTORY_DEADLINE_MS 1000
+
+static void read_history_realize_cb (GtkWidget *widget);
+static void read_history_after_paint_cb (GdkFrameClock  *clock,
+                                         FalstaffWindow *self);
+
+static gboolean
+read_history_cb (gpointer data)
+{
+  FalstaffWindow *self = data;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  g_clear_handle_id (&self->read_history_id, g_source_remove);
+  if (clock)
+    g_signal_handlers_disconnect_by_func (clock, read_history_after_paint_cb, self);
+  g_signal_handlers_disconnect_by_func (self, read_history_realize_cb, NULL);
+  if (self->history_app)
+    falstaff_application_get_run_store (self->history_app);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+read_history_after_paint_cb (GdkFrameClock  *clock,
+                             FalstaffWindow *self)
+{
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    read_history_cb (self);
+}
+
+static void
+read_history_realize_cb (GtkWidget *widget)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (read_history_after_paint_cb), widget, 0);
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 /* Files dropped anywhere on the studio go to the first empty file field
@@ -2020,7 +2061,16 @@ falstaff_window_constructed (GObject *object)
     /* The application's history; a window made without one (a template
      * check) keeps its own. */
     if (app)
-      self->store = g_object_ref (falstaff_application_get_run_store (app));
+      {
+        /* Read after the first frame (read_history_cb): the window comes
+         * first, and 10,000 runs take ~100 ms to read. */
+        self->store = g_object_ref (falstaff_application_get_run_store_unread (app));
+        if (!falstaff_run_store_is_loaded (self->store))
+          {
+            g_signal_connect (self, "realize", G_CALLBACK (read_history_realize_cb), NULL);
+            self->read_history_id = g_timeout_add (READ_HISTORY_DEADLINE_MS, read_history_cb, self);
+          }
+      }
     else
       {
         self->store = falstaff_run_store_new (NULL);
