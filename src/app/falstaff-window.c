@@ -44,7 +44,8 @@ struct _FalstaffWindow
   /* Template. */
   AdwToastOverlay *toast_overlay;
   GtkStack *main_stack;
-  FalstaffWelcomePage *welcome_page;
+  AdwBin *welcome_bin;
+  FalstaffWelcomePage *welcome_page;  /* made when first shown */
   AdwLeaflet *leaflet;
   GtkWidget *sidebar;
   GtkWidget *content;
@@ -218,14 +219,32 @@ update_banners (FalstaffWindow *self)
                                            falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
 }
 
+static void welcome_key_entered_cb (FalstaffWindow *self,
+                                    const char     *key);
+static void welcome_demo_requested_cb (FalstaffWindow *self);
+
+static FalstaffWelcomePage *
+ensure_welcome_page (FalstaffWindow *self)
+{
+  if (self->welcome_page == NULL)
+    {
+      self->welcome_page = g_object_new (FALSTAFF_TYPE_WELCOME_PAGE, NULL);
+      g_signal_connect_swapped (self->welcome_page, "key-entered", G_CALLBACK (welcome_key_entered_cb), self);
+      g_signal_connect_swapped (self->welcome_page, "demo-requested", G_CALLBACK (welcome_demo_requested_cb), self);
+      adw_bin_set_child (self->welcome_bin, GTK_WIDGET (self->welcome_page));
+    }
+  return self->welcome_page;
+}
+
 /* Focus starts where a person starts: the key field on the welcome page,
- * the endpoint search in the studio. */
+ * the endpoint search in the studio. Before the key is looked up the
+ * welcome page is not made yet, and nothing takes the focus. */
 static void
 focus_start (FalstaffWindow *self)
 {
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "studio") == 0)
     gtk_widget_grab_focus (falstaff_endpoint_picker_get_search_entry (self->picker));
-  else
+  else if (self->welcome_page)
     gtk_widget_grab_focus (falstaff_welcome_page_get_key_row (self->welcome_page));
 }
 
@@ -275,6 +294,8 @@ static void
 show_page (FalstaffWindow *self,
            const char     *name)
 {
+  if (g_str_equal (name, "welcome"))
+    ensure_welcome_page (self);
   gtk_stack_set_visible_child_name (self->main_stack, name);
   update_banners (self);
   update_actions (self);
@@ -1729,14 +1750,14 @@ key_set_cb (GObject      *source,
   g_autoptr(FalstaffWindow) self = data;
   g_autoptr(GError) error = NULL;
 
-  falstaff_welcome_page_set_busy (self->welcome_page, FALSE);
+  falstaff_welcome_page_set_busy (ensure_welcome_page (self), FALSE);
   if (!falstaff_session_set_key_finish (FALSTAFF_SESSION (source), result, &error))
     {
       g_autofree char *line = error->domain == FAL_ERROR ? fal_error_describe (error) : g_strdup (error->message);
-      falstaff_welcome_page_show_message (self->welcome_page, line);
+      falstaff_welcome_page_show_message (ensure_welcome_page (self), line);
       return;
     }
-  falstaff_welcome_page_clear (self->welcome_page);
+  falstaff_welcome_page_clear (ensure_welcome_page (self));
   enter_studio (self);
 }
 
@@ -1744,8 +1765,8 @@ static void
 welcome_key_entered_cb (FalstaffWindow *self,
                         const char     *key)
 {
-  falstaff_welcome_page_show_message (self->welcome_page, NULL);
-  falstaff_welcome_page_set_busy (self->welcome_page, TRUE);
+  falstaff_welcome_page_show_message (ensure_welcome_page (self), NULL);
+  falstaff_welcome_page_set_busy (ensure_welcome_page (self), TRUE);
   falstaff_session_set_key_async (self->session, key, NULL, key_set_cb, g_object_ref (self));
 }
 
@@ -1757,11 +1778,11 @@ demo_started_cb (GObject      *source,
   g_autoptr(FalstaffWindow) self = data;
   g_autoptr(GError) error = NULL;
 
-  falstaff_welcome_page_set_busy (self->welcome_page, FALSE);
+  falstaff_welcome_page_set_busy (ensure_welcome_page (self), FALSE);
   if (!falstaff_session_start_demo_finish (FALSTAFF_SESSION (source), result, &error))
     {
       g_autofree char *text = g_strdup_printf (_("The demo could not start: %s"), error->message);
-      falstaff_welcome_page_show_message (self->welcome_page, text);
+      falstaff_welcome_page_show_message (ensure_welcome_page (self), text);
       return;
     }
   enter_studio (self);
@@ -1770,7 +1791,7 @@ demo_started_cb (GObject      *source,
 static void
 welcome_demo_requested_cb (FalstaffWindow *self)
 {
-  falstaff_welcome_page_set_busy (self->welcome_page, TRUE);
+  falstaff_welcome_page_set_busy (ensure_welcome_page (self), TRUE);
   falstaff_session_start_demo_async (self->session, NULL, demo_started_cb, g_object_ref (self));
 }
 
@@ -1789,7 +1810,7 @@ replace_key_activated (GtkWidget  *widget,
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
 
-  falstaff_welcome_page_clear (self->welcome_page);
+  falstaff_welcome_page_clear (ensure_welcome_page (self));
   show_page (self, "welcome");
 }
 
@@ -2227,7 +2248,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, main_stack);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, welcome_bin);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, content);
@@ -2264,8 +2285,6 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "copy_code_button", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
-  gtk_widget_class_bind_template_callback (widget_class, welcome_key_entered_cb);
-  gtk_widget_class_bind_template_callback (widget_class, welcome_demo_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stream_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
@@ -2411,7 +2430,7 @@ falstaff_window_get_shown_run (FalstaffWindow *self)
 FalstaffEndpointPicker *_falstaff_window_get_picker (FalstaffWindow *self) { return self->picker; }
 FalstaffFormView *_falstaff_window_get_form_view (FalstaffWindow *self) { return self->form_view; }
 FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { return self->request_view; }
-FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return self->welcome_page; }
+FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return ensure_welcome_page (self); }
 GtkToggleButton *_falstaff_window_get_stream_toggle (FalstaffWindow *self) { return self->stream_toggle; }
 GtkWidget *_falstaff_window_get_run_button (FalstaffWindow *self) { return self->run_button; }
 AdwWindowTitle *_falstaff_window_get_title (FalstaffWindow *self) { return self->window_title; }
