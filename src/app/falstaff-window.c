@@ -69,7 +69,8 @@ struct _FalstaffWindow
   GtkSizeGroup *panes_size_group;
   FalstaffContactSheet *contact_sheet;
   FalstaffCompareView *compare_view;
-  FalstaffHistoryView *history_view;
+  AdwBin *history_bin;
+  FalstaffHistoryView *history_view;  /* made when first shown */
   GtkStack *sidebar_stack;
 
   FalstaffSession *session;
@@ -764,6 +765,34 @@ static void follow_run (FalstaffWindow *self,
                         FalstaffRun    *run,
                         FalJob         *job);
 
+static void history_selection_changed_cb (FalstaffWindow *self);
+
+/* The History page is made when first shown or asked for: at start it is
+ * hidden, and its list of a long history was a good part of the window. */
+static FalstaffHistoryView *
+ensure_history_view (FalstaffWindow *self)
+{
+  if (self->history_view)
+    return self->history_view;
+  self->history_view = g_object_new (FALSTAFF_TYPE_HISTORY_VIEW, NULL);
+  falstaff_history_view_set_runs (self->history_view, G_LIST_MODEL (self->store));
+  if (self->keeper)
+    falstaff_history_view_set_output_keeper (self->history_view, self->keeper);
+  if (self->shown_run)
+    falstaff_history_view_select (self->history_view, G_OBJECT (self->shown_run));
+  g_signal_connect_swapped (self->history_view, "selection-changed", G_CALLBACK (history_selection_changed_cb), self);
+  g_signal_connect_swapped (self->history_view, "compare", G_CALLBACK (_falstaff_window_history_compare_cb), self);
+  adw_bin_set_child (self->history_bin, GTK_WIDGET (self->history_view));
+  return self->history_view;
+}
+
+static void
+sidebar_page_changed_cb (FalstaffWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->sidebar_stack), "history") == 0)
+    ensure_history_view (self);
+}
+
 static void
 history_selection_changed_cb (FalstaffWindow *self)
 {
@@ -883,7 +912,7 @@ show_run (FalstaffWindow *self,
   /* One whose files were not all kept before (fal unreachable then). */
   if (run && falstaff_run_get_job (run) == NULL)
     keep_outputs (self, run);
-  if (run && falstaff_history_view_get_selected (self->history_view) != G_OBJECT (run))
+  if (run && self->history_view && falstaff_history_view_get_selected (self->history_view) != G_OBJECT (run))
     falstaff_history_view_select (self->history_view, G_OBJECT (run));
   update_running (self);
 }
@@ -1521,7 +1550,7 @@ delete_shown_runs_activated (GtkWidget  *widget,
                              GVariant   *parameter)
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
-  g_autoptr(GPtrArray) runs = falstaff_history_view_get_shown_runs (self->history_view);
+  g_autoptr(GPtrArray) runs = falstaff_history_view_get_shown_runs (ensure_history_view (self));
   g_autofree char *heading = NULL;
 
   if (runs->len == 0)
@@ -2104,11 +2133,9 @@ falstaff_window_constructed (GObject *object)
         self->store = falstaff_run_store_new (NULL);
         falstaff_run_store_load_async (self->store, NULL, NULL, NULL);
       }
-    falstaff_history_view_set_runs (self->history_view, G_LIST_MODEL (self->store));
     if (app)
       {
         self->keeper = g_object_ref (falstaff_application_get_output_keeper (app));
-        falstaff_history_view_set_output_keeper (self->history_view, self->keeper);
         falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
         falstaff_contact_sheet_set_output_keeper (self->contact_sheet, self->keeper);
         falstaff_compare_view_set_output_keeper (self->compare_view, self->keeper);
@@ -2273,8 +2300,6 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, panes_size_group);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, contact_sheet);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, compare_view);
-  gtk_widget_class_bind_template_callback_full (widget_class, "history_compare_cb",
-                                                G_CALLBACK (_falstaff_window_history_compare_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "sheet_open_run_cb",
                                                 G_CALLBACK (_falstaff_window_sheet_open_run_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "sheet_run_again_cb",
@@ -2283,13 +2308,13 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
                                                 G_CALLBACK (_falstaff_window_sheet_message_cb));
   /* Not in the struct: falstaff-window-copy.c looks it up. */
   gtk_widget_class_bind_template_child_full (widget_class, "copy_code_button", FALSE, 0);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_bin);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stream_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, key_banner_dismissed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, history_selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_page_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
@@ -2455,7 +2480,7 @@ falstaff_window_show_run_by_id (FalstaffWindow *self,
   gtk_window_present (GTK_WINDOW (self));
 }
 
-FalstaffHistoryView *_falstaff_window_get_history_view (FalstaffWindow *self) { return self->history_view; }
+FalstaffHistoryView *_falstaff_window_get_history_view (FalstaffWindow *self) { return ensure_history_view (self); }
 FalstaffRunStore *_falstaff_window_get_run_store (FalstaffWindow *self) { return self->store; }
 
 /* For the window's role files (falstaff-window-sweep.c). */
