@@ -675,10 +675,6 @@ run_op (FalstaffRunDb *db,
 
         close_db (db);
         result = load (db, &error);
-        /* The pages read for the list stay in SQLite's cache (2 MiB);
-         * the few later writes read what they need again. */
-        if (db->sqlite)
-          sqlite3_db_release_memory (db->sqlite);
         answer (op, result, (GDestroyNotify) _falstaff_run_db_load_free, g_steal_pointer (&error));
       }
       break;

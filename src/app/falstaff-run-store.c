@@ -3,11 +3,6 @@
 
 #include "config.h"
 
-#include <stdlib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include "falstaff-run-store.h"
 #include "falstaff-run-store-private.h"
 
@@ -361,12 +356,6 @@ load_cb (GObject      *object,
   self->recovery_message = g_steal_pointer (&load->recovery_message);
   self->loaded = TRUE;
   _falstaff_run_db_load_free (load);
-#ifdef __GLIBC__
-  /* The rows were read on the database thread, in its own malloc arena,
-   * and are freed now: without a trim the process keeps their pages
-   * (~1 KiB a run) for good. */
-  malloc_trim (0);
-#endif
 
   if (n > 0)
     items_changed (self, 0, 0, n);
