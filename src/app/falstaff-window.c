@@ -766,6 +766,7 @@ static void follow_run (FalstaffWindow *self,
                         FalJob         *job);
 
 static void history_selection_changed_cb (FalstaffWindow *self);
+static gboolean read_history_cb (gpointer data);
 
 /* The History page is made when first shown or asked for: at start it is
  * hidden, and its list of a long history was a good part of the window. */
@@ -774,6 +775,9 @@ ensure_history_view (FalstaffWindow *self)
 {
   if (self->history_view)
     return self->history_view;
+  /* The list is wanted now: its runs too, first frame or not. */
+  if (self->read_history_id)
+    read_history_cb (self);
   self->history_view = g_object_new (FALSTAFF_TYPE_HISTORY_VIEW, NULL);
   falstaff_history_view_set_runs (self->history_view, G_LIST_MODEL (self->store));
   if (self->keeper)
