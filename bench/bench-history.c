@@ -728,15 +728,33 @@ rows_shown (WindowChild *child)
   return FALSE;
 }
 
+/* The sidebar's stack: the one with a "history" page. */
+static gboolean
+is_sidebar_stack (GtkWidget *widget)
+{
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "history") != NULL;
+}
+
+static void
+find_history_view (WindowChild *child)
+{
+  child->history_view = GTK_WIDGET (_falstaff_window_get_history_view (FALSTAFF_WINDOW (child->window)));
+  child->list_view = find_descendant (child->history_view, is_runs_list);
+  child->history_stack = GTK_STACK (find_descendant (child->history_view, is_list_or_empty_stack));
+  g_assert (child->list_view && child->history_stack);
+}
+
 static void
 switch_cb (gpointer data)
 {
   WindowChild *child = data;
 
-  /* As a press on the sidebar's "History" switcher does. */
+  /* As a press on the sidebar's "History" switcher does (the window
+   * makes the History page then). */
   mark ("history-switch");
   child->switched = TRUE;
-  gtk_stack_set_visible_child (child->sidebar_stack, child->history_view);
+  gtk_stack_set_visible_child_name (child->sidebar_stack, "history");
+  find_history_view (child);
 }
 
 static void
@@ -746,11 +764,12 @@ after_paint_cb (GdkFrameClock *clock,
   if (!gtk_widget_get_mapped (GTK_WIDGET (child->window)))
     return;
   child->painted = TRUE;
-  if (child->empty_shown_at == 0 && !child->rows_printed && gtk_widget_get_mapped (child->history_view) &&
+  if (child->empty_shown_at == 0 && !child->rows_printed && child->history_view &&
+      gtk_widget_get_mapped (child->history_view) &&
       g_strcmp0 (gtk_stack_get_visible_child_name (child->history_stack), "empty") == 0)
     /* "No Runs" drawn while the history is still being read. */
     child->empty_shown_at = g_get_monotonic_time ();
-  if (!child->rows_printed && rows_shown (child))
+  if (!child->rows_printed && child->list_view && rows_shown (child))
     {
       /* Second figure: when "No Runs" was drawn before, or 0. */
       child->rows_printed = TRUE;
@@ -779,19 +798,21 @@ static void
 activated_cb (GApplication *app,
               WindowChild  *child)
 {
-  /* The store began loading when the window was made. */
+  /* The window reads the store from its first frame on. */
   mark ("window-made");
   child->window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert (FALSTAFF_IS_WINDOW (child->window));
-  child->history_view = GTK_WIDGET (_falstaff_window_get_history_view (FALSTAFF_WINDOW (child->window)));
   child->store = _falstaff_window_get_run_store (FALSTAFF_WINDOW (child->window));
-  child->sidebar_stack = GTK_STACK (gtk_widget_get_parent (child->history_view));
-  child->list_view = find_descendant (child->history_view, is_runs_list);
-  child->history_stack = GTK_STACK (find_descendant (child->history_view, is_list_or_empty_stack));
-  g_assert (GTK_IS_STACK (child->sidebar_stack) && child->list_view && child->history_stack);
+  child->sidebar_stack = GTK_STACK (find_descendant (GTK_WIDGET (child->window), is_sidebar_stack));
+  g_assert (GTK_IS_STACK (child->sidebar_stack));
 
+  /* The History page is made when first shown: here from the start, or
+   * at the switch. */
   if (!child->switch_later)
-    gtk_stack_set_visible_child (child->sidebar_stack, child->history_view);
+    {
+      gtk_stack_set_visible_child_name (child->sidebar_stack, "history");
+      find_history_view (child);
+    }
   g_signal_connect_swapped (child->store, "notify::loaded", G_CALLBACK (store_loaded_mark_cb), child);
   if (falstaff_run_store_is_loaded (child->store))
     store_loaded_mark_cb (child);

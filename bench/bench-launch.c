@@ -11,13 +11,18 @@
 
 #include "bench-common.h"
 #include "bench-config.h"
+#include "fal-catalog.h"
 #include "fal-schema-cache.h"
 
 /* Launch to first frame, and idle RSS, of the real `falstaff` binary as a
- * returning user starts it: a key (FAL_KEY), the last endpoint restored
- * from GSettings (keyfile backend, pre-written) and its schema in the
- * cache (warmed with `falctl schema`, which writes the same cache), the
- * API a `falctl serve` of its own (FALSTAFF_LOCAL_URL), no Secret Service.
+ * returning user starts it, in the state issue #16 names: a key (FAL_KEY),
+ * the last endpoint restored from GSettings (keyfile backend, pre-written)
+ * and its schema in the cache (warmed with `falctl schema`, which writes
+ * the same cache), 10,000 runs in the history (written by `bench-history
+ * --write`, the store's own writer; --history-runs), fal's catalog kept in
+ * ~/.cache/falstaff/catalog.json as the picker keeps it (every model the
+ * server lists; --no-catalog), the API a `falctl serve` of its own
+ * (FALSTAFF_LOCAL_URL), no Secret Service.
  * The reference, launched in the same run with the same environment and
  * renderer settings (GSK_RENDERER=cairo GDK_DEBUG=gl-disable), is
  * bench-minimal-window: an AdwApplicationWindow with a header bar and a
@@ -38,13 +43,18 @@ static char *opt_schema_dir = NULL;
 static char *opt_endpoint = NULL;
 static int opt_repeat = 5;
 static int opt_settle_ms = 2000;
-static double opt_goal_ratio = 1.5;
-static double opt_goal_rss_mib = 25;
+static char *opt_history_writer = NULL;
+static int opt_history_runs = 10000;
+static double opt_goal_ratio = 1.3;
+static double opt_goal_rss_mib = 20;
 static gboolean opt_verbose = FALSE;
 static gboolean opt_no_restore = FALSE;
+static gboolean opt_no_catalog = FALSE;
+static gboolean opt_keep = FALSE;
 
 typedef struct {
   double first_frame_ms;
+  double first_frame_cpu_ms;  /* the main thread's CPU time until then */
   double rss_mib;
   double hwm_mib;
   guint schema_fetches;       /* openapi GETs the server saw during the launch */
@@ -107,6 +117,7 @@ launch_once (const Program  *program,
   if (app.ok)
     {
       launch->first_frame_ms = bench_launch_mark_ms (&app, 0);
+      launch->first_frame_cpu_ms = app.mark_extras[0] / 1000.0;
       if (opt_verbose)
         g_printerr ("  | (spawned at %" G_GINT64_FORMAT ", first frame at %" G_GINT64_FORMAT ")\n",
                     app.spawned_at, app.marks[0]);
@@ -120,14 +131,111 @@ launch_once (const Program  *program,
 
 /* ------------------------------------------------------------------ setup */
 
-/* bench-minimal-window beside this program (both are built in bench/). */
+/* A program built beside this one in bench/ (bench-minimal-window,
+ * bench-history). */
 static char *
-default_minimal_path (void)
+sibling_path (const char *name)
 {
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *dir = self ? g_path_get_dirname (self) : g_strdup (".");
 
-  return g_build_filename (dir, "bench-minimal-window", NULL);
+  return g_build_filename (dir, name, NULL);
+}
+
+/* runs made-up runs in $XDG_DATA_HOME/falstaff/history.sqlite3, written
+ * by bench-history with the store's own schema and writer. */
+static gboolean
+write_history (const char  *root,
+               int          runs,
+               GError     **error)
+{
+  g_autofree char *dir = g_build_filename (root, "data", "falstaff", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.sqlite3", NULL);
+  g_autofree char *count = g_strdup_printf ("%d", runs);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create %s", dir);
+      return FALSE;
+    }
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error, opt_history_writer,
+                              "--write", path, "--runs", count, NULL);
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, error))
+    return FALSE;
+  if (!g_subprocess_get_successful (process) || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s --write %s failed", opt_history_writer, path);
+      return FALSE;
+    }
+  printf ("  history: %s", out ? out : "\n");
+  return TRUE;
+}
+
+/* Every model the server's catalog lists, kept as the picker keeps them
+ * (falstaff-model-search.c: {"saved_at": unix seconds, "models": [...]}). */
+static gboolean
+write_catalog (const char  *root,
+               const char  *server_url,
+               GError     **error)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(FalClient) client = fal_client_new ();
+  g_autoptr(FalCatalog) catalog = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *dir = g_build_filename (root, "cache", "falstaff", NULL);
+  g_autofree char *path = g_build_filename (dir, "catalog.json", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *cursor = NULL;
+  guint n = 0;
+
+  fal_client_use_local_server (client, server_url);
+  catalog = fal_catalog_new (client);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "saved_at");
+  json_builder_add_int_value (builder, g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_set_member_name (builder, "models");
+  json_builder_begin_array (builder);
+  do
+    {
+      FalCatalogQuery query = { .status = FAL_MODEL_STATUS_ANY, .limit = 50 };
+      BenchWait wait = { loop, NULL };
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(FalCatalogPage) page = NULL;
+      GPtrArray *models;
+
+      fal_catalog_search_async (catalog, &query, cursor, NULL, bench_wait_cb, &wait);
+      result = bench_wait_run (&wait);
+      page = fal_catalog_search_finish (catalog, result, error);
+      if (page == NULL)
+        return FALSE;
+      models = fal_catalog_page_get_models (page);
+      for (guint i = 0; i < models->len; i++)
+        {
+          JsonNode *model = json_node_new (JSON_NODE_OBJECT);
+
+          json_node_take_object (model, fal_model_to_json (models->pdata[i]));
+          json_builder_add_value (builder, model);
+        }
+      n += models->len;
+      g_free (cursor);
+      cursor = fal_catalog_page_get_has_more (page) ? g_strdup (fal_catalog_page_get_next_cursor (page)) : NULL;
+    }
+  while (cursor != NULL);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  text = json_to_string (node, FALSE);
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents (path, text, -1, error))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create %s", dir);
+      return FALSE;
+    }
+  printf ("  catalog: %u models kept in %s (%zu bytes)\n", n, path, strlen (text));
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ figures */
@@ -165,10 +273,14 @@ main (int   argc,
     { "endpoint", 0, 0, G_OPTION_ARG_STRING, &opt_endpoint, "The last endpoint to restore (fal-ai/fast-sdxl)", "ID" },
     { "repeat", 'r', 0, G_OPTION_ARG_INT, &opt_repeat, "Launches of each program (5; medians printed)", "N" },
     { "settle-ms", 0, 0, G_OPTION_ARG_INT, &opt_settle_ms, "Idle RSS is read this long after the first frame (2000)", "MS" },
-    { "goal-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &opt_goal_ratio, "Goal: first frame within this many times the reference's (1.5)", "X" },
-    { "goal-rss", 0, 0, G_OPTION_ARG_DOUBLE, &opt_goal_rss_mib, "Goal: idle RSS within the reference's plus this (25)", "MIB" },
+    { "goal-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &opt_goal_ratio, "Goal: first frame within this many times the reference's (1.3)", "X" },
+    { "goal-rss", 0, 0, G_OPTION_ARG_DOUBLE, &opt_goal_rss_mib, "Goal: idle RSS within the reference's plus this (20)", "MIB" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show the programs' stderr", NULL },
     { "no-restore", 0, 0, G_OPTION_ARG_NONE, &opt_no_restore, "No last endpoint (to see what restoring it costs)", NULL },
+    { "history-runs", 0, 0, G_OPTION_ARG_INT, &opt_history_runs, "Runs in the history (10000; 0: an empty history)", "N" },
+    { "history-writer", 0, 0, G_OPTION_ARG_FILENAME, &opt_history_writer, "bench-history, which writes the history (default: beside this program)", "PATH" },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Leave the prepared HOME and XDG_* folders (for profiling by hand)", NULL },
+    { "no-catalog", 0, 0, G_OPTION_ARG_NONE, &opt_no_catalog, "No kept catalog (to see what it costs)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- falstaff: exec → first frame and idle RSS, beside a minimal libadwaita window");
@@ -181,9 +293,9 @@ main (int   argc,
   gboolean ok = TRUE;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || opt_repeat < 1 || opt_settle_ms < 0)
+  if (!g_option_context_parse (context, &argc, &argv, &error) || opt_repeat < 1 || opt_settle_ms < 0 || opt_history_runs < 0)
     {
-      g_printerr ("bench-launch: %s\n", error ? error->message : "--repeat must be ≥ 1, --settle-ms ≥ 0");
+      g_printerr ("bench-launch: %s\n", error ? error->message : "--repeat must be ≥ 1, --settle-ms and --history-runs ≥ 0");
       return 2;
     }
 #ifdef BENCH_FALSTAFF
@@ -200,7 +312,9 @@ main (int   argc,
       return 2;
     }
   if (opt_minimal == NULL)
-    opt_minimal = default_minimal_path ();
+    opt_minimal = sibling_path ("bench-minimal-window");
+  if (opt_history_writer == NULL)
+    opt_history_writer = sibling_path ("bench-history");
   if (opt_falctl == NULL)
     opt_falctl = g_strdup (BENCH_FALCTL);
   if (opt_endpoint == NULL)
@@ -230,14 +344,23 @@ main (int   argc,
       return 1;
     }
 
+  if ((opt_history_runs > 0 && !write_history (root, opt_history_runs, &error)) ||
+      (!opt_no_catalog && !write_catalog (root, bench_server_get_url (server), &error)))
+    {
+      g_printerr ("bench-launch: %s\n", error->message);
+      bench_remove_tree (root);
+      return 1;
+    }
+
   printf ("bench-launch: exec → first frame (first after-paint of the window while mapped) and idle RSS "
           "(VmRSS %d ms after it), %d launches of each, alternating, after one warm-up launch each; medians.\n"
           "  environment of both: GSK_RENDERER=cairo GDK_DEBUG=gl-disable, FAL_KEY set, FALSTAFF_LOCAL_URL=%s "
           "(falctl serve), FALSTAFF_SECRET_SERVICE=0, GSETTINGS_BACKEND=keyfile with last-endpoint='%s', "
-          "its schema cached%s; HOME and XDG_* under %s.\n"
+          "its schema cached%s; %d runs in the history; %s; HOME and XDG_* under %s.\n"
           "  falstaff: %s\n  reference: %s\n",
           opt_settle_ms, opt_repeat, bench_server_get_url (server), opt_endpoint,
-          opt_no_restore ? " (--no-restore: last-endpoint left empty)" : "", root, opt_falstaff, opt_minimal);
+          opt_no_restore ? " (--no-restore: last-endpoint left empty)" : "", opt_history_runs,
+          opt_no_catalog ? "no kept catalog" : "the catalog kept", root, opt_falstaff, opt_minimal);
   fflush (stdout);
 
   for (guint p = 0; p < G_N_ELEMENTS (programs); p++)
@@ -258,8 +381,8 @@ main (int   argc,
             break;
           }
         g_array_append_val (programs[p].launches, launch);
-        printf ("  launch %d %-14s first frame %6.1f ms, idle RSS %5.1f MiB, peak %5.1f MiB",
-                i + 1, programs[p].name, launch.first_frame_ms, launch.rss_mib, launch.hwm_mib);
+        printf ("  launch %d %-14s first frame %6.1f ms (main thread CPU %5.1f ms), idle RSS %5.1f MiB, peak %5.1f MiB",
+                i + 1, programs[p].name, launch.first_frame_ms, launch.first_frame_cpu_ms, launch.rss_mib, launch.hwm_mib);
         if (p == 1)
           printf (", schema: %u fetch%s, %u answered 304 from the cached copy's ETag",
                   launch.schema_fetches, launch.schema_fetches == 1 ? "" : "es", launch.schema_revalidated);
@@ -271,6 +394,8 @@ main (int   argc,
     {
       BenchSpread ref_time = spread (programs[0].launches, G_STRUCT_OFFSET (Launch, first_frame_ms));
       BenchSpread app_time = spread (programs[1].launches, G_STRUCT_OFFSET (Launch, first_frame_ms));
+      BenchSpread ref_cpu = spread (programs[0].launches, G_STRUCT_OFFSET (Launch, first_frame_cpu_ms));
+      BenchSpread app_cpu = spread (programs[1].launches, G_STRUCT_OFFSET (Launch, first_frame_cpu_ms));
       BenchSpread ref_rss = spread (programs[0].launches, G_STRUCT_OFFSET (Launch, rss_mib));
       BenchSpread app_rss = spread (programs[1].launches, G_STRUCT_OFFSET (Launch, rss_mib));
       BenchSpread ref_hwm = spread (programs[0].launches, G_STRUCT_OFFSET (Launch, hwm_mib));
@@ -287,6 +412,10 @@ main (int   argc,
               "→ %.2f× (goal ≤ %.2f×): %s\n",
               app_time.median, app_time.min, app_time.max, ref_time.median, ref_time.min, ref_time.max,
               ratio, opt_goal_ratio, bench_goal_word (ratio <= opt_goal_ratio));
+      printf ("  main thread's CPU time until the first frame (less moved by a busy machine than the time): "
+              "falstaff %.1f ms (%.1f–%.1f) vs minimal window %.1f ms (%.1f–%.1f) → %.2f×\n",
+              app_cpu.median, app_cpu.min, app_cpu.max, ref_cpu.median, ref_cpu.min, ref_cpu.max,
+              app_cpu.median / ref_cpu.median);
       printf ("  idle RSS: falstaff %.1f MiB (%.1f–%.1f) vs minimal window %.1f MiB (%.1f–%.1f), same run "
               "→ +%.1f MiB (goal ≤ %.1f MiB, the reference + %.0f): %s\n",
               app_rss.median, app_rss.min, app_rss.max, ref_rss.median, ref_rss.min, ref_rss.max,
@@ -295,11 +424,24 @@ main (int   argc,
               app_hwm.median, ref_hwm.median);
       printf ("  last endpoint's schema: revalidated from the cache (304) in %u of %u launches\n",
               revalidated, programs[1].launches->len);
+      g_autofree char *state = g_strdup_printf ("%s, %d runs in the history, %s",
+                                                opt_no_restore ? "no endpoint restored" : "endpoint restored",
+                                                opt_history_runs, opt_no_catalog ? "no kept catalog" : "catalog kept");
+      g_autofree char *time_label = g_strdup_printf ("exec → first frame (%s)", state);
+      g_autofree char *rss_label = g_strdup_printf ("idle RSS %d ms after the first frame (%s)", opt_settle_ms, state);
+
+      bench_result ("launch.first-frame", time_label, app_time.median, "ms", ref_time.median, "minimal libadwaita window", "ratio<=", opt_goal_ratio);
+      bench_result ("launch.first-frame-cpu", "main thread's CPU time, exec → first frame (same state)",
+                    app_cpu.median, "ms", ref_cpu.median, "minimal libadwaita window", NULL, 0);
+      bench_result ("launch.idle-rss", rss_label, app_rss.median, "MiB", ref_rss.median, "minimal libadwaita window", "delta<=", opt_goal_rss_mib);
     }
 
   for (guint p = 0; p < G_N_ELEMENTS (programs); p++)
     g_clear_pointer (&programs[p].launches, g_array_unref);
-  bench_remove_tree (root);
+  if (opt_keep)
+    printf ("  kept: %s\n", root);
+  else
+    bench_remove_tree (root);
   /* Goals are reported, never asserted; only a broken run fails. */
   return ok ? 0 : 1;
 }

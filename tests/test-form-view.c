@@ -656,6 +656,42 @@ test_tab_order (void)
   walk_tabs (studio);
 }
 
+/* The folded Advanced rows are hidden, so no layout measures them (GTK
+ * 4.8's revealer would, folded or not: issue 16), until first unfolded;
+ * then they show and fold as any expander's rows. */
+static void
+test_advanced_folded (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalFormModel *model;
+  GtkWidget *expander;
+  GtkWidget *row = NULL;
+
+  start_demo (studio);
+  pick_endpoint (studio, "fast-sdxl");
+  model = form_model (studio);
+  for (guint i = 0; row == NULL && i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(FalFormField) field = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (fal_form_field_get_advanced (field) && !fal_form_field_get_required (field))
+        row = falstaff_form_view_get_field_row (form_view (studio), fal_form_field_get_name (field));
+    }
+  g_assert_nonnull (row);
+  expander = falstaff_form_view_get_advanced_expander (form_view (studio));
+  g_assert_true (gtk_widget_is_ancestor (row, expander));
+  settle ();
+  g_assert_false (gtk_widget_is_visible (row));
+
+  expand_advanced (studio);
+  g_assert_true (gtk_widget_is_visible (row));
+  g_assert_true (gtk_widget_get_mapped (row));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), FALSE);
+  settle ();
+  expand_advanced (studio);
+  g_assert_true (gtk_widget_get_mapped (row));
+}
+
 /* ------------------------------------------------------------------ wrapping and widths */
 
 /* Every description fills its row and wraps into a sensible number of
@@ -1015,6 +1051,7 @@ main (int    argc,
   g_test_add_func ("/ui/form-view/plain-words", test_plain_words);
   g_test_add_func ("/ui/form-view/default-choice", test_default_choice);
   g_test_add_func ("/ui/form-view/tab-order", test_tab_order);
+  g_test_add_func ("/ui/form-view/advanced-folded", test_advanced_folded);
   g_test_add_func ("/ui/form-view/wrap-narrow", test_wrap_narrow);
   g_test_add_func ("/ui/form-view/wrap-wide", test_wrap_wide);
   g_test_add_func ("/ui/form-view/error-keeps-width", test_error_keeps_width);

@@ -4,8 +4,12 @@
 #include <adwaita.h>
 
 #include "falstaff-application.h"
+#include "falstaff-history-view.h"
 #include "falstaff-preferences-window.h"
+#include "falstaff-run-store.h"
+#include "falstaff-welcome-page.h"
 #include "falstaff-window.h"
+#include "falstaff-window-private.h"
 #include "ui-test-utils.h"
 
 static gboolean
@@ -51,7 +55,9 @@ test_window_opens (void)
 static void
 test_templates_instantiate (void)
 {
-  GType types[] = { FALSTAFF_TYPE_WINDOW, FALSTAFF_TYPE_PREFERENCES_WINDOW };
+  /* The welcome and History pages are made when first shown, apart. */
+  GType types[] = { FALSTAFF_TYPE_WINDOW, FALSTAFF_TYPE_PREFERENCES_WINDOW, FALSTAFF_TYPE_WELCOME_PAGE,
+                    FALSTAFF_TYPE_HISTORY_VIEW };
 
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {
@@ -65,6 +71,103 @@ test_templates_instantiate (void)
     }
 }
 
+static GtkWidget *
+find_of_type (GtkWidget *widget,
+              GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = G_TYPE_CHECK_INSTANCE_TYPE (child, type) ? child : find_of_type (child, type);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_sidebar_stack (GtkWidget *widget)
+{
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "history") != NULL;
+}
+
+static GtkWidget *
+find_sidebar_stack (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = is_sidebar_stack (child) ? child : find_sidebar_stack (child);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+history_read (gpointer data)
+{
+  return falstaff_run_store_is_loaded (_falstaff_window_get_run_store (data));
+}
+
+static gboolean
+in_studio (gpointer data)
+{
+  return g_strcmp0 (falstaff_window_get_page (data), "studio") == 0;
+}
+
+/* A returning person (a key in the environment) never sees the welcome
+ * page, and the History page is hidden at start: neither is made then
+ * (issue 16: a faster first frame). The history is read after the first
+ * frame, and the History page is made, with its runs, when shown. */
+static void
+test_hidden_pages_later (void)
+{
+  g_autoptr(FalstaffApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window;
+  GtkWidget *sidebar;
+  GtkWidget *history;
+
+  /* One application per process can be registered on the bus. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_setenv ("FAL_KEY", "test:key", TRUE);
+  app = falstaff_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (FALSTAFF_IS_WINDOW (window));
+  /* Not read before the window is drawn. */
+  g_assert_false (falstaff_run_store_is_loaded (_falstaff_window_get_run_store (FALSTAFF_WINDOW (window))));
+
+  g_assert_true (falstaff_test_wait_until (window_drawn, window, 5000));
+  g_assert_true (falstaff_test_wait_until (in_studio, window, 5000));
+  g_assert_true (falstaff_test_wait_until (history_read, window, 5000));
+  falstaff_test_iterate_for (200);
+  g_assert_null (find_of_type (window, FALSTAFF_TYPE_WELCOME_PAGE));
+  g_assert_null (find_of_type (window, FALSTAFF_TYPE_HISTORY_VIEW));
+
+  /* As the sidebar's switcher does. */
+  sidebar = find_sidebar_stack (window);
+  g_assert_nonnull (sidebar);
+  gtk_stack_set_visible_child_name (GTK_STACK (sidebar), "history");
+  history = find_of_type (window, FALSTAFF_TYPE_HISTORY_VIEW);
+  g_assert_nonnull (history);
+  g_assert_true (history == GTK_WIDGET (_falstaff_window_get_history_view (FALSTAFF_WINDOW (window))));
+  falstaff_test_iterate_for (200);
+  g_assert_true (gtk_widget_get_mapped (history));
+  g_assert_null (find_of_type (window, FALSTAFF_TYPE_WELCOME_PAGE));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unsetenv ("FAL_KEY");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -74,6 +177,7 @@ main (int    argc,
 
   g_test_add_func ("/ui/templates/instantiate", test_templates_instantiate);
   g_test_add_func ("/ui/window/opens", test_window_opens);
+  g_test_add_func ("/ui/window/hidden-pages-later", test_hidden_pages_later);
 
   return g_test_run ();
 }

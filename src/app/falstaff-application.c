@@ -19,6 +19,7 @@ struct _FalstaffApplication
 
   FalstaffSession *session;
   FalstaffRunStore *run_store;
+  gboolean run_store_read;
   FalstaffOutputKeeper *output_keeper;
   guint pending_cancels;
 };
@@ -209,11 +210,22 @@ falstaff_application_get_run_store (FalstaffApplication *self)
 {
   g_return_val_if_fail (FALSTAFF_IS_APPLICATION (self), NULL);
 
-  if (self->run_store == NULL)
+  falstaff_application_get_run_store_unread (self);
+  if (!self->run_store_read)
     {
-      self->run_store = falstaff_run_store_new (NULL);
+      self->run_store_read = TRUE;
       falstaff_run_store_load_async (self->run_store, NULL, store_loaded_cb, NULL);
     }
+  return self->run_store;
+}
+
+FalstaffRunStore *
+falstaff_application_get_run_store_unread (FalstaffApplication *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_APPLICATION (self), NULL);
+
+  if (self->run_store == NULL)
+    self->run_store = falstaff_run_store_new (NULL);
   return self->run_store;
 }
 

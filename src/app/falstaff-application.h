@@ -23,6 +23,9 @@ FalstaffSession     *falstaff_application_get_session (FalstaffApplication *self
  * call. */
 typedef struct _FalstaffRunStore FalstaffRunStore;
 FalstaffRunStore    *falstaff_application_get_run_store (FalstaffApplication *self);
+/* The same store, made but not read yet: a window takes it before its
+ * first frame and asks for it again, loading, after that frame. */
+FalstaffRunStore    *falstaff_application_get_run_store_unread (FalstaffApplication *self);
 /* The runs' outputs kept on disk, and their thumbnails. */
 typedef struct _FalstaffOutputKeeper FalstaffOutputKeeper;
 FalstaffOutputKeeper *falstaff_application_get_output_keeper (FalstaffApplication *self);

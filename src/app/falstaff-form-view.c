@@ -188,6 +188,46 @@ name_expander_parts (GtkWidget *widget)
 }
 
 static GtkWidget *
+find_revealer (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = GTK_IS_REVEALER (child) ? child : find_revealer (child);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+advanced_expanded_cb (GtkWidget *expander)
+{
+  GtkWidget *revealer = find_revealer (expander);
+
+  if (!adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)))
+    return;
+  g_signal_handlers_disconnect_by_func (expander, advanced_expanded_cb, NULL);
+  if (revealer && gtk_revealer_get_child (GTK_REVEALER (revealer)))
+    gtk_widget_set_visible (gtk_revealer_get_child (GTK_REVEALER (revealer)), TRUE);
+}
+
+/* GTK 4.8's revealer measures its child even when folded: the advanced
+ * rows (most of a big form, with wrapping labels) were most of the
+ * window's first layout. Their list stays hidden until first unfolded. */
+static void
+fold_advanced_rows (GtkWidget *expander)
+{
+  GtkWidget *revealer = find_revealer (expander);
+  GtkWidget *rows = revealer ? gtk_revealer_get_child (GTK_REVEALER (revealer)) : NULL;
+
+  if (rows == NULL || adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)))
+    return;
+  gtk_widget_set_visible (rows, FALSE);
+  g_signal_connect (expander, "notify::expanded", G_CALLBACK (advanced_expanded_cb), NULL);
+}
+
+static GtkWidget *
 advanced_expander (FalstaffFormView *self)
 {
   GtkWidget *group = adw_preferences_group_new ();
@@ -237,6 +277,8 @@ build (FalstaffFormView *self)
       else
         gtk_list_box_append (GTK_LIST_BOX (basic_list), row);
     }
+  if (self->expander)
+    fold_advanced_rows (self->expander);
 }
 
 static void

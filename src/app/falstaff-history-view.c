@@ -498,6 +498,18 @@ items_changed_cb (FalstaffHistoryView *self)
   show_list_or_empty (self);
 }
 
+static void
+first_map_cb (FalstaffHistoryView *self)
+{
+  guint selected = gtk_single_selection_get_selected (self->selection);
+
+  g_signal_handlers_disconnect_by_func (self, first_map_cb, NULL);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  /* A run selected while the list was hidden comes into view. */
+  if (selected != GTK_INVALID_LIST_POSITION)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", selected);
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 static void
@@ -574,7 +586,10 @@ falstaff_history_view_init (FalstaffHistoryView *self)
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
-  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  /* The list gets its model when first shown: a hidden History page
+   * makes no row widgets at start (about 200 of them, bound, for a long
+   * history). Search, filter and selection work on the models before. */
+  g_signal_connect (self, "map", G_CALLBACK (first_map_cb), NULL);
 }
 
 void
@@ -665,7 +680,10 @@ falstaff_history_view_set_output_keeper (FalstaffHistoryView  *self,
 
   if (!g_set_object (&self->keeper, keeper))
     return;
-  /* The rows in view are bound again, now with (or without) pictures. */
+  /* The rows in view are bound again, now with (or without) pictures;
+   * a list not shown yet has none. */
+  if (gtk_list_view_get_model (self->list_view) == NULL)
+    return;
   gtk_list_view_set_model (self->list_view, NULL);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 }
