@@ -462,6 +462,16 @@ spawn_server (double   speed,
   return g_steal_pointer (&process);
 }
 
+static void
+add_option (GStrvBuilder *argv,
+            const char   *name,
+            int           value)
+{
+  g_autofree char *text = g_strdup_printf ("%s=%d", name, value);
+
+  g_strv_builder_add (argv, text);
+}
+
 static gboolean
 run_phase (const char *self,
            const char *phase,
@@ -476,7 +486,6 @@ run_phase (const char *self,
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) env = NULL;
-  g_autofree char *n_text = NULL;
   gboolean ok;
 
   if (root == NULL || !bench_app_prepare_home (root, ENDPOINT, &error) ||
@@ -503,21 +512,11 @@ run_phase (const char *self,
       g_strv_builder_addv (argv, (const char **) wrapper);
     }
   g_strv_builder_add_many (argv, self, "--child", phase, NULL);
-  n_text = g_strdup_printf ("--runs=%d", opt_runs);
-  g_strv_builder_add (argv, n_text);
-  g_free (n_text);
-  n_text = g_strdup_printf ("--warm-up=%d", opt_warm_up);
-  g_strv_builder_add (argv, n_text);
-  g_free (n_text);
-  n_text = g_strdup_printf ("--idle-seconds=%d", opt_idle_seconds);
-  g_strv_builder_add (argv, n_text);
-  g_free (n_text);
-  n_text = g_strdup_printf ("--reference-seconds=%d", opt_reference_seconds);
-  g_strv_builder_add (argv, n_text);
-  g_free (n_text);
-  n_text = g_strdup_printf ("--keepalive=%d", opt_keepalive_ms);
-  g_strv_builder_add (argv, n_text);
-  g_free (n_text);
+  add_option (argv, "--runs", opt_runs);
+  add_option (argv, "--warm-up", opt_warm_up);
+  add_option (argv, "--idle-seconds", opt_idle_seconds);
+  add_option (argv, "--reference-seconds", opt_reference_seconds);
+  add_option (argv, "--keepalive", opt_keepalive_ms);
   args = g_strv_builder_end (argv);
 
   fflush (stdout);
