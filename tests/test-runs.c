@@ -64,6 +64,82 @@ start_one (Studio     *studio,
   return g_object_ref (run);
 }
 
+/* GETs of path this server saw. */
+static guint
+count_gets (const char *server_url,
+            const char *path)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server_url, "/__control/requests", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) log = NULL;
+  JsonArray *entries;
+  guint n = 0;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Fal-Local-Control", "1");
+  body = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_assert_nonnull (body);
+  log = json_from_string (g_bytes_get_data (body, NULL), NULL);
+  g_assert_nonnull (log);
+  entries = json_node_get_array (log);
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (entries, i);
+
+      if (g_str_equal (json_object_get_string_member (entry, "method"), "GET") &&
+          g_str_equal (json_object_get_string_member (entry, "path"), path))
+        n++;
+    }
+  return n;
+}
+
+/* Issue 16: runs coming in above the History's rows bind them again;
+ * a row keeps the thumbnail of its run meanwhile, and each output is
+ * downloaded a few times in all (kept, shown, its thumbnail), not each
+ * time a run comes in (500 runs cost 66,000 downloads, queued in libsoup
+ * and held in memory). */
+static void
+test_history_thumbnails_once (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *history = GTK_WIDGET (_falstaff_window_get_history_view (studio->window));
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *demo_url;
+
+  g_setenv ("FALSTAFF_DEMO_SPEED", "20", TRUE);
+  start_demo (studio);
+  g_unsetenv ("FALSTAFF_DEMO_SPEED");
+  demo_url = falstaff_session_get_demo_url (studio->session);
+  pick_endpoint (studio, "fast-sdxl");
+  /* The History page, as a person follows the runs there. */
+  gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (history)), history);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *prompt = g_strdup_printf ("a lighthouse, take %u", i);
+      FalstaffRun *run = start_one (studio, prompt);
+
+      g_ptr_array_add (runs, run);
+      g_assert_true (falstaff_test_wait_until (run_done, run, 30000));
+    }
+  falstaff_test_iterate_for (1000);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      FalstaffRun *run = g_ptr_array_index (runs, i);
+      g_autoptr(GUri) uri = NULL;
+      guint n;
+
+      g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_COMPLETED);
+      g_assert_nonnull (falstaff_run_get_thumbnail_url (run));
+      uri = g_uri_parse (falstaff_run_get_thumbnail_url (run), G_URI_FLAGS_ENCODED, NULL);
+      g_assert_nonnull (uri);
+      n = count_gets (demo_url, g_uri_get_path (uri));
+      g_test_message ("run %u: its output fetched %u times", i, n);
+      g_assert_cmpuint (n, >=, 1);
+      g_assert_cmpuint (n, <=, 3);
+    }
+}
+
 /* Three runs at once on two endpoints: Run stays available, each goes on
  * with its own status, and choosing one in the history shows only it. */
 static void
@@ -859,6 +935,7 @@ main (int    argc,
   studio_fixture_init (&argc, &argv);
 
   g_test_add_func ("/ui/runs/several-at-once", test_several_at_once);
+  g_test_add_func ("/ui/runs/history-thumbnails-once", test_history_thumbnails_once);
   g_test_add_func ("/ui/runs/history-search", test_history_search);
   g_test_add_func ("/ui/runs/run-again-and-seed", test_run_again_and_seed);
   g_test_add_func ("/ui/runs/delete", test_delete_run);

@@ -453,6 +453,82 @@ request_done (gpointer data)
   return fal_request_is_done (data);
 }
 
+/* Spinners that turn, shown or not: each restyles itself every frame. */
+static guint
+count_spinning (GtkWidget *widget)
+{
+  guint n = GTK_IS_SPINNER (widget) && gtk_spinner_get_spinning (GTK_SPINNER (widget));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    n += count_spinning (child);
+  return n;
+}
+
+static GtkWidget *
+find_icon (GtkWidget  *widget,
+           const char *icon_name)
+{
+  if (GTK_IS_IMAGE (widget) && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon_name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_icon (child, icon_name);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+status_is_queued (gpointer data)
+{
+  return g_str_has_prefix (falstaff_request_view_get_status_text (data), "In queue");
+}
+
+/* A run waiting in fal's queue (issue 16): the status says so beside a
+ * still icon, and nothing in the window turns, so a window with runs
+ * queued draws no frames. */
+static void
+test_quiet_while_queued (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  g_autoptr(FalRequest) request = NULL;
+  FalstaffRequestView *view;
+  GtkWidget *icon;
+  void *args[2];
+
+  /* A queue step of 400 s: the run waits in the queue for the whole test. */
+  g_setenv ("FALSTAFF_DEMO_SPEED", "0.001", TRUE);
+  start_demo (studio);
+  g_unsetenv ("FALSTAFF_DEMO_SPEED");
+  pick_endpoint (studio, "fast-sdxl");
+  /* Nothing turns in the window with the form shown. */
+  g_assert_cmpuint (count_spinning (GTK_WIDGET (studio->window)), ==, 0);
+  type_text (row_control (studio, "prompt"), "a lighthouse, queued");
+  run (studio);
+  args[0] = studio->window;
+  args[1] = GUINT_TO_POINTER (FAL_REQUEST_IN_QUEUE);
+  g_assert_true (falstaff_test_wait_until (request_in, args, 20000));
+  request = g_object_ref (falstaff_window_get_request (studio->window));
+  view = _falstaff_window_get_request_view (studio->window);
+  g_assert_true (falstaff_test_wait_until (status_is_queued, view, 5000));
+  /* Positions and keep-alives come and go meanwhile. */
+  falstaff_test_wait_until (request_done, request, 1500);
+  g_assert_false (fal_request_is_done (request));
+  g_assert_true (status_is_queued (view));
+
+  icon = find_icon (GTK_WIDGET (view), "content-loading-symbolic");
+  g_assert_nonnull (icon);
+  g_assert_true (gtk_widget_get_mapped (icon));
+  g_assert_cmpuint (count_spinning (GTK_WIDGET (studio->window)), ==, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (studio->window), "win.cancel", NULL);
+  g_assert_true (falstaff_test_wait_until (request_done, request, 30000));
+  g_assert_false (gtk_widget_get_visible (icon));
+  g_assert_cmpuint (count_spinning (GTK_WIDGET (studio->window)), ==, 0);
+}
+
 /* Closing while a request runs asks; "Cancel Request" cancels it at fal. */
 static void
 test_close_while_running (void)
@@ -674,6 +750,7 @@ main (int    argc,
   g_test_add_func ("/ui/studio/typed-id", test_typed_id);
   g_test_add_func ("/ui/welcome/forget-key", test_forget_key);
   g_test_add_func ("/ui/studio/close-while-running", test_close_while_running);
+  g_test_add_func ("/ui/studio/quiet-while-queued", test_quiet_while_queued);
   g_test_add_func ("/ui/studio/image-to-image-drop", test_image_to_image_drop);
   g_test_add_func ("/ui/studio/cancel-while-uploading", test_cancel_while_uploading);
   g_test_add_func ("/ui/studio/video-output", test_video_output);

@@ -320,6 +320,17 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (list_item, row);
 }
 
+static gboolean
+release_thumbnail_cb (gpointer data)
+{
+  GtkWidget *row = data;
+
+  g_object_set_data (G_OBJECT (row), "release", NULL);
+  if (g_object_get_data (G_OBJECT (row), "run") == NULL)
+    clear_thumbnail (g_object_get_data (G_OBJECT (row), "parts"));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *list_item,
@@ -349,7 +360,13 @@ unbind_cb (GtkSignalListItemFactory *factory,
     g_signal_handler_disconnect (run, handler);
   g_object_set_data (G_OBJECT (row), "handler", NULL);
   g_object_set_data (G_OBJECT (row), "run", NULL);
-  clear_thumbnail (g_object_get_data (G_OBJECT (row), "parts"));
+  /* GtkListView unbinds and binds a row again to the same run as runs
+   * come in above it: its thumbnail is let go only if it stays unbound,
+   * not loaded anew each time (a new run could cost dozens of loads). */
+  if (g_object_get_data (G_OBJECT (row), "release") == NULL)
+    g_object_set_data (G_OBJECT (row), "release",
+                       GUINT_TO_POINTER (g_idle_add_full (G_PRIORITY_LOW, release_thumbnail_cb, g_object_ref (row),
+                                                          g_object_unref)));
 }
 
 /* ------------------------------------------------------------------ filter */

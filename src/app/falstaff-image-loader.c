@@ -162,14 +162,50 @@ falstaff_image_decode_file (const char    *path,
     }
 }
 
+/* Textures made here and not yet finalized, and their pixel bytes: what
+ * the app holds of decoded images (bench-session, test-soak). */
+static gint live_textures;
+static gint64 live_texture_bytes;
+G_LOCK_DEFINE_STATIC (live_texture_bytes);
+
+static void
+texture_finalized_cb (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  g_atomic_int_dec_and_test (&live_textures);
+  G_LOCK (live_texture_bytes);
+  live_texture_bytes -= GPOINTER_TO_SIZE (data);
+  G_UNLOCK (live_texture_bytes);
+}
+
 GdkTexture *
 falstaff_texture_new_for_pixbuf (GdkPixbuf *pixbuf)
 {
   g_autoptr(GBytes) pixels = gdk_pixbuf_read_pixel_bytes (pixbuf);
+  gsize size = g_bytes_get_size (pixels);
+  GdkTexture *texture;
 
-  return gdk_memory_texture_new (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
-                                 gdk_pixbuf_get_has_alpha (pixbuf) ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8,
-                                 pixels, gdk_pixbuf_get_rowstride (pixbuf));
+  texture = gdk_memory_texture_new (gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf),
+                                    gdk_pixbuf_get_has_alpha (pixbuf) ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8,
+                                    pixels, gdk_pixbuf_get_rowstride (pixbuf));
+  g_atomic_int_inc (&live_textures);
+  G_LOCK (live_texture_bytes);
+  live_texture_bytes += size;
+  G_UNLOCK (live_texture_bytes);
+  g_object_weak_ref (G_OBJECT (texture), texture_finalized_cb, GSIZE_TO_POINTER (size));
+  return texture;
+}
+
+guint
+falstaff_texture_count_live (gint64 *bytes)
+{
+  if (bytes)
+    {
+      G_LOCK (live_texture_bytes);
+      *bytes = live_texture_bytes;
+      G_UNLOCK (live_texture_bytes);
+    }
+  return (guint) g_atomic_int_get (&live_textures);
 }
 
 static void

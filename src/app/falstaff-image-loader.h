@@ -37,5 +37,8 @@ GdkPixbuf  *falstaff_image_decode_file        (const char          *path,
                                                GError             **error);
 /* An immutable texture of the pixbuf's pixels (safe off the main thread). */
 GdkTexture *falstaff_texture_new_for_pixbuf   (GdkPixbuf           *pixbuf);
+/* How many textures falstaff_texture_new_for_pixbuf() made are still
+ * alive, and (bytes) their pixels: what the app holds of decoded images. */
+guint       falstaff_texture_count_live       (gint64              *bytes);
 
 G_END_DECLS

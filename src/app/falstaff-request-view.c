@@ -19,6 +19,7 @@ struct _FalstaffRequestView
   GtkRevealer *error_revealer;
   GtkLabel *error_label;
   GtkSpinner *spinner;
+  GtkWidget *queued_icon;
   GtkLabel *status_label;
   GtkLabel *request_id_label;
   GtkButton *copy_id_button;
@@ -135,6 +136,24 @@ ended_text (const GError *error,
   return g_strdup (_("Failed"));
 }
 
+/* What the status line shows beside its text: nothing, a spinner, or
+ * (waiting in fal's queue) a still icon. */
+typedef enum {
+  STATUS_IDLE,
+  STATUS_BUSY,
+  STATUS_QUEUED,
+} StatusKind;
+
+/* The text changes with the clock: "Running · 12 s", "last answer 5
+ * seconds ago". */
+static gboolean
+request_text_ticks (FalRequest *request)
+{
+  if (fal_request_is_done (request))
+    return FALSE;
+  return fal_request_get_connection_lost (request) || fal_request_get_status (request) == FAL_REQUEST_IN_PROGRESS;
+}
+
 static char *
 request_status_text (FalRequest *request,
                      gboolean   *busy)
@@ -219,11 +238,15 @@ stored_status_text (FalstaffRun *run,
     }
 }
 
+static void update_tick (FalstaffRequestView *self);
+
 static void
 update_status (FalstaffRequestView *self)
 {
   g_autofree char *text = NULL;
   gboolean busy = FALSE;
+  gboolean queued = FALSE;
+  StatusKind kind;
 
   /* Run waits for its files: that is the news, not the last run. */
   if (self->waiting_uploads > 0)
@@ -235,7 +258,11 @@ update_status (FalstaffRequestView *self)
   else if (self->not_sent)
     text = g_strdup (_("Not sent"));
   else if (self->request)
-    text = request_status_text (self->request, &busy);
+    {
+      text = request_status_text (self->request, &busy);
+      queued = busy && !fal_request_get_connection_lost (self->request) &&
+               fal_request_get_status (self->request) == FAL_REQUEST_IN_QUEUE;
+    }
   else if (self->stream)
     text = stream_status_text (self->stream, &busy);
   else if (self->run)
@@ -248,8 +275,11 @@ update_status (FalstaffRequestView *self)
                           self->run != NULL && falstaff_run_needs_submit_again (self->run));
   gtk_widget_set_visible (self->run_menu_button, self->run != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->run_label), self->run != NULL);
-  gtk_spinner_set_spinning (self->spinner, busy);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  kind = !busy ? STATUS_IDLE : queued ? STATUS_QUEUED : STATUS_BUSY;
+  gtk_spinner_set_spinning (self->spinner, kind == STATUS_BUSY);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), kind == STATUS_BUSY);
+  gtk_widget_set_visible (self->queued_icon, kind == STATUS_QUEUED);
+  update_tick (self);
 }
 
 static gboolean
@@ -257,6 +287,20 @@ tick_cb (gpointer data)
 {
   update_status (data);
   return G_SOURCE_CONTINUE;
+}
+
+/* A timer only while the text moves with the clock: none while a run
+ * waits in the queue, so a window with runs queued is quiet. */
+static void
+update_tick (FalstaffRequestView *self)
+{
+  gboolean ticks = self->request != NULL && self->waiting_uploads == 0 && !self->not_sent &&
+                   request_text_ticks (self->request);
+
+  if (ticks && self->tick == 0)
+    self->tick = g_timeout_add_seconds (1, tick_cb, self);
+  else if (!ticks)
+    g_clear_handle_id (&self->tick, g_source_remove);
 }
 
 static void
@@ -391,6 +435,7 @@ falstaff_request_view_class_init (FalstaffRequestViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, error_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, queued_icon);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, status_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, request_id_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, copy_id_button);
@@ -457,8 +502,6 @@ falstaff_request_view_set_request (FalstaffRequestView *self,
   self->notify_handler = g_signal_connect (request, "notify", G_CALLBACK (request_notify_cb), self);
   self->finished_handler = g_signal_connect (request, "finished", G_CALLBACK (request_finished_cb), self);
   falstaff_log_view_set_model (self->log_view, fal_request_get_logs (request));
-  /* The elapsed time moves on its own. */
-  self->tick = g_timeout_add_seconds (1, tick_cb, self);
   set_request_id (self, fal_request_get_request_id (request));
   if (fal_request_is_done (request))
     request_finished_cb (request, self);

@@ -62,6 +62,7 @@ struct _FalstaffWindow
   GtkLabel *key_banner_label;
   GtkWidget *key_banner_close;
   GtkStack *form_stack;
+  GtkSpinner *form_spinner;
   AdwStatusPage *form_error_page;
   FalstaffFormView *form_view;
   FalstaffRequestView *request_view;
@@ -1747,6 +1748,16 @@ show_endpoints_activated (GtkWidget  *widget,
     adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
+/* The spinner turns only on the loading page: a spinning spinner on a
+ * page out of view still restyles itself every frame, and the window
+ * would draw ~60 frames a second when nothing changes. */
+static void
+form_state_cb (FalstaffWindow *self)
+{
+  gtk_spinner_set_spinning (self->form_spinner,
+                            g_strcmp0 (gtk_stack_get_visible_child_name (self->form_stack), "loading") == 0);
+}
+
 static void
 layout_changed_cb (FalstaffWindow *self)
 {
@@ -2300,6 +2311,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, key_banner_close);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_stack);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_spinner);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_error_page);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, request_view);
@@ -2320,6 +2332,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stream_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, form_state_cb);
   gtk_widget_class_bind_template_callback (widget_class, key_banner_dismissed_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_page_changed_cb);
 
