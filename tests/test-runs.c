@@ -113,7 +113,7 @@ test_history_thumbnails_once (void)
   demo_url = falstaff_session_get_demo_url (studio->session);
   pick_endpoint (studio, "fast-sdxl");
   /* The History page, as a person follows the runs there. */
-  gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (history)), history);
+  gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (history, GTK_TYPE_STACK)), "history");
   for (guint i = 0; i < 12; i++)
     {
       g_autofree char *prompt = g_strdup_printf ("a lighthouse, take %u", i);
