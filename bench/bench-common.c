@@ -314,6 +314,8 @@ bench_result (const char *id,
     {
       if (g_str_equal (goal, "ratio<="))
         compared = value / reference, met = isfinite (compared) && compared <= bound;
+      else if (g_str_equal (goal, "ratio>="))
+        compared = value / reference, met = isfinite (compared) && compared >= bound;
       else if (g_str_equal (goal, "delta<="))
         compared = value - reference, met = isfinite (compared) && compared <= bound;
       else if (g_str_equal (goal, "<="))

@@ -295,6 +295,12 @@ main (int   argc,
               app_hwm.median, ref_hwm.median);
       printf ("  last endpoint's schema: revalidated from the cache (304) in %u of %u launches\n",
               revalidated, programs[1].launches->len);
+      bench_result ("launch.first-frame", "exec → first frame, endpoint restored", app_time.median, "ms",
+                    ref_time.median, "minimal window", "ratio<=", opt_goal_ratio);
+      bench_result ("launch.idle-rss", "idle RSS 2 s after the first frame", app_rss.median, "MiB",
+                    ref_rss.median, "minimal window", "delta<=", opt_goal_rss_mib);
+      bench_result ("launch.peak-rss", "peak RSS (VmHWM) at start", app_hwm.median, "MiB",
+                    ref_hwm.median, "minimal window", NULL, 0);
     }
 
   for (guint p = 0; p < G_N_ELEMENTS (programs); p++)
