@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -359,7 +360,11 @@ bench_result (const char *id,
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
-  g_print ("BENCH-RESULT %s\n", text);
+  /* Not g_print (): it converts to the locale's charset (→ becomes ? under
+   * LANG=C); the line is JSON, always UTF-8. */
+  fflush (stdout);
+  printf ("BENCH-RESULT %s\n", text);
+  fflush (stdout);
   return met;
 }
 
