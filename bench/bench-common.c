@@ -4,8 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -348,6 +348,8 @@ bench_result (const char *id,
     {
       if (g_str_equal (goal, "ratio<="))
         compared = value / reference, met = isfinite (compared) && compared <= bound;
+      else if (g_str_equal (goal, "ratio>="))
+        compared = value / reference, met = isfinite (compared) && compared >= bound;
       else if (g_str_equal (goal, "delta<="))
         compared = value - reference, met = isfinite (compared) && compared <= bound;
       else if (g_str_equal (goal, "<="))
@@ -391,11 +393,11 @@ bench_result (const char *id,
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
-  /* JSON is UTF-8 whatever the locale: g_print() would turn "µs" into
-   * "?s" in a program that never called setlocale(). */
-  fputs ("BENCH-RESULT ", stdout);
-  fputs (text, stdout);
-  fputs ("\n", stdout);
+  /* Not g_print (): it converts to the locale's charset (→ becomes ? under
+   * LANG=C); the line is JSON, always UTF-8. */
+  fflush (stdout);
+  printf ("BENCH-RESULT %s\n", text);
+  fflush (stdout);
   return met;
 }
 

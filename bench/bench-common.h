@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <math.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -62,7 +63,7 @@ const char  *bench_goal_word          (gboolean      met);
  * - reference: the figure it is compared with, measured in the same run
  *   (NAN: none), described by reference_label ("minimal window");
  * - goal: how value must stand, one of
- *     "ratio<=" value / reference ≤ bound
+ *     "ratio<=" value / reference ≤ bound ("ratio>=": ≥ bound)
  *     "delta<=" value − reference ≤ bound (in unit)
  *     "<=", "<", ">=", ">" value against bound
  *     NULL: a figure shown without a goal.

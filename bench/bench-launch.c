@@ -434,6 +434,8 @@ main (int   argc,
       bench_result ("launch.first-frame-cpu", "main thread's CPU time, exec → first frame (same state)",
                     app_cpu.median, "ms", ref_cpu.median, "minimal libadwaita window", NULL, 0);
       bench_result ("launch.idle-rss", rss_label, app_rss.median, "MiB", ref_rss.median, "minimal libadwaita window", "delta<=", opt_goal_rss_mib);
+      bench_result ("launch.peak-rss", "peak RSS (VmHWM) at start", app_hwm.median, "MiB",
+                    ref_hwm.median, "minimal window", NULL, 0);
     }
 
   for (guint p = 0; p < G_N_ELEMENTS (programs); p++)

@@ -494,6 +494,26 @@ main (int   argc,
               small->lines, small->longest_stall_ms, base->longest_stall_ms, large->lines,
               large->busiest_gap_cpu_ms, goal_word (stall < 50));
     }
+  for (guint m = 0; m < 2; m++)
+    {
+      const Run *base = &runs[m * 3], *small = &runs[m * 3 + 1], *large = &runs[m * 3 + 2];
+      const char *mode = large->streaming ? "streaming" : "polling";
+      double per_small = (small->client_cpu_s - base->client_cpu_s) * 1e6 / small->lines;
+      double per_large = (large->client_cpu_s - base->client_cpu_s) * 1e6 / large->lines;
+      gboolean once = small->each_once && large->each_once && base->each_once;
+      g_autofree char *id_cpu = g_strdup_printf ("logs.%s.cpu-per-line", mode);
+      g_autofree char *id_once = g_strdup_printf ("logs.%s.each-line-once", mode);
+      g_autofree char *id_stall = g_strdup_printf ("logs.%s.stall", mode);
+      g_autofree char *label_cpu = g_strdup_printf ("libfal %s: client CPU per log line at %u lines", mode, large->lines);
+      g_autofree char *ref_cpu = g_strdup_printf ("at %u lines", small->lines);
+      g_autofree char *label_once = g_strdup_printf ("libfal %s: log model holds each line once", mode);
+      g_autofree char *label_stall = g_strdup_printf ("libfal %s: longest main-loop stall, %u-line flood", mode, large->lines);
+
+      bench_result (id_cpu, label_cpu, per_large, "µs", per_small, ref_cpu, "ratio<=", 1.2);
+      bench_result (id_once, label_once, once ? 1 : 0, "yes/no", NAN, NULL, ">=", 1);
+      bench_result (id_stall, label_stall, MAX (small->longest_stall_ms, large->longest_stall_ms), "ms",
+                    base->longest_stall_ms, "no flood", "<", 50);
+    }
   /* Goals are reported, never asserted; only a broken run fails. */
   return all_ok ? 0 : 1;
 }

@@ -507,6 +507,20 @@ print_goals (const char        *label,
       g_autofree char *cause = cause_of (r);
       printf ("  %-22s cause: %s\n", "", cause);
     }
+  {
+    const char *mode = g_str_equal (label, "poll") ? "poll" : "stream";
+    g_autofree char *id_rate = g_strdup_printf ("server.%s.rate", mode);
+    g_autofree char *id_p99 = g_strdup_printf ("server.%s.p99", mode);
+    g_autofree char *id_failed = g_strdup_printf ("server.%s.failed", mode);
+    g_autofree char *label_rate = g_strdup_printf ("local server, %s: round trips/s", mode);
+    g_autofree char *label_p99 = g_strdup_printf ("local server, %s: round trip p99", mode);
+    g_autofree char *label_failed = g_strdup_printf ("local server, %s: failed requests", mode);
+
+    bench_result (id_rate, label_rate, r->rate, "/s", floor->rate, "GET / per s", ">=", goal_rate);
+    bench_result (id_p99, label_p99, r->p99 / 1000.0, "ms", floor->p99 / 1000.0, "GET / p99", "<", goal_p99_ms);
+    bench_result (id_failed, label_failed, r->errors + r->bad_answers, "requests",
+                  floor->errors + floor->bad_answers, "GET / failed", "<=", 0);
+  }
   return rate_met && p99_met && failures_met;
 }
 

@@ -288,6 +288,10 @@ main (int    argc,
     }
   if (!rss_met)
     printf ("  cause: the client buffered the body instead of streaming it\n");
+  bench_result ("upload.put-rate", "libsoup PUT rate (local server)", soup_rate, "MiB/s",
+                curl ? curl_rate : NAN, "curl -T", ">=", goal_mib_s);
+  bench_result ("upload.client-rss-growth", "libsoup PUT: client peak RSS growth", soup_rss_growth / 1024.0, "MiB",
+                curl ? curl_maxrss / 1024.0 : NAN, "curl's whole peak RSS", "<=", goal_rss_mib);
   goto done;
 
 failed:

@@ -24,6 +24,8 @@ SANITIZE_BUILD_DIR="${SANITIZE_BUILD_DIR:-build-asan}"
 # the SVG loader for the icon theme). gstreamer1.0-libav plays the H.264 in
 # MP4 that fal's video models return; xdotool sends the UI tests' real keys.
 # locales holds the sources test-i18n compiles de_DE.UTF-8 from (localedef).
+# python3-gi and gir1.2-adw-1 run bench/minimal-window.py, bench/run's
+# PyGObject reference window.
 PACKAGES=(
   build-essential meson ninja-build pkg-config gettext locales
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
@@ -31,7 +33,7 @@ PACKAGES=(
   desktop-file-utils appstream libglib2.0-bin libgtk-4-bin
   xvfb xauth dbus at-spi2-core gnome-keyring curl python3 ca-certificates
   libgtk-4-media-gstreamer gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-libav xdotool python3-pyatspi
+  gstreamer1.0-libav xdotool python3-pyatspi python3-gi gir1.2-adw-1
   fonts-dejavu-core librsvg2-common
   chromium
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-soup-3.0 gir1.2-json-1.0
