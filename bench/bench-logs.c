@@ -481,13 +481,6 @@ main (int   argc,
       printf ("  %-9s log model: %u items vs %u lines logged (at %u), %u vs %u (at %u); each line once: %s\n",
               large->streaming ? "streaming" : "polling", large->model_items, large->expected_items,
               large->lines, small->model_items, small->expected_items, small->lines, goal_word (once));
-      {
-        g_autofree char *id = g_strdup_printf ("logs.per-line-ratio.%s", large->streaming ? "streaming" : "polling");
-        g_autofree char *label = g_strdup_printf ("%s log lines, client CPU a line: %u vs %u lines",
-                                                  large->streaming ? "streamed" : "polled", large->lines, small->lines);
-
-        bench_result (id, label, per_large, "µs", per_small, "the same at a tenth of the lines", "ratio<=", 1.2);
-      }
       printf ("  %-9s longest main-loop stall: %.1f ms (at %u lines: %.1f ms, at %u: %.1f ms, no flood: %.1f ms; "
               "most main-thread CPU in one gap at %u lines: %.1f ms) (goal < 50 ms): %s\n",
               large->streaming ? "streaming" : "polling", stall, large->lines, large->longest_stall_ms,
