@@ -99,6 +99,7 @@ struct _FalstaffWindow
   JsonNode *body_when_loaded;
   gboolean reattached;
   guint read_history_id;
+  guint layout_idle_id;
   gboolean running;
   gboolean close_confirmed;
   /* A person picked the endpoint: once its form is there, typing goes
@@ -699,7 +700,6 @@ falstaff_window_select_endpoint (FalstaffWindow *self,
   save_form_values (self);
   g_cancellable_cancel (self->schema_cancellable);
   g_cancellable_cancel (self->price_cancellable);
-  g_clear_handle_id (&self->read_history_id, g_source_remove);
   g_clear_object (&self->price_cancellable);
   if (self->form_model)
     g_signal_handlers_disconnect_by_func (self->form_model, form_value_changed_cb, self);
@@ -1758,9 +1758,10 @@ form_state_cb (FalstaffWindow *self)
                             g_strcmp0 (gtk_stack_get_visible_child_name (self->form_stack), "loading") == 0);
 }
 
-static void
-layout_changed_cb (FalstaffWindow *self)
+static gboolean
+apply_layout (gpointer data)
 {
+  FalstaffWindow *self = data;
   gboolean results_stacked = adw_leaflet_get_folded (self->content_leaflet) &&
                              adw_leaflet_get_visible_child (self->content_leaflet) == GTK_WIDGET (self->results_stack);
 
@@ -1771,6 +1772,18 @@ layout_changed_cb (FalstaffWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW,
                                                                      "copy_code_button")),
                           !adw_leaflet_get_folded (self->leaflet));
+  self->layout_idle_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* A leaflet folds in the middle of its size allocation: the header's
+ * buttons are shown or hidden after it, not while GTK lays out the
+ * window (a widget resized then is drawn without an allocation). */
+static void
+layout_changed_cb (FalstaffWindow *self)
+{
+  if (self->layout_idle_id == 0)
+    self->layout_idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, apply_layout, self, NULL);
 }
 
 /* ------------------------------------------------------------------ key and demo */
@@ -2186,6 +2199,9 @@ falstaff_window_dispose (GObject *object)
 {
   FalstaffWindow *self = (FalstaffWindow *)object;
 
+  /* Both hold the window unowned. */
+  g_clear_handle_id (&self->read_history_id, g_source_remove);
+  g_clear_handle_id (&self->layout_idle_id, g_source_remove);
   g_cancellable_cancel (self->schema_cancellable);
   g_cancellable_cancel (self->price_cancellable);
   g_clear_object (&self->price_cancellable);
