@@ -343,7 +343,7 @@ child_memory (void)
           opt_runs, ENDPOINT, IN_FLIGHT, g_getenv ("GSK_RENDERER"));
   /* The History page, as the sidebar's switcher shows it: its rows load
    * their thumbnails. */
-  gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (history)), history);
+  gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (history, GTK_TYPE_STACK)), "history");
   set_input ("image_size", "\"square\"");
   for (int i = 0; i < opt_runs; i++)
     {
