@@ -23,26 +23,9 @@
 /* ------------------------------------------------------------------ helpers */
 
 static GtkWidget *
-find_by_tooltip (GtkWidget  *root,
-                 const char *tooltip)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_MENU_BUTTON (child) && gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
-        return child;
-      if ((found = find_by_tooltip (child, tooltip)))
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 copy_button (Studio *studio)
 {
-  GtkWidget *button = find_by_tooltip (GTK_WIDGET (studio->window), "Copy as Code");
+  GtkWidget *button = falstaff_test_find_by_tooltip (GTK_WIDGET (studio->window), GTK_TYPE_MENU_BUTTON, "Copy as Code");
 
   g_assert_nonnull (button);
   return button;

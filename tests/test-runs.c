@@ -691,24 +691,6 @@ test_notification (void)
 static gboolean
 shows_one_image (gpointer data);
 
-/* A mapped icon button whose tooltip (its name) is name. */
-static GtkWidget *
-find_labelled_accessible (GtkWidget  *root,
-                          const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_widget_get_tooltip_text (child), name) == 0)
-        return child;
-      if ((found = find_labelled_accessible (child, name)))
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 file_row_has_item (gpointer data)
 {
@@ -741,8 +723,8 @@ test_send_to (void)
 
   /* The output's own Send to… button, as a person clicks it. */
   g_assert_true (falstaff_test_wait_until (shows_one_image, studio, 10000));
-  falstaff_test_click (find_labelled_accessible (falstaff_request_view_get_output_view (request_view (studio)),
-                                                 "Send to…"));
+  falstaff_test_click (falstaff_test_find_by_tooltip (falstaff_request_view_get_output_view (request_view (studio)),
+                                                     GTK_TYPE_BUTTON, "Send to…"));
   g_assert_true (falstaff_test_wait_until (dialog_shown, NULL, 5000));
   list = falstaff_send_to_dialog_get_list (FALSTAFF_SEND_TO_DIALOG (find_dialog ()));
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (list)); row; row = gtk_widget_get_next_sibling (row))

@@ -263,3 +263,21 @@ falstaff_test_find_window (GType type)
     }
   return NULL;
 }
+
+GtkWidget *
+falstaff_test_find_by_tooltip (GtkWidget  *root,
+                               GType       type,
+                               const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
+        return child;
+      if ((found = falstaff_test_find_by_tooltip (child, type, tooltip)))
+        return found;
+    }
+  return NULL;
+}

@@ -27,6 +27,12 @@ void     falstaff_test_press_keys (GtkWidget  *focus,
  * presses the first button), then lets the main loop handle it. */
 void     falstaff_test_click      (GtkWidget  *widget);
 
+/* The first mapped widget of the type (or a subtype) under root whose
+ * tooltip is tooltip (an icon button's name), or NULL. */
+GtkWidget *falstaff_test_find_by_tooltip (GtkWidget  *root,
+                                          GType       type,
+                                          const char *tooltip);
+
 /* The first mapped toplevel window of the type (or a subtype), or NULL. */
 GtkWindow *falstaff_test_find_window (GType type);
 
