@@ -195,7 +195,7 @@ thumbnail_shown (gpointer data)
 }
 
 /* A tooltip as the picker's rows have them (asked for when shown, see
- * set_row_tooltip): one to show, and the same words as the accessible
+ * falstaff_tooltip_set_text): one to show, and the same words as the accessible
  * description, as gtk_widget_set_tooltip_text() would give. */
 static gboolean
 has_tooltip (GtkWidget  *widget,

@@ -10,6 +10,7 @@
 #include "fal.h"
 
 #include "falstaff-endpoint-picker.h"
+#include "falstaff-tooltip.h"
 #include "falstaff-image-loader.h"
 #include "falstaff-model-search.h"
 #include "falstaff-picker-item.h"
@@ -333,53 +334,16 @@ row_released_cb (GtkGestureClick *gesture,
   gtk_widget_activate_action (row, "list.activate-item", "u", gtk_list_item_get_position (list_item));
 }
 
-static gboolean
-query_tooltip_cb (GtkWidget  *widget,
-                  int         x,
-                  int         y,
-                  gboolean    keyboard,
-                  GtkTooltip *tooltip)
-{
-  const char *text = g_object_get_data (G_OBJECT (widget), "tooltip");
-
-  if (text == NULL)
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, text);
-  return TRUE;
-}
-
-/* A tooltip asked for only when shown. GTK 4.8's
- * gtk_widget_set_tooltip_text() asks the display where the pointer is
- * (X round trips) on every call: with four tooltips a row, setting them
- * while the rows are made and bound was most of the picker's cost at
- * start. */
-static void
-set_row_tooltip (GtkWidget  *widget,
-                 const char *text)
-{
-  if (g_strcmp0 (text, g_object_get_data (G_OBJECT (widget), "tooltip")) == 0)
-    return;
-  if (!g_object_get_data (G_OBJECT (widget), "tooltip-connected"))
-    {
-      g_signal_connect (widget, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
-      g_object_set_data (G_OBJECT (widget), "tooltip-connected", GINT_TO_POINTER (TRUE));
-    }
-  g_object_set_data_full (G_OBJECT (widget), "tooltip", g_strdup (text), g_free);
-  gtk_widget_set_has_tooltip (widget, text != NULL);
-  /* What gtk_widget_set_tooltip_text() also does, for screen readers. */
-  if (text)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
-  else
-    gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
-}
-
 static GtkWidget *
 create_tag (const char *icon_name,
             const char *description)
 {
   GtkWidget *icon = gtk_image_new_from_icon_name (icon_name);
 
-  set_row_tooltip (icon, description);
+  /* Rows' tooltips are asked for only when shown (falstaff-tooltip.c):
+   * gtk_widget_set_tooltip_text()'s X round trips, four a row, were most
+   * of the picker's cost at start. */
+  falstaff_tooltip_set_text (icon, description);
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
   return icon;
 }
@@ -409,7 +373,7 @@ create_endpoint_row (GtkListItem *list_item)
   gtk_widget_add_css_class (deprecated, "picker-deprecated");
   gtk_widget_add_css_class (deprecated, "caption");
   gtk_widget_add_css_class (deprecated, "dim-label");
-  set_row_tooltip (deprecated, _("fal marks this model as deprecated: it may stop working"));
+  falstaff_tooltip_set_text (deprecated, _("fal marks this model as deprecated: it may stop working"));
 
   gtk_widget_set_margin_top (row, 6);
   gtk_widget_set_margin_bottom (row, 6);
@@ -701,7 +665,7 @@ bind_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "streams"), falstaff_endpoint_info_get_streams (info));
   gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "local"), falstaff_endpoint_info_get_local (info));
   gtk_widget_set_visible (g_object_get_data (G_OBJECT (child), "deprecated"), falstaff_endpoint_info_get_deprecated (info));
-  set_row_tooltip (child, name ? falstaff_endpoint_info_get_id (info) : NULL);
+  falstaff_tooltip_set_text (child, name ? falstaff_endpoint_info_get_id (info) : NULL);
   bind_thumbnail (self, child, info);
 }
 

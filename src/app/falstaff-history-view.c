@@ -8,6 +8,7 @@
 #include "fal.h"
 
 #include "falstaff-history-view.h"
+#include "falstaff-tooltip.h"
 #include "falstaff-output-keeper.h"
 #include "falstaff-run-store.h"
 
@@ -213,7 +214,8 @@ update_row (GtkWidget *row,
                 "created-at", &created_at, NULL);
   age = age_words (created_at);
   gtk_image_set_from_icon_name (parts->icon, status_icon (status));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (parts->icon), status_words (status));
+  /* Set at every bind: no X round trip for it (falstaff-tooltip.c). */
+  falstaff_tooltip_set_text (GTK_WIDGET (parts->icon), status_words (status));
   gtk_label_set_text (parts->title, endpoint_id ? endpoint_id : "");
   /* A sweep's runs say so: they were sent together. */
   if (FALSTAFF_IS_RUN (run) && falstaff_run_get_sweep_id (FALSTAFF_RUN (run)) != 0)

@@ -47,6 +47,11 @@ falstaff_tooltip_set_text (GtkWidget  *widget,
   /* has-tooltip only makes GTK watch the pointer over the widget; it
    * queries nothing by itself. */
   gtk_widget_set_has_tooltip (widget, text != NULL);
+  /* What gtk_widget_set_tooltip_text() also does, for screen readers. */
+  if (text)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
 }
 
 const char *

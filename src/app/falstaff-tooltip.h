@@ -12,8 +12,9 @@ G_BEGIN_DECLS
  * (XIQueryPointer, then XSync) each call, which a sheet of 64 cells
  * changing state, or a list binding rows, pays hundreds of times a second
  * while the X server is busy (bench-sweep). This keeps the text and
- * answers ::query-tooltip with it; setting it costs no round trip. NULL or
- * "" removes the tooltip. */
+ * answers ::query-tooltip with it; setting it costs no round trip. Like
+ * gtk_widget_set_tooltip_text(), the text is also the widget's accessible
+ * description. NULL or "" removes the tooltip. */
 void        falstaff_tooltip_set_text (GtkWidget  *widget,
                                        const char *text);
 const char *falstaff_tooltip_get_text (GtkWidget  *widget);
