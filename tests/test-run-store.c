@@ -345,9 +345,6 @@ test_follow_to_disk (void)
   g_assert_cmpstr (falstaff_run_get_endpoint_id (again), ==, "fal-ai/fast-sdxl");
   g_assert_cmpstr (falstaff_run_get_mode (again), ==, "queue");
   g_assert_cmpstr (falstaff_run_get_request_id (again), ==, request_id);
-  g_assert_cmpstr (falstaff_run_get_status_url (again), ==, falstaff_run_get_status_url (run));
-  g_assert_cmpstr (falstaff_run_get_response_url (again), ==, falstaff_run_get_response_url (run));
-  g_assert_cmpstr (falstaff_run_get_cancel_url (again), ==, falstaff_run_get_cancel_url (run));
   g_assert_cmpint (falstaff_run_get_status (again), ==, FAL_JOB_COMPLETED);
   g_assert_cmpint (falstaff_run_get_seed (again), ==, seed);
   g_assert_cmpint (falstaff_run_get_created_at (again), ==, falstaff_run_get_created_at (run));
@@ -356,17 +353,25 @@ test_follow_to_disk (void)
   g_assert_cmpint (falstaff_run_get_completed_at (again), ==, falstaff_run_get_completed_at (run));
   g_assert_cmpstr (falstaff_run_get_thumbnail_url (again), ==, falstaff_run_get_thumbnail_url (run));
   g_assert_cmpstr (falstaff_run_get_text_snippet (again), ==, falstaff_run_get_text_snippet (run));
-  g_assert_cmpstr (falstaff_run_get_log_summary (again), ==, falstaff_run_get_log_summary (run));
-  g_assert_cmpstr (falstaff_run_get_prompt (again), ==, "a red fox in the snow");
   g_assert_true (falstaff_run_matches (again, "fox"));
   g_assert_null (falstaff_run_get_job (again));
-  /* A finished run's JSON stays on disk until asked for. */
+  /* A finished run's JSON, queue URLs, kept log lines and whole prompt
+   * stay on disk until asked for: they are most of a listed run's memory. */
   g_assert_false (falstaff_run_get_details_loaded (again));
   g_assert_null (falstaff_run_get_result (again));
   g_assert_null (falstaff_run_get_inputs (again));
+  g_assert_null (falstaff_run_get_status_url (again));
+  g_assert_null (falstaff_run_get_response_url (again));
+  g_assert_null (falstaff_run_get_log_summary (again));
+  g_assert_null (falstaff_run_get_prompt (again));
   load_details (store, again);
   g_assert_true (json_node_equal (falstaff_run_get_result (again), result));
   g_assert_true (json_node_equal (falstaff_run_get_inputs (again), body));
+  g_assert_cmpstr (falstaff_run_get_status_url (again), ==, falstaff_run_get_status_url (run));
+  g_assert_cmpstr (falstaff_run_get_response_url (again), ==, falstaff_run_get_response_url (run));
+  g_assert_cmpstr (falstaff_run_get_cancel_url (again), ==, falstaff_run_get_cancel_url (run));
+  g_assert_cmpstr (falstaff_run_get_log_summary (again), ==, falstaff_run_get_log_summary (run));
+  g_assert_cmpstr (falstaff_run_get_prompt (again), ==, "a red fox in the snow");
   trace_check ();
 }
 
@@ -524,6 +529,9 @@ test_failed_and_text (void)
   g_assert_cmpstr (falstaff_run_get_error_type (again), ==, "runner_server_error");
   again = falstaff_run_store_lookup (store, falstaff_run_get_id (text));
   g_assert_cmpstr (falstaff_run_get_text_snippet (again), ==, snippet);
+  /* The whole prompt comes with the details. */
+  g_assert_false (falstaff_run_matches (again, "otters"));
+  load_details (store, again);
   g_assert_true (falstaff_run_matches (again, "otters"));
   trace_check ();
 }
@@ -704,6 +712,89 @@ test_delete (void)
 
 /* A version-1 file (no error_type) made by hand is brought to the
  * current version without losing a run. */
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+/* Opened as the app opens it: only the runs not done are listed (they
+ * are followed again); the finished ones come when asked for, in their
+ * places among the runs made meanwhile, which keep their objects. */
+static void
+test_open_then_complete (void)
+{
+  g_autoptr(Tmp) tmp = tmp_new ();
+  g_autoptr(FalstaffRunStore) store = NULL;
+  g_autoptr(FalstaffRun) made = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (tmp->path);
+  FalstaffRun *running;
+  guint changes = 0;
+  static const gint64 order[] = { 10, 9, 7, 3 };
+  sqlite3 *db;
+
+  /* Two finished runs and one under way, in a file a store made. */
+  store = open_store_ok (tmp->path);
+  g_clear_object (&store);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  db = db_open (tmp->path);
+  db_exec (db,
+           "INSERT INTO runs (id, endpoint_id, mode, request_id, status_url, status, log_summary,"
+           "  prompt, created_at) VALUES"
+           "  (3, 'fal-ai/flux/dev', 'queue', 'req-3', 'https://queue/3', 'COMPLETED', 'done', 'a lighthouse', 1000),"
+           "  (7, 'fal-ai/any-llm', 'queue', 'req-7', 'https://queue/7', 'FAILED', NULL, 'a poem', 2000),"
+           "  (9, 'fal-ai/fast-sdxl', 'queue', 'req-9', 'https://queue/9', 'IN_QUEUE', 'waiting', 'tide', 3000);");
+  sqlite3_close (db);
+
+  store = falstaff_run_store_new (tmp->path);
+  falstaff_run_store_open_async (store, NULL, got_result_cb, &result);
+  g_assert_true (falstaff_run_store_load_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (falstaff_run_store_is_loaded (store));
+  g_assert_false (falstaff_run_store_is_complete (store));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  running = falstaff_run_store_lookup (store, 9);
+  g_assert_nonnull (running);
+  /* Under way: listed whole, to be followed again. */
+  g_assert_cmpstr (falstaff_run_get_status_url (running), ==, "https://queue/9");
+  g_assert_cmpstr (falstaff_run_get_log_summary (running), ==, "waiting");
+  g_assert_null (falstaff_run_store_lookup (store, 3));
+
+  /* A run made before the rest is listed goes on top, with a new id. */
+  made = falstaff_run_store_create_run (store, "fal-ai/fast-sdxl", "queue", NULL);
+  g_assert_cmpint (falstaff_run_get_id (made), ==, 10);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+
+  g_clear_object (&result);
+  g_signal_connect_swapped (store, "items-changed", G_CALLBACK (count_cb), &changes);
+  falstaff_run_store_complete_async (store, NULL, got_result_cb, &result);
+  falstaff_run_store_complete_async (store, NULL, got_result_cb, &again);
+  g_assert_true (falstaff_run_store_complete_finish (store, wait_result (&result), &error));
+  g_assert_true (falstaff_run_store_complete_finish (store, wait_result (&again), &error));
+  g_assert_no_error (error);
+  g_assert_true (falstaff_run_store_is_complete (store));
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, G_N_ELEMENTS (order));
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      g_autoptr(FalstaffRun) run = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      g_assert_cmpint (falstaff_run_get_id (run), ==, order[i]);
+    }
+  g_assert_true (falstaff_run_store_lookup (store, 9) == running);
+  g_assert_true (falstaff_run_store_lookup (store, 10) == made);
+  g_assert_cmpint (falstaff_run_get_status (falstaff_run_store_lookup (store, 7)), ==, FAL_JOB_FAILED);
+
+  /* Asked again: at once, nothing read. */
+  g_clear_object (&result);
+  falstaff_run_store_complete_async (store, NULL, got_result_cb, &result);
+  g_assert_true (falstaff_run_store_complete_finish (store, wait_result (&result), &error));
+  g_assert_cmpuint (changes, ==, 1);
+}
+
 static void
 test_migrate_v1 (void)
 {
@@ -1100,6 +1191,7 @@ main (int    argc,
   g_test_add_func ("/app/run-store/failed-and-text", test_failed_and_text);
   g_test_add_func ("/app/run-store/unfinished", test_unfinished);
   g_test_add_func ("/app/run-store/delete", test_delete);
+  g_test_add_func ("/app/run-store/open-then-complete", test_open_then_complete);
   g_test_add_func ("/app/run-store/migrate-v1", test_migrate_v1);
   g_test_add_func ("/app/run-store/sweep", test_sweep);
   g_test_add_func ("/app/run-store/cost", test_cost);

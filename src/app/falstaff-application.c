@@ -3,6 +3,11 @@
 
 #include "config.h"
 
+#include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <glib/gi18n.h>
 
 #include "falstaff-application.h"
@@ -192,12 +197,29 @@ falstaff_application_get_session (FalstaffApplication *self)
   return self->session;
 }
 
+/* Start-up leaves freed memory behind: the history's rows read on the
+ * database thread, the parsed catalog and schema. glibc keeps such pages
+ * (most of them in the middle of its heaps) until asked: once the start
+ * is over, they go back to the system, 10–15 MiB with a long history. */
+static gboolean
+trim_heap_cb (gpointer data)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 store_loaded_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      data)
 {
   g_autoptr(GError) error = NULL;
+
+  /* A second after the history came: the first frames are drawn and
+   * the runs that were under way are followed again by then. */
+  g_timeout_add_full (G_PRIORITY_LOW, 1000, trim_heap_cb, NULL, NULL);
 
   /* A store that could not open its file keeps runs in memory: the
    * window says so through the recovery message or the error. */
@@ -214,7 +236,8 @@ falstaff_application_get_run_store (FalstaffApplication *self)
   if (!self->run_store_read)
     {
       self->run_store_read = TRUE;
-      falstaff_run_store_load_async (self->run_store, NULL, store_loaded_cb, NULL);
+      /* The finished runs are listed when the History first wants them. */
+      falstaff_run_store_open_async (self->run_store, NULL, store_loaded_cb, NULL);
     }
   return self->run_store;
 }

@@ -428,6 +428,7 @@ typedef struct {
   char *url;
   char *path;           /* in the disk cache */
   GBytes *bytes;        /* downloaded, to keep and decode */
+  int size;                /* pixels a side: the display's scale */
 } ThumbLoad;
 
 static void
@@ -450,8 +451,7 @@ thumb_decode_thread (GTask        *task,
   ThumbLoad *load = task_data;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
   g_autoptr(GError) error = NULL;
-  /* Twice the size, for scaled displays. */
-  int size = THUMB_SIZE * 2;
+  int size = load->size;
 
   if (load->bytes == NULL)
     {
@@ -567,6 +567,7 @@ thumb_downloaded_cb (GObject      *object,
   load = g_new0 (ThumbLoad, 1);
   load->url = g_strdup (old->url);
   load->path = g_strdup (old->path);
+  load->size = old->size;
   load->bytes = g_steal_pointer (&bytes);
   decode = g_task_new (self, g_task_get_cancellable (task), thumb_decoded_cb,
                        g_object_ref (g_object_get_data (G_OBJECT (task), "picture")));
@@ -588,6 +589,9 @@ thumb_load (FalstaffEndpointPicker *self,
 
   load->url = g_strdup (url);
   load->path = g_build_filename (self->thumb_dir, name, NULL);
+  /* As many pixels as the display shows: twice as many on a scaled one
+   * (a quarter of the memory of always decoding for scale 2). */
+  load->size = THUMB_SIZE * MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (picture)));
   task = g_task_new (self, cancellable, thumb_decoded_cb, g_object_ref (picture));
   g_task_set_source_tag (task, thumb_load);
   g_task_set_task_data (task, load, (GDestroyNotify) thumb_load_free);

@@ -424,7 +424,7 @@ static void
 show_list_or_empty (FalstaffHistoryView *self)
 {
   GListModel *runs = gtk_filter_list_model_get_model (self->filtered);
-  gboolean loading = FALSTAFF_IS_RUN_STORE (runs) && !falstaff_run_store_is_loaded (FALSTAFF_RUN_STORE (runs));
+  gboolean loading = FALSTAFF_IS_RUN_STORE (runs) && !falstaff_run_store_is_complete (FALSTAFF_RUN_STORE (runs));
 
   gtk_stack_set_visible_child_name (self->stack,
                                     loading || g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0
@@ -619,7 +619,7 @@ falstaff_history_view_set_runs (FalstaffHistoryView *self,
 
   gtk_filter_list_model_set_model (self->filtered, runs);
   if (FALSTAFF_IS_RUN_STORE (runs))
-    g_signal_connect_object (runs, "notify::loaded", G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object (runs, "notify::complete", G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
   items_changed_cb (self);
 }
 

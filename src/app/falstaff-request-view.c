@@ -529,6 +529,18 @@ show_stored (FalstaffRequestView *self,
 {
   JsonNode *result = falstaff_run_get_result (run);
 
+  /* The kept log lines come with the details, as the inputs do. */
+  if (g_strcmp0 (falstaff_run_get_mode (run), "stream") == 0)
+    falstaff_log_view_set_empty_text (self->log_view, stream_log_text ());
+  else if (falstaff_run_get_log_summary (run) && *falstaff_run_get_log_summary (run))
+    {
+      g_autofree char *text = g_strdup_printf (_("The history keeps a run's last log lines only:\n%s"),
+                                               falstaff_run_get_log_summary (run));
+
+      falstaff_log_view_set_empty_text (self->log_view, text);
+    }
+  else
+    falstaff_log_view_set_empty_text (self->log_view, _("No log lines were kept for this run"));
   falstaff_output_view_set_context (self->output_view, falstaff_run_get_endpoint_id (run),
                                     falstaff_run_get_request_id (run), falstaff_run_get_inputs (run));
   if (result)
@@ -637,22 +649,11 @@ falstaff_request_view_set_run (FalstaffRequestView *self,
       return;
     }
   set_request_id (self, falstaff_run_get_request_id (run));
-  if (g_strcmp0 (falstaff_run_get_mode (run), "stream") == 0)
-    falstaff_log_view_set_empty_text (self->log_view,
-                                      stream_log_text ());
-  else if (falstaff_run_get_log_summary (run) && *falstaff_run_get_log_summary (run))
-    {
-      g_autofree char *text = g_strdup_printf (_("The history keeps a run's last log lines only:\n%s"),
-                                               falstaff_run_get_log_summary (run));
-
-      falstaff_log_view_set_empty_text (self->log_view, text);
-    }
-  else
-    falstaff_log_view_set_empty_text (self->log_view, _("No log lines were kept for this run"));
   if (falstaff_run_get_details_loaded (run) || store == NULL)
     show_stored (self, run);
   else
     {
+      falstaff_log_view_set_empty_text (self->log_view, "");
       update_status (self);
       self->details_cancellable = g_cancellable_new ();
       falstaff_run_store_load_details_async (store, run, self->details_cancellable, details_loaded_cb, self);

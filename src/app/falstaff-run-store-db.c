@@ -266,25 +266,38 @@ migrate (FalstaffRunDb  *db,
 }
 
 static gboolean
-read_summaries (FalstaffRunDb      *db,
-                FalstaffRunDbLoad  *load,
-                gboolean           *corrupt,
-                GError            **error)
+read_summaries (FalstaffRunDb       *db,
+                FalstaffRunDbOpKind  which,
+                FalstaffRunDbLoad   *load,
+                gboolean            *corrupt,
+                GError             **error)
 {
   sqlite3_stmt *stmt = NULL;
+  const char *where = which == FALSTAFF_RUN_DB_OPEN ? " WHERE status NOT IN " DONE_STATUSES
+                      : which == FALSTAFF_RUN_DB_LIST_FINISHED ? " WHERE status IN " DONE_STATUSES
+                      : "";
+  g_autofree char *sql = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db->sqlite,
-                           "SELECT id, endpoint_id, mode, request_id, status_url, response_url,"
-                           " cancel_url, status, error_message, error_type, log_summary, prompt,"
-                           " thumbnail_url, text_snippet, seed, created_at, submitted_at,"
-                           " started_at, completed_at,"
-                           /* Only unfinished runs need their inputs and result now. */
-                           " status IN " DONE_STATUSES ","
-                           " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE inputs END,"
-                           " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE result END,"
-                           " sweep_id, sweep, billable_units, unit_price, price_unit, currency"
-                           " FROM runs ORDER BY id DESC", -1, &stmt, NULL);
+  /* A finished run's queue URLs, kept log lines and whole prompt come
+   * with its details: they are most of a summary's memory, and the list
+   * does not show them. */
+  sql = g_strconcat ("SELECT id, endpoint_id, mode, request_id,"
+                     " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE status_url END,"
+                     " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE response_url END,"
+                     " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE cancel_url END,"
+                     " status, error_message, error_type,"
+                     " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE log_summary END,"
+                     " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE prompt END,"
+                     " thumbnail_url, text_snippet, seed, created_at, submitted_at,"
+                     " started_at, completed_at,"
+                     /* Only unfinished runs need their inputs and result now. */
+                     " status IN " DONE_STATUSES ","
+                     " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE inputs END,"
+                     " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE result END,"
+                     " sweep_id, sweep, billable_units, unit_price, price_unit, currency"
+                     " FROM runs", where, " ORDER BY id DESC", NULL);
+  rc = sqlite3_prepare_v2 (db->sqlite, sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return fail (db, rc, "SELECT runs", corrupt, error);
 
@@ -346,10 +359,11 @@ read_summaries (FalstaffRunDb      *db,
 }
 
 static gboolean
-open_and_read (FalstaffRunDb      *db,
-               FalstaffRunDbLoad  *load,
-               gboolean           *corrupt,
-               GError            **error)
+open_and_read (FalstaffRunDb       *db,
+               FalstaffRunDbOpKind  which,
+               FalstaffRunDbLoad   *load,
+               gboolean            *corrupt,
+               GError             **error)
 {
   int rc;
 
@@ -365,8 +379,11 @@ open_and_read (FalstaffRunDb      *db,
    * first read of the file also tells whether it is a database. */
   return exec (db, "PRAGMA journal_mode = WAL", corrupt, error) &&
          exec (db, "PRAGMA synchronous = NORMAL", corrupt, error) &&
+         /* 512 KiB of page cache instead of 2 MiB: the file is read once
+          * at start, then written a row at a time. */
+         exec (db, "PRAGMA cache_size = -512", corrupt, error) &&
          migrate (db, corrupt, error) &&
-         read_summaries (db, load, corrupt, error);
+         read_summaries (db, which, load, corrupt, error);
 }
 
 /* Renames path+suffix to broken+suffix, if it exists. */
@@ -414,8 +431,9 @@ move_aside (FalstaffRunDb  *db,
 }
 
 static FalstaffRunDbLoad *
-load (FalstaffRunDb  *db,
-      GError        **error)
+load (FalstaffRunDb        *db,
+      FalstaffRunDbOpKind   which,
+      GError              **error)
 {
   FalstaffRunDbLoad *result = g_new0 (FalstaffRunDbLoad, 1);
   g_autofree char *dir = g_path_get_dirname (db->path);
@@ -435,7 +453,7 @@ load (FalstaffRunDb  *db,
       return NULL;
     }
 
-  if (open_and_read (db, result, &corrupt, &local_error))
+  if (open_and_read (db, which, result, &corrupt, &local_error))
     return result;
 
   close_db (db);
@@ -451,7 +469,7 @@ load (FalstaffRunDb  *db,
   g_ptr_array_set_size (result->rows, 0);
   result->max_id = 0;
   if ((broken = move_aside (db, error)) == NULL ||
-      !open_and_read (db, result, NULL, error))
+      !open_and_read (db, which, result, NULL, error))
     {
       close_db (db);
       _falstaff_run_db_load_free (result);
@@ -494,9 +512,16 @@ write_row (FalstaffRunDb  *db,
   else
     {
       if (!prepare (db, &db->update_stmt,
-                    "UPDATE runs SET request_id = ?4, status_url = ?5, response_url = ?6,"
-                    " cancel_url = ?7, status = ?8, error_message = ?9, error_type = ?10,"
-                    " log_summary = ?11, prompt = ?12, thumbnail_url = ?13, text_snippet = ?14,"
+                    /* Columns that come with the details are kept as they are
+                     * on disk when the run's details were never loaded. */
+                    "UPDATE runs SET request_id = ?4,"
+                    " status_url = CASE WHEN ?30 THEN ?5 ELSE status_url END,"
+                    " response_url = CASE WHEN ?30 THEN ?6 ELSE response_url END,"
+                    " cancel_url = CASE WHEN ?30 THEN ?7 ELSE cancel_url END,"
+                    " status = ?8, error_message = ?9, error_type = ?10,"
+                    " log_summary = CASE WHEN ?30 THEN ?11 ELSE log_summary END,"
+                    " prompt = CASE WHEN ?30 THEN ?12 ELSE prompt END,"
+                    " thumbnail_url = ?13, text_snippet = ?14,"
                     " seed = ?15, submitted_at = ?16, started_at = ?17, completed_at = ?18,"
                     " inputs = CASE WHEN ?19 THEN ?20 ELSE inputs END,"
                     " result = CASE WHEN ?21 THEN ?22 ELSE result END,"
@@ -506,6 +531,7 @@ write_row (FalstaffRunDb  *db,
       stmt = db->update_stmt;
       sqlite3_bind_int (stmt, 19, row->write_inputs);
       sqlite3_bind_int (stmt, 21, row->write_result);
+      sqlite3_bind_int (stmt, 30, row->write_extras);
     }
 
   sqlite3_bind_int64 (stmt, 1, row->id);
@@ -576,7 +602,9 @@ read_details (FalstaffRunDb  *db,
   FalstaffRunRow *row;
   int rc;
 
-  if (!prepare (db, &db->details_stmt, "SELECT inputs, result FROM runs WHERE id = ?1", error))
+  if (!prepare (db, &db->details_stmt,
+                "SELECT inputs, result, status_url, response_url, cancel_url, log_summary, prompt"
+                " FROM runs WHERE id = ?1", error))
     return NULL;
   sqlite3_bind_int64 (db->details_stmt, 1, id);
   rc = sqlite3_step (db->details_stmt);
@@ -594,6 +622,11 @@ read_details (FalstaffRunDb  *db,
   row->id = id;
   row->inputs = column_json (db->details_stmt, 0);
   row->result = column_json (db->details_stmt, 1);
+  row->status_url = column_text (db->details_stmt, 2);
+  row->response_url = column_text (db->details_stmt, 3);
+  row->cancel_url = column_text (db->details_stmt, 4);
+  row->log_summary = column_text (db->details_stmt, 5);
+  row->prompt = column_text (db->details_stmt, 6);
   row->details_loaded = TRUE;
   sqlite3_reset (db->details_stmt);
   return row;
@@ -670,11 +703,25 @@ run_op (FalstaffRunDb *db,
   switch (op->kind)
     {
     case FALSTAFF_RUN_DB_LOAD:
+    case FALSTAFF_RUN_DB_OPEN:
       {
         FalstaffRunDbLoad *result;
 
         close_db (db);
-        result = load (db, &error);
+        result = load (db, op->kind, &error);
+        answer (op, result, (GDestroyNotify) _falstaff_run_db_load_free, g_steal_pointer (&error));
+      }
+      break;
+
+    case FALSTAFF_RUN_DB_LIST_FINISHED:
+      {
+        FalstaffRunDbLoad *result = g_new0 (FalstaffRunDbLoad, 1);
+
+        result->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _falstaff_run_row_free);
+        if (db->sqlite == NULL)
+          ;  /* Opening failed: runs live in memory only, none to list. */
+        else if (!read_summaries (db, op->kind, result, NULL, &error))
+          g_clear_pointer (&result, _falstaff_run_db_load_free);
         answer (op, result, (GDestroyNotify) _falstaff_run_db_load_free, g_steal_pointer (&error));
       }
       break;

@@ -38,9 +38,12 @@ typedef struct {
   char *price_unit;
   char *currency;
 
-  /* Writing: the JSON columns are written only when set. */
+  /* Writing: the JSON columns are written only when set; the columns
+   * that come with the details (queue URLs, log summary, prompt) only
+   * when write_extras. */
   gboolean write_inputs;
   gboolean write_result;
+  gboolean write_extras;
   char *inputs_json;
   char *result_json;
 
@@ -70,10 +73,11 @@ FalstaffRunRow *_falstaff_run_snapshot       (FalstaffRun      *self,
                                               gboolean          full);
 void            _falstaff_run_set_store      (FalstaffRun      *self,
                                               FalstaffRunStore *store);
-/* Takes inputs and result (either may be NULL). */
+/* The details read from the file: takes the row's inputs and result
+ * (either may be NULL) and sets the queue URLs, log summary and prompt
+ * that finished runs are listed without. */
 void            _falstaff_run_set_details    (FalstaffRun      *self,
-                                              JsonNode         *inputs,
-                                              JsonNode         *result);
+                                              FalstaffRunRow   *row);
 
 /* falstaff-run-store.c, for runs: the run changed; now: write it without
  * waiting to gather more changes. */
@@ -99,7 +103,9 @@ void            _falstaff_run_store_set_save_delay (FalstaffRunStore *self,
  * by a queue of operations, each done in order. */
 
 typedef enum {
-  FALSTAFF_RUN_DB_LOAD,     /* task → FalstaffRunDbLoad */
+  FALSTAFF_RUN_DB_LOAD,     /* task → FalstaffRunDbLoad, every run */
+  FALSTAFF_RUN_DB_OPEN,     /* task → FalstaffRunDbLoad, the unfinished runs */
+  FALSTAFF_RUN_DB_LIST_FINISHED, /* after OPEN: task → FalstaffRunDbLoad, the others */
   FALSTAFF_RUN_DB_INSERT,   /* rows */
   FALSTAFF_RUN_DB_UPDATE,   /* rows */
   FALSTAFF_RUN_DB_DELETE,   /* ids; task → TRUE */

@@ -30,9 +30,13 @@ struct _FalstaffRunStore
   FalstaffRunStoreStatementHook hook;
   gpointer hook_data;
 
+  GPtrArray *complete_tasks; /* GTask: waiting for the finished runs */
+
   guint loading : 1;
   guint load_done : 1;       /* successfully or not: runs may be made */
   guint loaded : 1;          /* from the file */
+  guint complete : 1;        /* every run of the file is in the list */
+  guint listing : 1;         /* the finished runs are being read */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -46,6 +50,7 @@ enum {
   PROP_LOADED,
   PROP_RECOVERY_MESSAGE,
   PROP_N_ITEMS,
+  PROP_COMPLETE,
   N_PROPS
 };
 
@@ -173,6 +178,7 @@ falstaff_run_store_finalize (GObject *object)
   g_ptr_array_unref (self->runs);
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->dirty);
+  g_ptr_array_unref (self->complete_tasks);
   g_main_context_unref (self->context);
   g_free (self->path);
   g_free (self->recovery_message);
@@ -201,6 +207,9 @@ falstaff_run_store_get_property (GObject    *object,
       break;
     case PROP_N_ITEMS:
       g_value_set_uint (value, self->runs->len);
+      break;
+    case PROP_COMPLETE:
+      g_value_set_boolean (value, self->complete);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -245,6 +254,10 @@ falstaff_run_store_class_init (FalstaffRunStoreClass *klass)
   properties[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE, flags);
   properties[PROP_RECOVERY_MESSAGE] = g_param_spec_string ("recovery-message", NULL, NULL, NULL, flags);
   properties[PROP_N_ITEMS] = g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* TRUE once every run of the file is in the list (at once with
+   * falstaff_run_store_load_async(); with falstaff_run_store_open_async(),
+   * after falstaff_run_store_complete_async()). */
+  properties[PROP_COMPLETE] = g_param_spec_boolean ("complete", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -256,6 +269,7 @@ falstaff_run_store_init (FalstaffRunStore *self)
   self->runs = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->dirty = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /* ------------------------------------------------------------------ private API */
@@ -326,6 +340,8 @@ falstaff_run_store_get_path (FalstaffRunStore *self)
   return self->path;
 }
 
+static void set_complete (FalstaffRunStore *self);
+
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
@@ -342,8 +358,9 @@ load_cb (GObject      *object,
   load = g_task_propagate_pointer (G_TASK (result), &error);
   if (load == NULL)
     {
-      /* Runs still work, in memory. */
+      /* Runs still work, in memory: nothing else to list. */
       self->next_id = 1;
+      set_complete (self);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -360,9 +377,30 @@ load_cb (GObject      *object,
   if (n > 0)
     items_changed (self, 0, 0, n);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+  if (g_task_get_source_tag (task) == falstaff_run_store_load_async)
+    set_complete (self);
   if (self->recovery_message != NULL)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECOVERY_MESSAGE]);
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+start_loading (FalstaffRunStore    *self,
+               FalstaffRunDbOpKind  kind,
+               gpointer             source_tag,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) op_task = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  self->loading = TRUE;
+  self->db = _falstaff_run_db_new (self->path, self->hook, self->hook_data);
+  op_task = g_task_new (self, NULL, load_cb, g_steal_pointer (&task));
+  _falstaff_run_db_push (self->db, kind, NULL, NULL, op_task);
 }
 
 void
@@ -371,18 +409,132 @@ falstaff_run_store_load_async (FalstaffRunStore    *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) op_task = NULL;
-
   g_return_if_fail (FALSTAFF_IS_RUN_STORE (self));
   g_return_if_fail (!self->loading && !self->load_done);
 
+  start_loading (self, FALSTAFF_RUN_DB_LOAD, falstaff_run_store_load_async, cancellable, callback, user_data);
+}
+
+void
+falstaff_run_store_open_async (FalstaffRunStore    *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (FALSTAFF_IS_RUN_STORE (self));
+  g_return_if_fail (!self->loading && !self->load_done);
+
+  start_loading (self, FALSTAFF_RUN_DB_OPEN, falstaff_run_store_open_async, cancellable, callback, user_data);
+}
+
+static void
+set_complete (FalstaffRunStore *self)
+{
+  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->complete_tasks);
+
+  self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->listing = FALSE;
+  if (!self->complete)
+    {
+      self->complete = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETE]);
+    }
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+}
+
+static int
+compare_ids_newest_first (gconstpointer a,
+                          gconstpointer b)
+{
+  gint64 id_a = falstaff_run_get_id (*(FalstaffRun **) a);
+  gint64 id_b = falstaff_run_get_id (*(FalstaffRun **) b);
+
+  return id_a < id_b ? 1 : id_a > id_b ? -1 : 0;
+}
+
+static void
+list_finished_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  FalstaffRunStore *self = FALSTAFF_RUN_STORE (object);
+  g_autoptr(GError) error = NULL;
+  FalstaffRunDbLoad *load;
+  guint before = self->runs->len;
+
+  load = g_task_propagate_pointer (G_TASK (result), &error);
+  if (load == NULL)
+    {
+      g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->complete_tasks);
+
+      self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+      self->listing = FALSE;
+      for (guint i = 0; i < tasks->len; i++)
+        g_task_return_error (g_ptr_array_index (tasks, i), g_error_copy (error));
+      return;
+    }
+
+  /* A run listed already (made or finished in this session) keeps its
+   * object; the list is then in id order again, newest first. */
+  for (guint i = 0; i < load->rows->len; i++)
+    {
+      FalstaffRunRow *row = g_ptr_array_index (load->rows, i);
+
+      if (!g_hash_table_contains (self->by_id, &row->id))
+        add_run (self, _falstaff_run_new_from_row (row), FALSE);
+    }
+  _falstaff_run_db_load_free (load);
+  g_ptr_array_sort (self->runs, compare_ids_newest_first);
+  if (self->runs->len != before)
+    items_changed (self, 0, before, self->runs->len);
+  set_complete (self);
+}
+
+void
+falstaff_run_store_complete_async (FalstaffRunStore    *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FALSTAFF_IS_RUN_STORE (self));
+  g_return_if_fail (self->loading || self->load_done);
+
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, falstaff_run_store_load_async);
-  self->loading = TRUE;
-  self->db = _falstaff_run_db_new (self->path, self->hook, self->hook_data);
-  op_task = g_task_new (self, NULL, load_cb, g_steal_pointer (&task));
-  _falstaff_run_db_push (self->db, FALSTAFF_RUN_DB_LOAD, NULL, NULL, op_task);
+  g_task_set_source_tag (task, falstaff_run_store_complete_async);
+  if (self->complete)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_ptr_array_add (self->complete_tasks, g_steal_pointer (&task));
+  if (!self->listing)
+    {
+      g_autoptr(GTask) op_task = g_task_new (self, NULL, list_finished_cb, NULL);
+
+      /* Queued after the opening: the database thread does them in order. */
+      self->listing = TRUE;
+      _falstaff_run_db_push (self->db, FALSTAFF_RUN_DB_LIST_FINISHED, NULL, NULL, op_task);
+    }
+}
+
+gboolean
+falstaff_run_store_complete_finish (FalstaffRunStore  *self,
+                                    GAsyncResult      *result,
+                                    GError           **error)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+falstaff_run_store_is_complete (FalstaffRunStore *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
+  return self->complete;
 }
 
 gboolean
@@ -528,7 +680,7 @@ details_cb (GObject      *object,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  _falstaff_run_set_details (run, g_steal_pointer (&row->inputs), g_steal_pointer (&row->result));
+  _falstaff_run_set_details (run, row);
   _falstaff_run_row_free (row);
   g_task_return_boolean (task, TRUE);
 }

@@ -41,6 +41,28 @@ gboolean          falstaff_run_store_load_finish      (FalstaffRunStore    *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 gboolean          falstaff_run_store_is_loaded        (FalstaffRunStore    *self);
+/* As falstaff_run_store_load_async(), but lists only the runs that are
+ * not done (to follow them again); the finished ones, most of a long
+ * history, are read when falstaff_run_store_complete_async() asks. Runs
+ * may be made once it resolved. The app opens its history so: a person
+ * who does not look at the History does not pay its memory. Finished
+ * with falstaff_run_store_load_finish(). */
+void              falstaff_run_store_open_async       (FalstaffRunStore    *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+/* Resolves once every run of the file is in the list ("complete"): at
+ * once after falstaff_run_store_load_async(); after open, it reads the
+ * finished runs and adds them in their places (one items-changed).
+ * Callable any time after opening started; calls share one read. */
+void              falstaff_run_store_complete_async   (FalstaffRunStore    *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean          falstaff_run_store_complete_finish  (FalstaffRunStore    *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+gboolean          falstaff_run_store_is_complete      (FalstaffRunStore    *self);
 
 /* Plain words for a person when the history had to be started anew,
  * else NULL. */

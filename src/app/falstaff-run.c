@@ -682,20 +682,23 @@ _falstaff_run_new_from_row (FalstaffRunRow *row)
 {
   FalstaffRun *self = g_object_new (FALSTAFF_TYPE_RUN, NULL);
 
+  /* Copies, not the row's own strings: rows are made on the database
+   * thread, and strings kept from there would pin that thread's malloc
+   * arena (about 1 MiB a thousand runs) after the rows are freed. */
   self->id = row->id;
-  self->endpoint_id = g_steal_pointer (&row->endpoint_id);
-  self->mode = g_steal_pointer (&row->mode);
-  self->request_id = g_steal_pointer (&row->request_id);
-  self->status_url = g_steal_pointer (&row->status_url);
-  self->response_url = g_steal_pointer (&row->response_url);
-  self->cancel_url = g_steal_pointer (&row->cancel_url);
+  self->endpoint_id = g_strdup (row->endpoint_id);
+  self->mode = g_strdup (row->mode);
+  self->request_id = g_strdup (row->request_id);
+  self->status_url = g_strdup (row->status_url);
+  self->response_url = g_strdup (row->response_url);
+  self->cancel_url = g_strdup (row->cancel_url);
   self->status = row->status;
-  self->error_message = g_steal_pointer (&row->error_message);
-  self->error_type = g_steal_pointer (&row->error_type);
-  self->log_summary = g_steal_pointer (&row->log_summary);
-  self->prompt = g_steal_pointer (&row->prompt);
-  self->thumbnail_url = g_steal_pointer (&row->thumbnail_url);
-  self->text_snippet = g_steal_pointer (&row->text_snippet);
+  self->error_message = g_strdup (row->error_message);
+  self->error_type = g_strdup (row->error_type);
+  self->log_summary = g_strdup (row->log_summary);
+  self->prompt = g_strdup (row->prompt);
+  self->thumbnail_url = g_strdup (row->thumbnail_url);
+  self->text_snippet = g_strdup (row->text_snippet);
   self->created_at = row->created_at;
   self->submitted_at = row->submitted_at;
   self->started_at = row->started_at;
@@ -705,8 +708,8 @@ _falstaff_run_new_from_row (FalstaffRunRow *row)
   self->sweep = g_steal_pointer (&row->sweep);
   self->billable_units = row->billable_units;
   self->unit_price = row->unit_price;
-  self->price_unit = g_steal_pointer (&row->price_unit);
-  self->currency = g_steal_pointer (&row->currency);
+  self->price_unit = g_strdup (row->price_unit);
+  self->currency = g_strdup (row->currency);
   self->inputs = g_steal_pointer (&row->inputs);
   self->result = g_steal_pointer (&row->result);
   self->details_loaded = row->details_loaded;
@@ -745,7 +748,9 @@ _falstaff_run_snapshot (FalstaffRun *self,
   row->price_unit = g_strdup (self->price_unit);
   row->currency = g_strdup (self->currency);
 
-  /* An old run's JSON that was never loaded is left as it is on disk. */
+  /* An old run's JSON and the columns that come with it, never loaded,
+   * are left as they are on disk. */
+  row->write_extras = full || self->details_loaded;
   if ((full || self->inputs_dirty) && self->details_loaded)
     {
       row->write_inputs = TRUE;
@@ -780,11 +785,24 @@ _falstaff_run_set_store (FalstaffRun      *self,
 }
 
 void
-_falstaff_run_set_details (FalstaffRun *self,
-                           JsonNode    *inputs,
-                           JsonNode    *result)
+_falstaff_run_set_details (FalstaffRun    *self,
+                           FalstaffRunRow *row)
 {
+  JsonNode *inputs = g_steal_pointer (&row->inputs);
+  JsonNode *result = g_steal_pointer (&row->result);
+
   g_object_freeze_notify (G_OBJECT (self));
+  /* Set meanwhile (a run followed again) is newer than the file's. */
+  if (self->status_url == NULL)
+    set_string (self, &self->status_url, row->status_url, PROP_STATUS_URL);
+  if (self->response_url == NULL)
+    set_string (self, &self->response_url, row->response_url, PROP_RESPONSE_URL);
+  if (self->cancel_url == NULL)
+    set_string (self, &self->cancel_url, row->cancel_url, PROP_CANCEL_URL);
+  if (self->log_summary == NULL)
+    set_string (self, &self->log_summary, row->log_summary, PROP_LOG_SUMMARY);
+  if (self->prompt == NULL)
+    set_string (self, &self->prompt, row->prompt, PROP_PROMPT);
   if (self->inputs == NULL && inputs != NULL)
     {
       self->inputs = g_steal_pointer (&inputs);

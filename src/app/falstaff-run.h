@@ -24,8 +24,10 @@ G_BEGIN_DECLS
  * lines), "created-at", "submitted-at", "started-at", "completed-at"
  * (g_get_real_time() µs, 0 when not known), "seed" (gint64, -1 when not
  * known), "prompt", "thumbnail-url", "text-snippet", "job" (the FalJob
- * this process follows it with, or NULL). All are read-only: a run
- * changes by following its job. */
+ * this process follows it with, or NULL). A finished run read from the
+ * history has no "status-url", "response-url", "cancel-url",
+ * "log-summary" nor "prompt" either until its details are loaded. All are
+ * read-only: a run changes by following its job. */
 #define FALSTAFF_TYPE_RUN (falstaff_run_get_type ())
 G_DECLARE_FINAL_TYPE (FalstaffRun, falstaff_run, FALSTAFF, RUN, GObject)
 
@@ -103,8 +105,9 @@ void          falstaff_run_fail               (FalstaffRun  *self,
 gboolean      falstaff_run_needs_submit_again (FalstaffRun *self);
 
 /* For a GtkFilterListModel: TRUE when every word of query (case-folded)
- * is in the endpoint id, the prompt or the text snippet. An empty or
- * NULL query matches every run. */
+ * is in the endpoint id, the prompt or the text snippet. A finished run
+ * read from the history has its prompt only once its details are loaded.
+ * An empty or NULL query matches every run. */
 gboolean      falstaff_run_matches            (FalstaffRun *self,
                                                const char  *query);
 

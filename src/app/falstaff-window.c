@@ -502,18 +502,38 @@ focus_first_field (FalstaffWindow *self)
 
 /* ------------------------------------------------------------------ cost */
 
+static gboolean read_history_cb (gpointer data);
+
+static void
+spending_listed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(FalstaffWindow) self = data;
+  FalstaffSpendingDialog *dialog;
+
+  /* Summed over what could be read: a history that failed to list its
+   * finished runs still has this session's. */
+  falstaff_run_store_complete_finish (FALSTAFF_RUN_STORE (source), result, NULL);
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  dialog = falstaff_spending_dialog_new (GTK_WINDOW (self), G_LIST_MODEL (source), self->settings);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 show_spending_activated (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
-  FalstaffSpendingDialog *dialog;
 
   if (self->store == NULL)
     return;
-  dialog = falstaff_spending_dialog_new (GTK_WINDOW (self), G_LIST_MODEL (self->store), self->settings);
-  gtk_window_present (GTK_WINDOW (dialog));
+  /* Every run's cost: the finished runs are listed first. */
+  if (self->read_history_id)
+    read_history_cb (self);
+  falstaff_run_store_complete_async (self->store, NULL, spending_listed_cb, g_object_ref (self));
 }
 
 /* The form's values as the body would carry them: what
@@ -767,7 +787,6 @@ static void follow_run (FalstaffWindow *self,
                         FalJob         *job);
 
 static void history_selection_changed_cb (FalstaffWindow *self);
-static gboolean read_history_cb (gpointer data);
 
 /* The History page is made when first shown or asked for: at start it is
  * hidden, and its list of a long history was a good part of the window. */
@@ -780,6 +799,7 @@ ensure_history_view (FalstaffWindow *self)
   if (self->read_history_id)
     read_history_cb (self);
   self->history_view = g_object_new (FALSTAFF_TYPE_HISTORY_VIEW, NULL);
+  falstaff_run_store_complete_async (self->store, NULL, NULL, NULL);
   falstaff_history_view_set_runs (self->history_view, G_LIST_MODEL (self->store));
   if (self->keeper)
     falstaff_history_view_set_output_keeper (self->history_view, self->keeper);
@@ -1653,6 +1673,12 @@ open_request_activated (GtkWidget  *widget,
   FalstaffWindow *self = FALSTAFF_WINDOW (widget);
   GtkWidget *dialog = falstaff_open_request_dialog_new (GTK_WINDOW (self), self->endpoint_id);
 
+  /* A request already in the history is shown, not followed twice: the
+   * finished runs are listed while the person types the id. */
+  if (self->read_history_id)
+    read_history_cb (self);
+  if (self->store)
+    falstaff_run_store_complete_async (self->store, NULL, NULL, NULL);
   g_signal_connect_object (dialog, "response", G_CALLBACK (open_request_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
