@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "fal-local-server.h"
+#include "falstaff-demo-server.h"
 
 #include "falstaff-session.h"
 #include "falstaff-settings.h"
@@ -16,7 +16,7 @@ struct _FalstaffSession
   GObject parent_instance;
 
   FalClient *client;
-  FalLocalServer *demo_server;
+  GObject *demo_server;      /* a FalLocalServer, from falstaff-demo-server.c */
   FalstaffSessionMode mode;
   char *key_warning;
   GSettings *settings;
@@ -64,7 +64,7 @@ falstaff_session_dispose (GObject *object)
   FalstaffSession *self = (FalstaffSession *)object;
 
   if (self->demo_server)
-    fal_local_server_stop (self->demo_server);
+    falstaff_demo_server_stop (self->demo_server);
   g_clear_object (&self->demo_server);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
@@ -199,7 +199,7 @@ const char *falstaff_session_get_key_warning (FalstaffSession *self) { return se
 const char *
 falstaff_session_get_demo_url (FalstaffSession *self)
 {
-  return self->demo_server ? fal_local_server_get_url (self->demo_server) : NULL;
+  return self->demo_server ? falstaff_demo_server_get_url (self->demo_server) : NULL;
 }
 
 /* ------------------------------------------------------------------ load */
@@ -479,12 +479,17 @@ start_thread (GTask        *task,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  FalLocalServer *server = task_data;
+  const char *speed = g_getenv ("FALSTAFF_DEMO_SPEED");
   GError *error = NULL;
+  GObject *server;
 
-  /* Binding waits for the server thread: not on the main loop. */
-  if (fal_local_server_start (server, &error))
-    g_task_return_boolean (task, TRUE);
+  /* Loading the module and binding the server wait on the disk and the
+   * server thread: not on the main loop. */
+  server = falstaff_demo_server_start (speed ? g_ascii_strtod (speed, NULL) : 0,
+                                       g_strcmp0 (g_getenv ("FALSTAFF_DEMO_FIXED_CLOCK"), "1") == 0,
+                                       &error);
+  if (server)
+    g_task_return_pointer (task, server, g_object_unref);
   else
     g_task_return_error (task, error);
 }
@@ -496,22 +501,13 @@ falstaff_session_start_demo_async (FalstaffSession     *self,
                                    gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(FalLocalServer) server = NULL;
-  const char *speed = g_getenv ("FALSTAFF_DEMO_SPEED");
 
   g_task_set_source_tag (task, falstaff_session_start_demo_async);
   if (self->demo_server)
     {
-      g_task_return_boolean (task, TRUE);
+      g_task_return_pointer (task, g_object_ref (self->demo_server), g_object_unref);
       return;
     }
-  server = fal_local_server_new ();
-  if (speed)
-    g_object_set (server, "speed", g_ascii_strtod (speed, NULL), NULL);
-  /* Screenshots: the same ids, times and inference times every run. */
-  if (g_strcmp0 (g_getenv ("FALSTAFF_DEMO_FIXED_CLOCK"), "1") == 0)
-    g_object_set (server, "fixed-clock", TRUE, NULL);
-  g_task_set_task_data (task, g_object_ref (server), g_object_unref);
   g_task_run_in_thread (task, start_thread);
 }
 
@@ -520,9 +516,9 @@ falstaff_session_start_demo_finish (FalstaffSession  *self,
                                     GAsyncResult     *result,
                                     GError          **error)
 {
-  FalLocalServer *server = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GObject) server = g_task_propagate_pointer (G_TASK (result), error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), error))
+  if (server == NULL)
     return FALSE;
   if (self->demo_server == NULL)
     {
@@ -534,7 +530,7 @@ falstaff_session_start_demo_finish (FalstaffSession  *self,
        * and hosts, whatever FAL_KEY or FALSTAFF_*_URL say. */
       g_clear_object (&self->client);
       self->client = g_object_new (FAL_TYPE_CLIENT, NULL);
-      fal_client_use_local_server (self->client, fal_local_server_get_url (server));
+      fal_client_use_local_server (self->client, falstaff_demo_server_get_url (server));
       fal_client_set_key (self->client, key, FAL_KEY_SOURCE_PROPERTY);
       g_settings_bind (self->settings, "poll-only", self->client, "poll-only", G_SETTINGS_BIND_GET);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
