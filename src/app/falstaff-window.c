@@ -99,6 +99,7 @@ struct _FalstaffWindow
   JsonNode *body_when_loaded;
   gboolean reattached;
   guint read_history_id;
+  guint help_overlay_id;
   guint layout_idle_id;
   gboolean running;
   gboolean close_confirmed;
@@ -2094,6 +2095,57 @@ read_history_realize_cb (GtkWidget *widget)
                            G_CALLBACK (read_history_after_paint_cb), widget, 0);
 }
 
+/* ------------------------------------------------------------------ the shortcuts window, after the first frame */
+
+/* Building the shortcuts window (GtkApplication did it for every new
+ * window from gtk/help-overlay.ui) took ~5 ms before the first frame; it
+ * is set in an idle after it, or after a second if the window is never
+ * drawn. Until then win.show-help-overlay does not exist, and Ctrl+? does
+ * nothing. */
+#define HELP_OVERLAY_DEADLINE_MS 1000
+
+static void help_overlay_after_paint_cb (GdkFrameClock  *clock,
+                                         FalstaffWindow *self);
+
+static gboolean
+set_help_overlay_cb (gpointer data)
+{
+  FalstaffWindow *self = data;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  g_clear_handle_id (&self->help_overlay_id, g_source_remove);
+  if (clock)
+    g_signal_handlers_disconnect_by_func (clock, help_overlay_after_paint_cb, self);
+  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)))
+    return G_SOURCE_REMOVE;
+  builder = gtk_builder_new_from_resource ("/io/github/falstaff/Falstaff/falstaff-help-overlay.ui");
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+help_overlay_after_paint_cb (GdkFrameClock  *clock,
+                             FalstaffWindow *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  g_signal_handlers_disconnect_by_func (clock, help_overlay_after_paint_cb, self);
+  /* Not in the frame's own handler: the frame is out first. */
+  g_clear_handle_id (&self->help_overlay_id, g_source_remove);
+  self->help_overlay_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, set_help_overlay_cb, self, NULL);
+}
+
+static void
+help_overlay_realize_cb (GtkWidget *widget)
+{
+  if (FALSTAFF_WINDOW (widget)->help_overlay_id == 0)
+    return;
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (help_overlay_after_paint_cb), widget, 0);
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 /* Files dropped anywhere on the studio go to the first empty file field
@@ -2199,8 +2251,9 @@ falstaff_window_dispose (GObject *object)
 {
   FalstaffWindow *self = (FalstaffWindow *)object;
 
-  /* Both hold the window unowned. */
+  /* All three hold the window unowned. */
   g_clear_handle_id (&self->read_history_id, g_source_remove);
+  g_clear_handle_id (&self->help_overlay_id, g_source_remove);
   g_clear_handle_id (&self->layout_idle_id, g_source_remove);
   g_cancellable_cancel (self->schema_cancellable);
   g_cancellable_cancel (self->price_cancellable);
@@ -2444,6 +2497,8 @@ falstaff_window_init (FalstaffWindow *self)
   self->settings = falstaff_settings_new ();
   if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
     g_signal_connect (self, "realize", G_CALLBACK (bench_realize_cb), NULL);
+  self->help_overlay_id = g_timeout_add (HELP_OVERLAY_DEADLINE_MS, set_help_overlay_cb, self);
+  g_signal_connect (self, "realize", G_CALLBACK (help_overlay_realize_cb), NULL);
 }
 
 FalstaffWindow *
