@@ -99,7 +99,7 @@ struct _FalstaffWindow
   JsonNode *body_when_loaded;
   gboolean reattached;
   guint read_history_id;
-  guint help_overlay_id;
+  guint after_first_frame_id;
   guint layout_idle_id;
   gboolean running;
   gboolean close_confirmed;
@@ -2095,55 +2095,107 @@ read_history_realize_cb (GtkWidget *widget)
                            G_CALLBACK (read_history_after_paint_cb), widget, 0);
 }
 
-/* ------------------------------------------------------------------ the shortcuts window, after the first frame */
+/* ------------------------------------------------------------------ menus and shortcuts, after the first frame */
 
-/* Building the shortcuts window (GtkApplication did it for every new
- * window from gtk/help-overlay.ui) took ~5 ms before the first frame; it
- * is set in an idle after it, or after a second if the window is never
- * drawn. Until then win.show-help-overlay does not exist, and Ctrl+? does
- * nothing. */
-#define HELP_OVERLAY_DEADLINE_MS 1000
+/* Things no first frame shows, made in an idle after it (or after a
+ * second if the window is never drawn): the shortcuts window (GtkApplication
+ * built it from gtk/help-overlay.ui into every new window, ~5 ms), and the
+ * popovers of the menu buttons (GTK 4.8 builds a GtkPopoverMenu as soon as
+ * a button gets its model, ~3 ms for three). Until then a menu button
+ * takes its model when first opened (lazy_menu_cb), and
+ * win.show-help-overlay does not exist (Ctrl+? does nothing). */
+#define AFTER_FIRST_FRAME_DEADLINE_MS 1000
 
-static void help_overlay_after_paint_cb (GdkFrameClock  *clock,
-                                         FalstaffWindow *self);
+static const char * const lazy_menu_buttons[][2] = {
+  { "welcome_menu_button", "primary_menu" },
+  { "main_menu_button", "primary_menu" },
+  { "copy_code_button", "copy_code_menu" },
+};
+
+static void after_first_frame_paint_cb (GdkFrameClock  *clock,
+                                        FalstaffWindow *self);
+
+/* The button's model, from the template, if it has none yet. */
+void
+_falstaff_window_set_lazy_menu (FalstaffWindow *self,
+                                GtkMenuButton  *button)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (lazy_menu_buttons); i++)
+    if ((GObject *) button == gtk_widget_get_template_child (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW,
+                                                             lazy_menu_buttons[i][0]))
+      {
+        if (gtk_menu_button_get_menu_model (button) == NULL)
+          gtk_menu_button_set_menu_model (button,
+                                          G_MENU_MODEL (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                       FALSTAFF_TYPE_WINDOW,
+                                                                                       lazy_menu_buttons[i][1])));
+        return;
+      }
+}
+
+static void
+lazy_menu_cb (GtkMenuButton *button,
+              gpointer       data)
+{
+  _falstaff_window_set_lazy_menu (FALSTAFF_WINDOW (data), button);
+}
 
 static gboolean
-set_help_overlay_cb (gpointer data)
+after_first_frame_cb (gpointer data)
 {
   FalstaffWindow *self = data;
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  g_autoptr(GtkBuilder) builder = NULL;
 
-  g_clear_handle_id (&self->help_overlay_id, g_source_remove);
+  g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
   if (clock)
-    g_signal_handlers_disconnect_by_func (clock, help_overlay_after_paint_cb, self);
-  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)))
-    return G_SOURCE_REMOVE;
-  builder = gtk_builder_new_from_resource ("/io/github/falstaff/Falstaff/falstaff-help-overlay.ui");
-  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
-                                           GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+    g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
+  for (guint i = 0; i < G_N_ELEMENTS (lazy_menu_buttons); i++)
+    _falstaff_window_set_lazy_menu (self, GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                         FALSTAFF_TYPE_WINDOW,
+                                                                                         lazy_menu_buttons[i][0])));
+  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/falstaff/Falstaff/falstaff-help-overlay.ui");
+
+      gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                               GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+    }
   return G_SOURCE_REMOVE;
 }
 
 static void
-help_overlay_after_paint_cb (GdkFrameClock  *clock,
-                             FalstaffWindow *self)
+after_first_frame_paint_cb (GdkFrameClock  *clock,
+                            FalstaffWindow *self)
 {
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
-  g_signal_handlers_disconnect_by_func (clock, help_overlay_after_paint_cb, self);
+  g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
   /* Not in the frame's own handler: the frame is out first. */
-  g_clear_handle_id (&self->help_overlay_id, g_source_remove);
-  self->help_overlay_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, set_help_overlay_cb, self, NULL);
+  g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
+  self->after_first_frame_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, after_first_frame_cb, self, NULL);
 }
 
 static void
-help_overlay_realize_cb (GtkWidget *widget)
+after_first_frame_realize_cb (GtkWidget *widget)
 {
-  if (FALSTAFF_WINDOW (widget)->help_overlay_id == 0)
+  if (FALSTAFF_WINDOW (widget)->after_first_frame_id == 0)
     return;
   g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
-                           G_CALLBACK (help_overlay_after_paint_cb), widget, 0);
+                           G_CALLBACK (after_first_frame_paint_cb), widget, 0);
+}
+
+static void
+after_first_frame_init (FalstaffWindow *self)
+{
+  /* copy_code_button has a popup function of its own (falstaff-window-copy.c),
+   * which sets its model. */
+  for (guint i = 0; i < 2; i++)
+    gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                          FALSTAFF_TYPE_WINDOW,
+                                                                                          lazy_menu_buttons[i][0])),
+                                           lazy_menu_cb, self, NULL);
+  self->after_first_frame_id = g_timeout_add (AFTER_FIRST_FRAME_DEADLINE_MS, after_first_frame_cb, self);
+  g_signal_connect (self, "realize", G_CALLBACK (after_first_frame_realize_cb), NULL);
 }
 
 /* ------------------------------------------------------------------ GObject */
@@ -2189,11 +2241,14 @@ falstaff_window_constructed (GObject *object)
   self->catalog = falstaff_catalog_new (&error);
   if (self->catalog == NULL)
     g_critical ("The endpoint catalog is broken: %s", error->message);
-  /* The recent list first: the rows are then built once. */
+  /* The recent list first, then the client, then the built-in catalog:
+   * with a client the list shows its search's results (the kept catalog,
+   * read in the background) instead of the built-in entries, so the rows
+   * of the built-in ones were made only to be replaced. */
   recent = g_settings_get_strv (self->settings, "recent-endpoints");
   falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
-  falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
   falstaff_endpoint_picker_set_client (self->picker, falstaff_session_get_client (self->session));
+  falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
 
   {
     FalstaffApplication *app = self->history_app;
@@ -2253,7 +2308,7 @@ falstaff_window_dispose (GObject *object)
 
   /* All three hold the window unowned. */
   g_clear_handle_id (&self->read_history_id, g_source_remove);
-  g_clear_handle_id (&self->help_overlay_id, g_source_remove);
+  g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
   g_clear_handle_id (&self->layout_idle_id, g_source_remove);
   g_cancellable_cancel (self->schema_cancellable);
   g_cancellable_cancel (self->price_cancellable);
@@ -2396,6 +2451,11 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
                                                 G_CALLBACK (_falstaff_window_sheet_message_cb));
   /* Not in the struct: falstaff-window-copy.c looks it up. */
   gtk_widget_class_bind_template_child_full (widget_class, "copy_code_button", FALSE, 0);
+  /* Not in the struct either: their models are set after the first frame. */
+  gtk_widget_class_bind_template_child_full (widget_class, "welcome_menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "main_menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "primary_menu", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "copy_code_menu", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_bin);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
@@ -2497,8 +2557,7 @@ falstaff_window_init (FalstaffWindow *self)
   self->settings = falstaff_settings_new ();
   if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
     g_signal_connect (self, "realize", G_CALLBACK (bench_realize_cb), NULL);
-  self->help_overlay_id = g_timeout_add (HELP_OVERLAY_DEADLINE_MS, set_help_overlay_cb, self);
-  g_signal_connect (self, "realize", G_CALLBACK (help_overlay_realize_cb), NULL);
+  after_first_frame_init (self);
 }
 
 FalstaffWindow *
