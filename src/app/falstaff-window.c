@@ -100,6 +100,9 @@ struct _FalstaffWindow
   gboolean reattached;
   guint read_history_id;
   guint after_first_frame_id;
+  /* A frame was painted while mapped. */
+  gboolean drawn;
+  gboolean after_first_frame_done;
   guint layout_idle_id;
   gboolean running;
   gboolean close_confirmed;
@@ -300,7 +303,14 @@ show_page (FalstaffWindow *self,
 {
   if (g_str_equal (name, "welcome"))
     ensure_welcome_page (self);
-  gtk_stack_set_visible_child_name (self->main_stack, name);
+  /* Before the first frame there is nothing to fade from: the key (from
+   * the environment) comes back once the window is mapped, and the
+   * crossfade made the first frame an empty page, the studio fading in
+   * over the next 200 ms (both drawn at every step). */
+  if (self->drawn)
+    gtk_stack_set_visible_child_name (self->main_stack, name);
+  else
+    gtk_stack_set_visible_child_full (self->main_stack, name, GTK_STACK_TRANSITION_TYPE_NONE);
   update_banners (self);
   update_actions (self);
   focus_start (self);
@@ -2112,9 +2122,6 @@ static const char * const lazy_menu_buttons[][2] = {
   { "copy_code_button", "copy_code_menu" },
 };
 
-static void after_first_frame_paint_cb (GdkFrameClock  *clock,
-                                        FalstaffWindow *self);
-
 /* The button's model, from the template, if it has none yet. */
 void
 _falstaff_window_set_lazy_menu (FalstaffWindow *self,
@@ -2144,11 +2151,9 @@ static gboolean
 after_first_frame_cb (gpointer data)
 {
   FalstaffWindow *self = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
 
   g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
-  if (clock)
-    g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
+  self->after_first_frame_done = TRUE;
   for (guint i = 0; i < G_N_ELEMENTS (lazy_menu_buttons); i++)
     _falstaff_window_set_lazy_menu (self, GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (self),
                                                                                          FALSTAFF_TYPE_WINDOW,
@@ -2169,7 +2174,10 @@ after_first_frame_paint_cb (GdkFrameClock  *clock,
 {
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
+  self->drawn = TRUE;
   g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
+  if (self->after_first_frame_done)
+    return;
   /* Not in the frame's own handler: the frame is out first. */
   g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
   self->after_first_frame_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, after_first_frame_cb, self, NULL);
@@ -2178,7 +2186,7 @@ after_first_frame_paint_cb (GdkFrameClock  *clock,
 static void
 after_first_frame_realize_cb (GtkWidget *widget)
 {
-  if (FALSTAFF_WINDOW (widget)->after_first_frame_id == 0)
+  if (FALSTAFF_WINDOW (widget)->drawn)
     return;
   g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
                            G_CALLBACK (after_first_frame_paint_cb), widget, 0);
