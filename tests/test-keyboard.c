@@ -169,13 +169,18 @@ collect_listed (GtkWidget  *widget,
     collect_listed (child, listed);
 }
 
+static gboolean
+has_help_overlay (gpointer data)
+{
+  return gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (data)) != NULL;
+}
+
+/* The window sets it after its first frame. */
 static GtkWindow *
 shortcuts_window (Studio *studio)
 {
-  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (studio->window));
-
-  g_assert_nonnull (overlay);
-  return GTK_WINDOW (overlay);
+  g_assert_true (falstaff_test_wait_until (has_help_overlay, studio->window, 5000));
+  return GTK_WINDOW (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (studio->window)));
 }
 
 static void

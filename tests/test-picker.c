@@ -397,6 +397,59 @@ test_offline (void)
   cleared = server_call ("DELETE", "/__control/faults");
 }
 
+static void
+count_changes (GListModel *model,
+               guint       position,
+               guint       removed,
+               guint       added,
+               guint      *changes)
+{
+  (*changes)++;
+}
+
+/* Refiltered to the same lines (the start sets the catalog, the client and
+ * the recent list one after the other), the list keeps its items, and so
+ * its bound rows: nothing is unbound and bound again. */
+static void
+test_same_lines_kept (void)
+{
+  g_autoptr(Studio) studio = studio_with_key ();
+  g_autoptr(FalstaffCatalog) catalog = falstaff_catalog_new (NULL);
+  GListModel *items = G_LIST_MODEL (gtk_list_view_get_model (list_view_of (studio)));
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GtkWidget) row = NULL;
+  g_autoptr(GPtrArray) ids = listed_ids (studio);
+  const char *id = NULL;
+  guint changes = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    g_ptr_array_add (before, g_list_model_get_item (items, i));
+  /* A row in view that has a name (its tooltip is then its id). */
+  for (guint i = 0; i < ids->len && row == NULL; i++)
+    if (row_of (studio, ids->pdata[i]))
+      {
+        row = g_object_ref (row_of (studio, ids->pdata[i]));
+        id = ids->pdata[i];
+      }
+  g_assert_nonnull (row);
+  g_signal_connect (items, "items-changed", G_CALLBACK (count_changes), &changes);
+
+  /* The built-in catalog again: with a search, its lines are the search's. */
+  falstaff_endpoint_picker_set_catalog (picker_of (studio), catalog);
+  falstaff_test_iterate_for (200);
+
+  g_signal_handlers_disconnect_by_func (items, count_changes, &changes);
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, before->len);
+  for (guint i = 0; i < before->len; i++)
+    {
+      g_autoptr(FalstaffPickerItem) item = g_list_model_get_item (items, i);
+
+      g_assert_true (item == before->pdata[i]);
+    }
+  g_assert_true (row_of (studio, id) == row);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -409,6 +462,7 @@ main (int    argc,
   g_test_add_func ("/ui/picker/paging", test_paging);
   g_test_add_func ("/ui/picker/deprecated", test_deprecated);
   g_test_add_func ("/ui/picker/offline", test_offline);
+  g_test_add_func ("/ui/picker/same-lines-kept", test_same_lines_kept);
 
   status = g_test_run ();
   studio_fixture_shutdown ();

@@ -727,6 +727,32 @@ test_templates (void)
     }
 }
 
+/* A form that comes quickly shows no spinner before it (the restored
+ * endpoint's form comes from the schema cache 30–140 ms after the first
+ * frame: a spinner would flash); one that takes longer than 300 ms shows
+ * it turning, and it stops with the form. */
+static void
+test_form_spinner_late (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  GtkWidget *window;
+
+  start_demo (studio);
+  window = GTK_WIDGET (studio->window);
+  /* Run first (see main): its schema is not kept yet. */
+  studio_add_fault (falstaff_session_get_demo_url (studio->session), "GET", "openapi", "stall=1500", 1);
+  falstaff_window_select_endpoint (studio->window, "fal-ai/whisper");
+  g_assert_cmpstr (_falstaff_window_get_form_state (studio->window), ==, "loading");
+  falstaff_test_iterate_for (150);
+  g_assert_cmpstr (_falstaff_window_get_form_state (studio->window), ==, "loading");
+  g_assert_cmpuint (count_spinning (window), ==, 0);
+  falstaff_test_iterate_for (400);
+  g_assert_cmpstr (_falstaff_window_get_form_state (studio->window), ==, "loading");
+  g_assert_cmpuint (count_spinning (window), ==, 1);
+  g_assert_true (falstaff_test_wait_until (form_ready, window, 10000));
+  g_assert_cmpuint (count_spinning (window), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -735,6 +761,8 @@ main (int    argc,
 
   studio_fixture_init (&argc, &argv);
 
+  /* First: no case before it has fetched (and kept) a schema. */
+  g_test_add_func ("/ui/studio/form-spinner-late", test_form_spinner_late);
   g_test_add_func ("/ui/studio/templates", test_templates);
   g_test_add_func ("/ui/welcome/first-run", test_first_run_page);
   g_test_add_func ("/ui/welcome/wrong-key", test_wrong_key);

@@ -168,6 +168,135 @@ test_hidden_pages_later (void)
   g_unsetenv ("FAL_KEY");
 }
 
+typedef struct {
+  gboolean painted;
+  char *page;
+  gboolean fading;
+  gboolean help_overlay;
+  gboolean menu_model;
+} FirstFrame;
+
+static gboolean
+is_main_menu_button (GtkWidget *widget)
+{
+  return GTK_IS_MENU_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (widget)), "open-menu-symbolic") == 0;
+}
+
+static GtkWidget *
+find_main_menu_button (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = is_main_menu_button (child) ? child : find_main_menu_button (child);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_main_menu (gpointer data)
+{
+  GtkWidget *button = find_main_menu_button (data);
+
+  return button && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button)) != NULL;
+}
+
+static gboolean
+has_help_overlay (gpointer data)
+{
+  return gtk_application_window_get_help_overlay (data) != NULL;
+}
+
+/* What the first frame painted while mapped shows. */
+static void
+first_frame_cb (GdkFrameClock *clock,
+                GtkWidget     *window)
+{
+  FirstFrame *frame = g_object_get_data (G_OBJECT (window), "first-frame");
+  /* The window's top stack: the welcome page or the studio. */
+  GtkWidget *main_stack = find_of_type (window, GTK_TYPE_STACK);
+
+  if (!gtk_widget_get_mapped (window) || frame->painted)
+    return;
+  frame->painted = TRUE;
+  frame->page = g_strdup (falstaff_window_get_page (FALSTAFF_WINDOW (window)));
+  frame->fading = gtk_stack_get_transition_running (GTK_STACK (main_stack));
+  frame->help_overlay = has_help_overlay (window);
+  frame->menu_model = has_main_menu (window);
+}
+
+static void
+first_frame_realize_cb (GtkWidget *window)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (first_frame_cb), window);
+}
+
+static void
+window_added_cb (GtkApplication *app,
+                 GtkWindow      *window,
+                 FirstFrame     *frame)
+{
+  g_object_set_data (G_OBJECT (window), "first-frame", frame);
+  if (gtk_widget_get_realized (GTK_WIDGET (window)))
+    first_frame_realize_cb (GTK_WIDGET (window));
+  else
+    g_signal_connect (window, "realize", G_CALLBACK (first_frame_realize_cb), NULL);
+}
+
+static gboolean
+first_frame_painted (gpointer data)
+{
+  FirstFrame *frame = g_object_get_data (data, "first-frame");
+
+  return frame->painted;
+}
+
+/* A returning person (a key in the environment): the first frame is the
+ * studio itself, not an empty page it fades in from (issue 16). The
+ * shortcuts window and the menus' popovers, which no first frame shows,
+ * come after it. */
+static void
+test_first_frame_is_studio (void)
+{
+  g_autoptr(FalstaffApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  FirstFrame frame = { 0 };
+  GtkWidget *window;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_setenv ("FAL_KEY", "test:key", TRUE);
+  app = falstaff_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  /* Watched from the window's creation on. */
+  g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), &frame);
+  g_application_activate (G_APPLICATION (app));
+  window = GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (FALSTAFF_IS_WINDOW (window));
+
+  g_assert_true (falstaff_test_wait_until (first_frame_painted, window, 5000));
+  g_test_message ("first frame: page %s, fading %d", frame.page, frame.fading);
+  g_assert_cmpstr (frame.page, ==, "studio");
+  g_assert_false (frame.fading);
+  g_assert_false (frame.help_overlay);
+  g_assert_false (frame.menu_model);
+  g_assert_true (falstaff_test_wait_until (has_help_overlay, window, 5000));
+  g_assert_true (falstaff_test_wait_until (has_main_menu, window, 5000));
+
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (window), first_frame_cb, window);
+  g_free (frame.page);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unsetenv ("FAL_KEY");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -178,6 +307,7 @@ main (int    argc,
   g_test_add_func ("/ui/templates/instantiate", test_templates_instantiate);
   g_test_add_func ("/ui/window/opens", test_window_opens);
   g_test_add_func ("/ui/window/hidden-pages-later", test_hidden_pages_later);
+  g_test_add_func ("/ui/window/first-frame-is-studio", test_first_frame_is_studio);
 
   return g_test_run ();
 }

@@ -142,12 +142,17 @@ falstaff_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
+  /* The shortcuts window is not at gtk/help-overlay.ui, where GTK would
+   * build it into every new window before its first frame: the window
+   * sets it after (falstaff-window.c), and its key is given here. */
+  static const char *help_overlay_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (falstaff_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay", help_overlay_accels);
 
   /* Installed outside the icon theme's directories (another prefix, or
    * staged with DESTDIR), the app icon is still found. */

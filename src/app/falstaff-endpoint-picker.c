@@ -158,6 +158,54 @@ result_visible (FalstaffEndpointPicker *self,
   return !stale || falstaff_endpoint_info_matches (info, query);
 }
 
+/* The same line: a header of the same title, or the same endpoint object
+ * (a result of another page or fetch is rebound: its text may differ). */
+static gboolean
+same_item (FalstaffPickerItem *a,
+           FalstaffPickerItem *b)
+{
+  if (falstaff_picker_item_is_header (a) != falstaff_picker_item_is_header (b))
+    return FALSE;
+  if (falstaff_picker_item_is_header (a))
+    return g_strcmp0 (falstaff_picker_item_get_title (a), falstaff_picker_item_get_title (b)) == 0;
+  return falstaff_picker_item_get_info (a) == falstaff_picker_item_get_info (b);
+}
+
+/* Only the lines that changed are replaced: the start sets the catalog,
+ * the client and the recent list one after the other, each refiltering to
+ * the same lines, and a splice of all of them made the list unbind and
+ * bind its rows each time (a narrowing search keeps its common ends too). */
+static void
+replace_items (FalstaffEndpointPicker *self,
+               GPtrArray              *items)
+{
+  GListModel *model = G_LIST_MODEL (self->items);
+  guint n_old = g_list_model_get_n_items (model);
+  guint start = 0;
+  guint end = 0;
+
+  while (start < n_old && start < items->len)
+    {
+      g_autoptr(FalstaffPickerItem) item = g_list_model_get_item (model, start);
+
+      if (!same_item (item, items->pdata[start]))
+        break;
+      start++;
+    }
+  while (end < n_old - start && end < items->len - start)
+    {
+      g_autoptr(FalstaffPickerItem) item = g_list_model_get_item (model, n_old - 1 - end);
+
+      if (!same_item (item, items->pdata[items->len - 1 - end]))
+        break;
+      end++;
+    }
+  if (start == n_old && start == items->len)
+    return;
+  g_list_store_splice (self->items, start, n_old - start - end,
+                       items->pdata + start, items->len - start - end);
+}
+
 /* The flat list: each visible endpoint, with a header above the first of
  * each run of one category (the recent ones are a category of their own). */
 static void
@@ -197,8 +245,7 @@ refilter (FalstaffEndpointPicker *self)
       self->n_results_shown = stale ? G_MAXUINT : n;
     }
 
-  g_list_store_splice (self->items, 0, g_list_model_get_n_items (G_LIST_MODEL (self->items)),
-                       items->pdata, items->len);
+  replace_items (self, items);
 
   position = find_endpoint (self, self->selected_id);
   gtk_single_selection_set_selected (self->selection, position);

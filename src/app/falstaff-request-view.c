@@ -273,6 +273,11 @@ update_status (FalstaffRequestView *self)
   gtk_label_set_text (self->status_label, text);
   gtk_widget_set_visible (self->submit_again_button,
                           self->run != NULL && falstaff_run_needs_submit_again (self->run));
+  if (self->run && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (self->run_menu_button)) == NULL)
+    gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->run_menu_button),
+                                    G_MENU_MODEL (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                 FALSTAFF_TYPE_REQUEST_VIEW,
+                                                                                 "run_menu")));
   gtk_widget_set_visible (self->run_menu_button, self->run != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->run_label), self->run != NULL);
   kind = !busy ? STATUS_IDLE : queued ? STATUS_QUEUED : STATUS_BUSY;
@@ -442,6 +447,8 @@ falstaff_request_view_class_init (FalstaffRequestViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, submit_again_button);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, run_label);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, run_menu_button);
+  /* Not in the struct: the button takes it when a run is first shown. */
+  gtk_widget_class_bind_template_child_full (widget_class, "run_menu", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, view_stack);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, output_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffRequestView, log_view);

@@ -154,6 +154,8 @@ copy_menu_opening_cb (GtkMenuButton *button,
 {
   FalstaffWindow *self = data;
 
+  /* Opened before the first frame's idle gave it its model. */
+  _falstaff_window_set_lazy_menu (self, button);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-as-code",
                                  g_strcmp0 (falstaff_window_get_page (self), "studio") == 0 &&
                                  _falstaff_window_can_copy_as_code (self));

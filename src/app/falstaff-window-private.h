@@ -41,6 +41,10 @@ const char             *_falstaff_window_get_endpoint_id  (FalstaffWindow *self)
 /* The price of the endpoint shown, once fal said it; NULL before. */
 const FalPrice         *_falstaff_window_get_price        (FalstaffWindow *self);
 GSettings              *_falstaff_window_get_settings     (FalstaffWindow *self);
+/* A menu button of the window's template gets its model now if it has
+ * none yet (they get them after the first frame). */
+void                    _falstaff_window_set_lazy_menu    (FalstaffWindow *self,
+                                                           GtkMenuButton  *button);
 void                    _falstaff_window_toast            (FalstaffWindow *self,
                                                            const char     *text);
 void                    _falstaff_window_save_form_values (FalstaffWindow *self);

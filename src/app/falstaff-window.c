@@ -99,7 +99,12 @@ struct _FalstaffWindow
   JsonNode *body_when_loaded;
   gboolean reattached;
   guint read_history_id;
+  guint after_first_frame_id;
+  /* A frame was painted while mapped. */
+  gboolean drawn;
+  gboolean after_first_frame_done;
   guint layout_idle_id;
+  guint form_spinner_id;
   gboolean running;
   gboolean close_confirmed;
   /* A person picked the endpoint: once its form is there, typing goes
@@ -299,7 +304,14 @@ show_page (FalstaffWindow *self,
 {
   if (g_str_equal (name, "welcome"))
     ensure_welcome_page (self);
-  gtk_stack_set_visible_child_name (self->main_stack, name);
+  /* Before the first frame there is nothing to fade from: the key (from
+   * the environment) comes back once the window is mapped, and the
+   * crossfade made the first frame an empty page, the studio fading in
+   * over the next 200 ms (both drawn at every step). */
+  if (self->drawn)
+    gtk_stack_set_visible_child_name (self->main_stack, name);
+  else
+    gtk_stack_set_visible_child_full (self->main_stack, name, GTK_STACK_TRANSITION_TYPE_NONE);
   update_banners (self);
   update_actions (self);
   focus_start (self);
@@ -1774,14 +1786,38 @@ show_endpoints_activated (GtkWidget  *widget,
     adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
+/* A form that comes within this long shows no spinner before it: the
+ * restored endpoint's form comes from the schema cache 30–140 ms after
+ * the first frame, which then shows the form's pane empty rather than a
+ * spinner that would flash for a few frames. */
+#define FORM_SPINNER_DELAY_MS 300
+
+static gboolean
+form_spinner_cb (gpointer data)
+{
+  FalstaffWindow *self = data;
+
+  self->form_spinner_id = 0;
+  gtk_spinner_set_spinning (self->form_spinner, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 /* The spinner turns only on the loading page: a spinning spinner on a
  * page out of view still restyles itself every frame, and the window
- * would draw ~60 frames a second when nothing changes. */
+ * would draw ~60 frames a second when nothing changes. A spinner that
+ * does not turn is not drawn. */
 static void
 form_state_cb (FalstaffWindow *self)
 {
-  gtk_spinner_set_spinning (self->form_spinner,
-                            g_strcmp0 (gtk_stack_get_visible_child_name (self->form_stack), "loading") == 0);
+  gboolean loading = g_strcmp0 (gtk_stack_get_visible_child_name (self->form_stack), "loading") == 0;
+
+  if (!loading)
+    {
+      g_clear_handle_id (&self->form_spinner_id, g_source_remove);
+      gtk_spinner_set_spinning (self->form_spinner, FALSE);
+    }
+  else if (!gtk_spinner_get_spinning (self->form_spinner) && self->form_spinner_id == 0)
+    self->form_spinner_id = g_timeout_add (FORM_SPINNER_DELAY_MS, form_spinner_cb, self);
 }
 
 static gboolean
@@ -2120,6 +2156,107 @@ read_history_realize_cb (GtkWidget *widget)
                            G_CALLBACK (read_history_after_paint_cb), widget, 0);
 }
 
+/* ------------------------------------------------------------------ menus and shortcuts, after the first frame */
+
+/* Things no first frame shows, made in an idle after it (or after a
+ * second if the window is never drawn): the shortcuts window (GtkApplication
+ * built it from gtk/help-overlay.ui into every new window, ~5 ms), and the
+ * popovers of the menu buttons (GTK 4.8 builds a GtkPopoverMenu as soon as
+ * a button gets its model, ~3 ms for three). Until then a menu button
+ * takes its model when first opened (lazy_menu_cb), and
+ * win.show-help-overlay does not exist (Ctrl+? does nothing). */
+#define AFTER_FIRST_FRAME_DEADLINE_MS 1000
+
+static const char * const lazy_menu_buttons[][2] = {
+  { "welcome_menu_button", "primary_menu" },
+  { "main_menu_button", "primary_menu" },
+  { "copy_code_button", "copy_code_menu" },
+};
+
+/* The button's model, from the template, if it has none yet. */
+void
+_falstaff_window_set_lazy_menu (FalstaffWindow *self,
+                                GtkMenuButton  *button)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (lazy_menu_buttons); i++)
+    if ((GObject *) button == gtk_widget_get_template_child (GTK_WIDGET (self), FALSTAFF_TYPE_WINDOW,
+                                                             lazy_menu_buttons[i][0]))
+      {
+        if (gtk_menu_button_get_menu_model (button) == NULL)
+          gtk_menu_button_set_menu_model (button,
+                                          G_MENU_MODEL (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                       FALSTAFF_TYPE_WINDOW,
+                                                                                       lazy_menu_buttons[i][1])));
+        return;
+      }
+}
+
+static void
+lazy_menu_cb (GtkMenuButton *button,
+              gpointer       data)
+{
+  _falstaff_window_set_lazy_menu (FALSTAFF_WINDOW (data), button);
+}
+
+static gboolean
+after_first_frame_cb (gpointer data)
+{
+  FalstaffWindow *self = data;
+
+  g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
+  self->after_first_frame_done = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (lazy_menu_buttons); i++)
+    _falstaff_window_set_lazy_menu (self, GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                         FALSTAFF_TYPE_WINDOW,
+                                                                                         lazy_menu_buttons[i][0])));
+  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/falstaff/Falstaff/falstaff-help-overlay.ui");
+
+      gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                               GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+after_first_frame_paint_cb (GdkFrameClock  *clock,
+                            FalstaffWindow *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  self->drawn = TRUE;
+  g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
+  if (self->after_first_frame_done)
+    return;
+  /* Not in the frame's own handler: the frame is out first. */
+  g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
+  self->after_first_frame_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, after_first_frame_cb, self, NULL);
+}
+
+static void
+after_first_frame_realize_cb (GtkWidget *widget)
+{
+  if (FALSTAFF_WINDOW (widget)->drawn)
+    return;
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (after_first_frame_paint_cb), widget, 0);
+}
+
+static void
+after_first_frame_init (FalstaffWindow *self)
+{
+  /* copy_code_button has a popup function of its own (falstaff-window-copy.c),
+   * which sets its model. */
+  for (guint i = 0; i < 2; i++)
+    gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (self),
+                                                                                          FALSTAFF_TYPE_WINDOW,
+                                                                                          lazy_menu_buttons[i][0])),
+                                           lazy_menu_cb, self, NULL);
+  self->after_first_frame_id = g_timeout_add (AFTER_FIRST_FRAME_DEADLINE_MS, after_first_frame_cb, self);
+  g_signal_connect (self, "realize", G_CALLBACK (after_first_frame_realize_cb), NULL);
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 /* Files dropped anywhere on the studio go to the first empty file field
@@ -2163,11 +2300,14 @@ falstaff_window_constructed (GObject *object)
   self->catalog = falstaff_catalog_new (&error);
   if (self->catalog == NULL)
     g_critical ("The endpoint catalog is broken: %s", error->message);
-  /* The recent list first: the rows are then built once. */
+  /* The recent list first, then the client, then the built-in catalog:
+   * with a client the list shows its search's results (the kept catalog,
+   * read in the background) instead of the built-in entries, so the rows
+   * of the built-in ones were made only to be replaced. */
   recent = g_settings_get_strv (self->settings, "recent-endpoints");
   falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
-  falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
   falstaff_endpoint_picker_set_client (self->picker, falstaff_session_get_client (self->session));
+  falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
 
   {
     FalstaffApplication *app = self->history_app;
@@ -2225,9 +2365,11 @@ falstaff_window_dispose (GObject *object)
 {
   FalstaffWindow *self = (FalstaffWindow *)object;
 
-  /* Both hold the window unowned. */
+  /* These hold the window unowned. */
   g_clear_handle_id (&self->read_history_id, g_source_remove);
+  g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
   g_clear_handle_id (&self->layout_idle_id, g_source_remove);
+  g_clear_handle_id (&self->form_spinner_id, g_source_remove);
   g_cancellable_cancel (self->schema_cancellable);
   g_cancellable_cancel (self->price_cancellable);
   g_clear_object (&self->price_cancellable);
@@ -2369,6 +2511,11 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
                                                 G_CALLBACK (_falstaff_window_sheet_message_cb));
   /* Not in the struct: falstaff-window-copy.c looks it up. */
   gtk_widget_class_bind_template_child_full (widget_class, "copy_code_button", FALSE, 0);
+  /* Not in the struct either: their models are set after the first frame. */
+  gtk_widget_class_bind_template_child_full (widget_class, "welcome_menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "main_menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "primary_menu", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "copy_code_menu", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, history_bin);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sidebar_stack);
   gtk_widget_class_bind_template_callback (widget_class, endpoint_activated_cb);
@@ -2470,6 +2617,7 @@ falstaff_window_init (FalstaffWindow *self)
   self->settings = falstaff_settings_new ();
   if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
     g_signal_connect (self, "realize", G_CALLBACK (bench_realize_cb), NULL);
+  after_first_frame_init (self);
 }
 
 FalstaffWindow *
