@@ -26,7 +26,7 @@ struct _FalstaffContactSheet
 
   GtkWidget *box;
   GtkLabel *title_label;
-  GtkLabel *progress_label;
+  GtkInscription *progress_label;
   GtkGrid *grid;
 
   FalstaffOutputKeeper *keeper;
@@ -177,7 +177,7 @@ update_progress (FalstaffContactSheet *self)
       g_free (text);
       text = g_steal_pointer (&more);
     }
-  gtk_label_set_text (self->progress_label, text);
+  gtk_inscription_set_text (self->progress_label, text);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sheet.cancel-all", done < total);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sheet.export", total > 0);
 }
@@ -367,7 +367,7 @@ rebuild (FalstaffContactSheet *self)
   if (runs->len == 0)
     {
       gtk_label_set_text (self->title_label, _("This sweep's runs were deleted"));
-      gtk_label_set_text (self->progress_label, "");
+      gtk_inscription_set_text (self->progress_label, NULL);
       return;
     }
   /* The oldest run is the sweep's first: its time is the sweep's. */
