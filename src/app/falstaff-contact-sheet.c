@@ -13,9 +13,10 @@
 #include "falstaff-tooltip.h"
 #include "fal.h"
 
-/* Cells made in one frame (each is a dozen widgets to style and lay
- * out: about 3 ms apiece with the cairo renderer). */
-#define CELLS_A_FRAME 8
+/* Cells made in one frame: each is eight widgets to style and lay out,
+ * about 1 ms apiece with the cairo renderer. Each frame that adds some
+ * re-lays out the toplevel (seven X round trips on X11), so not too few. */
+#define CELLS_A_FRAME 16
 
 /* A single axis longer than this wraps. */
 #define WRAP_AFTER 4
