@@ -393,7 +393,8 @@ main (int    argc,
   {
     GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
 
-    g_signal_connect (clock, "update", G_CALLBACK (frame_begin_cb), &frames);
+    /* before-paint: every frame has it, not only those with ticks. */
+    g_signal_connect (clock, "before-paint", G_CALLBACK (frame_begin_cb), &frames);
     g_signal_connect (clock, "after-paint", G_CALLBACK (frame_end_cb), &frames);
     g_signal_connect (clock, "layout", G_CALLBACK (frame_layout_cb), &frames);
     g_signal_connect (gtk_native_get_surface (GTK_NATIVE (window)), "compute-size",
