@@ -25,12 +25,30 @@ struct _BenchServer
   char *url;
 };
 
+static void
+renice_child (gpointer data)
+{
+  /* Between fork and exec: only async-signal-safe calls. */
+  setpriority (PRIO_PROCESS, 0, GPOINTER_TO_INT (data));
+}
+
 BenchServer *
 bench_server_spawn (const char  *falctl,
                     double       speed,
                     guint        runners,
                     GError     **error)
 {
+  return bench_server_spawn_niced (falctl, speed, runners, 0, error);
+}
+
+BenchServer *
+bench_server_spawn_niced (const char  *falctl,
+                          double       speed,
+                          guint        runners,
+                          int          nice,
+                          GError     **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autofree char *line = NULL;
@@ -39,9 +57,11 @@ bench_server_spawn (const char  *falctl,
   BenchServer *server;
 
   g_ascii_dtostr (speed_text, sizeof speed_text, speed);
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error,
-                              falctl, "serve", "--port", "0", "--speed", speed_text,
-                              "--runners", runners_text, NULL);
+  if (nice != 0)
+    g_subprocess_launcher_set_child_setup (launcher, renice_child, GINT_TO_POINTER (nice), NULL);
+  process = g_subprocess_launcher_spawn (launcher, error,
+                                         falctl, "serve", "--port", "0", "--speed", speed_text,
+                                         "--runners", runners_text, NULL);
   if (process == NULL)
     return NULL;
 

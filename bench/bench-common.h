@@ -19,6 +19,16 @@ BenchServer *bench_server_spawn       (const char   *falctl,
                                        double        speed,
                                        guint         runners,
                                        GError      **error);
+/* The same at a lower priority: nice is per thread on Linux, and
+ * setpriority() on the server's pid after it started only lowers its main
+ * thread, not the threads that render and serve (they were made by
+ * another). This sets it before exec, so every thread of the server has
+ * it. */
+BenchServer *bench_server_spawn_niced (const char   *falctl,
+                                       double        speed,
+                                       guint         runners,
+                                       int           nice,
+                                       GError      **error);
 BenchServer *bench_server_in_process  (double        speed,
                                        guint         runners,
                                        GError      **error);

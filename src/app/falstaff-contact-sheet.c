@@ -13,9 +13,10 @@
 #include "falstaff-tooltip.h"
 #include "fal.h"
 
-/* Cells made in one frame (each is a dozen widgets to style and lay
- * out: about 3 ms apiece with the cairo renderer). */
-#define CELLS_A_FRAME 8
+/* Cells made in one frame: each is eight widgets to style and lay out,
+ * about 1 ms apiece with the cairo renderer. Each frame that adds some
+ * re-lays out the toplevel (seven X round trips on X11), so not too few. */
+#define CELLS_A_FRAME 16
 
 /* A single axis longer than this wraps. */
 #define WRAP_AFTER 4
@@ -26,7 +27,7 @@ struct _FalstaffContactSheet
 
   GtkWidget *box;
   GtkLabel *title_label;
-  GtkLabel *progress_label;
+  GtkInscription *progress_label;
   GtkGrid *grid;
 
   FalstaffOutputKeeper *keeper;
@@ -177,7 +178,7 @@ update_progress (FalstaffContactSheet *self)
       g_free (text);
       text = g_steal_pointer (&more);
     }
-  gtk_label_set_text (self->progress_label, text);
+  gtk_inscription_set_text (self->progress_label, text);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sheet.cancel-all", done < total);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sheet.export", total > 0);
 }
@@ -367,7 +368,7 @@ rebuild (FalstaffContactSheet *self)
   if (runs->len == 0)
     {
       gtk_label_set_text (self->title_label, _("This sweep's runs were deleted"));
-      gtk_label_set_text (self->progress_label, "");
+      gtk_inscription_set_text (self->progress_label, NULL);
       return;
     }
   /* The oldest run is the sweep's first: its time is the sweep's. */

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "falstaff-sheet-cell.h"
+#include "falstaff-sheet-tile.h"
 #include "falstaff-tooltip.h"
 
 /* Thumbnails of a sheet: big enough for a cell on a HiDPI screen. */
@@ -17,13 +18,7 @@ struct _FalstaffSheetCell
 
   GtkWidget *box;
   GtkButton *open_button;
-  GtkStack *stack;
-  GtkSpinner *spinner;
-  GtkLabel *waiting_label;
-  GtkPicture *picture;
-  GtkLabel *text_label;
-  GtkImage *failed_icon;
-  GtkLabel *failed_label;
+  FalstaffSheetTile *tile;
   GtkButton *run_again_button;
 
   char *label;
@@ -47,20 +42,21 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* Words in the tile (the whole of them in its tooltip, as they may be
+ * cut short); nothing here changes the cell's size. */
 static void
-set_text (FalstaffSheetCell *self,
-          const char        *page,
-          GtkLabel          *label,
-          const char        *text)
+show_text (FalstaffSheetCell     *self,
+           FalstaffSheetTileMode  mode,
+           const char            *text,
+           const char            *icon_name)
 {
-  g_free (self->text);
-  self->text = g_strdup (text);
-  if (label)
+  if (g_strcmp0 (text, self->text) != 0)
     {
-      gtk_label_set_text (label, text);
-      falstaff_tooltip_set_text (GTK_WIDGET (label), text);
+      g_free (self->text);
+      self->text = g_strdup (text);
     }
-  gtk_stack_set_visible_child_name (self->stack, page);
+  falstaff_sheet_tile_show (self->tile, mode, text, icon_name, NULL);
+  falstaff_tooltip_set_text (GTK_WIDGET (self->tile), text);
 }
 
 static void
@@ -95,14 +91,14 @@ thumbnail_cb (GObject      *source,
   if (texture == NULL)
     {
       /* The run is fine; only its picture could not be shown here. */
-      set_text (self, "text", self->text_label, _("Done, but its image could not be shown"));
+      show_text (self, FALSTAFF_SHEET_TILE_TEXT, _("Done, but its image could not be shown"), NULL);
       g_debug ("Sheet cell: no thumbnail: %s", error->message);
       return;
     }
   g_set_object (&self->texture, texture);
   g_clear_pointer (&self->text, g_free);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
-  gtk_stack_set_visible_child_name (self->stack, "image");
+  falstaff_sheet_tile_show (self->tile, FALSTAFF_SHEET_TILE_IMAGE, NULL, NULL, texture);
+  falstaff_tooltip_set_text (GTK_WIDGET (self->tile), NULL);
 }
 
 static void
@@ -116,7 +112,6 @@ load_thumbnail (FalstaffSheetCell *self,
   g_clear_object (&self->texture);
   g_free (self->thumbnail_url);
   self->thumbnail_url = g_strdup (url);
-  gtk_picture_set_paintable (self->picture, NULL);
   if (url == NULL || self->keeper == NULL)
     return;
   self->cancellable = g_cancellable_new ();
@@ -146,13 +141,13 @@ static void
 update (FalstaffSheetCell *self)
 {
   FalstaffRun *run = self->run;
-  gboolean waiting = FALSE, can_run_again = FALSE;
+  gboolean can_run_again = FALSE;
   const char *state = NULL;
 
   if (run == NULL)
     {
       load_thumbnail (self, NULL);
-      set_text (self, "text", self->text_label, _("No run: it was deleted"));
+      show_text (self, FALSTAFF_SHEET_TILE_TEXT, _("No run: it was deleted"), NULL);
       state = self->text;
     }
   else switch (falstaff_run_get_status (run))
@@ -168,8 +163,7 @@ update (FalstaffSheetCell *self)
             if (self->texture == NULL)
               {
                 /* Shown as loading until the picture is there. */
-                waiting = TRUE;
-                set_text (self, "waiting", self->waiting_label, _("Loading the image…"));
+                show_text (self, FALSTAFF_SHEET_TILE_WAITING, _("Loading the image…"), NULL);
               }
           }
         else
@@ -177,35 +171,32 @@ update (FalstaffSheetCell *self)
             const char *media = media_words (run);
 
             load_thumbnail (self, NULL);
-            set_text (self, "text", self->text_label,
-                      media ? media : snippet ? snippet : _("Done, with no image or text"));
+            show_text (self, FALSTAFF_SHEET_TILE_TEXT,
+                       media ? media : snippet ? snippet : _("Done, with no image or text"), NULL);
           }
         state = _("Completed");
         break;
       }
     case FAL_JOB_FAILED:
       load_thumbnail (self, NULL);
-      set_text (self, "failed", self->failed_label,
-                falstaff_run_get_error_message (run) ? falstaff_run_get_error_message (run) : _("Failed"));
-      gtk_image_set_from_icon_name (self->failed_icon, "dialog-warning-symbolic");
+      show_text (self, FALSTAFF_SHEET_TILE_FAILED,
+                 falstaff_run_get_error_message (run) ? falstaff_run_get_error_message (run) : _("Failed"),
+                 "dialog-warning-symbolic");
       can_run_again = TRUE;
       state = _("Failed");
       break;
     case FAL_JOB_CANCELLED:
       load_thumbnail (self, NULL);
-      set_text (self, "failed", self->failed_label, _("Cancelled"));
-      gtk_image_set_from_icon_name (self->failed_icon, "process-stop-symbolic");
+      show_text (self, FALSTAFF_SHEET_TILE_FAILED, _("Cancelled"), "process-stop-symbolic");
       can_run_again = TRUE;
       state = _("Cancelled");
       break;
     case FAL_JOB_IN_PROGRESS:
-      waiting = TRUE;
-      set_text (self, "waiting", self->waiting_label, _("Running"));
+      show_text (self, FALSTAFF_SHEET_TILE_WAITING, _("Running"), NULL);
       state = self->text;
       break;
     case FAL_JOB_IN_QUEUE:
-      waiting = TRUE;
-      set_text (self, "waiting", self->waiting_label, _("In queue"));
+      show_text (self, FALSTAFF_SHEET_TILE_WAITING, _("In queue"), NULL);
       state = self->text;
       break;
     case FAL_JOB_SUBMITTING:
@@ -213,18 +204,16 @@ update (FalstaffSheetCell *self)
       /* No job and no request id: the app died while sending it. */
       if (falstaff_run_needs_submit_again (run))
         {
-          set_text (self, "failed", self->failed_label, _("Never confirmed by fal"));
+          show_text (self, FALSTAFF_SHEET_TILE_FAILED, _("Never confirmed by fal"), "dialog-warning-symbolic");
           can_run_again = TRUE;
         }
       else
         {
-          waiting = TRUE;
-          set_text (self, "waiting", self->waiting_label, _("Sending…"));
+          show_text (self, FALSTAFF_SHEET_TILE_WAITING, _("Sending…"), NULL);
         }
       state = self->text;
       break;
     }
-  gtk_spinner_set_spinning (self->spinner, waiting);
   gtk_widget_set_visible (GTK_WIDGET (self->run_again_button), can_run_again);
   update_accessible (self, state);
 }
@@ -294,13 +283,7 @@ falstaff_sheet_cell_class_init (FalstaffSheetCellClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-sheet-cell.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, box);
   gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, open_button);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, stack);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, spinner);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, waiting_label);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, picture);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, text_label);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, failed_icon);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, failed_label);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, tile);
   gtk_widget_class_bind_template_child (widget_class, FalstaffSheetCell, run_again_button);
   gtk_widget_class_bind_template_callback (widget_class, open_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, run_again_clicked_cb);
@@ -310,6 +293,7 @@ falstaff_sheet_cell_class_init (FalstaffSheetCellClass *klass)
 static void
 falstaff_sheet_cell_init (FalstaffSheetCell *self)
 {
+  g_type_ensure (FALSTAFF_TYPE_SHEET_TILE);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
