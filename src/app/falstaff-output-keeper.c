@@ -276,8 +276,6 @@ texture_from_cache (const char *cache_path)
   return pixbuf ? falstaff_texture_new_for_pixbuf (pixbuf) : NULL;
 }
 
-/* In a worker: the cache, else the kept file. Returns NULL without an
- * error when neither is there (the URL is to be downloaded). */
 /* Thumbnails are decoded (and cached) on two threads of their own at a
  * lower priority. On GTask's pool a sweep's 64 decodes took up to ten
  * threads at the main thread's priority, and on two cores the main thread
@@ -323,6 +321,8 @@ run_in_thumbnail_thread (GTask           *task,
   g_thread_pool_push (pool, job, NULL);
 }
 
+/* In a worker: the cache, else the kept file. Returns NULL without an
+ * error when neither is there (the URL is to be downloaded). */
 static void
 thumbnail_local_thread (GTask        *task,
                         gpointer      source,
