@@ -140,6 +140,73 @@ test_history_thumbnails_once (void)
     }
 }
 
+static guint
+bound_rows (FalstaffHistoryView *history,
+            GPtrArray           *runs)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < runs->len; i++)
+    n += falstaff_history_view_get_check_for (history, g_ptr_array_index (runs, i)) != NULL;
+  return n;
+}
+
+static gboolean store_loaded (gpointer data);
+
+static GtkWidget *
+find_list_view (GtkWidget *root)
+{
+  /* The mapped one: the filter's drop-down has one in its popover. */
+  if (GTK_IS_LIST_VIEW (root) && gtk_widget_get_mapped (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_list_view (child);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Issue 16: a long history offers its runs a page at a time, and the
+ * next when the list is scrolled to its end, as a person does with the
+ * End key: GTK 4.8 made and bound 200 rows of a long list at once. */
+static void
+test_history_pages (void)
+{
+  g_autoptr(Studio) studio = studio_new ();
+  FalstaffHistoryView *history = _falstaff_window_get_history_view (studio->window);
+  FalstaffRunStore *store = _falstaff_window_get_run_store (studio->window);
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkWidget *list;
+  guint first_page;
+
+  start_demo (studio);
+  g_assert_true (falstaff_test_wait_until (store_loaded, store, 10000));
+  for (guint i = 0; i < 130; i++)
+    g_ptr_array_add (runs, falstaff_run_store_create_run (store, "fal-ai/fast-sdxl", "queue", NULL));
+  gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (history), GTK_TYPE_STACK)),
+                                    "history");
+  falstaff_test_iterate_for (500);
+  g_assert_cmpuint (falstaff_history_view_get_n_shown (history), ==, 130);
+  first_page = bound_rows (history, runs);
+  g_test_message ("rows bound at first: %u", first_page);
+  g_assert_cmpuint (first_page, >, 0);
+  g_assert_cmpuint (first_page, <=, 50);
+  /* The oldest run is not made a row yet. */
+  g_assert_null (falstaff_history_view_get_check_for (history, g_ptr_array_index (runs, 0)));
+
+  list = find_list_view (GTK_WIDGET (history));
+  g_assert_nonnull (list);
+  for (guint i = 0; i < 4 && falstaff_history_view_get_check_for (history, g_ptr_array_index (runs, 0)) == NULL; i++)
+    {
+      falstaff_test_press_keys (list, "End");
+      falstaff_test_iterate_for (300);
+    }
+  g_assert_nonnull (falstaff_history_view_get_check_for (history, g_ptr_array_index (runs, 0)));
+}
+
 /* Three runs at once on two endpoints: Run stays available, each goes on
  * with its own status, and choosing one in the history shows only it. */
 static void
@@ -919,6 +986,7 @@ main (int    argc,
   g_test_add_func ("/ui/runs/several-at-once", test_several_at_once);
   g_test_add_func ("/ui/runs/history-thumbnails-once", test_history_thumbnails_once);
   g_test_add_func ("/ui/runs/history-search", test_history_search);
+  g_test_add_func ("/ui/runs/history-pages", test_history_pages);
   g_test_add_func ("/ui/runs/run-again-and-seed", test_run_again_and_seed);
   g_test_add_func ("/ui/runs/delete", test_delete_run);
   g_test_add_func ("/ui/runs/delete-many", test_delete_many);

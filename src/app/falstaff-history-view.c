@@ -14,6 +14,10 @@
 
 /* A row's picture, in logical pixels. */
 #define THUMBNAIL_SIZE 48
+/* Runs the list offers at a time, and more each time it is scrolled to
+ * its end: GTK 4.8's list view makes and binds up to 200 rows of any
+ * longer model, widgets and thumbnails, though a dozen are in view. */
+#define PAGE_ROWS 50
 
 struct _FalstaffHistoryView
 {
@@ -31,7 +35,8 @@ struct _FalstaffHistoryView
   GHashTable *chosen;
 
   GtkCustomFilter *filter;
-  GtkFilterListModel *filtered;
+  GtkFilterListModel *filtered;   /* every run that matches */
+  GtkSliceListModel *shown;       /* the first pages of them */
   GtkSingleSelection *selection;
   char *query;
   FalstaffOutputKeeper *keeper;   /* may be NULL: no thumbnails */
@@ -431,9 +436,30 @@ show_list_or_empty (FalstaffHistoryView *self)
                                     ? "list" : "empty");
 }
 
+/* Makes the list offer at least the first n runs that match. */
+static void
+show_at_least (FalstaffHistoryView *self,
+               guint                n)
+{
+  guint size = gtk_slice_list_model_get_size (self->shown);
+
+  if (n > size)
+    gtk_slice_list_model_set_size (self->shown, (n + PAGE_ROWS - 1) / PAGE_ROWS * PAGE_ROWS);
+}
+
+static void
+edge_reached_cb (FalstaffHistoryView *self,
+                 GtkPositionType      position)
+{
+  if (position == GTK_POS_BOTTOM)
+    show_at_least (self, gtk_slice_list_model_get_size (self->shown) + 1);
+}
+
 static void
 refilter (FalstaffHistoryView *self)
 {
+  /* A new search starts at the top, with one page again. */
+  gtk_slice_list_model_set_size (self->shown, PAGE_ROWS);
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   show_list_or_empty (self);
 }
@@ -578,6 +604,7 @@ falstaff_history_view_class_init (FalstaffHistoryViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, compare_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, edge_reached_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "falstaff-history-view");
 }
@@ -594,7 +621,8 @@ falstaff_history_view_init (FalstaffHistoryView *self)
 
   self->filter = gtk_custom_filter_new (run_visible, self, NULL);
   self->filtered = gtk_filter_list_model_new (NULL, GTK_FILTER (self->filter));
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filtered));
+  self->shown = gtk_slice_list_model_new (G_LIST_MODEL (self->filtered), 0, PAGE_ROWS);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->shown));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb), self);
@@ -645,6 +673,7 @@ falstaff_history_view_select (FalstaffHistoryView *self,
 
       if (item == run)
         {
+          show_at_least (self, i + 1);
           gtk_single_selection_set_selected (self->selection, i);
           /* The row comes into view (GTK 4.8: the list's own action). */
           gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", i);
