@@ -375,6 +375,72 @@ test_follow_to_disk (void)
   trace_check ();
 }
 
+/* A finished run lets go of its job, log, inputs and result once they
+ * are on disk, and has them all back, the whole log too, when asked. */
+static void
+test_release_details (void)
+{
+  g_autoptr(Tmp) tmp = tmp_new ();
+  g_autoptr(Fx) fx = fx_new (2, 2);
+  g_autoptr(FalstaffRunStore) store = NULL;
+  g_autoptr(FalstaffRun) run = NULL;
+  g_autoptr(FalRequest) request = NULL;
+  g_autoptr(JsonNode) body = input ("{\"prompt\":\"a kept log\",\"num_inference_steps\":12}");
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GListModel) logs = NULL;
+  GListModel *kept;
+  guint n;
+
+  store = open_store_ok (tmp->path);
+  run = falstaff_run_store_create_run (store, "fal-ai/fast-sdxl", "queue", body);
+  request = submit_and_follow (fx, run, NULL);
+  g_assert_true (wait_for (run_done, run, DEADLINE_MS));
+  g_assert_cmpint (falstaff_run_get_status (run), ==, FAL_JOB_COMPLETED);
+  logs = g_object_ref (falstaff_run_get_logs (run));
+  g_assert_true (logs == fal_job_get_logs (falstaff_run_get_job (run)));
+  n = g_list_model_get_n_items (logs);
+  /* A line a step, and more. */
+  g_assert_cmpuint (n, >=, 12);
+  result = json_node_ref (falstaff_run_get_result (run));
+
+  falstaff_run_store_release_details (store, run);
+  g_assert_null (falstaff_run_get_job (run));
+  g_assert_null (falstaff_run_get_logs (run));
+  g_assert_null (falstaff_run_get_inputs (run));
+  g_assert_null (falstaff_run_get_result (run));
+  g_assert_false (falstaff_run_get_details_loaded (run));
+  /* The summary stays. */
+  g_assert_cmpstr (falstaff_run_get_request_id (run), ==, fal_request_get_request_id (request));
+  g_assert_nonnull (falstaff_run_get_thumbnail_url (run));
+
+  load_details (store, run);
+  g_assert_true (json_node_equal (falstaff_run_get_inputs (run), body));
+  g_assert_true (json_node_equal (falstaff_run_get_result (run), result));
+  kept = falstaff_run_get_logs (run);
+  g_assert_nonnull (kept);
+  g_assert_cmpuint (g_list_model_get_n_items (kept), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FalLogEntry) was = g_list_model_get_item (logs, i);
+      g_autoptr(FalLogEntry) is = g_list_model_get_item (kept, i);
+
+      g_assert_cmpstr (fal_log_entry_get_message (is), ==, fal_log_entry_get_message (was));
+      g_assert_cmpstr (fal_log_entry_get_level (is), ==, fal_log_entry_get_level (was));
+      g_assert_cmpstr (fal_log_entry_get_timestamp (is), ==, fal_log_entry_get_timestamp (was));
+    }
+
+  /* A new store reads the log from the file too. */
+  g_clear_object (&store);
+  store = open_store_ok (tmp->path);
+  {
+    FalstaffRun *again = falstaff_run_store_lookup (store, falstaff_run_get_id (run));
+
+    g_assert_null (falstaff_run_get_logs (again));
+    load_details (store, again);
+    g_assert_cmpuint (g_list_model_get_n_items (falstaff_run_get_logs (again)), ==, n);
+  }
+}
+
 /* The request id reaches the file at once, changes in between are held
  * back, and the final state is written at once too. */
 static void
@@ -946,7 +1012,7 @@ test_cost (void)
   flush (store);
   g_clear_object (&run);
   g_clear_object (&store);
-  g_assert_cmpint (db_int (tmp->path, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (db_int (tmp->path, "PRAGMA user_version"), ==, FALSTAFF_RUN_STORE_SCHEMA_VERSION);
 
   /* fal's billed units, as a finished request would have set them. */
   {
@@ -1187,6 +1253,7 @@ main (int    argc,
 
   g_test_add_func ("/app/run-store/follow-to-disk", test_follow_to_disk);
   g_test_add_func ("/app/run-store/urgent-writes", test_urgent_writes);
+  g_test_add_func ("/app/run-store/release-details", test_release_details);
   g_test_add_func ("/app/run-store/coalesced", test_coalesced);
   g_test_add_func ("/app/run-store/failed-and-text", test_failed_and_text);
   g_test_add_func ("/app/run-store/unfinished", test_unfinished);

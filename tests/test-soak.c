@@ -760,10 +760,14 @@ app_soak_until (AppSoak    *soak,
 
 /* The run ended as its fault says: on the run the window followed, or on
  * the one the file gives back (which has no result loaded). */
+static void load_details (FalstaffRunStore *store,
+                          FalstaffRun      *run);
+
 static void
-assert_app_run (FalstaffRun *run,
-                guint        index,
-                gboolean     followed)
+assert_app_run (FalstaffRunStore *store,
+                FalstaffRun      *run,
+                guint             index,
+                gboolean          followed)
 {
   g_assert_true (falstaff_run_is_done (run));
   g_assert_cmpstr (falstaff_run_get_endpoint_id (run), ==, app_endpoint_for (index));
@@ -784,7 +788,11 @@ assert_app_run (FalstaffRun *run,
       g_assert_cmpstr (falstaff_run_get_mode (run), ==,
                        app_endpoints[(index / 10) % G_N_ELEMENTS (app_endpoints)].mode);
       if (followed)
-        g_assert_nonnull (falstaff_run_get_result (run));
+        {
+          if (!falstaff_run_get_details_loaded (run))
+            load_details (store, run);
+          g_assert_nonnull (falstaff_run_get_result (run));
+        }
     }
 }
 
@@ -801,6 +809,8 @@ store_done_cb (GObject      *source,
     g_assert_true (falstaff_run_store_flush_finish (store, result, &error));
   else if (g_async_result_is_tagged (result, falstaff_run_store_load_async))
     g_assert_true (falstaff_run_store_load_finish (store, result, &error));
+  else if (g_async_result_is_tagged (result, falstaff_run_store_load_details_async))
+    g_assert_true (falstaff_run_store_load_details_finish (store, result, &error));
   else
     g_assert_true (falstaff_run_store_delete_finish (store, result, &error));
   g_assert_no_error (error);
@@ -811,6 +821,19 @@ static gboolean
 is_true (gpointer data)
 {
   return *(gboolean *) data;
+}
+
+/* A finished run's inputs, result and log, read back from the file when
+ * the window let go of them (it keeps the last few in memory). */
+static void
+load_details (FalstaffRunStore *store,
+              FalstaffRun      *run)
+{
+  gboolean done = FALSE;
+
+  falstaff_run_store_load_details_async (store, run, NULL, store_done_cb, &done);
+  g_assert_true (falstaff_test_wait_until (is_true, &done, 30000));
+  g_assert_true (falstaff_run_get_details_loaded (run));
 }
 
 /* Every run in the window's history as it ended, and in the file: read
@@ -829,7 +852,7 @@ assert_history (AppSoak *soak)
       FalstaffRun *run = g_ptr_array_index (soak->runs, i);
 
       g_assert_true (falstaff_run_store_lookup (soak->store, falstaff_run_get_id (run)) == run);
-      assert_app_run (run, i, TRUE);
+      assert_app_run (soak->store, run, i, TRUE);
       n_failed += falstaff_run_get_status (run) == FAL_JOB_FAILED;
     }
   g_assert_cmpuint (n_failed, ==, N_RUNS / 10);
@@ -846,7 +869,9 @@ assert_history (AppSoak *soak)
       FalstaffRun *stored = falstaff_run_store_lookup (reread, falstaff_run_get_id (run));
 
       g_assert_nonnull (stored);
-      assert_app_run (stored, i, FALSE);
+      assert_app_run (reread, stored, i, FALSE);
+      /* A finished run's prompt comes with its details. */
+      load_details (reread, stored);
       g_assert_cmpstr (falstaff_run_get_request_id (stored), ==, falstaff_run_get_request_id (run));
       g_assert_cmpstr (falstaff_run_get_error_message (stored), ==, falstaff_run_get_error_message (run));
       g_assert_cmpstr (falstaff_run_get_prompt (stored), ==, falstaff_run_get_prompt (run));

@@ -536,7 +536,9 @@ show_stored (FalstaffRequestView *self,
 {
   JsonNode *result = falstaff_run_get_result (run);
 
-  /* The kept log lines come with the details, as the inputs do. */
+  /* The kept log comes with the details, as the inputs do: the whole of
+   * it when this version kept it, else the last lines. */
+  falstaff_log_view_set_model (self->log_view, falstaff_run_get_logs (run));
   if (g_strcmp0 (falstaff_run_get_mode (run), "stream") == 0)
     falstaff_log_view_set_empty_text (self->log_view, stream_log_text ());
   else if (falstaff_run_get_log_summary (run) && *falstaff_run_get_log_summary (run))

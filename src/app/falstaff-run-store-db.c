@@ -96,6 +96,10 @@ static const char * const migrations[] = {
   "ALTER TABLE runs ADD COLUMN unit_price REAL NOT NULL DEFAULT -1;"
   "ALTER TABLE runs ADD COLUMN price_unit TEXT;"
   "ALTER TABLE runs ADD COLUMN currency TEXT;",
+  /* 4 → 5: a finished run's whole log (issue #16), a JSON array of
+   * [timestamp, level, source, message]: the app keeps only the last
+   * finished runs' logs in memory. */
+  "ALTER TABLE runs ADD COLUMN logs TEXT;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FALSTAFF_RUN_STORE_SCHEMA_VERSION);
@@ -525,13 +529,16 @@ write_row (FalstaffRunDb  *db,
                     " seed = ?15, submitted_at = ?16, started_at = ?17, completed_at = ?18,"
                     " inputs = CASE WHEN ?19 THEN ?20 ELSE inputs END,"
                     " result = CASE WHEN ?21 THEN ?22 ELSE result END,"
-                    " billable_units = ?26, unit_price = ?27, price_unit = ?28, currency = ?29"
+                    " billable_units = ?26, unit_price = ?27, price_unit = ?28, currency = ?29,"
+                    " logs = CASE WHEN ?31 THEN ?32 ELSE logs END"
                     " WHERE id = ?1", &error))
         goto out;
       stmt = db->update_stmt;
       sqlite3_bind_int (stmt, 19, row->write_inputs);
       sqlite3_bind_int (stmt, 21, row->write_result);
       sqlite3_bind_int (stmt, 30, row->write_extras);
+      sqlite3_bind_int (stmt, 31, row->write_logs);
+      bind_text (stmt, 32, row->logs_json);
     }
 
   sqlite3_bind_int64 (stmt, 1, row->id);
@@ -603,7 +610,7 @@ read_details (FalstaffRunDb  *db,
   int rc;
 
   if (!prepare (db, &db->details_stmt,
-                "SELECT inputs, result, status_url, response_url, cancel_url, log_summary, prompt"
+                "SELECT inputs, result, status_url, response_url, cancel_url, log_summary, prompt, logs"
                 " FROM runs WHERE id = ?1", error))
     return NULL;
   sqlite3_bind_int64 (db->details_stmt, 1, id);
@@ -627,6 +634,7 @@ read_details (FalstaffRunDb  *db,
   row->cancel_url = column_text (db->details_stmt, 4);
   row->log_summary = column_text (db->details_stmt, 5);
   row->prompt = column_text (db->details_stmt, 6);
+  row->logs = column_json (db->details_stmt, 7);
   row->details_loaded = TRUE;
   sqlite3_reset (db->details_stmt);
   return row;

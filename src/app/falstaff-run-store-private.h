@@ -44,12 +44,15 @@ typedef struct {
   gboolean write_inputs;
   gboolean write_result;
   gboolean write_extras;
+  gboolean write_logs;
   char *inputs_json;
   char *result_json;
+  char *logs_json;      /* a finished run's whole log, written once */
 
   /* Reading: parsed on the database thread (fresh nodes, owned here). */
   JsonNode *inputs;
   JsonNode *result;
+  JsonNode *logs;
   gboolean details_loaded;
 } FalstaffRunRow;
 
@@ -74,10 +77,14 @@ FalstaffRunRow *_falstaff_run_snapshot       (FalstaffRun      *self,
 void            _falstaff_run_set_store      (FalstaffRun      *self,
                                               FalstaffRunStore *store);
 /* The details read from the file: takes the row's inputs and result
- * (either may be NULL) and sets the queue URLs, log summary and prompt
- * that finished runs are listed without. */
+ * (either may be NULL) and sets the queue URLs, log summary, prompt and
+ * kept log that finished runs are listed without. */
 void            _falstaff_run_set_details    (FalstaffRun      *self,
                                               FalstaffRunRow   *row);
+/* A finished run whose changes are all in a snapshot lets go of its job
+ * (and the job's log), inputs and result: all are on disk, and come back
+ * with falstaff_run_store_load_details_async(). */
+void            _falstaff_run_release_details (FalstaffRun     *self);
 
 /* falstaff-run-store.c, for runs: the run changed; now: write it without
  * waiting to gather more changes. */
@@ -96,7 +103,7 @@ void            _falstaff_run_store_set_statement_hook (FalstaffRunStore        
 void            _falstaff_run_store_set_save_delay (FalstaffRunStore *self,
                                                     guint             delay_ms);
 /* The newest schema version (PRAGMA user_version). */
-#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 4
+#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 5
 
 /* ------------------------------------------------------------------ the database thread
  * falstaff-run-store-db.c: one thread owning the sqlite3 connection, fed

@@ -812,6 +812,23 @@ falstaff_run_store_delete_finish (FalstaffRunStore  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+void
+falstaff_run_store_release_details (FalstaffRunStore *self,
+                                    FalstaffRun      *run)
+{
+  g_return_if_fail (FALSTAFF_IS_RUN_STORE (self));
+  g_return_if_fail (FALSTAFF_IS_RUN (run));
+
+  /* Only what the file has can be let go: a store without one keeps all. */
+  if (!self->loaded || !falstaff_run_is_done (run) ||
+      g_hash_table_lookup (self->by_id, &(gint64) { falstaff_run_get_id (run) }) != run)
+    return;
+  /* Its last changes and its whole log go into a snapshot now; a details
+   * load asked for later is answered after that write. */
+  _falstaff_run_store_save (self, run, TRUE);
+  _falstaff_run_release_details (run);
+}
+
 FalstaffRun *
 falstaff_run_store_lookup (FalstaffRunStore *self,
                            gint64            id)

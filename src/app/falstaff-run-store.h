@@ -132,6 +132,12 @@ gboolean          falstaff_run_store_delete_finish    (FalstaffRunStore    *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 
+/* A finished run no one shows lets go of its job, its log, inputs and
+ * result, written to the file first: they come back with
+ * falstaff_run_store_load_details_async(). Keeps a long session's memory
+ * flat. Does nothing for a run not done, or without a file. */
+void              falstaff_run_store_release_details  (FalstaffRunStore    *self,
+                                                       FalstaffRun         *run);
 /* The run with this id (borrowed), or NULL. */
 FalstaffRun      *falstaff_run_store_lookup           (FalstaffRunStore    *self,
                                                        gint64               id);

@@ -18,6 +18,8 @@
 
 /* Log lines kept in the summary, and the snippet's length in characters. */
 #define LOG_SUMMARY_LINES 5
+/* A finished run's log as kept on disk: its last lines, at most. */
+#define KEPT_LOG_LINES 5000
 #define SNIPPET_CHARS 120
 #define PROMPT_CHARS 2000
 
@@ -58,6 +60,7 @@ struct _FalstaffRun
 
   FalJob *job;
   GListModel *job_logs;
+  GListStore *kept_logs;     /* FalLogEntry: a finished run's log, from disk */
   gulong notify_handler;
   gulong finished_handler;
   gulong logs_handler;
@@ -65,6 +68,7 @@ struct _FalstaffRun
   guint details_loaded : 1;
   guint inputs_dirty : 1;    /* not written since it changed */
   guint result_dirty : 1;
+  guint logs_written : 1;    /* the finished job's log is in a snapshot */
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffRun, falstaff_run, G_TYPE_OBJECT)
@@ -315,6 +319,68 @@ update_derived (FalstaffRun *self)
     set_string (self, &self->text_snippet, snippet, PROP_TEXT_SNIPPET);
 }
 
+/* ------------------------------------------------------------------ the kept log */
+
+/* [[timestamp, level, source, message], …]: the last KEPT_LOG_LINES. */
+static char *
+logs_to_json (GListModel *logs)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  guint n = logs ? g_list_model_get_n_items (logs) : 0;
+
+  if (n == 0)
+    return NULL;
+  json_builder_begin_array (builder);
+  for (guint i = n > KEPT_LOG_LINES ? n - KEPT_LOG_LINES : 0; i < n; i++)
+    {
+      g_autoptr(FalLogEntry) entry = g_list_model_get_item (logs, i);
+
+      json_builder_begin_array (builder);
+      json_builder_add_string_value (builder, fal_log_entry_get_timestamp (entry));
+      json_builder_add_string_value (builder, fal_log_entry_get_level (entry));
+      json_builder_add_string_value (builder, fal_log_entry_get_source (entry));
+      json_builder_add_string_value (builder, fal_log_entry_get_message (entry));
+      json_builder_end_array (builder);
+    }
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static const char *
+element_string (JsonArray *line,
+                guint      i)
+{
+  JsonNode *node = i < json_array_get_length (line) ? json_array_get_element (line, i) : NULL;
+
+  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? json_node_get_string (node) : NULL;
+}
+
+/* Lines that are not [strings…] are skipped: a damaged column loses them,
+ * not the run. */
+static GListStore *
+logs_from_json (JsonNode *node)
+{
+  GListStore *store = g_list_store_new (FAL_TYPE_LOG_ENTRY);
+  JsonArray *lines = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+    {
+      JsonNode *line = json_array_get_element (lines, i);
+      JsonArray *fields = JSON_NODE_HOLDS_ARRAY (line) ? json_node_get_array (line) : NULL;
+
+      if (fields == NULL || element_string (fields, 3) == NULL)
+        continue;
+      g_ptr_array_add (entries, fal_log_entry_new (element_string (fields, 3), element_string (fields, 1),
+                                                   element_string (fields, 2), element_string (fields, 0)));
+    }
+  g_list_store_splice (store, 0, 0, entries->pdata, entries->len);
+  return store;
+}
+
 /* ------------------------------------------------------------------ following a job */
 
 static void
@@ -526,6 +592,7 @@ falstaff_run_finalize (GObject *object)
   g_free (self->thumbnail_url);
   g_free (self->text_snippet);
   g_free (self->search_text);
+  g_clear_object (&self->kept_logs);
 
   G_OBJECT_CLASS (falstaff_run_parent_class)->finalize (object);
 }
@@ -652,8 +719,10 @@ _falstaff_run_row_free (FalstaffRunRow *row)
   g_free (row->text_snippet);
   g_free (row->inputs_json);
   g_free (row->result_json);
+  g_free (row->logs_json);
   g_clear_pointer (&row->inputs, json_node_unref);
   g_clear_pointer (&row->result, json_node_unref);
+  g_clear_pointer (&row->logs, json_node_unref);
   g_free (row);
 }
 
@@ -751,6 +820,14 @@ _falstaff_run_snapshot (FalstaffRun *self,
   /* An old run's JSON and the columns that come with it, never loaded,
    * are left as they are on disk. */
   row->write_extras = full || self->details_loaded;
+  /* The whole log, once the job is done: what a finished run shows when
+   * its job is let go (falstaff_run_store_release_details()). */
+  if (self->job != NULL && fal_job_is_done (self->job) && !self->logs_written)
+    {
+      row->write_logs = TRUE;
+      row->logs_json = logs_to_json (fal_job_get_logs (self->job));
+      self->logs_written = TRUE;
+    }
   if ((full || self->inputs_dirty) && self->details_loaded)
     {
       row->write_inputs = TRUE;
@@ -792,6 +869,8 @@ _falstaff_run_set_details (FalstaffRun    *self,
   JsonNode *result = g_steal_pointer (&row->result);
 
   g_object_freeze_notify (G_OBJECT (self));
+  if (self->kept_logs == NULL && row->logs != NULL)
+    self->kept_logs = logs_from_json (row->logs);
   /* Set meanwhile (a run followed again) is newer than the file's. */
   if (self->status_url == NULL)
     set_string (self, &self->status_url, row->status_url, PROP_STATUS_URL);
@@ -822,6 +901,39 @@ _falstaff_run_set_details (FalstaffRun    *self,
   g_object_thaw_notify (G_OBJECT (self));
   g_clear_pointer (&inputs, json_node_unref);
   g_clear_pointer (&result, json_node_unref);
+}
+
+void
+_falstaff_run_release_details (FalstaffRun *self)
+{
+  g_return_if_fail (falstaff_run_is_done (self));
+  g_return_if_fail (!self->inputs_dirty && !self->result_dirty);
+
+  if (!self->details_loaded && self->job == NULL)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->job != NULL)
+    {
+      stop_following (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOB]);
+    }
+  g_clear_object (&self->kept_logs);
+  if (self->inputs != NULL)
+    {
+      g_clear_pointer (&self->inputs, json_node_unref);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUTS]);
+    }
+  if (self->result != NULL)
+    {
+      g_clear_pointer (&self->result, json_node_unref);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+    }
+  if (self->details_loaded)
+    {
+      self->details_loaded = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DETAILS_LOADED]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* ------------------------------------------------------------------ public API */
@@ -985,6 +1097,15 @@ falstaff_run_get_text_snippet (FalstaffRun *self)
 {
   g_return_val_if_fail (FALSTAFF_IS_RUN (self), NULL);
   return self->text_snippet;
+}
+
+GListModel *
+falstaff_run_get_logs (FalstaffRun *self)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN (self), NULL);
+  if (self->job != NULL)
+    return fal_job_get_logs (self->job);
+  return self->kept_logs ? G_LIST_MODEL (self->kept_logs) : NULL;
 }
 
 FalJob *

@@ -108,6 +108,9 @@ gboolean      falstaff_run_needs_submit_again (FalstaffRun *self);
  * is in the endpoint id, the prompt or the text snippet. A finished run
  * read from the history has its prompt only once its details are loaded.
  * An empty or NULL query matches every run. */
+/* The run's log: its job's while it has one, else the log kept on disk
+ * (loaded with the details), else NULL. */
+GListModel   *falstaff_run_get_logs           (FalstaffRun *self);
 gboolean      falstaff_run_matches            (FalstaffRun *self,
                                                const char  *query);
 

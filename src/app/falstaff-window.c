@@ -94,6 +94,9 @@ struct _FalstaffWindow
   FalstaffOutputKeeper *keeper;
   FalstaffRun *shown_run;
   GPtrArray *active_runs;
+  /* The last runs that finished in this window, with their jobs, logs
+   * and JSON in memory; older ones let go of them (keep_finished()). */
+  GQueue kept_finished;
   guint pending_submits;
   /* Run pressed before the history was read: the body waits. */
   JsonNode *body_when_loaded;
@@ -1047,6 +1050,25 @@ status_announcement (FalstaffRun *run)
 
 /* A run of this window moved: when it is done it leaves the active ones;
  * a 422 goes on the form's fields while the run is the one shown. */
+/* Finished runs beyond the last KEEP_FINISHED_RUNS let go of their job,
+ * log, inputs and result (on disk, loaded again when shown): 500 runs in
+ * a session held ~18 KiB each. The run on show keeps them. */
+#define KEEP_FINISHED_RUNS 16
+
+static void
+keep_finished (FalstaffWindow *self,
+               FalstaffRun    *run)
+{
+  g_queue_push_tail (&self->kept_finished, g_object_ref (run));
+  while (g_queue_get_length (&self->kept_finished) > KEEP_FINISHED_RUNS)
+    {
+      g_autoptr(FalstaffRun) oldest = g_queue_pop_head (&self->kept_finished);
+
+      if (oldest != self->shown_run && self->store != NULL)
+        falstaff_run_store_release_details (self->store, oldest);
+    }
+}
+
 static void
 run_status_cb (FalstaffRun    *run,
                GParamSpec     *pspec,
@@ -1073,6 +1095,7 @@ run_status_cb (FalstaffRun    *run,
     show_field_errors (self, fal_job_get_error (job));
   notify_finished (self, run);
   update_running (self);
+  keep_finished (self, run);
 }
 
 /* Follows a run's job in this window: active until it is done. */
@@ -2381,6 +2404,7 @@ falstaff_window_dispose (GObject *object)
   g_clear_object (&self->upload_wait);
   g_clear_object (&self->shown_run);
   g_clear_pointer (&self->active_runs, g_ptr_array_unref);
+  g_queue_clear_full (&self->kept_finished, g_object_unref);
   if (self->store)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
