@@ -457,6 +457,21 @@ log_says (gpointer data)
 
 /* An empty log says why: a streamed run has none, a filter matches no
  * line. Before, a stream run's Logs tab was a blank pane. */
+static GtkWidget *
+filter_entry (FalstaffLogView *log_view)
+{
+  return gtk_widget_get_first_child (gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (log_view))));
+}
+
+static gboolean
+log_lines_are (gpointer data)
+{
+  void **args = data;
+  GListModel *shown = falstaff_log_view_get_shown (args[0]);
+
+  return shown && g_list_model_get_n_items (shown) == GPOINTER_TO_UINT (args[1]);
+}
+
 static void
 test_log_says_why (void)
 {
@@ -495,6 +510,22 @@ test_log_says_why (void)
   }
   args[1] = (void *) "No line matches the filter";
   g_assert_true (falstaff_test_wait_until (log_says, args, 5000));
+  type_text (filter_entry (log_view), "");
+
+  /* Let go of, as the window lets go of older finished runs, then shown
+   * again from the History: its whole log comes back from the file. */
+  {
+    FalstaffHistoryView *history = _falstaff_window_get_history_view (studio->window);
+    guint lines = g_list_model_get_n_items (fal_job_get_logs (falstaff_run_get_job (fox)));
+
+    g_assert_cmpuint (lines, >, 5);
+    falstaff_history_view_select (history, G_OBJECT (poem));
+    falstaff_test_iterate_for (300);
+    falstaff_run_store_release_details (_falstaff_window_get_run_store (studio->window), fox);
+    g_assert_null (falstaff_run_get_job (fox));
+    falstaff_history_view_select (history, G_OBJECT (fox));
+    g_assert_true (falstaff_test_wait_until (log_lines_are, (void *[]) { log_view, GUINT_TO_POINTER (lines) }, 5000));
+  }
 }
 
 static gboolean
