@@ -33,6 +33,7 @@ struct _FalstaffEndpointPicker
   FalstaffCatalog *catalog;
   GPtrArray *entries;           /* FalstaffEndpointInfo: recent copies, then the catalog */
   GListStore *items;            /* FalstaffPickerItem: the visible ones, with their headers */
+  GtkSliceListModel *shown;     /* the first pages of them, as rows */
   GtkSingleSelection *selection;
   guint n_matches;              /* endpoints among the items */
   gboolean local_only;
@@ -56,6 +57,30 @@ struct _FalstaffEndpointPicker
 };
 
 G_DEFINE_FINAL_TYPE (FalstaffEndpointPicker, falstaff_endpoint_picker, GTK_TYPE_WIDGET)
+
+/* Lines the list offers at a time, more as it is scrolled to its end:
+ * GTK 4.8's list view makes and binds up to 200 rows of a longer model
+ * (fal's catalog, or a kept one of 121 models), though a dozen are in
+ * view: ~5 MiB at start with their thumbnails. */
+#define PAGE_LINES 40
+
+static void
+show_at_least (FalstaffEndpointPicker *self,
+               guint                   n)
+{
+  if (n > gtk_slice_list_model_get_size (self->shown))
+    gtk_slice_list_model_set_size (self->shown, (n + PAGE_LINES - 1) / PAGE_LINES * PAGE_LINES);
+}
+
+/* Selects the line at position of the items, showing enough pages. */
+static void
+select_position (FalstaffEndpointPicker *self,
+                 guint                   position)
+{
+  if (position != GTK_INVALID_LIST_POSITION)
+    show_at_least (self, position + 1);
+  gtk_single_selection_set_selected (self->selection, position);
+}
 
 enum {
   ENDPOINT_ACTIVATED,
@@ -248,7 +273,7 @@ refilter (FalstaffEndpointPicker *self)
   replace_items (self, items);
 
   position = find_endpoint (self, self->selected_id);
-  gtk_single_selection_set_selected (self->selection, position);
+  select_position (self, position);
   update_custom_row (self);
 }
 
@@ -269,7 +294,10 @@ search_changed_cb (FalstaffEndpointPicker *self)
   /* With a search, "changed" did it at once (the search has its own
    * pause before asking fal). */
   if (self->search == NULL)
-    refilter (self);
+    {
+      gtk_slice_list_model_set_size (self->shown, PAGE_LINES);
+      refilter (self);
+    }
 }
 
 static void
@@ -277,6 +305,8 @@ text_changed_cb (FalstaffEndpointPicker *self)
 {
   if (self->search == NULL)
     return;
+  /* A new query starts with one page of rows again. */
+  gtk_slice_list_model_set_size (self->shown, PAGE_LINES);
   self->activate_pending = FALSE;
   falstaff_model_search_set_query (self->search, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   refilter (self);
@@ -293,7 +323,7 @@ activate_first (FalstaffEndpointPicker *self)
 
       if (falstaff_picker_item_is_header (item))
         continue;
-      gtk_single_selection_set_selected (self->selection, i);
+      select_position (self, i);
       activate_id (self, falstaff_picker_item_get_title (item));
       return TRUE;
     }
@@ -341,7 +371,7 @@ list_activated_cb (FalstaffEndpointPicker *self,
 
   if (item == NULL || falstaff_picker_item_is_header (item))
     return;
-  gtk_single_selection_set_selected (self->selection, position);
+  select_position (self, position);
   activate_id (self, falstaff_picker_item_get_title (item));
 }
 
@@ -798,20 +828,26 @@ search_notify_cb (FalstaffEndpointPicker *self)
   update_custom_row (self);
 }
 
-/* Near the end of the list (two rows or so before), the next page. */
+/* Near the end of the rows (two or so before), the next page: of the
+ * lines there are, else of the search's results. */
 static void
 check_paging (FalstaffEndpointPicker *self)
 {
   GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   double upper, row_height;
 
-  if (self->search == NULL || adjustment == NULL || n_items == 0 ||
-      !falstaff_model_search_get_has_more (self->search) || falstaff_model_search_get_loading (self->search))
+  if (adjustment == NULL || n_shown == 0)
     return;
   upper = gtk_adjustment_get_upper (adjustment);
-  row_height = upper / n_items;
-  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >= upper - 2 * row_height)
+  row_height = upper / n_shown;
+  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) < upper - 2 * row_height)
+    return;
+  if (n_shown < n_items)
+    show_at_least (self, n_shown + 1);
+  else if (self->search != NULL && falstaff_model_search_get_has_more (self->search) &&
+           !falstaff_model_search_get_loading (self->search))
     falstaff_model_search_load_more (self->search);
 }
 
@@ -839,6 +875,7 @@ falstaff_endpoint_picker_dispose (GObject *object)
   g_clear_object (&self->catalog);
   g_clear_object (&self->selection);
   g_clear_object (&self->items);
+  self->shown = NULL;  /* the selection's */
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_clear_pointer (&self->custom_id, g_free);
   g_clear_pointer (&self->selected_id, g_free);
@@ -913,7 +950,8 @@ falstaff_endpoint_picker_init (FalstaffEndpointPicker *self)
 
   self->entries = g_ptr_array_new_with_free_func (g_object_unref);
   self->items = g_list_store_new (FALSTAFF_TYPE_PICKER_ITEM);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->items)));
+  self->shown = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->items)), 0, PAGE_LINES);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->shown));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
 
@@ -1007,7 +1045,7 @@ falstaff_endpoint_picker_select (FalstaffEndpointPicker *self,
   /* Remembered, so that the selection comes back when a search ends. */
   g_free (self->selected_id);
   self->selected_id = g_strdup (endpoint_id);
-  gtk_single_selection_set_selected (self->selection, find_endpoint (self, endpoint_id));
+  select_position (self, find_endpoint (self, endpoint_id));
 }
 
 GtkWidget *
