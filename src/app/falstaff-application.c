@@ -3,14 +3,10 @@
 
 #include "config.h"
 
-#include <stdlib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <glib/gi18n.h>
 
 #include "falstaff-application.h"
+#include "falstaff-memory.h"
 #include "falstaff-output-keeper.h"
 #include "falstaff-preferences-window.h"
 #include "falstaff-paths.h"
@@ -202,19 +198,6 @@ falstaff_application_get_session (FalstaffApplication *self)
   return self->session;
 }
 
-/* Start-up leaves freed memory behind: the history's rows read on the
- * database thread, the parsed catalog and schema. glibc keeps such pages
- * (most of them in the middle of its heaps) until asked: once the start
- * is over, they go back to the system, 10–15 MiB with a long history. */
-static gboolean
-trim_heap_cb (gpointer data)
-{
-#ifdef __GLIBC__
-  malloc_trim (0);
-#endif
-  return G_SOURCE_REMOVE;
-}
-
 static void
 store_loaded_cb (GObject      *source,
                  GAsyncResult *result,
@@ -222,9 +205,9 @@ store_loaded_cb (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
 
-  /* A second after the history came: the first frames are drawn and
-   * the runs that were under way are followed again by then. */
-  g_timeout_add_full (G_PRIORITY_LOW, 1000, trim_heap_cb, NULL, NULL);
+  /* The rows were read on the database thread: 10–15 MiB of its heap
+   * freed with a long history. */
+  falstaff_memory_trim_soon ();
 
   /* A store that could not open its file keeps runs in memory: the
    * window says so through the recovery message or the error. */

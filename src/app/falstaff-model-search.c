@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "falstaff-endpoint-info.h"
+#include "falstaff-memory.h"
 #include "falstaff-model-search.h"
 
 #define PAGE_SIZE 25
@@ -243,24 +244,42 @@ save_cache_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The model without its OpenAPI document: a page asked with
+ * expand=openapi-3.0 has each model's inlined (~40 KiB parsed), which the
+ * catalog has written to the schema cache already. */
+static FalModel *
+lean_copy (FalModel *model)
+{
+  g_autoptr(JsonObject) object = NULL;
+
+  if (fal_model_get_openapi (model) == NULL)
+    return g_object_ref (model);
+  object = fal_model_to_json (model);
+  return fal_model_new_from_json (object, NULL);
+}
+
 static void
 remember_models (FalstaffModelSearch *self,
                  GPtrArray           *models)
 {
   for (guint i = 0; i < models->len; i++)
     {
-      FalModel *model = models->pdata[i];
-      const char *id = fal_model_get_endpoint_id (model);
-      guint position = GPOINTER_TO_UINT (g_hash_table_lookup (self->cached_index, id));
+      FalModel *model = lean_copy (models->pdata[i]);
+      const char *id;
+      guint position;
 
+      if (model == NULL)
+        continue;
+      id = fal_model_get_endpoint_id (model);
+      position = GPOINTER_TO_UINT (g_hash_table_lookup (self->cached_index, id));
       if (position > 0)
         {
           g_object_unref (self->cached->pdata[position - 1]);
-          self->cached->pdata[position - 1] = g_object_ref (model);
+          self->cached->pdata[position - 1] = model;
         }
       else
         {
-          g_ptr_array_add (self->cached, g_object_ref (model));
+          g_ptr_array_add (self->cached, model);
           g_hash_table_insert (self->cached_index, g_strdup (id), GUINT_TO_POINTER (self->cached->len));
         }
     }
@@ -368,6 +387,8 @@ search_cb (GObject      *object,
     }
 
   models = fal_catalog_page_get_models (page);
+  /* The page was parsed on a worker, OpenAPI documents and all. */
+  falstaff_memory_trim_soon ();
   infos = g_ptr_array_new_with_free_func (g_object_unref);
   if (!more)
     g_hash_table_remove_all (self->result_ids);
