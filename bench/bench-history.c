@@ -15,6 +15,7 @@
 #include "bench-common.h"
 #include "bench-config.h"
 
+#include "falstaff-memory.h"
 #include "falstaff-application.h"
 #include "falstaff-history-view.h"
 #include "falstaff-run-store.h"
@@ -930,6 +931,8 @@ main (int   argc,
   double write_ms;
   gboolean ok = TRUE;
 
+  /* As the app's main() does. */
+  falstaff_memory_init ();
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || opt_repeat < 1 || opt_settle_ms < 0 || opt_runs < 1)
     {

@@ -16,6 +16,7 @@
 
 #include "bench-common.h"
 #include "bench-config.h"
+#include "falstaff-memory.h"
 #include "falstaff-application.h"
 #include "falstaff-image-loader.h"
 #include "falstaff-run.h"
@@ -553,6 +554,8 @@ main (int    argc,
   };
   gboolean ok = TRUE;
 
+  /* As the app's main() does. */
+  falstaff_memory_init ();
   context = g_option_context_new ("— the window in a long session: idle CPU with runs queued, memory over many runs");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -21,6 +21,7 @@
 #include "fal-local-server.h"
 #include "fal-json.h"
 
+#include "falstaff-memory.h"
 #include "falstaff-contact-sheet.h"
 #include "falstaff-output-keeper.h"
 #include "falstaff-run-store.h"
@@ -323,6 +324,8 @@ main (int    argc,
   double x_cpu0 = 0, x_cpu1 = 0, cpu0, cpu1, main_cpu0, main_cpu1;
   guint x_trips0, x_trips1;
 
+  /* As the app's main() does. */
+  falstaff_memory_init ();
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || opt_runs_side < 1 || opt_runs_side > 16)
     {

@@ -18,6 +18,7 @@
 #include "fal-json.h"
 #include "fal-local-server.h"
 
+#include "falstaff-memory.h"
 #include "falstaff-contact-sheet.h"
 #include "falstaff-output-keeper.h"
 #include "falstaff-run-store.h"
@@ -1063,6 +1064,8 @@ main (int   argc,
   const Outcome *median, *worst;
   gboolean met, ok = TRUE;
 
+  /* As the app's main() does. */
+  falstaff_memory_init ();
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || opt_lines < 1 || opt_image_size < 16 ||
       opt_image_size > 4096 || opt_reference_ms < 100 || opt_speed <= 0 || opt_repeat < 1 ||

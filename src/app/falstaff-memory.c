@@ -28,6 +28,15 @@ trim_cb (gpointer data)
 }
 
 void
+falstaff_memory_init (void)
+{
+#ifdef __GLIBC__
+  if (g_getenv ("MALLOC_ARENA_MAX") == NULL)
+    mallopt (M_ARENA_MAX, 2);
+#endif
+}
+
+void
 falstaff_memory_trim_soon (void)
 {
   if (trim_source != 0)

@@ -12,4 +12,11 @@ G_BEGIN_DECLS
  * that second share one trim. Elsewhere than glibc, nothing. */
 void falstaff_memory_trim_soon (void);
 
+/* At the very start of main(), before any thread: two malloc arenas, not
+ * eight a core. Worker threads (downloads, decodes, the history's
+ * database, JSON parsing) each got an arena of their own, ~0.5 MiB
+ * resident each, their freed pages held apart. MALLOC_ARENA_MAX in the
+ * environment still wins. */
+void falstaff_memory_init      (void);
+
 G_END_DECLS

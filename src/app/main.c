@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <stdlib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <glib/gi18n.h>
 
 #include "falstaff-application.h"
+#include "falstaff-memory.h"
 
 int
 main (int    argc,
@@ -16,14 +12,7 @@ main (int    argc,
 {
   g_autoptr(FalstaffApplication) app = NULL;
 
-#ifdef __GLIBC__
-  /* Two malloc arenas, not eight a core: worker threads (downloads,
-   * decodes, the history's database, JSON parsing) each got an arena of
-   * their own, ~0.5 MiB resident each and their freed pages held apart.
-   * Before any thread; MALLOC_ARENA_MAX still wins. */
-  if (g_getenv ("MALLOC_ARENA_MAX") == NULL)
-    mallopt (M_ARENA_MAX, 2);
-#endif
+  falstaff_memory_init ();
   /* gtk_init () (in the application's startup) calls setlocale (LC_ALL,
    * ""); the domain is bound before any text is looked up. */
   falstaff_application_bind_text_domain ();
