@@ -55,8 +55,9 @@
  * Reference, same run: the same timer's longest gap over --reference-ms
  * with the window shown and nothing running. Goal: < 50 ms.
  *
- * The server is a FalLocalServer on a thread of this process (its output
- * is rendered in its own worker threads). For each long gap the bench
+ * The flood's and the image's server is a `falctl serve` at nice 10 in
+ * every thread, as the sweep's (--in-process-server: a FalLocalServer on
+ * a thread of this process, at the app's priority, as before). For each long gap the bench
  * prints where it fell (the last milestone before it and the lines
  * arrived), the main thread's CPU time in it (work of the main loop, or
  * the thread descheduled on a busy machine) and the frames that overlap
@@ -82,6 +83,7 @@ static int opt_repeat = 3;
 static int opt_sweep_side = 8;
 static double opt_sweep_speed = 1000;
 static gboolean opt_main_thread_nice = FALSE;
+static gboolean opt_in_process_server = FALSE;
 
 /* ------------------------------------------------------------------ clock and CPU */
 
@@ -1038,6 +1040,8 @@ main (int   argc,
     { "no-zoom", 0, 0, G_OPTION_ARG_NONE, &opt_no_zoom, "The image in the gallery only", NULL },
     { "sweep", 0, 0, G_OPTION_ARG_INT, &opt_sweep_side, "Runs a side of the sweep's grid (8: 64 runs; 0: no sweep)", "N" },
     { "sweep-speed", 0, 0, G_OPTION_ARG_DOUBLE, &opt_sweep_speed, "The sweep's server speed (1000: runs end at once)", "F" },
+    { "in-process-server", 0, 0, G_OPTION_ARG_NONE, &opt_in_process_server,
+      "Serve the flood and the image from a thread of this process at the app's priority (as before issue #16)", NULL },
     { "main-thread-nice", 0, 0, G_OPTION_ARG_NONE, &opt_main_thread_nice,
       "Lower only the sweep server's main thread, not its render threads (as before issue #16's fix)", NULL },
     { NULL }
@@ -1045,6 +1049,8 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("- the longest main-loop stall: a log flood and a large image at once");
   g_autoptr(GError) error = NULL;
   g_autoptr(FalLocalServer) server = NULL;
+  g_autoptr(BenchServer) niced_server = NULL;
+  const char *server_url;
   g_autoptr(BenchServer) sweep_server = NULL;
   g_autofree char *flood_text = NULL;
   g_autofree char *sweep_dir = NULL;
@@ -1097,15 +1103,31 @@ main (int   argc,
   g_array_set_clear_func (milestones, milestone_clear);
   frames = g_array_new (FALSE, TRUE, sizeof (Frame));
 
-  server = g_object_new (FAL_LOCAL_TYPE_SERVER, "port", 0, "speed", opt_speed, "runners", 2,
-                         "key", FAL_LOCAL_DEFAULT_KEY, NULL);
-  if (!fal_local_server_start (server, &error))
+  if (opt_in_process_server)
     {
-      g_printerr ("bench-ui-stall: server: %s\n", error->message);
-      return 1;
+      server = g_object_new (FAL_LOCAL_TYPE_SERVER, "port", 0, "speed", opt_speed, "runners", 2,
+                             "key", FAL_LOCAL_DEFAULT_KEY, NULL);
+      if (!fal_local_server_start (server, &error))
+        {
+          g_printerr ("bench-ui-stall: server: %s\n", error->message);
+          return 1;
+        }
+      server_url = fal_local_server_get_url (server);
+    }
+  else
+    {
+      /* fal renders elsewhere: the 4096² PNG and the flood are made in a
+       * process of their own at nice 10, as the sweep's. */
+      niced_server = bench_server_spawn_niced (BENCH_FALCTL, opt_speed, 2, 10, &error);
+      if (niced_server == NULL)
+        {
+          g_printerr ("bench-ui-stall: server: %s\n", error->message);
+          return 1;
+        }
+      server_url = bench_server_get_url (niced_server);
     }
   run.client = fal_client_new ();
-  fal_client_use_local_server (run.client, fal_local_server_get_url (server));
+  fal_client_use_local_server (run.client, server_url);
   fal_client_set_key (run.client, FAL_LOCAL_DEFAULT_KEY, FAL_KEY_SOURCE_PROPERTY);
   run.downloads = soup_session_new ();
   run.sweep_runs = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1272,7 +1294,8 @@ main (int   argc,
   g_clear_object (&run.downloads);
   g_clear_pointer (&milestones, g_array_unref);
   g_clear_pointer (&frames, g_array_unref);
-  fal_local_server_stop (server);
+  if (server)
+    fal_local_server_stop (server);
   /* Goals are reported, never asserted; only a broken run fails. */
   return ok ? 0 : 1;
 }

@@ -650,7 +650,9 @@ thumb_downloaded_cb (GObject      *object,
                        g_object_ref (g_object_get_data (G_OBJECT (task), "picture")));
   g_task_set_source_tag (decode, thumb_decoded_cb);
   g_task_set_task_data (decode, load, (GDestroyNotify) thumb_load_free);
-  g_task_run_in_thread (decode, thumb_decode_thread);
+  /* Thumbnails in bulk: after a person's own image. */
+  g_task_set_priority (decode, G_PRIORITY_LOW);
+  falstaff_image_run_in_background (decode, thumb_decode_thread);
 }
 
 static void
@@ -672,7 +674,9 @@ thumb_load (FalstaffEndpointPicker *self,
   task = g_task_new (self, cancellable, thumb_decoded_cb, g_object_ref (picture));
   g_task_set_source_tag (task, thumb_load);
   g_task_set_task_data (task, load, (GDestroyNotify) thumb_load_free);
-  g_task_run_in_thread (task, thumb_decode_thread);
+  /* Thumbnails in bulk: after a person's own image. */
+  g_task_set_priority (task, G_PRIORITY_LOW);
+  falstaff_image_run_in_background (task, thumb_decode_thread);
 }
 
 static void

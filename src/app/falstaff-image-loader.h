@@ -41,4 +41,11 @@ GdkTexture *falstaff_texture_new_for_pixbuf   (GdkPixbuf           *pixbuf);
  * alive, and (bytes) their pixels: what the app holds of decoded images. */
 guint       falstaff_texture_count_live       (gint64              *bytes);
 
+/* Runs func for task on one of two image threads of lower priority (nice
+ * 10 on Linux): decodes and scales never take the cores from the main
+ * thread. Tasks of a higher priority (g_task_set_priority(); thumbnails
+ * in bulk are G_PRIORITY_LOW) go first. Takes a reference on task. */
+void        falstaff_image_run_in_background (GTask           *task,
+                                              GTaskThreadFunc  func);
+
 G_END_DECLS

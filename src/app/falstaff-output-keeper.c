@@ -8,7 +8,6 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "fal.h"
 
@@ -276,51 +275,6 @@ texture_from_cache (const char *cache_path)
   return pixbuf ? falstaff_texture_new_for_pixbuf (pixbuf) : NULL;
 }
 
-/* Thumbnails are decoded (and cached) on two threads of their own at a
- * lower priority. On GTask's pool a sweep's 64 decodes took up to ten
- * threads at the main thread's priority, and on two cores the main thread
- * then waited its turn behind them in every frame (bench-sweep, perf sched:
- * frames of 15 ms of CPU lasting 90 ms). Linux keeps a nice per thread;
- * the pool is exclusive so that no other work lands on these threads. */
-typedef struct {
-  GTask *task;
-  GTaskThreadFunc func;
-} ThumbJob;
-
-static void
-thumbnail_worker (gpointer data,
-                  gpointer user_data)
-{
-  static GPrivate lowered;
-  ThumbJob *job = data;
-
-#ifdef __linux__
-  if (g_private_get (&lowered) == NULL)
-    {
-      setpriority (PRIO_PROCESS, 0, 10);
-      g_private_set (&lowered, GINT_TO_POINTER (TRUE));
-    }
-#endif
-  job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
-             g_task_get_cancellable (job->task));
-  g_object_unref (job->task);
-  g_free (job);
-}
-
-static void
-run_in_thumbnail_thread (GTask           *task,
-                         GTaskThreadFunc  func)
-{
-  static GThreadPool *pool;
-  ThumbJob *job = g_new0 (ThumbJob, 1);
-
-  if (g_once_init_enter (&pool))
-    g_once_init_leave (&pool, g_thread_pool_new (thumbnail_worker, NULL, 2, TRUE, NULL));
-  job->task = g_object_ref (task);
-  job->func = func;
-  g_thread_pool_push (pool, job, NULL);
-}
-
 /* In a worker: the cache, else the kept file. Returns NULL without an
  * error when neither is there (the URL is to be downloaded). */
 static void
@@ -398,7 +352,9 @@ thumbnail_fetched_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  run_in_thumbnail_thread (task, thumbnail_bytes_thread);
+  /* Thumbnails in bulk: after a person's own image. */
+  g_task_set_priority (task, G_PRIORITY_LOW);
+  falstaff_image_run_in_background (task, thumbnail_bytes_thread);
 }
 
 /* Not a video downloaded whole for a picture it does not have. */
@@ -688,7 +644,9 @@ falstaff_output_keeper_load_thumbnail_async (FalstaffOutputKeeper *self,
    * (a URL not kept) comes back here for the session. */
   local = g_task_new (self, cancellable, thumbnail_local_cb, g_steal_pointer (&task));
   g_task_set_task_data (local, thumb, NULL);
-  run_in_thumbnail_thread (local, thumbnail_local_thread);
+  /* Thumbnails in bulk: after a person's own image. */
+  g_task_set_priority (local, G_PRIORITY_LOW);
+  falstaff_image_run_in_background (local, thumbnail_local_thread);
 }
 
 GdkTexture *

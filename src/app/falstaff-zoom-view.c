@@ -310,7 +310,7 @@ ensure_frame (FalstaffZoomView *self)
   g_task_set_source_tag (task, ensure_frame);
   g_task_set_task_data (task, render, render_free);
   self->rendering = TRUE;
-  g_task_run_in_thread (task, render_thread);
+  falstaff_image_run_in_background (task, render_thread);
 }
 
 /* ------------------------------------------------------------------ decoding */
@@ -842,7 +842,7 @@ falstaff_zoom_view_set_bytes (FalstaffZoomView *self,
   task = g_task_new (NULL, self->cancellable, decoded_cb, g_object_ref (self));
   g_task_set_source_tag (task, falstaff_zoom_view_set_bytes);
   g_task_set_task_data (task, g_bytes_ref (image), (GDestroyNotify) g_bytes_unref);
-  g_task_run_in_thread (task, decode_thread);
+  falstaff_image_run_in_background (task, decode_thread);
 }
 
 gboolean
