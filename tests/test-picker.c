@@ -67,22 +67,6 @@ count_requests (const char *prefix,
   return n;
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 gboolean (*match) (GtkWidget *))
-{
-  if (match (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, match);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 collect_rows (GtkWidget *widget,
               GPtrArray *rows)
@@ -105,7 +89,7 @@ picker_of (Studio *studio)
 static GtkListView *
 list_view_of (Studio *studio)
 {
-  return GTK_LIST_VIEW (find_descendant (GTK_WIDGET (picker_of (studio)), is_list_view));
+  return GTK_LIST_VIEW (falstaff_test_find_descendant (GTK_WIDGET (picker_of (studio)), is_list_view));
 }
 
 /* The endpoint ids the list shows, in order. */
@@ -367,7 +351,7 @@ test_deprecated (void)
 static gboolean
 offline_shown (gpointer data)
 {
-  GtkWidget *status = find_descendant (GTK_WIDGET (picker_of (data)), is_status);
+  GtkWidget *status = falstaff_test_find_descendant (GTK_WIDGET (picker_of (data)), is_status);
 
   return status && gtk_widget_get_visible (status) &&
          g_str_has_prefix (gtk_label_get_text (GTK_LABEL (status)), "Offline") && n_listed (data) > 0;
@@ -386,7 +370,7 @@ test_offline (void)
   studio_add_fault (server_url (), "GET", "^/api/v1/models$", "status=503", 100);
   falstaff_test_press_keys (search, "f l u x");
   g_assert_true (falstaff_test_wait_until (offline_shown, studio, 30000));
-  status = find_descendant (GTK_WIDGET (picker_of (studio)), is_status);
+  status = falstaff_test_find_descendant (GTK_WIDGET (picker_of (studio)), is_status);
   g_test_message ("%s", gtk_label_get_text (GTK_LABEL (status)));
   /* The empty query's models, seen at the start, are what is searched. */
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (status)), "models as of"));

@@ -153,20 +153,11 @@ bound_rows (FalstaffHistoryView *history,
 
 static gboolean store_loaded (gpointer data);
 
-static GtkWidget *
-find_list_view (GtkWidget *root)
+/* The mapped one: the filter's drop-down has one in its popover. */
+static gboolean
+is_mapped_list_view (GtkWidget *widget)
 {
-  /* The mapped one: the filter's drop-down has one in its popover. */
-  if (GTK_IS_LIST_VIEW (root) && gtk_widget_get_mapped (root))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_list_view (child);
-
-      if (found)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_LIST_VIEW (widget) && gtk_widget_get_mapped (widget);
 }
 
 /* Issue 16: a long history offers its runs a page at a time, and the
@@ -199,7 +190,7 @@ test_history_pages (void)
   /* The oldest run is not made a row yet. */
   g_assert_null (falstaff_history_view_get_check_for (history, g_ptr_array_index (runs, 0)));
 
-  list = find_list_view (GTK_WIDGET (history));
+  list = falstaff_test_find_descendant (GTK_WIDGET (history), is_mapped_list_view);
   g_assert_nonnull (list);
   for (guint i = 0; i < 4 && falstaff_history_view_get_check_for (history, g_ptr_array_index (runs, 0)) == NULL; i++)
     {

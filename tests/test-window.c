@@ -91,19 +91,6 @@ is_sidebar_stack (GtkWidget *widget)
   return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "history") != NULL;
 }
 
-static GtkWidget *
-find_sidebar_stack (GtkWidget *widget)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = is_sidebar_stack (child) ? child : find_sidebar_stack (child);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 history_read (gpointer data)
 {
@@ -154,7 +141,7 @@ test_hidden_pages_later (void)
   g_assert_null (find_of_type (window, FALSTAFF_TYPE_HISTORY_VIEW));
 
   /* As the sidebar's switcher does. */
-  sidebar = find_sidebar_stack (window);
+  sidebar = falstaff_test_find_descendant (window, is_sidebar_stack);
   g_assert_nonnull (sidebar);
   gtk_stack_set_visible_child_name (GTK_STACK (sidebar), "history");
   history = find_of_type (window, FALSTAFF_TYPE_HISTORY_VIEW);
@@ -183,23 +170,10 @@ is_main_menu_button (GtkWidget *widget)
          g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (widget)), "open-menu-symbolic") == 0;
 }
 
-static GtkWidget *
-find_main_menu_button (GtkWidget *widget)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = is_main_menu_button (child) ? child : find_main_menu_button (child);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 has_main_menu (gpointer data)
 {
-  GtkWidget *button = find_main_menu_button (data);
+  GtkWidget *button = falstaff_test_find_descendant (data, is_main_menu_button);
 
   return button && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button)) != NULL;
 }

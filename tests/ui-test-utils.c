@@ -281,3 +281,19 @@ falstaff_test_find_by_tooltip (GtkWidget  *root,
     }
   return NULL;
 }
+
+GtkWidget *
+falstaff_test_find_descendant (GtkWidget  *root,
+                               gboolean  (*match) (GtkWidget *widget))
+{
+  if (match (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = falstaff_test_find_descendant (child, match);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}

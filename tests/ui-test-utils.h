@@ -33,6 +33,11 @@ GtkWidget *falstaff_test_find_by_tooltip (GtkWidget  *root,
                                           GType       type,
                                           const char *tooltip);
 
+/* The first widget under root (root included), depth first, that match
+ * says is the one, or NULL. */
+GtkWidget *falstaff_test_find_descendant (GtkWidget  *root,
+                                          gboolean  (*match) (GtkWidget *widget));
+
 /* The first mapped toplevel window of the type (or a subtype), or NULL. */
 GtkWindow *falstaff_test_find_window (GType type);
 

@@ -321,6 +321,18 @@ _falstaff_run_store_set_save_delay (FalstaffRunStore *self,
 
 /* ------------------------------------------------------------------ public API */
 
+/* Every _finish() of this store: its tasks resolve to a boolean. */
+static gboolean
+finish_boolean (FalstaffRunStore  *self,
+                GAsyncResult      *result,
+                GError           **error)
+{
+  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+
 char *
 falstaff_run_store_default_path (void)
 {
@@ -525,9 +537,7 @@ falstaff_run_store_complete_finish (FalstaffRunStore  *self,
                                     GAsyncResult      *result,
                                     GError           **error)
 {
-  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 gboolean
@@ -542,9 +552,7 @@ falstaff_run_store_load_finish (FalstaffRunStore  *self,
                                 GAsyncResult      *result,
                                 GError           **error)
 {
-  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 gboolean
@@ -659,9 +667,7 @@ falstaff_run_store_flush_finish (FalstaffRunStore  *self,
                                  GAsyncResult      *result,
                                  GError           **error)
 {
-  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 static void
@@ -721,9 +727,7 @@ falstaff_run_store_load_details_finish (FalstaffRunStore  *self,
                                         GAsyncResult      *result,
                                         GError           **error)
 {
-  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 GPtrArray *
@@ -807,9 +811,7 @@ falstaff_run_store_delete_finish (FalstaffRunStore  *self,
                                   GAsyncResult      *result,
                                   GError           **error)
 {
-  g_return_val_if_fail (FALSTAFF_IS_RUN_STORE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (self, result, error);
 }
 
 void
