@@ -257,6 +257,16 @@ test_several_at_once (void)
   g_assert_cmpstr (falstaff_run_get_prompt (first), ==, "a lighthouse");
   g_assert_cmpstr (falstaff_run_get_prompt (second), ==, "a windmill");
   g_assert_false (falstaff_window_is_running (studio->window));
+
+  /* A finished run chosen in the history shows whose it is and its menu
+   * at once, not at a change of status it will never have again. */
+  for (guint i = 0; i < 3; i++)
+    {
+      falstaff_history_view_select (history, G_OBJECT (runs[i]));
+      falstaff_test_iterate_for (100);
+      g_assert_true (gtk_widget_get_visible (falstaff_request_view_get_run_menu_button (request_view (studio))));
+      g_assert_true (gtk_widget_get_mapped (falstaff_request_view_get_run_menu_button (request_view (studio))));
+    }
 }
 
 /* The history is searched by prompt and endpoint, and filtered. */

@@ -644,6 +644,10 @@ falstaff_request_view_set_run (FalstaffRequestView *self,
     falstaff_request_view_set_stream (self, FAL_STREAM (job));
   self->run = g_object_ref (run);
   show_run_label (self, run);
+  /* The request (above) was shown before the run was set: the run's line
+   * and menu come with it now, not at its next change of status (a
+   * finished run has none). */
+  update_status (self);
   g_signal_connect_object (run, "notify::cost", G_CALLBACK (run_cost_cb), self, G_CONNECT_SWAPPED);
   falstaff_output_view_set_context (self->output_view, falstaff_run_get_endpoint_id (run),
                                     falstaff_run_get_request_id (run), falstaff_run_get_inputs (run));
