@@ -381,6 +381,26 @@ test_offline (void)
   cleared = server_call ("DELETE", "/__control/faults");
 }
 
+/* fal slow to answer at start (no network: the client retries for
+ * seconds before it gives up): the kept or built-in list shows meanwhile,
+ * not a picker with the recent endpoints alone. */
+static void
+test_slow (void)
+{
+  g_autoptr(Studio) studio = NULL;
+  g_autoptr(JsonNode) cleared = NULL;
+  gint64 started;
+
+  studio_add_fault (server_url (), "GET", "^/api/v1/models$", "stall=10000", 100);
+  studio = studio_new ();
+  started = g_get_monotonic_time ();
+  enter_key (studio, "test:key");
+  /* Well before fal's answer, 10 s away. */
+  g_assert_true (falstaff_test_wait_until (has_rows, studio, 5000));
+  g_test_message ("rows after %.1f s", (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
+  cleared = server_call ("DELETE", "/__control/faults");
+}
+
 static void
 count_changes (GListModel *model,
                guint       position,
@@ -446,6 +466,7 @@ main (int    argc,
   g_test_add_func ("/ui/picker/paging", test_paging);
   g_test_add_func ("/ui/picker/deprecated", test_deprecated);
   g_test_add_func ("/ui/picker/offline", test_offline);
+  g_test_add_func ("/ui/picker/slow", test_slow);
   g_test_add_func ("/ui/picker/same-lines-kept", test_same_lines_kept);
 
   status = g_test_run ();

@@ -28,6 +28,7 @@ struct _FalstaffModelSearch
   char *cursor;
   GCancellable *cancellable;    /* the search in flight */
   guint debounce_id;
+  guint slow_id;                /* a search that has not answered yet */
   gboolean asked;
   gboolean loading;
   gboolean has_more;
@@ -371,6 +372,7 @@ search_cb (GObject      *object,
     return;
 
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->slow_id, g_source_remove);
   if (page == NULL)
     {
       g_debug ("The model search failed: %s", error->message);
@@ -418,6 +420,22 @@ search_cb (GObject      *object,
                        infos->pdata, infos->len);
 }
 
+/* fal has not answered a new query for a while (no network: the client
+ * retries before it gives up, 6–20 s): the kept list, or the built-in
+ * one, meanwhile; the answer replaces it when it comes. */
+#define SLOW_SEARCH_MS 1000
+
+static gboolean
+slow_cb (gpointer data)
+{
+  FalstaffModelSearch *self = data;
+
+  self->slow_id = 0;
+  if (self->loading && g_strcmp0 (self->results_query, self->query) != 0)
+    show_fallback (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 ask (FalstaffModelSearch *self,
      gboolean             more)
@@ -440,6 +458,9 @@ ask (FalstaffModelSearch *self,
   data->more = more;
   data->cancellable = g_object_ref (self->cancellable);
   set_boolean (self, &self->loading, TRUE, PROP_LOADING);
+  g_clear_handle_id (&self->slow_id, g_source_remove);
+  if (!more)
+    self->slow_id = g_timeout_add (SLOW_SEARCH_MS, slow_cb, self);
   fal_catalog_search_async (self->catalog, &query, more ? self->cursor : NULL,
                             self->cancellable, search_cb, data);
 }
@@ -462,6 +483,7 @@ falstaff_model_search_dispose (GObject *object)
   FalstaffModelSearch *self = (FalstaffModelSearch *)object;
 
   g_clear_handle_id (&self->debounce_id, g_source_remove);
+  g_clear_handle_id (&self->slow_id, g_source_remove);
   if (self->save_id)
     {
       /* Written now rather than lost. */
