@@ -37,7 +37,7 @@ PACKAGES=(
   fonts-dejavu-core librsvg2-common
   chromium
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-soup-3.0 gir1.2-json-1.0
-  python3-gi gjs valgrind
+  gjs valgrind
 )
 
 install_deps() {

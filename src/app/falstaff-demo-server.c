@@ -7,6 +7,7 @@
 #include <gmodule.h>
 
 #include "falstaff-demo-server.h"
+#include "falstaff-paths.h"
 
 #define MODULE_NAME "falstaff-demo-server." G_MODULE_SUFFIX
 
@@ -33,16 +34,6 @@ extern gboolean fal_local_server_start (gpointer server, GError **error) __attri
 extern void fal_local_server_stop (gpointer server) __attribute__ ((weak));
 extern const char *fal_local_server_get_url (gpointer server) __attribute__ ((weak));
 
-static char *
-beside_executable (const char *relative)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = exe ? g_path_get_dirname (exe) : NULL;
-  g_autofree char *path = dir ? g_build_filename (dir, relative, NULL) : NULL;
-
-  return path ? g_canonicalize_filename (path, NULL) : NULL;
-}
-
 static GPtrArray *
 candidate_paths (void)
 {
@@ -52,11 +43,11 @@ candidate_paths (void)
 
   if (env && *env)
     g_ptr_array_add (paths, g_strdup (env));
-  g_ptr_array_add (paths, beside_executable (MODULE_NAME));
+  g_ptr_array_add (paths, falstaff_paths_beside_executable (MODULE_NAME));
   if (BINDIR_TO_LIBDIR[0] != '\0')
     {
       installed = g_build_filename (BINDIR_TO_LIBDIR, "falstaff", MODULE_NAME, NULL);
-      g_ptr_array_add (paths, beside_executable (installed));
+      g_ptr_array_add (paths, falstaff_paths_beside_executable (installed));
     }
   g_ptr_array_add (paths, g_build_filename (LIBDIR, "falstaff", MODULE_NAME, NULL));
   g_ptr_array_remove (paths, NULL);

@@ -10,6 +10,7 @@
 #include "fal.h"
 
 #include "falstaff-endpoint-picker.h"
+#include "falstaff-list-pages.h"
 #include "falstaff-tooltip.h"
 #include "falstaff-image-loader.h"
 #include "falstaff-model-search.h"
@@ -58,19 +59,10 @@ struct _FalstaffEndpointPicker
 
 G_DEFINE_FINAL_TYPE (FalstaffEndpointPicker, falstaff_endpoint_picker, GTK_TYPE_WIDGET)
 
-/* Lines the list offers at a time, more as it is scrolled to its end:
- * GTK 4.8's list view makes and binds up to 200 rows of a longer model
- * (fal's catalog, or a kept one of 121 models), though a dozen are in
- * view: ~5 MiB at start with their thumbnails. */
+/* Lines the list offers at a time, more as it is scrolled to its end
+ * (falstaff-list-pages.h): all of a kept catalog of 121 models, with
+ * their thumbnails, were ~5 MiB at start. */
 #define PAGE_LINES 40
-
-static void
-show_at_least (FalstaffEndpointPicker *self,
-               guint                   n)
-{
-  if (n > gtk_slice_list_model_get_size (self->shown))
-    gtk_slice_list_model_set_size (self->shown, (n + PAGE_LINES - 1) / PAGE_LINES * PAGE_LINES);
-}
 
 /* Selects the line at position of the items, showing enough pages. */
 static void
@@ -78,7 +70,7 @@ select_position (FalstaffEndpointPicker *self,
                  guint                   position)
 {
   if (position != GTK_INVALID_LIST_POSITION)
-    show_at_least (self, position + 1);
+    falstaff_list_pages_show_at_least (self->shown, position + 1, PAGE_LINES);
   gtk_single_selection_set_selected (self->selection, position);
 }
 
@@ -849,7 +841,7 @@ check_paging (FalstaffEndpointPicker *self)
   if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) < upper - 2 * row_height)
     return;
   if (n_shown < n_items)
-    show_at_least (self, n_shown + 1);
+    falstaff_list_pages_show_at_least (self->shown, n_shown + 1, PAGE_LINES);
   else if (self->search != NULL && falstaff_model_search_get_has_more (self->search) &&
            !falstaff_model_search_get_loading (self->search))
     falstaff_model_search_load_more (self->search);

@@ -8,6 +8,7 @@
 #include "fal.h"
 
 #include "falstaff-history-view.h"
+#include "falstaff-list-pages.h"
 #include "falstaff-tooltip.h"
 #include "falstaff-output-keeper.h"
 #include "falstaff-run-store.h"
@@ -15,8 +16,7 @@
 /* A row's picture, in logical pixels. */
 #define THUMBNAIL_SIZE 48
 /* Runs the list offers at a time, and more each time it is scrolled to
- * its end: GTK 4.8's list view makes and binds up to 200 rows of any
- * longer model, widgets and thumbnails, though a dozen are in view. */
+ * its end (falstaff-list-pages.h). */
 #define PAGE_ROWS 50
 
 struct _FalstaffHistoryView
@@ -436,23 +436,12 @@ show_list_or_empty (FalstaffHistoryView *self)
                                     ? "list" : "empty");
 }
 
-/* Makes the list offer at least the first n runs that match. */
-static void
-show_at_least (FalstaffHistoryView *self,
-               guint                n)
-{
-  guint size = gtk_slice_list_model_get_size (self->shown);
-
-  if (n > size)
-    gtk_slice_list_model_set_size (self->shown, (n + PAGE_ROWS - 1) / PAGE_ROWS * PAGE_ROWS);
-}
-
 static void
 edge_reached_cb (FalstaffHistoryView *self,
                  GtkPositionType      position)
 {
   if (position == GTK_POS_BOTTOM)
-    show_at_least (self, gtk_slice_list_model_get_size (self->shown) + 1);
+    falstaff_list_pages_show_at_least (self->shown, gtk_slice_list_model_get_size (self->shown) + 1, PAGE_ROWS);
 }
 
 static void
@@ -673,7 +662,7 @@ falstaff_history_view_select (FalstaffHistoryView *self,
 
       if (item == run)
         {
-          show_at_least (self, i + 1);
+          falstaff_list_pages_show_at_least (self->shown, i + 1, PAGE_ROWS);
           gtk_single_selection_set_selected (self->selection, i);
           /* The row comes into view (GTK 4.8: the list's own action). */
           gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", i);

@@ -13,8 +13,8 @@
  * binary started from the build tree (or copied alone into ~/bin) keeps to
  * the configured paths. */
 
-static char *
-beside_executable (const char *relative)
+char *
+falstaff_paths_beside_executable (const char *relative)
 {
   g_autofree char *exe = NULL;
   g_autofree char *dir = NULL;
@@ -45,7 +45,7 @@ falstaff_paths_get_installed_datadir (void)
 
   if (g_once_init_enter (&initialized))
     {
-      g_autofree char *dir = beside_executable (BINDIR_TO_DATADIR);
+      g_autofree char *dir = falstaff_paths_beside_executable (BINDIR_TO_DATADIR);
       g_autofree char *schema_file = NULL;
 
       if (dir)
@@ -72,7 +72,7 @@ falstaff_paths_get_localedir (void)
   if (g_once_init_enter (&initialized))
     {
       if (falstaff_paths_get_installed_datadir () != NULL)
-        localedir = beside_executable (BINDIR_TO_LOCALEDIR);
+        localedir = falstaff_paths_beside_executable (BINDIR_TO_LOCALEDIR);
       if (localedir == NULL)
         localedir = g_strdup (LOCALEDIR);
       g_once_init_leave (&initialized, 1);

@@ -667,7 +667,6 @@ falstaff_request_view_set_run (FalstaffRequestView *self,
   else
     {
       falstaff_log_view_set_empty_text (self->log_view, "");
-      update_status (self);
       self->details_cancellable = g_cancellable_new ();
       falstaff_run_store_load_details_async (store, run, self->details_cancellable, details_loaded_cb, self);
     }

@@ -101,7 +101,7 @@ struct _FalstaffWindow
   /* Run pressed before the history was read: the body waits. */
   JsonNode *body_when_loaded;
   gboolean reattached;
-  guint read_history_id;
+  gboolean history_read;      /* asked the application to read it */
   guint after_first_frame_id;
   /* A frame was painted while mapped. */
   gboolean drawn;
@@ -517,7 +517,7 @@ focus_first_field (FalstaffWindow *self)
 
 /* ------------------------------------------------------------------ cost */
 
-static gboolean read_history_cb (gpointer data);
+static void read_history (FalstaffWindow *self);
 
 static void
 spending_listed_cb (GObject      *source,
@@ -546,8 +546,7 @@ show_spending_activated (GtkWidget  *widget,
   if (self->store == NULL)
     return;
   /* Every run's cost: the finished runs are listed first. */
-  if (self->read_history_id)
-    read_history_cb (self);
+  read_history (self);
   falstaff_run_store_complete_async (self->store, NULL, spending_listed_cb, g_object_ref (self));
 }
 
@@ -811,8 +810,7 @@ ensure_history_view (FalstaffWindow *self)
   if (self->history_view)
     return self->history_view;
   /* The list is wanted now: its runs too, first frame or not. */
-  if (self->read_history_id)
-    read_history_cb (self);
+  read_history (self);
   self->history_view = g_object_new (FALSTAFF_TYPE_HISTORY_VIEW, NULL);
   falstaff_run_store_complete_async (self->store, NULL, NULL, NULL);
   falstaff_history_view_set_runs (self->history_view, G_LIST_MODEL (self->store));
@@ -1710,8 +1708,7 @@ open_request_activated (GtkWidget  *widget,
 
   /* A request already in the history is shown, not followed twice: the
    * finished runs are listed while the person types the id. */
-  if (self->read_history_id)
-    read_history_cb (self);
+  read_history (self);
   if (self->store)
     falstaff_run_store_complete_async (self->store, NULL, NULL, NULL);
   g_signal_connect_object (dialog, "response", G_CALLBACK (open_request_response_cb), self, 0);
@@ -2142,47 +2139,24 @@ bench_realize_cb (GtkWidget *widget)
 
 /* ------------------------------------------------------------------ the history, after the first frame */
 
-/* A window that is never drawn still reads its history. */
-#define READ_HISTORY_DEADLINE_MS 1000
-
-static void read_history_realize_cb (GtkWidget *widget);
-static void read_history_after_paint_cb (GdkFrameClock  *clock,
-                                         FalstaffWindow *self);
-
-static gboolean
-read_history_cb (gpointer data)
-{
-  FalstaffWindow *self = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-
-  g_clear_handle_id (&self->read_history_id, g_source_remove);
-  if (clock)
-    g_signal_handlers_disconnect_by_func (clock, read_history_after_paint_cb, self);
-  g_signal_handlers_disconnect_by_func (self, read_history_realize_cb, NULL);
-  if (self->history_app)
-    falstaff_application_get_run_store (self->history_app);
-  return G_SOURCE_REMOVE;
-}
-
+/* Reads the application's history (once): after the first frame
+ * (after_first_frame_paint_cb), or at once when something wants the runs
+ * before it. The window comes first, and a long history takes a while to
+ * read. */
 static void
-read_history_after_paint_cb (GdkFrameClock  *clock,
-                             FalstaffWindow *self)
+read_history (FalstaffWindow *self)
 {
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    read_history_cb (self);
-}
-
-static void
-read_history_realize_cb (GtkWidget *widget)
-{
-  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
-                           G_CALLBACK (read_history_after_paint_cb), widget, 0);
+  if (self->history_app == NULL || self->history_read)
+    return;
+  self->history_read = TRUE;
+  falstaff_application_get_run_store (self->history_app);
 }
 
 /* ------------------------------------------------------------------ menus and shortcuts, after the first frame */
 
-/* Things no first frame shows, made in an idle after it (or after a
- * second if the window is never drawn): the shortcuts window (GtkApplication
+/* Things no first frame shows, done after it (or after a second if the
+ * window is never drawn): the history is read at once, then, in an idle,
+ * the shortcuts window (GtkApplication
  * built it from gtk/help-overlay.ui into every new window, ~5 ms), and the
  * popovers of the menu buttons (GTK 4.8 builds a GtkPopoverMenu as soon as
  * a button gets its model, ~3 ms for three). Until then a menu button
@@ -2228,6 +2202,7 @@ after_first_frame_cb (gpointer data)
 
   g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
   self->after_first_frame_done = TRUE;
+  read_history (self);
   for (guint i = 0; i < G_N_ELEMENTS (lazy_menu_buttons); i++)
     _falstaff_window_set_lazy_menu (self, GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (self),
                                                                                          FALSTAFF_TYPE_WINDOW,
@@ -2250,6 +2225,7 @@ after_first_frame_paint_cb (GdkFrameClock  *clock,
     return;
   self->drawn = TRUE;
   g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
+  read_history (self);
   if (self->after_first_frame_done)
     return;
   /* Not in the frame's own handler: the frame is out first. */
@@ -2339,14 +2315,8 @@ falstaff_window_constructed (GObject *object)
      * check) keeps its own. */
     if (app)
       {
-        /* Read after the first frame (read_history_cb): the window comes
-         * first, and 10,000 runs take ~100 ms to read. */
+        /* Read after the first frame (read_history ()). */
         self->store = g_object_ref (falstaff_application_get_run_store_unread (app));
-        if (!falstaff_run_store_is_loaded (self->store))
-          {
-            g_signal_connect (self, "realize", G_CALLBACK (read_history_realize_cb), NULL);
-            self->read_history_id = g_timeout_add (READ_HISTORY_DEADLINE_MS, read_history_cb, self);
-          }
       }
     else
       {
@@ -2389,7 +2359,6 @@ falstaff_window_dispose (GObject *object)
   FalstaffWindow *self = (FalstaffWindow *)object;
 
   /* These hold the window unowned. */
-  g_clear_handle_id (&self->read_history_id, g_source_remove);
   g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
   g_clear_handle_id (&self->layout_idle_id, g_source_remove);
   g_clear_handle_id (&self->form_spinner_id, g_source_remove);
