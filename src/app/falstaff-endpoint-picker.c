@@ -48,6 +48,8 @@ struct _FalstaffEndpointPicker
   guint n_results_shown;        /* results of the search among the items */
   char *last_category;          /* of the last endpoint item, for appends */
   gboolean activate_pending;    /* Enter came before the results */
+  gboolean held;                /* not listing yet (falstaff_endpoint_picker_hold) */
+  gboolean refilter_pending;    /* the list changed while held */
 
   /* Thumbnails: fetched without a key, decoded in a worker, kept on disk
    * and the last few in memory. */
@@ -232,6 +234,11 @@ refilter (FalstaffEndpointPicker *self)
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   guint position;
 
+  if (self->held)
+    {
+      self->refilter_pending = TRUE;
+      return;
+    }
   self->n_matches = 0;
   g_clear_pointer (&self->last_category, g_free);
   for (guint i = 0; i < self->entries->len; i++)
@@ -775,7 +782,9 @@ results_changed_cb (FalstaffEndpointPicker *self,
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
-  if (removed == 0 && position == self->n_results_shown && !results_stale (self, query))
+  if (self->held)
+    refilter (self);
+  else if (removed == 0 && position == self->n_results_shown && !results_stale (self, query))
     {
       g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -1042,6 +1051,26 @@ falstaff_endpoint_picker_select (FalstaffEndpointPicker *self,
   g_free (self->selected_id);
   self->selected_id = g_strdup (endpoint_id);
   select_position (self, find_endpoint (self, endpoint_id));
+}
+
+/* Held, the list is not rebuilt as the catalog, the recent endpoints and
+ * the search's answers come: once, when let go. The window holds it
+ * until its first frame is out, its rows (~20 widgets each) made for
+ * the second. */
+void
+falstaff_endpoint_picker_hold (FalstaffEndpointPicker *self,
+                               gboolean                held)
+{
+  g_return_if_fail (FALSTAFF_IS_ENDPOINT_PICKER (self));
+
+  if (self->held == held)
+    return;
+  self->held = held;
+  if (!held && self->refilter_pending)
+    {
+      self->refilter_pending = FALSE;
+      refilter (self);
+    }
 }
 
 GtkWidget *

@@ -27,6 +27,8 @@ void       falstaff_endpoint_picker_set_local_only (FalstaffEndpointPicker *self
                                                     gboolean                local_only);
 void       falstaff_endpoint_picker_select        (FalstaffEndpointPicker *self,
                                                    const char             *endpoint_id);
+void       falstaff_endpoint_picker_hold          (FalstaffEndpointPicker *self,
+                                                   gboolean                held);
 GtkWidget *falstaff_endpoint_picker_get_search_entry (FalstaffEndpointPicker *self);
 /* Searches fal's catalog through the client (its api base) instead of
  * filtering the built-in list, which stays as the fallback when fal

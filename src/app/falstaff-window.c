@@ -68,8 +68,10 @@ struct _FalstaffWindow
   FalstaffRequestView *request_view;
   GtkStack *results_stack;
   GtkSizeGroup *panes_size_group;
-  FalstaffContactSheet *contact_sheet;
-  FalstaffCompareView *compare_view;
+  AdwBin *sheet_bin;
+  AdwBin *compare_bin;
+  FalstaffContactSheet *contact_sheet;  /* made when first wanted */
+  FalstaffCompareView *compare_view;    /* made when first wanted */
   AdwBin *history_bin;
   FalstaffHistoryView *history_view;  /* made when first shown */
   GtkStack *sidebar_stack;
@@ -217,15 +219,34 @@ update_actions (FalstaffWindow *self)
                                  fal_client_has_key (falstaff_session_get_client (self->session)));
 }
 
+/* A banner out of view is hidden, not only folded away: a folded
+ * GtkRevealer still has its child (a wrapping label) measured at every
+ * layout, the first frame's too. It slides in and out as before. */
+static void
+banner_revealed_cb (GtkRevealer *banner)
+{
+  if (!gtk_revealer_get_reveal_child (banner) && !gtk_revealer_get_child_revealed (banner))
+    gtk_widget_set_visible (GTK_WIDGET (banner), FALSE);
+}
+
+static void
+show_banner (GtkRevealer *banner,
+             gboolean     shown)
+{
+  if (shown)
+    gtk_widget_set_visible (GTK_WIDGET (banner), TRUE);
+  gtk_revealer_set_reveal_child (banner, shown);
+  banner_revealed_cb (banner);
+}
+
 static void
 update_banners (FalstaffWindow *self)
 {
   const char *warning = falstaff_session_get_key_warning (self->session);
 
-  gtk_revealer_set_reveal_child (self->demo_banner, falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
+  show_banner (self->demo_banner, falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
   gtk_label_set_text (self->key_banner_label, warning ? warning : "");
-  gtk_revealer_set_reveal_child (self->key_banner,
-                                 warning != NULL && g_strcmp0 (warning, self->dismissed_key_warning) != 0);
+  show_banner (self->key_banner, warning != NULL && g_strcmp0 (warning, self->dismissed_key_warning) != 0);
   falstaff_endpoint_picker_set_local_only (self->picker,
                                            falstaff_session_get_mode (self->session) == FALSTAFF_SESSION_DEMO);
 }
@@ -921,12 +942,47 @@ show_field_errors (FalstaffWindow *self,
     falstaff_form_view_show_errors (self->form_view, fields);
 }
 
+/* The contact sheet and the comparison are made when first wanted: most
+ * sessions show neither, and their types' templates alone were ~3 ms of
+ * the first frame. */
+static FalstaffContactSheet *
+ensure_contact_sheet (FalstaffWindow *self)
+{
+  if (self->contact_sheet)
+    return self->contact_sheet;
+  self->contact_sheet = g_object_new (FALSTAFF_TYPE_CONTACT_SHEET, "hexpand", TRUE, NULL);
+  g_signal_connect_swapped (self->contact_sheet, "open-run", G_CALLBACK (_falstaff_window_sheet_open_run_cb), self);
+  g_signal_connect_swapped (self->contact_sheet, "run-again", G_CALLBACK (_falstaff_window_sheet_run_again_cb), self);
+  g_signal_connect_swapped (self->contact_sheet, "message", G_CALLBACK (_falstaff_window_sheet_message_cb), self);
+  if (self->keeper)
+    falstaff_contact_sheet_set_output_keeper (self->contact_sheet, self->keeper);
+  adw_bin_set_child (self->sheet_bin, GTK_WIDGET (self->contact_sheet));
+  return self->contact_sheet;
+}
+
+static FalstaffCompareView *
+ensure_compare_view (FalstaffWindow *self)
+{
+  if (self->compare_view)
+    return self->compare_view;
+  self->compare_view = g_object_new (FALSTAFF_TYPE_COMPARE_VIEW, "hexpand", TRUE, NULL);
+  if (self->keeper)
+    falstaff_compare_view_set_output_keeper (self->compare_view, self->keeper);
+  adw_bin_set_child (self->compare_bin, GTK_WIDGET (self->compare_view));
+  return self->compare_view;
+}
+
 /* A sheet or a comparison takes the room the form leaves it (the form
  * keeps its narrowest width); one run shares the width evenly. */
 static void
 set_results_page (FalstaffWindow *self,
                   const char     *name)
 {
+  if (g_strcmp0 (name, "sweep") == 0)
+    ensure_contact_sheet (self);
+  else if (g_strcmp0 (name, "compare") == 0)
+    ensure_compare_view (self);
+
   gboolean wide = g_strcmp0 (name, "run") != 0;
   gboolean grouped = g_slist_find (gtk_size_group_get_widgets (self->panes_size_group), self->form_stack) != NULL;
 
@@ -2195,6 +2251,34 @@ lazy_menu_cb (GtkMenuButton *button,
   _falstaff_window_set_lazy_menu (FALSTAFF_WINDOW (data), button);
 }
 
+/* The first frame of a window being shown has the studio's header bars
+ * and its panes empty: the endpoint list and the form and results panes
+ * (hundreds of widgets, styled and measured before anything is drawn)
+ * come in the next frame, a frame's time later. The window is on screen
+ * 30–40 ms sooner (docs/benchmarks.md, launch.first-frame and
+ * launch.studio-filled). */
+static void
+hide_studio_body (FalstaffWindow *self)
+{
+  /* The stack, not its page: a GtkStack whose visible page is hidden
+   * shows another (the History, which would list every run). */
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_stack), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->content_leaflet), FALSE);
+}
+
+static void
+show_studio_body (FalstaffWindow *self)
+{
+  falstaff_endpoint_picker_hold (self->picker, FALSE);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->sidebar_stack)) && gtk_widget_get_visible (GTK_WIDGET (self->content_leaflet)))
+    return;
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_stack), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->content_leaflet), TRUE);
+  /* The search could not take the focus while it was hidden. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
+    focus_start (self);
+}
+
 static gboolean
 after_first_frame_cb (gpointer data)
 {
@@ -2202,6 +2286,7 @@ after_first_frame_cb (gpointer data)
 
   g_clear_handle_id (&self->after_first_frame_id, g_source_remove);
   self->after_first_frame_done = TRUE;
+  show_studio_body (self);
   read_history (self);
   for (guint i = 0; i < G_N_ELEMENTS (lazy_menu_buttons); i++)
     _falstaff_window_set_lazy_menu (self, GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (self),
@@ -2225,6 +2310,7 @@ after_first_frame_paint_cb (GdkFrameClock  *clock,
     return;
   self->drawn = TRUE;
   g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
+  show_studio_body (self);
   read_history (self);
   if (self->after_first_frame_done)
     return;
@@ -2238,6 +2324,7 @@ after_first_frame_realize_cb (GtkWidget *widget)
 {
   if (FALSTAFF_WINDOW (widget)->drawn)
     return;
+  hide_studio_body (FALSTAFF_WINDOW (widget));
   g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
                            G_CALLBACK (after_first_frame_paint_cb), widget, 0);
 }
@@ -2304,6 +2391,8 @@ falstaff_window_constructed (GObject *object)
    * read in the background) instead of the built-in entries, so the rows
    * of the built-in ones were made only to be replaced. */
   recent = g_settings_get_strv (self->settings, "recent-endpoints");
+  /* Its rows are made after the first frame (show_studio_body ()). */
+  falstaff_endpoint_picker_hold (self->picker, TRUE);
   falstaff_endpoint_picker_set_recent (self->picker, (const char * const *) recent);
   falstaff_endpoint_picker_set_client (self->picker, falstaff_session_get_client (self->session));
   falstaff_endpoint_picker_set_catalog (self->picker, self->catalog);
@@ -2327,8 +2416,6 @@ falstaff_window_constructed (GObject *object)
       {
         self->keeper = g_object_ref (falstaff_application_get_output_keeper (app));
         falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
-        falstaff_contact_sheet_set_output_keeper (self->contact_sheet, self->keeper);
-        falstaff_compare_view_set_output_keeper (self->compare_view, self->keeper);
       }
     g_signal_connect_swapped (self->store, "notify::loaded", G_CALLBACK (store_loaded_cb), self);
   }
@@ -2459,13 +2546,9 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (FALSTAFF_TYPE_COST_LABEL);
-  g_type_ensure (FALSTAFF_TYPE_WELCOME_PAGE);
   g_type_ensure (FALSTAFF_TYPE_ENDPOINT_PICKER);
   g_type_ensure (FALSTAFF_TYPE_FORM_VIEW);
   g_type_ensure (FALSTAFF_TYPE_REQUEST_VIEW);
-  g_type_ensure (FALSTAFF_TYPE_HISTORY_VIEW);
-  g_type_ensure (FALSTAFF_TYPE_CONTACT_SHEET);
-  g_type_ensure (FALSTAFF_TYPE_COMPARE_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, toast_overlay);
@@ -2494,14 +2577,8 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, request_view);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, results_stack);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, panes_size_group);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, contact_sheet);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, compare_view);
-  gtk_widget_class_bind_template_callback_full (widget_class, "sheet_open_run_cb",
-                                                G_CALLBACK (_falstaff_window_sheet_open_run_cb));
-  gtk_widget_class_bind_template_callback_full (widget_class, "sheet_run_again_cb",
-                                                G_CALLBACK (_falstaff_window_sheet_run_again_cb));
-  gtk_widget_class_bind_template_callback_full (widget_class, "sheet_message_cb",
-                                                G_CALLBACK (_falstaff_window_sheet_message_cb));
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sheet_bin);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, compare_bin);
   /* Not in the struct: falstaff-window-copy.c looks it up. */
   gtk_widget_class_bind_template_child_full (widget_class, "copy_code_button", FALSE, 0);
   /* Not in the struct either: their models are set after the first frame. */
@@ -2605,6 +2682,8 @@ falstaff_window_init (FalstaffWindow *self)
 #endif
   self->active_runs = g_ptr_array_new_with_free_func (g_object_unref);
   add_run_shortcuts (self);
+  g_signal_connect (self->demo_banner, "notify::child-revealed", G_CALLBACK (banner_revealed_cb), NULL);
+  g_signal_connect (self->key_banner, "notify::child-revealed", G_CALLBACK (banner_revealed_cb), NULL);
   _falstaff_window_copy_init (self);
   g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
   self->settings = falstaff_settings_new ();
@@ -2698,8 +2777,8 @@ falstaff_window_get_session (FalstaffWindow *self)
   g_return_val_if_fail (FALSTAFF_IS_WINDOW (self), NULL);
   return self->session;
 }
-FalstaffContactSheet *_falstaff_window_get_contact_sheet (FalstaffWindow *self) { return self->contact_sheet; }
-FalstaffCompareView *_falstaff_window_get_compare_view (FalstaffWindow *self) { return self->compare_view; }
+FalstaffContactSheet *_falstaff_window_get_contact_sheet (FalstaffWindow *self) { return ensure_contact_sheet (self); }
+FalstaffCompareView *_falstaff_window_get_compare_view (FalstaffWindow *self) { return ensure_compare_view (self); }
 void _falstaff_window_toast (FalstaffWindow *self, const char *text) { toast (self, text); }
 void _falstaff_window_save_form_values (FalstaffWindow *self) { save_form_values (self); }
 void _falstaff_window_run_failed (FalstaffWindow *self, const GError *error) { run_failed (self, error); }
