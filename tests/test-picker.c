@@ -299,7 +299,10 @@ test_paging (void)
   Paging paging = { studio, 50 };
   guint pages = 0;
 
-  g_assert_cmpuint (n_listed (studio), ==, 25);
+  /* The first page is about a window's height of lines (760 px: 21),
+   * not the whole first page of fal's answer (25 models). */
+  g_assert_cmpuint (n_listed (studio), >=, 12);
+  g_assert_cmpuint (n_listed (studio), <, 25);
   clear_log ();
   g_assert_true (falstaff_test_wait_until (scrolled_to, &paging, 15000));
   paging.at_least = 75;

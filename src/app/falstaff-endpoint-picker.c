@@ -66,6 +66,25 @@ G_DEFINE_FINAL_TYPE (FalstaffEndpointPicker, falstaff_endpoint_picker, GTK_TYPE_
  * their thumbnails, were ~5 MiB at start. */
 #define PAGE_LINES 40
 
+/* The first page: about what the list shows at once (~40 px a line at
+ * the least), not a whole page. GTK 4.8's list view makes a row for every
+ * line it is given, in view or not, and each is ~20 widgets: 40 of them
+ * were half the studio's second frame. Scrolling down brings the rest. */
+static guint
+first_page_lines (FalstaffEndpointPicker *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  int width;
+
+  /* GTK 4.8 wants both. */
+  if (height <= 0 && GTK_IS_WINDOW (root))
+    gtk_window_get_default_size (GTK_WINDOW (root), &width, &height);
+  if (height <= 0)
+    return PAGE_LINES;
+  return CLAMP (height / 40 + 2, 12, PAGE_LINES);
+}
+
 /* Selects the line at position of the items, showing enough pages. */
 static void
 select_position (FalstaffEndpointPicker *self,
@@ -294,7 +313,7 @@ search_changed_cb (FalstaffEndpointPicker *self)
    * pause before asking fal). */
   if (self->search == NULL)
     {
-      gtk_slice_list_model_set_size (self->shown, PAGE_LINES);
+      gtk_slice_list_model_set_size (self->shown, first_page_lines (self));
       refilter (self);
     }
 }
@@ -305,7 +324,7 @@ text_changed_cb (FalstaffEndpointPicker *self)
   if (self->search == NULL)
     return;
   /* A new query starts with one page of rows again. */
-  gtk_slice_list_model_set_size (self->shown, PAGE_LINES);
+  gtk_slice_list_model_set_size (self->shown, first_page_lines (self));
   self->activate_pending = FALSE;
   falstaff_model_search_set_query (self->search, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   refilter (self);
@@ -955,7 +974,7 @@ falstaff_endpoint_picker_init (FalstaffEndpointPicker *self)
 
   self->entries = g_ptr_array_new_with_free_func (g_object_unref);
   self->items = g_list_store_new (FALSTAFF_TYPE_PICKER_ITEM);
-  self->shown = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->items)), 0, PAGE_LINES);
+  self->shown = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->items)), 0, first_page_lines (self));
   self->selection = gtk_single_selection_new (G_LIST_MODEL (self->shown));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -1069,6 +1088,8 @@ falstaff_endpoint_picker_hold (FalstaffEndpointPicker *self,
   if (!held && self->refilter_pending)
     {
       self->refilter_pending = FALSE;
+      /* Now in its window: a first page of the window's height. */
+      gtk_slice_list_model_set_size (self->shown, first_page_lines (self));
       refilter (self);
     }
 }

@@ -65,7 +65,8 @@ struct _FalstaffWindow
   GtkSpinner *form_spinner;
   AdwStatusPage *form_error_page;
   FalstaffFormView *form_view;
-  FalstaffRequestView *request_view;
+  AdwBin *run_bin;
+  FalstaffRequestView *request_view;   /* made after the first frame, or when first wanted */
   GtkStack *results_stack;
   GtkSizeGroup *panes_size_group;
   AdwBin *sheet_bin;
@@ -127,6 +128,8 @@ struct _FalstaffWindow
 
 G_DEFINE_FINAL_TYPE (FalstaffWindow, falstaff_window, ADW_TYPE_APPLICATION_WINDOW)
 
+static FalstaffRequestView *ensure_request_view (FalstaffWindow *self);
+
 enum {
   PROP_0,
   PROP_SESSION,
@@ -181,7 +184,7 @@ run_failed (FalstaffWindow *self,
             const GError   *error)
 {
   /* Refused before it reached fal: the last run's result stays. */
-  falstaff_request_view_show_not_sent (self->request_view, error);
+  falstaff_request_view_show_not_sent (ensure_request_view (self), error);
   update_running (self);
 }
 
@@ -942,6 +945,21 @@ show_field_errors (FalstaffWindow *self,
     falstaff_form_view_show_errors (self->form_view, fields);
 }
 
+/* The run's page of the results: made for the studio's second frame
+ * (show_studio_body ()), or sooner when a run is shown before it. Its
+ * ~300 widgets were a good part of the first frame. */
+static FalstaffRequestView *
+ensure_request_view (FalstaffWindow *self)
+{
+  if (self->request_view)
+    return self->request_view;
+  self->request_view = g_object_new (FALSTAFF_TYPE_REQUEST_VIEW, "hexpand", TRUE, NULL);
+  if (self->keeper)
+    falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
+  adw_bin_set_child (self->run_bin, GTK_WIDGET (self->request_view));
+  return self->request_view;
+}
+
 /* The contact sheet and the comparison are made when first wanted: most
  * sessions show neither, and their types' templates alone were ~3 ms of
  * the first frame. */
@@ -1001,7 +1019,7 @@ show_run (FalstaffWindow *self,
           FalstaffRun    *run)
 {
   g_set_object (&self->shown_run, run);
-  falstaff_request_view_set_run (self->request_view, run, self->store);
+  falstaff_request_view_set_run (ensure_request_view (self), run, self->store);
   set_results_page (self, "run");
   /* One whose files were not all kept before (fal unreachable then). */
   if (run && falstaff_run_get_job (run) == NULL)
@@ -1187,7 +1205,7 @@ body_collected_cb (GObject      *source,
   if (self->upload_wait == collect->cancellable)
     {
       g_clear_object (&self->upload_wait);
-      falstaff_request_view_set_waiting_uploads (self->request_view, 0);
+      falstaff_request_view_set_waiting_uploads (ensure_request_view (self), 0);
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -1226,7 +1244,7 @@ run_activated (GtkWidget  *widget,
   if (uploading > 0)
     {
       g_set_object (&self->upload_wait, collect->cancellable);
-      falstaff_request_view_set_waiting_uploads (self->request_view, uploading);
+      falstaff_request_view_set_waiting_uploads (ensure_request_view (self), uploading);
     }
   /* Running from the press on, until the run is sent or refused. */
   self->pending_submits++;
@@ -2167,30 +2185,57 @@ falstaff_window_close_request (GtkWindow *window)
 /* ------------------------------------------------------------------ benchmark hook */
 
 /* FALSTAFF_BENCH_FIRST_FRAME=1: the first frame painted while the window
- * is mapped prints "first-frame <g_get_monotonic_time () µs> <main thread CPU µs>" on stderr,
- * for bench/bench-launch (CLOCK_MONOTONIC is shared by all processes). */
+ * is mapped prints "first-frame <g_get_monotonic_time () µs> <main thread
+ * CPU µs>" on stderr, and the first with the studio's panes in it (the
+ * frame after, show_studio_body ()) "studio-filled …", for
+ * bench/bench-launch (CLOCK_MONOTONIC is shared by all processes). */
+static gboolean
+bench_wanted (void)
+{
+  return g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0;
+}
+
 static void
 bench_after_paint_cb (GdkFrameClock *clock,
                       GtkWidget     *widget)
 {
+  const char *mark = g_object_get_data (G_OBJECT (widget), "bench-mark");
   struct timespec cpu = { 0, 0 };
 
-  if (!gtk_widget_get_mapped (widget))
+  /* Not in the frame it was asked in (an after-paint handler may ask). */
+  if (!gtk_widget_get_mapped (widget) || mark == NULL ||
+      (gsize) gdk_frame_clock_get_frame_counter (clock) ==
+        GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (widget), "bench-asked-in")))
     return;
   /* The main thread's CPU time so far, beside the time: a figure that
    * other processes on the machine hardly move. */
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu);
-  fprintf (stderr, "first-frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", g_get_monotonic_time (),
+  fprintf (stderr, "%s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", mark, g_get_monotonic_time (),
            (gint64) cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000);
   fflush (stderr);
   g_signal_handlers_disconnect_by_func (clock, bench_after_paint_cb, widget);
+  g_object_set_data (G_OBJECT (widget), "bench-mark", NULL);
+}
+
+/* The next frame painted prints the mark. */
+static void
+bench_mark_next_frame (GtkWidget  *widget,
+                       const char *mark)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_object_set_data (G_OBJECT (widget), "bench-mark", (gpointer) mark);
+  /* Asked before the window is mapped: its first frame. */
+  g_object_set_data (G_OBJECT (widget), "bench-asked-in",
+                     GSIZE_TO_POINTER (gtk_widget_get_mapped (widget) ? (gsize) gdk_frame_clock_get_frame_counter (clock)
+                                                                     : G_MAXSIZE));
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (bench_after_paint_cb), widget, 0);
 }
 
 static void
 bench_realize_cb (GtkWidget *widget)
 {
-  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
-                           G_CALLBACK (bench_after_paint_cb), widget, 0);
+  bench_mark_next_frame (widget, "first-frame");
 }
 
 /* ------------------------------------------------------------------ the history, after the first frame */
@@ -2266,17 +2311,22 @@ hide_studio_body (FalstaffWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->content_leaflet), FALSE);
 }
 
-static void
+/* TRUE when the panes were hidden: they are drawn in the next frame. */
+static gboolean
 show_studio_body (FalstaffWindow *self)
 {
   falstaff_endpoint_picker_hold (self->picker, FALSE);
+  ensure_request_view (self);
   if (gtk_widget_get_visible (GTK_WIDGET (self->sidebar_stack)) && gtk_widget_get_visible (GTK_WIDGET (self->content_leaflet)))
-    return;
+    return FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->sidebar_stack), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->content_leaflet), TRUE);
+  if (bench_wanted () && gtk_widget_get_realized (GTK_WIDGET (self)))
+    bench_mark_next_frame (GTK_WIDGET (self), "studio-filled");
   /* The search could not take the focus while it was hidden. */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)) && gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
     focus_start (self);
+  return TRUE;
 }
 
 static gboolean
@@ -2308,9 +2358,15 @@ after_first_frame_paint_cb (GdkFrameClock  *clock,
 {
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
-  self->drawn = TRUE;
+  /* The first frame: the panes are drawn in the next one, and the rest
+   * waits for that. */
+  if (!self->drawn)
+    {
+      self->drawn = TRUE;
+      if (show_studio_body (self))
+        return;
+    }
   g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
-  show_studio_body (self);
   read_history (self);
   if (self->after_first_frame_done)
     return;
@@ -2415,7 +2471,8 @@ falstaff_window_constructed (GObject *object)
     if (app)
       {
         self->keeper = g_object_ref (falstaff_application_get_output_keeper (app));
-        falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
+        if (self->request_view)
+          falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
       }
     g_signal_connect_swapped (self->store, "notify::loaded", G_CALLBACK (store_loaded_cb), self);
   }
@@ -2548,7 +2605,6 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   g_type_ensure (FALSTAFF_TYPE_COST_LABEL);
   g_type_ensure (FALSTAFF_TYPE_ENDPOINT_PICKER);
   g_type_ensure (FALSTAFF_TYPE_FORM_VIEW);
-  g_type_ensure (FALSTAFF_TYPE_REQUEST_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/falstaff/Falstaff/falstaff-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, toast_overlay);
@@ -2574,7 +2630,7 @@ falstaff_window_class_init (FalstaffWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_spinner);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_error_page);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, form_view);
-  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, request_view);
+  gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, run_bin);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, results_stack);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, panes_size_group);
   gtk_widget_class_bind_template_child (widget_class, FalstaffWindow, sheet_bin);
@@ -2687,7 +2743,7 @@ falstaff_window_init (FalstaffWindow *self)
   _falstaff_window_copy_init (self);
   g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
   self->settings = falstaff_settings_new ();
-  if (g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0)
+  if (bench_wanted ())
     g_signal_connect (self, "realize", G_CALLBACK (bench_realize_cb), NULL);
   after_first_frame_init (self);
 }
@@ -2736,7 +2792,7 @@ falstaff_window_get_shown_run (FalstaffWindow *self)
 
 FalstaffEndpointPicker *_falstaff_window_get_picker (FalstaffWindow *self) { return self->picker; }
 FalstaffFormView *_falstaff_window_get_form_view (FalstaffWindow *self) { return self->form_view; }
-FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { return self->request_view; }
+FalstaffRequestView *_falstaff_window_get_request_view (FalstaffWindow *self) { return ensure_request_view (self); }
 FalstaffWelcomePage *_falstaff_window_get_welcome_page (FalstaffWindow *self) { return ensure_welcome_page (self); }
 GtkToggleButton *_falstaff_window_get_stream_toggle (FalstaffWindow *self) { return self->stream_toggle; }
 GtkWidget *_falstaff_window_get_run_button (FalstaffWindow *self) { return self->run_button; }
