@@ -1133,7 +1133,9 @@ main (int   argc,
     const char *start_argv[] = { self, "--child-window", "history", NULL };
     const char *switch_argv[] = { self, "--child-window", "switch", NULL };
     const char *early_argv[] = { self, "--child-window", "history-early", NULL };
-    const char *empty_marks[] = { "first-frame", "store-loaded", NULL };
+    /* The History page shows from the studio's second frame on (the first
+     * has its header bars only): an empty history's is the reference. */
+    const char *empty_marks[] = { "first-frame", "store-loaded", "studio-filled", NULL };
     const char *start_marks[] = { "first-frame", "store-loaded", "history-rows", "window-made", NULL };
     const char *switch_marks[] = { "first-frame", "store-loaded", "history-switch", "history-rows", NULL };
     g_autofree BenchLaunch *launches = g_new0 (BenchLaunch, 4 * opt_repeat);
@@ -1152,10 +1154,10 @@ main (int   argc,
              bench_launch_app (switch_argv, env_full, switch_marks, 0, opt_verbose, "bench-history", sw) &&
              bench_launch_app (early_argv, env_full, start_marks, 0, opt_verbose, "bench-history", early);
         if (ok)
-          printf ("  History page from the start: empty history first frame %6.1f ms; %d runs: window made %6.1f ms, "
+          printf ("  History page from the start: empty history's page drawn %6.1f ms; %d runs: window made %6.1f ms, "
                   "first frame %6.1f ms, store loaded %6.1f ms, rows drawn %6.1f ms; switched to later: rows %5.1f ms "
                   "after the switch; loaded from startup: rows %6.1f ms\n",
-                  bench_launch_mark_ms (empty, 0), opt_runs, bench_launch_mark_ms (start, 3), bench_launch_mark_ms (start, 0),
+                  bench_launch_mark_ms (empty, 2), opt_runs, bench_launch_mark_ms (start, 3), bench_launch_mark_ms (start, 0),
                   bench_launch_mark_ms (start, 1), bench_launch_mark_ms (start, 2),
                   (sw->marks[3] - sw->marks[2]) / 1000.0, bench_launch_mark_ms (early, 2));
         fflush (stdout);
@@ -1166,7 +1168,7 @@ main (int   argc,
     for (int i = 0; i < opt_repeat; i++)
       flashes += launches[opt_repeat + i].mark_extras[2] != 0;
 #define MARKS(base, expr) ({ for (int i = 0; i < opt_repeat; i++) { BenchLaunch *l = &launches[(base) * opt_repeat + i]; values[i] = (expr); } SPREAD (values, opt_repeat); })
-    empty_frame = MARKS (0, bench_launch_mark_ms (l, 0));
+    empty_frame = MARKS (0, bench_launch_mark_ms (l, 2));
     frame = MARKS (1, bench_launch_mark_ms (l, 0));
     made = MARKS (1, bench_launch_mark_ms (l, 3));
     loaded = MARKS (1, bench_launch_mark_ms (l, 1));
@@ -1177,12 +1179,12 @@ main (int   argc,
 #undef MARKS
     printf ("the history list's first page (FalstaffWindow in this program, sidebar on History):\n"
             "  exec → first page of %d runs drawn: %.1f ms (%.1f–%.1f); window made (the store starts loading) %.1f ms, "
-            "first frame %.1f ms, store loaded (list filled) %.1f ms; an empty history's first frame %.1f ms → %.2f× "
+            "first frame %.1f ms, store loaded (list filled) %.1f ms; an empty history's page drawn %.1f ms → %.2f× "
             "(goal ≤ %.2f×): %s\n"
             "  before the rows, the empty page (\"No Runs\") was drawn in %u of %d launches\n"
             "  History page switched to once idle → rows drawn: %.1f ms (%.1f–%.1f) (goal < %.0f ms): %s\n"
             "  what if the store were made at the application's startup (not in the window's constructor): "
-            "store loaded %.1f ms, first page drawn %.1f ms (%.1f–%.1f) → %.2f× the empty history's first frame\n",
+            "store loaded %.1f ms, first page drawn %.1f ms (%.1f–%.1f) → %.2f× the empty history's page\n",
             opt_runs, rows.median, rows.min, rows.max, made.median, frame.median, loaded.median, empty_frame.median,
             rows.median / empty_frame.median, opt_goal_ratio, bench_goal_word (rows.median / empty_frame.median <= opt_goal_ratio),
             flashes, opt_repeat,
@@ -1193,7 +1195,7 @@ main (int   argc,
       g_autofree char *label = g_strdup_printf ("exec → History list's first page drawn (%d runs)", opt_runs);
 
       bench_result ("history.first-page", label, rows.median, "ms",
-                    empty_frame.median, "empty history's first frame", "ratio<=", opt_goal_ratio);
+                    empty_frame.median, "empty history's page drawn (the studio's second frame)", "ratio<=", opt_goal_ratio);
     }
     bench_result ("history.switch", "History page switched to → rows drawn", switched.median, "ms",
                   NAN, NULL, "<", opt_goal_switch_ms);
