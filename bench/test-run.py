@@ -98,6 +98,7 @@ def test_table(bench_run, source_dir):
     # The headline's figures, with goals as bench-launch prints them.
     for value, ref in ((140, 80), (120, 82), (130, 78)):
         lines.append(result_line("launch.first-frame", value, "ms", ref, "ratio<=", 1.3, "exec → first frame"))
+    lines.append(result_line("launch.studio-filled", 180, "ms", 80, label="exec → the studio's panes drawn"))
     lines.append(result_line("launch.idle-rss", 70.94, "MiB", 41.1, "delta<=", 20, "idle RSS"))
     lines.append(result_line("launch.first-frame-cpu", 104, "ms", 56))
     lines.append(result_line("launch.peak-rss", 90, "MiB", 45))
@@ -165,6 +166,9 @@ def test_table(bench_run, source_dir):
               and "| 70.9 MiB RSS (+29.8 MiB) | 41.1 MiB RSS | 55 MiB RSS (the C window beside it: 41 MiB; +14 MiB) |"
               in head and "378 MiB" in head,
               "README headline: the app, the C and PyGObject windows, the browser tab", head)
+        check(head is not None and
+              "| exec → the studio's panes drawn (the frame after the first) | 180 ms (2.25×) | 80 ms (its first frame) |"
+              in head, "README headline: the studio's second frame beside the first", head)
 
         # A second write replaces the table, it does not add one.
         p = subprocess.run([bench_run, "--results-from", canned, "--docs", docs, "--readme", readme],

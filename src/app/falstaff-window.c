@@ -2309,6 +2309,15 @@ hide_studio_body (FalstaffWindow *self)
    * shows another (the History, which would list every run). */
   gtk_widget_set_visible (GTK_WIDGET (self->sidebar_stack), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->content_leaflet), FALSE);
+  /* The panes' narrowest width (both are 340 px at the least) stays
+   * counted: the sidebar's leaflet folds in the first frame as in the
+   * next. */
+  {
+    int narrowest;
+
+    gtk_widget_get_size_request (GTK_WIDGET (self->results_stack), &narrowest, NULL);
+    gtk_widget_set_size_request (self->content, narrowest, -1);
+  }
 }
 
 /* TRUE when the panes were hidden: they are drawn in the next frame. */
@@ -2321,6 +2330,7 @@ show_studio_body (FalstaffWindow *self)
     return FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->sidebar_stack), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->content_leaflet), TRUE);
+  gtk_widget_set_size_request (self->content, -1, -1);
   if (bench_wanted () && gtk_widget_get_realized (GTK_WIDGET (self)))
     bench_mark_next_frame (GTK_WIDGET (self), "studio-filled");
   /* The search could not take the focus while it was hidden. */
