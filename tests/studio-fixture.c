@@ -50,7 +50,15 @@ on_page (gpointer data)
 {
   void **args = data;
 
-  return g_strcmp0 (falstaff_window_get_page (args[0]), args[1]) == 0;
+  if (g_strcmp0 (falstaff_window_get_page (args[0]), args[1]) != 0)
+    return FALSE;
+  /* The studio's panes come in the frame after the window's first (the
+   * sidebar's stack is hidden until then): a person sees and reaches
+   * them from then on. Folded, the sidebar may be out of view all the
+   * same. */
+  return g_strcmp0 (args[1], "studio") != 0 ||
+         (gtk_widget_get_mapped (GTK_WIDGET (args[0])) &&
+          gtk_widget_get_visible (gtk_widget_get_parent (GTK_WIDGET (_falstaff_window_get_picker (args[0])))));
 }
 
 void
@@ -91,6 +99,7 @@ pick_endpoint (Studio     *studio,
 {
   GtkWidget *search = falstaff_endpoint_picker_get_search_entry (_falstaff_window_get_picker (studio->window));
 
+  wait_for_page (studio, "studio");
   gtk_editable_set_text (GTK_EDITABLE (search), query);
   /* GtkSearchEntry delays search-changed; emit it as the delay would. */
   g_signal_emit_by_name (search, "search-changed");
