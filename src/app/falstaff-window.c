@@ -2187,7 +2187,7 @@ falstaff_window_close_request (GtkWindow *window)
 /* FALSTAFF_BENCH_FIRST_FRAME=1: the first frame painted while the window
  * is mapped prints "first-frame <g_get_monotonic_time () µs> <main thread
  * CPU µs>" on stderr, and the first with the studio's panes in it (the
- * frame after, show_studio_body ()) "studio-filled …", for
+ * frame after, after_first_frame_paint_cb ()) "studio-filled …", for
  * bench/bench-launch (CLOCK_MONOTONIC is shared by all processes). */
 static gboolean
 bench_wanted (void)
@@ -2195,47 +2195,36 @@ bench_wanted (void)
   return g_strcmp0 (g_getenv ("FALSTAFF_BENCH_FIRST_FRAME"), "1") == 0;
 }
 
+/* Prints the mark with the time and the main thread's CPU time so far
+ * (a figure that other processes on the machine hardly move). */
 static void
-bench_after_paint_cb (GdkFrameClock *clock,
-                      GtkWidget     *widget)
+bench_mark (const char *mark)
 {
-  const char *mark = g_object_get_data (G_OBJECT (widget), "bench-mark");
   struct timespec cpu = { 0, 0 };
 
-  /* Not in the frame it was asked in (an after-paint handler may ask). */
-  if (!gtk_widget_get_mapped (widget) || mark == NULL ||
-      (gsize) gdk_frame_clock_get_frame_counter (clock) ==
-        GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (widget), "bench-asked-in")))
-    return;
-  /* The main thread's CPU time so far, beside the time: a figure that
-   * other processes on the machine hardly move. */
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu);
   fprintf (stderr, "%s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", mark, g_get_monotonic_time (),
            (gint64) cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000);
   fflush (stderr);
-  g_signal_handlers_disconnect_by_func (clock, bench_after_paint_cb, widget);
-  g_object_set_data (G_OBJECT (widget), "bench-mark", NULL);
 }
 
-/* The next frame painted prints the mark. */
 static void
-bench_mark_next_frame (GtkWidget  *widget,
-                       const char *mark)
+bench_after_paint_cb (GdkFrameClock *clock,
+                      GtkWidget     *widget)
 {
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-
-  g_object_set_data (G_OBJECT (widget), "bench-mark", (gpointer) mark);
-  /* Asked before the window is mapped: its first frame. */
-  g_object_set_data (G_OBJECT (widget), "bench-asked-in",
-                     GSIZE_TO_POINTER (gtk_widget_get_mapped (widget) ? (gsize) gdk_frame_clock_get_frame_counter (clock)
-                                                                     : G_MAXSIZE));
-  g_signal_connect_object (clock, "after-paint", G_CALLBACK (bench_after_paint_cb), widget, 0);
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  bench_mark ("first-frame");
+  g_signal_handlers_disconnect_by_func (clock, bench_after_paint_cb, widget);
 }
 
+/* Connected before the window's own after-paint handler: the first
+ * frame's mark comes before the panes are shown. */
 static void
 bench_realize_cb (GtkWidget *widget)
 {
-  bench_mark_next_frame (widget, "first-frame");
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (bench_after_paint_cb), widget, 0);
 }
 
 /* ------------------------------------------------------------------ the history, after the first frame */
@@ -2331,8 +2320,6 @@ show_studio_body (FalstaffWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->sidebar_stack), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->content_leaflet), TRUE);
   gtk_widget_set_size_request (self->content, -1, -1);
-  if (bench_wanted () && gtk_widget_get_realized (GTK_WIDGET (self)))
-    bench_mark_next_frame (GTK_WIDGET (self), "studio-filled");
   /* The search could not take the focus while it was hidden. */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)) && gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
     focus_start (self);
@@ -2377,6 +2364,9 @@ after_first_frame_paint_cb (GdkFrameClock  *clock,
         return;
     }
   g_signal_handlers_disconnect_by_func (clock, after_first_frame_paint_cb, self);
+  /* This frame has the panes (or had them from the first). */
+  if (bench_wanted ())
+    bench_mark ("studio-filled");
   read_history (self);
   if (self->after_first_frame_done)
     return;
@@ -2481,8 +2471,6 @@ falstaff_window_constructed (GObject *object)
     if (app)
       {
         self->keeper = g_object_ref (falstaff_application_get_output_keeper (app));
-        if (self->request_view)
-          falstaff_request_view_set_output_keeper (self->request_view, self->keeper);
       }
     g_signal_connect_swapped (self->store, "notify::loaded", G_CALLBACK (store_loaded_cb), self);
   }
