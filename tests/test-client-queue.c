@@ -226,11 +226,11 @@ test_lifecycle (void)
 /* The status stream fails in one way; the request polls, goes back to the
  * stream, and its log still holds each line exactly once. */
 static void
-test_fallback (gconstpointer data)
+check_fallback (const char *fault,
+                const char *flood)
 {
-  const char *fault = data;
   g_autoptr(Fx) fx = fx_new (1, 2);
-  const char *headers[] = { "x-fal-fault", "log-flood=400", NULL };
+  const char *headers[] = { "x-fal-fault", flood, NULL };
   FalCallOptions options = { .headers = headers };
   g_autoptr(FalRequest) request = NULL;
   g_autoptr(JsonArray) log = NULL;
@@ -244,7 +244,8 @@ test_fallback (gconstpointer data)
   assert_has_images (fal_request_get_result (request));
   assert_logs_match_server (fx, request, "fal-ai/fast-sdxl");
   /* 25 steps and friends, plus the flood. */
-  g_assert_cmpuint (g_list_model_get_n_items (fal_request_get_logs (request)), >=, 400 + 25);
+  g_assert_cmpuint (g_list_model_get_n_items (fal_request_get_logs (request)), >=,
+                    (guint) g_ascii_strtoull (strchr (flood, '=') + 1, NULL, 10) + 25);
 
   log = fal_test_request_log (fx->ts);
   first_poll = find_request (log, "GET", "/status$", FALSE);
@@ -258,6 +259,62 @@ test_fallback (gconstpointer data)
   g_assert_cmpuint (count_requests (log, "GET", "/status/stream$", NULL), >=, 2);
   g_assert_cmpuint (watch_get (request)->n_streaming, >=, 1);
   g_assert_cmpuint (watch_get (request)->n_finished, ==, 1);
+}
+
+static void
+test_fallback (gconstpointer data)
+{
+  check_fallback (data, "log-flood=400");
+}
+
+/* Answers past FAL_JSON_THREAD_THRESHOLD: the polls' (the whole log each)
+ * and the reopened stream's first event are parsed, and their lines made,
+ * off the main loop, from the count known when each was sent or parsed. */
+static void
+test_fallback_big_logs (void)
+{
+  check_fallback ("drop-after-events=5", "log-flood=20000");
+}
+
+/* A quiet stream (a request waiting behind a long run) is checked with
+ * status calls that do not ask for the log: the stream brings the lines,
+ * and a flooded log is megabytes. The log still holds each line once. */
+static void
+test_probe_without_logs (void)
+{
+  g_autoptr(Fx) fx = fx_new (0.3, 1);
+  const char *headers[] = { "x-fal-fault", "log-flood=3000", NULL };
+  FalCallOptions options = { .headers = headers };
+  g_autoptr(FalRequest) running = NULL;
+  g_autoptr(FalRequest) waiting = NULL;
+  g_autoptr(JsonArray) log = NULL;
+  guint probes = 0;
+
+  running = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a fox\",\"seed\":1}", &options);
+  g_assert_true (wait_for (request_has_id, running, DEADLINE_MS));
+  waiting = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a fox\",\"seed\":2}", &options);
+  wait_done (running);
+  wait_done (waiting);
+  g_assert_no_error ((GError *) fal_request_get_error (running));
+  g_assert_no_error ((GError *) fal_request_get_error (waiting));
+
+  log = fal_test_request_log (fx->ts);
+  for (guint i = 0; i < json_array_get_length (log); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (log, i);
+
+      if (g_str_equal (json_object_get_string_member (entry, "method"), "GET") &&
+          g_str_has_suffix (json_object_get_string_member (entry, "path"), "/status"))
+        {
+          g_assert_null (strstr (json_object_get_string_member (entry, "query"), "logs"));
+          probes++;
+        }
+    }
+  g_test_message ("%u probes", probes);
+  /* The waiting one sat in the queue for seconds: it was checked. */
+  g_assert_cmpuint (probes, >=, 1);
+  assert_logs_match_server (fx, running, "fal-ai/fast-sdxl");
+  assert_logs_match_server (fx, waiting, "fal-ai/fast-sdxl");
 }
 
 /* A stream that never works: the request lives on polls alone. */
@@ -858,7 +915,9 @@ main (int   argc,
   g_test_add_data_func ("/fal/queue/fallback-to-polling/drop-after-events-5", "drop-after-events=5", test_fallback);
   g_test_add_data_func ("/fal/queue/fallback-to-polling/status-500", "status=500", test_fallback);
   g_test_add_data_func ("/fal/queue/fallback-to-polling/malformed", "malformed", test_fallback);
+  g_test_add_func ("/fal/queue/fallback-to-polling/big-logs", test_fallback_big_logs);
   g_test_add_func ("/fal/queue/fallback-to-polling/stream-never-works", test_fallback_stream_never_works);
+  g_test_add_func ("/fal/queue/probe-without-logs", test_probe_without_logs);
   g_test_add_func ("/fal/queue/poll-interval", test_poll_interval);
   g_test_add_func ("/fal/queue/poll-only", test_poll_only);
   g_test_add_func ("/fal/queue/queue-position", test_queue_position);

@@ -9,7 +9,7 @@
 #include "fal-body-reader.h"
 #include "fal-client-private.h"
 #include "fal-error.h"
-#include "fal-json.h"
+#include "fal-json-private.h"
 #include "fal-i18n-private.h"
 
 /* One API call and its retries. */
@@ -26,6 +26,9 @@ typedef struct {
   gulong cancel_handler;
   SoupMessage *msg;
   FalReadDeadline head;        /* long calls: the wait for the answer's head */
+  FalJsonThenFunc then;        /* run where a 2xx answer is parsed */
+  gpointer then_data;
+  GDestroyNotify then_data_free;
 } Call;
 
 typedef struct {
@@ -48,6 +51,8 @@ call_free (gpointer data)
   g_clear_pointer (&call->body, g_bytes_unref);
   _fal_call_options_free (call->options);
   g_clear_object (&call->msg);
+  if (call->then_data_free)
+    call->then_data_free (call->then_data);
   g_free (call);
 }
 
@@ -56,7 +61,7 @@ call_result_free (gpointer data)
 {
   CallResult *result = data;
 
-  g_clear_pointer (&result->node, json_node_unref);
+  fal_json_unref_later (result->node);
   g_free (result->request_id);
   g_free (result);
 }
@@ -195,7 +200,9 @@ answer_read (GTask  *owned_task,
 
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      fal_json_parse_async (bytes, g_task_get_cancellable (task), parsed_cb, g_object_ref (task));
+      /* The call (then_data's owner) lives as long as the task. */
+      _fal_json_parse_then_async (bytes, call->then, call->then_data, NULL, g_task_get_cancellable (task), parsed_cb,
+                                  g_object_ref (task));
       return;
     }
 
@@ -292,16 +299,19 @@ call_send (GTask *task)
 }
 
 void
-_fal_client_call_async (FalClient            *self,
-                        const char           *method,
-                        const char           *url,
-                        JsonNode             *body,
-                        const FalCallOptions *options,
-                        FalRetryKind          kind,
-                        gboolean              long_calls,
-                        GCancellable         *cancellable,
-                        GAsyncReadyCallback   callback,
-                        gpointer              user_data)
+_fal_client_call_then_async (FalClient            *self,
+                             const char           *method,
+                             const char           *url,
+                             JsonNode             *body,
+                             const FalCallOptions *options,
+                             FalRetryKind          kind,
+                             gboolean              long_calls,
+                             FalJsonThenFunc       then,
+                             gpointer              then_data,
+                             GDestroyNotify        then_data_free,
+                             GCancellable         *cancellable,
+                             GAsyncReadyCallback   callback,
+                             gpointer              user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Call *call = g_new0 (Call, 1);
@@ -320,9 +330,28 @@ _fal_client_call_async (FalClient            *self,
   call->options = options ? _fal_call_options_copy (options) : NULL;
   call->kind = kind;
   call->long_calls = long_calls;
+  call->then = then;
+  call->then_data = then_data;
+  call->then_data_free = then_data_free;
   g_task_set_task_data (task, call, call_free);
 
   call_send (task);
+}
+
+void
+_fal_client_call_async (FalClient            *self,
+                        const char           *method,
+                        const char           *url,
+                        JsonNode             *body,
+                        const FalCallOptions *options,
+                        FalRetryKind          kind,
+                        gboolean              long_calls,
+                        GCancellable         *cancellable,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data)
+{
+  _fal_client_call_then_async (self, method, url, body, options, kind, long_calls, NULL, NULL, NULL, cancellable,
+                               callback, user_data);
 }
 
 double

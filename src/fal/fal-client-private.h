@@ -5,6 +5,7 @@
 
 #include "fal-client.h"
 #include "fal-endpoint-id.h"
+#include "fal-json-private.h"
 #include "fal-retry.h"
 
 G_BEGIN_DECLS
@@ -63,6 +64,21 @@ void         _fal_client_call_async     (FalClient            *self,
                                          GCancellable         *cancellable,
                                          GAsyncReadyCallback   callback,
                                          gpointer              user_data);
+/* The same, with then (then_data) run where the 2xx answer is parsed
+ * (fal-json-private.h); then_data_free (nullable) when the call ends. */
+void         _fal_client_call_then_async (FalClient            *self,
+                                          const char           *method,
+                                          const char           *url,
+                                          JsonNode             *body,
+                                          const FalCallOptions *options,
+                                          FalRetryKind          kind,
+                                          gboolean              long_calls,
+                                          FalJsonThenFunc       then,
+                                          gpointer              then_data,
+                                          GDestroyNotify        then_data_free,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
 JsonNode    *_fal_client_call_finish    (FalClient     *self,
                                          GAsyncResult  *result,
                                          guint         *http_status,

@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "fal-error.h"
-#include "fal-json.h"
+#include "fal-json-private.h"
 #include "fal-i18n-private.h"
 
 /* The deepest nesting of arrays and objects, stopping once past limit;
@@ -79,22 +79,70 @@ fal_json_parse (const char  *data,
   return json_node_ref (root);
 }
 
+typedef struct {
+  GBytes *bytes;
+  FalJsonThenFunc then;
+  gpointer then_data;
+  GDestroyNotify then_data_free;
+} ParseJob;
+
+static void
+parse_job_free (gpointer data)
+{
+  ParseJob *job = data;
+
+  g_bytes_unref (job->bytes);
+  if (job->then_data_free)
+    job->then_data_free (job->then_data);
+  g_free (job);
+}
+
 static void
 parse_thread (GTask        *task,
               gpointer      source,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  GBytes *bytes = task_data;
+  ParseJob *job = task_data;
   GError *error = NULL;
   gsize length = 0;
-  const char *data = g_bytes_get_data (bytes, &length);
+  const char *data = g_bytes_get_data (job->bytes, &length);
   JsonNode *node = fal_json_parse (data, length, &error);
 
-  if (node)
-    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+  if (node == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (job->then)
+    job->then (node, job->then_data);
+  /* A result nobody takes (the call was cancelled meanwhile) is freed
+   * where the task is: the main loop, most often. */
+  g_task_return_pointer (task, node, (GDestroyNotify) fal_json_unref_later);
+}
+
+void
+_fal_json_parse_then_async (GBytes              *bytes,
+                            FalJsonThenFunc      then,
+                            gpointer             then_data,
+                            GDestroyNotify       then_data_free,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  ParseJob *job = g_new0 (ParseJob, 1);
+
+  g_task_set_source_tag (task, fal_json_parse_async);
+  job->bytes = g_bytes_ref (bytes);
+  job->then = then;
+  job->then_data = then_data;
+  job->then_data_free = then_data_free;
+  g_task_set_task_data (task, job, parse_job_free);
+  if (g_bytes_get_size (bytes) > FAL_JSON_THREAD_THRESHOLD)
+    g_task_run_in_thread (task, parse_thread);
   else
-    g_task_return_error (task, error);
+    parse_thread (task, NULL, job, cancellable);
 }
 
 void
@@ -103,14 +151,7 @@ fal_json_parse_async (GBytes              *bytes,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, fal_json_parse_async);
-  g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
-  if (g_bytes_get_size (bytes) > FAL_JSON_THREAD_THRESHOLD)
-    g_task_run_in_thread (task, parse_thread);
-  else
-    parse_thread (task, NULL, bytes, cancellable);
+  _fal_json_parse_then_async (bytes, NULL, NULL, NULL, cancellable, callback, user_data);
 }
 
 JsonNode *
@@ -204,23 +245,42 @@ fal_json_to_string (JsonNode *node,
   return json_generator_to_data (generator, NULL);
 }
 
+typedef struct {
+  gpointer data;
+  GDestroyNotify free_func;
+} Garbage;
+
 static void
-unref_func (gpointer data,
-            gpointer user_data)
+free_garbage (gpointer data,
+              gpointer user_data)
 {
-  json_node_unref (data);
+  Garbage *garbage = data;
+
+  garbage->free_func (garbage->data);
+  g_free (garbage);
+}
+
+void
+_fal_free_later (gpointer       data,
+                 GDestroyNotify free_func)
+{
+  static GThreadPool *pool;
+  Garbage *garbage;
+
+  if (data == NULL)
+    return;
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (free_garbage, NULL, 1, FALSE, NULL));
+  garbage = g_new (Garbage, 1);
+  garbage->data = data;
+  garbage->free_func = free_func;
+  g_thread_pool_push (pool, garbage, NULL);
 }
 
 void
 fal_json_unref_later (JsonNode *node)
 {
-  static GThreadPool *pool;
-
-  if (node == NULL)
-    return;
-  if (g_once_init_enter (&pool))
-    g_once_init_leave (&pool, g_thread_pool_new (unref_func, NULL, 1, FALSE, NULL));
-  g_thread_pool_push (pool, node, NULL);
+  _fal_free_later (node, (GDestroyNotify) json_node_unref);
 }
 
 JsonNode *

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "fal-json-private.h"
 #include "fal-log-list.h"
 
 struct _FalLogList
@@ -61,7 +62,11 @@ fal_log_list_finalize (GObject *object)
 {
   FalLogList *self = (FalLogList *)object;
 
-  g_ptr_array_unref (self->entries);
+  /* 100,000 entries take tens of milliseconds to free. */
+  if (self->entries->len > FAL_FREE_LATER_ITEMS)
+    _fal_free_later (self->entries, (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_ptr_array_unref (self->entries);
 
   G_OBJECT_CLASS (fal_log_list_parent_class)->finalize (object);
 }

@@ -67,12 +67,14 @@ stream_conn_unref (FalStreamConn *conn)
 typedef struct {
   FalStreamConn *conn;
   GBytes *data;
+  FalLogBatch *batch;          /* its log lines, made where it is parsed */
 } PendingEvent;
 
 static void
 pending_event_free (PendingEvent *event)
 {
   stream_conn_unref (event->conn);
+  _fal_log_batch_unref (event->batch);
   g_bytes_unref (event->data);
   g_free (event);
 }
@@ -237,12 +239,14 @@ typedef struct {
   gboolean timed_out;
   gboolean probe;
   gint64 sent_at;
+  FalLogBatch *batch;          /* the answer's new log lines, made where it is parsed */
 } StatusCall;
 
 static void
 status_call_free (StatusCall *call)
 {
   _fal_clear_source (&call->deadline);
+  _fal_log_batch_unref (call->batch);
   g_clear_object (&call->cancellable);
   g_clear_object (&call->self);
   g_free (call);
@@ -337,7 +341,7 @@ status_call_cb (GObject      *source,
     }
 
   _fal_request_touch_contact (self);
-  _fal_request_handle_status (self, json_node_get_object (node), NULL);
+  _fal_request_handle_status (self, json_node_get_object (node), NULL, call->batch);
   if (call->probe || self->fetching_result || self->done)
     goto out;
 
@@ -359,11 +363,16 @@ send_status_call (FalRequest *self,
                   gboolean    probe)
 {
   StatusCall *call = g_new0 (StatusCall, 1);
-  g_autofree char *url = request_url (self, "/status?logs=1");
+  /* A probe only asks whether fal is there: the stream brings the lines,
+   * and the whole log (megabytes in a flood) every 1.5 s of a quiet
+   * stream would cost more than the stream itself. */
+  g_autofree char *url = request_url (self, probe ? "/status" : "/status?logs=1");
 
   call->self = g_object_ref (self);
   call->probe = probe;
   call->sent_at = g_get_monotonic_time ();
+  /* A poll's answer holds the whole log: only lines past these are new. */
+  call->batch = _fal_log_batch_new (g_list_model_get_n_items (G_LIST_MODEL (self->logs)));
   call->cancellable = child_cancellable (self);
   call->deadline = _fal_timeout_add (probe ? PROBE_DEADLINE_MS : STATUS_DEADLINE_MS, status_deadline_cb, call);
   if (probe)
@@ -372,8 +381,9 @@ send_status_call (FalRequest *self,
     self->poll_in_flight = TRUE;
   /* No retries inside: an unanswered call is news (connection-lost),
    * and the request asks again by itself. */
-  _fal_client_call_async (self->client, "GET", url, NULL, NULL, FAL_RETRY_NONE, FALSE, call->cancellable,
-                          status_call_cb, call);
+  _fal_client_call_then_async (self->client, "GET", url, NULL, NULL, FAL_RETRY_NONE, FALSE, _fal_log_batch_make,
+                               _fal_log_batch_ref (call->batch), (GDestroyNotify) _fal_log_batch_unref,
+                               call->cancellable, status_call_cb, call);
 }
 
 static gboolean
@@ -445,7 +455,7 @@ event_parsed_cb (GObject      *source,
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
         stream_failed (self, error ? error->message : _("not an object"));
       else
-        _fal_request_handle_status (self, json_node_get_object (node), event->conn);
+        _fal_request_handle_status (self, json_node_get_object (node), event->conn, event->batch);
     }
   fal_json_unref_later (node);
   if (event)
@@ -457,6 +467,7 @@ static void
 parse_next_event (FalRequest *self)
 {
   PendingEvent *event = g_queue_peek_head (&self->pending_events);
+  guint known;
 
   if (self->parsing_event || event == NULL)
     return;
@@ -466,7 +477,12 @@ parse_next_event (FalRequest *self)
       return;
     }
   self->parsing_event = TRUE;
-  fal_json_parse_async (event->data, self->cancellable, event_parsed_cb, g_object_ref (self));
+  /* The events before it are handled: the lines it repeats are known. */
+  known = g_list_model_get_n_items (G_LIST_MODEL (self->logs));
+  event->batch = _fal_log_batch_new (known > event->conn->log_pos ? known - event->conn->log_pos : 0);
+  _fal_json_parse_then_async (event->data, _fal_log_batch_make, _fal_log_batch_ref (event->batch),
+                              (GDestroyNotify) _fal_log_batch_unref, self->cancellable, event_parsed_cb,
+                              g_object_ref (self));
 }
 
 /* Small events are handled at once; a big one (a flood of log lines) is
@@ -499,7 +515,7 @@ stream_event_cb (const FalSseEvent *event,
       stream_failed (self, error ? error->message : _("not an object"));
       return;
     }
-  _fal_request_handle_status (self, json_node_get_object (node), self->conn);
+  _fal_request_handle_status (self, json_node_get_object (node), self->conn, NULL);
 }
 
 static void

@@ -17,6 +17,24 @@ typedef struct {
   guint log_pos;
 } FalStreamConn;
 
+/* A status answer's log lines made into entries where the answer was
+ * parsed (a worker thread for a big one: a poll's answer holds the whole
+ * log), so the main loop only appends them. skip: the lines of the
+ * answer's "logs" already known when it was sent or parsed, not made
+ * again. Reference-counted (g_atomic_rc_box): the parse and its caller
+ * both hold it. */
+typedef struct {
+  guint skip;
+  GPtrArray *entries;          /* FalLogEntry for logs[skip…]; NULL until made */
+} FalLogBatch;
+
+FalLogBatch *_fal_log_batch_new     (guint        skip);
+FalLogBatch *_fal_log_batch_ref     (FalLogBatch *batch);
+void         _fal_log_batch_unref   (FalLogBatch *batch);
+/* A FalJsonThenFunc: makes the entries of the status object's logs. */
+void         _fal_log_batch_make    (JsonNode    *status,
+                                     gpointer     batch);
+
 struct _FalRequest
 {
   GObject parent_instance;
@@ -94,10 +112,12 @@ void _fal_request_fail                (FalRequest       *self,
                                        GError           *error);
 void _fal_request_finish              (FalRequest       *self);
 /* One status object, from a poll (cumulative logs, conn NULL) or a
- * stream event (logs counted on conn). */
+ * stream event (logs counted on conn); batch (nullable): its log lines
+ * already made into entries. */
 void _fal_request_handle_status       (FalRequest       *self,
                                        JsonObject       *status,
-                                       FalStreamConn    *conn);
+                                       FalStreamConn    *conn,
+                                       FalLogBatch      *batch);
 
 /* fal-request-follow.c */
 void _fal_request_start_stream        (FalRequest       *self);

@@ -6,7 +6,7 @@
 #include "fal-error.h"
 #include "fal-error-private.h"
 #include "fal-job-private.h"
-#include "fal-json.h"
+#include "fal-json-private.h"
 #include "fal-request-private.h"
 #include "fal-i18n-private.h"
 
@@ -206,32 +206,113 @@ _fal_request_fail (FalRequest *self,
 
 /* ------------------------------------------------------------------ status */
 
-/* Appends the lines at positions not seen yet: positions are where the
- * lines stand in the request's cumulative log. */
+static FalLogEntry *
+entry_from_json (JsonNode *element)
+{
+  JsonObject *line = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+
+  if (line == NULL)
+    return NULL;
+  return fal_log_entry_new (fal_json_get_string (line, "message"), fal_json_get_string (line, "level"),
+                            fal_json_get_string (line, "source"), fal_json_get_string (line, "timestamp"));
+}
+
+/* The batch's slots may be empty: holes, and entries taken. */
 static void
-take_logs (FalRequest *self,
-           JsonArray  *logs,
-           guint       first_position)
+entry_unref (gpointer entry)
+{
+  if (entry)
+    g_object_unref (entry);
+}
+
+static void
+log_batch_clear (gpointer data)
+{
+  FalLogBatch *batch = data;
+
+  /* Not taken when the answer came too late (its call timed out). */
+  if (batch->entries && batch->entries->len > FAL_FREE_LATER_ITEMS)
+    _fal_free_later (g_steal_pointer (&batch->entries), (GDestroyNotify) g_ptr_array_unref);
+  g_clear_pointer (&batch->entries, g_ptr_array_unref);
+}
+
+FalLogBatch *
+_fal_log_batch_new (guint skip)
+{
+  FalLogBatch *batch = g_atomic_rc_box_new0 (FalLogBatch);
+
+  batch->skip = skip;
+  return batch;
+}
+
+FalLogBatch *
+_fal_log_batch_ref (FalLogBatch *batch)
+{
+  return g_atomic_rc_box_acquire (batch);
+}
+
+void
+_fal_log_batch_unref (FalLogBatch *batch)
+{
+  if (batch)
+    g_atomic_rc_box_release_full (batch, log_batch_clear);
+}
+
+void
+_fal_log_batch_make (JsonNode *status,
+                     gpointer  data)
+{
+  FalLogBatch *batch = data;
+  JsonArray *logs = JSON_NODE_HOLDS_OBJECT (status) ? fal_json_get_array (json_node_get_object (status), "logs") : NULL;
+  guint n = logs ? json_array_get_length (logs) : 0;
+
+  if (logs == NULL || batch->entries)
+    return;
+  batch->entries = g_ptr_array_new_full (n > batch->skip ? n - batch->skip : 0, entry_unref);
+  for (guint i = batch->skip; i < n; i++)
+    {
+      FalLogEntry *entry = entry_from_json (json_array_get_element (logs, i));
+
+      /* A line that is not an object stays a hole, so that the entries
+       * keep the logs' positions. */
+      g_ptr_array_add (batch->entries, entry);
+    }
+}
+
+/* Appends the lines at positions not seen yet: positions are where the
+ * lines stand in the request's cumulative log. The batch's entries are
+ * taken for the positions they cover; the rest are made here. */
+static void
+take_logs (FalRequest  *self,
+           JsonArray   *logs,
+           guint        first_position,
+           FalLogBatch *batch)
 {
   g_autoptr(GPtrArray) fresh = NULL;
   guint known = g_list_model_get_n_items (G_LIST_MODEL (self->logs));
   guint n = json_array_get_length (logs);
+  guint made_from = n, start;
 
   if (first_position + n <= known)
     return;
+  start = known > first_position ? known - first_position : 0;
+  if (batch && batch->entries && batch->skip + batch->entries->len == n)
+    made_from = MAX (batch->skip, start);
 
   fresh = g_ptr_array_new_full (first_position + n - known, g_object_unref);
-  for (guint i = known > first_position ? known - first_position : 0; i < n; i++)
+  for (guint i = start; i < made_from; i++)
     {
-      JsonNode *element = json_array_get_element (logs, i);
-      JsonObject *line = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      FalLogEntry *entry = entry_from_json (json_array_get_element (logs, i));
 
-      if (line == NULL)
-        continue;
-      g_ptr_array_add (fresh, fal_log_entry_new (fal_json_get_string (line, "message"),
-                                                 fal_json_get_string (line, "level"),
-                                                 fal_json_get_string (line, "source"),
-                                                 fal_json_get_string (line, "timestamp")));
+      if (entry)
+        g_ptr_array_add (fresh, entry);
+    }
+  for (guint i = made_from; i < n; i++)
+    {
+      FalLogEntry *entry = g_steal_pointer (&g_ptr_array_index (batch->entries, i - batch->skip));
+
+      if (entry)
+        g_ptr_array_add (fresh, entry);
     }
   fal_log_list_append (self->logs, fresh);
 }
@@ -274,7 +355,8 @@ completed (FalRequest *self,
 void
 _fal_request_handle_status (FalRequest    *self,
                             JsonObject    *status,
-                            FalStreamConn *conn)
+                            FalStreamConn *conn,
+                            FalLogBatch   *batch)
 {
   const char *state = fal_json_get_string (status, "status");
   JsonArray *logs = fal_json_get_array (status, "logs");
@@ -284,7 +366,7 @@ _fal_request_handle_status (FalRequest    *self,
     {
       guint first = conn ? conn->log_pos : 0;
 
-      take_logs (self, logs, first);
+      take_logs (self, logs, first, batch);
       if (conn)
         conn->log_pos += json_array_get_length (logs);
     }
@@ -382,7 +464,7 @@ submitted_cb (GObject      *source,
     set_ids (self, json_node_get_object (node));
   _fal_job_notify (self, FAL_JOB_PROP_REQUEST_ID);
   if (JSON_NODE_HOLDS_OBJECT (node))
-    _fal_request_handle_status (self, json_node_get_object (node), NULL);
+    _fal_request_handle_status (self, json_node_get_object (node), NULL, NULL);
   _fal_request_set_status (self, FAL_REQUEST_IN_QUEUE);
   if (!self->fetching_result && !self->done)
     _fal_request_start_stream (self);

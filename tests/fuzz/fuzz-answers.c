@@ -57,7 +57,14 @@ handle_statuses (JsonNode *node)
 
   _fal_request_stop_following (request);
   if (JSON_NODE_HOLDS_OBJECT (node))
-    _fal_request_handle_status (request, json_node_get_object (node), NULL);
+    {
+      /* As a poll's answer: its lines made where it was parsed. */
+      FalLogBatch *batch = _fal_log_batch_new (0);
+
+      _fal_log_batch_make (node, batch);
+      _fal_request_handle_status (request, json_node_get_object (node), NULL, batch);
+      _fal_log_batch_unref (batch);
+    }
   else if (JSON_NODE_HOLDS_ARRAY (node))
     {
       JsonArray *events = json_node_get_array (node);
@@ -67,8 +74,19 @@ handle_statuses (JsonNode *node)
         {
           JsonNode *event = json_array_get_element (events, i);
 
-          if (JSON_NODE_HOLDS_OBJECT (event))
-            _fal_request_handle_status (request, json_node_get_object (event), &conn);
+          FalLogBatch *batch = NULL;
+          guint known = g_list_model_get_n_items (fal_request_get_logs (request));
+
+          if (!JSON_NODE_HOLDS_OBJECT (event))
+            continue;
+          /* Every other event as a big one, parsed off the main loop. */
+          if (i % 2 == 1)
+            {
+              batch = _fal_log_batch_new (known > conn.log_pos ? known - conn.log_pos : 0);
+              _fal_log_batch_make (event, batch);
+            }
+          _fal_request_handle_status (request, json_node_get_object (event), &conn, batch);
+          _fal_log_batch_unref (batch);
         }
     }
   (void) g_list_model_get_n_items (fal_request_get_logs (request));
