@@ -317,6 +317,28 @@ test_probe_without_logs (void)
   assert_logs_match_server (fx, waiting, "fal-ai/fast-sdxl");
 }
 
+/* The stream does not open while the run goes on and ends: the checks of
+ * the silent opening (no log lines in them) see the end, and the request
+ * asks for the log before it ends, so no line is missing. */
+static void
+test_probe_sees_the_end (void)
+{
+  g_autoptr(Fx) fx = fx_new (1, 1);
+  const char *headers[] = { "x-fal-fault", "log-flood=500", NULL };
+  FalCallOptions options = { .headers = headers };
+  g_autoptr(FalRequest) request = NULL;
+  g_autoptr(JsonArray) log = NULL;
+
+  fal_test_add_fault (fx->ts, "GET", "/status/stream$", 1, "stall=8000");
+  request = submit (fx, "fal-ai/fast-sdxl", "{\"prompt\":\"a fox\",\"seed\":1}", &options);
+  wait_done (request);
+  g_assert_no_error ((GError *) fal_request_get_error (request));
+  assert_logs_match_server (fx, request, "fal-ai/fast-sdxl");
+  g_assert_cmpuint (g_list_model_get_n_items (fal_request_get_logs (request)), >=, 500);
+  log = fal_test_request_log (fx->ts);
+  g_assert_cmpuint (count_requests (log, "GET", "/status$", NULL), >=, 2);
+}
+
 /* A stream that never works: the request lives on polls alone. */
 static void
 test_fallback_stream_never_works (void)
@@ -918,6 +940,7 @@ main (int   argc,
   g_test_add_func ("/fal/queue/fallback-to-polling/big-logs", test_fallback_big_logs);
   g_test_add_func ("/fal/queue/fallback-to-polling/stream-never-works", test_fallback_stream_never_works);
   g_test_add_func ("/fal/queue/probe-without-logs", test_probe_without_logs);
+  g_test_add_func ("/fal/queue/probe-sees-the-end", test_probe_sees_the_end);
   g_test_add_func ("/fal/queue/poll-interval", test_poll_interval);
   g_test_add_func ("/fal/queue/poll-only", test_poll_only);
   g_test_add_func ("/fal/queue/queue-position", test_queue_position);

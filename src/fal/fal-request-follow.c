@@ -230,6 +230,9 @@ fall_back_to_polling (FalRequest *self)
 
 /* ------------------------------------------------------------------ polls and probes */
 
+static void send_status_call (FalRequest *self,
+                              gboolean    probe);
+
 /* One status call: a poll (while polling) or a probe (a silent stream
  * checked). */
 typedef struct {
@@ -341,6 +344,15 @@ status_call_cb (GObject      *source,
     }
 
   _fal_request_touch_contact (self);
+  /* A probe's answer has no log lines: the end it saw is asked again with
+   * them (the stream may not have brought them all), so that the request
+   * never ends short of lines. */
+  if (call->probe && g_strcmp0 (fal_json_get_string (json_node_get_object (node), "status"), "COMPLETED") == 0)
+    {
+      if (!self->poll_in_flight)
+        send_status_call (self, FALSE);
+      goto out;
+    }
   _fal_request_handle_status (self, json_node_get_object (node), NULL, call->batch);
   if (call->probe || self->fetching_result || self->done)
     goto out;
