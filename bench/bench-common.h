@@ -23,7 +23,10 @@ BenchServer *bench_server_spawn       (const char   *falctl,
  * setpriority() on the server's pid after it started only lowers its main
  * thread, not the threads that render and serve (they were made by
  * another). This sets it before exec, so every thread of the server has
- * it. */
+ * it, with the SCHED_IDLE policy unless told otherwise below. */
+/* FALSE: niced servers keep the normal policy (as before issue 16's
+ * SCHED_IDLE). */
+void         bench_server_set_idle_policy (gboolean idle);
 BenchServer *bench_server_spawn_niced (const char   *falctl,
                                        double        speed,
                                        guint         runners,

@@ -44,7 +44,7 @@
  *    followed) fills a FalstaffContactSheet in a window of its own, its
  *    cells loading their thumbnails through a FalstaffOutputKeeper. Its
  *    runs go to a `falctl serve` of their own at --sweep-speed (runs end at
- *    once) in a process at nice 10: fal renders elsewhere.
+ *    once) in a process at nice 10 and SCHED_IDLE: fal renders elsewhere.
  * Both views are side by side in one visible window, the zoom window and
  * the sheet's on top, so every frame is rendered (GSK_RENDERER=cairo unless
  * set). The flood and the sweep are submitted --flood-delay ms after the
@@ -55,7 +55,7 @@
  * Reference, same run: the same timer's longest gap over --reference-ms
  * with the window shown and nothing running. Goal: < 50 ms.
  *
- * The flood's and the image's server is a `falctl serve` at nice 10 in
+ * The flood's and the image's server is a `falctl serve` at nice 10 and SCHED_IDLE in
  * every thread, as the sweep's (--in-process-server: a FalLocalServer on
  * a thread of this process, at the app's priority, as before). For each long gap the bench
  * prints where it fell (the last milestone before it and the lines
@@ -83,6 +83,7 @@ static int opt_repeat = 3;
 static int opt_sweep_side = 8;
 static double opt_sweep_speed = 1000;
 static gboolean opt_main_thread_nice = FALSE;
+static gboolean opt_no_idle_server = FALSE;
 static gboolean opt_in_process_server = FALSE;
 
 /* ------------------------------------------------------------------ clock and CPU */
@@ -957,8 +958,9 @@ measure (Run     *run,
       const Gap *gap = &g_array_index (probe.gaps, Gap, i);
       const char *where = milestone_at (gap->start);
 
-      g_string_append_printf (report, "    %.1f ms at +%.0f ms, after \"%s\"; %u flood lines in; main-thread CPU %.1f ms",
-                              gap_ms (gap), (gap->start - run_start) / 1000.0, where ? where : "start",
+      /* The monotonic time too: perf record -k CLOCK_MONOTONIC's. */
+      g_string_append_printf (report, "    %.1f ms at +%.0f ms (%.3f s), after \"%s\"; %u flood lines in; main-thread CPU %.1f ms",
+                              gap_ms (gap), (gap->start - run_start) / 1000.0, gap->start / 1e6, where ? where : "start",
                               gap->lines, gap->cpu_s * 1000);
       for (guint w = 0; w < G_N_ELEMENTS (window_names); w++)
         {
@@ -1044,6 +1046,8 @@ main (int   argc,
       "Serve the flood and the image from a thread of this process at the app's priority (as before issue #16)", NULL },
     { "main-thread-nice", 0, 0, G_OPTION_ARG_NONE, &opt_main_thread_nice,
       "Lower only the sweep server's main thread, not its render threads (as before issue #16's fix)", NULL },
+    { "no-idle-server", 0, 0, G_OPTION_ARG_NONE, &opt_no_idle_server,
+      "Servers at nice 10 only, not SCHED_IDLE too (as before; on an EEVDF kernel they keep a core a slice long)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the longest main-loop stall: a log flood and a large image at once");
@@ -1083,6 +1087,7 @@ main (int   argc,
                                                   "--repeat ≥ 1, 0 ≤ --sweep ≤ 16, something to measure");
       return 2;
     }
+  bench_server_set_idle_policy (!opt_no_idle_server);
 
   /* The settings of the other UI benchmarks and tests, unless given. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
@@ -1196,7 +1201,7 @@ main (int   argc,
                                                opt_no_zoom ? "" : ", then opened in a FalstaffZoomWindow (fit, 100 %, fit)");
   sweep_text = opt_sweep_side == 0 ? g_strdup ("")
                                     : g_strdup_printf ("%sa sweep of %d runs fills a FalstaffContactSheet in a window of "
-                                                       "its own (its runs on a falctl serve at speed %g, nice 10)",
+                                                       "its own (its runs on a falctl serve at speed %g, nice 10, SCHED_IDLE)",
                                                        opt_no_flood && opt_no_image ? "" : "; and ",
                                                        opt_sweep_side * opt_sweep_side, opt_sweep_speed);
   printf ("bench-ui-stall: the longest gap between firings of a 1 ms timer on the main context while %s%s%s "
