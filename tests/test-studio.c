@@ -71,6 +71,23 @@ test_key_entry (void)
   g_assert_true (fal_client_has_key (falstaff_session_get_client (studio->session)));
 }
 
+static gboolean
+is_mapped_list_item (GtkWidget *widget)
+{
+  return gtk_widget_get_mapped (widget) && g_str_equal (G_OBJECT_TYPE_NAME (widget), "GtkListItemWidget");
+}
+
+/* The picker's list has rows on screen (it is filled the frame after the
+ * studio's first, as a person sees it). */
+static gboolean
+picker_has_rows (gpointer data)
+{
+  Studio *studio = data;
+
+  return falstaff_test_find_descendant (GTK_WIDGET (_falstaff_window_get_picker (studio->window)),
+                                        is_mapped_list_item) != NULL;
+}
+
 static void
 test_demo (void)
 {
@@ -79,6 +96,9 @@ test_demo (void)
 
   start_demo (studio);
   g_assert_nonnull (falstaff_session_get_demo_url (studio->session));
+  /* The screenshot of the studio as a person sees it: the list filled. */
+  g_assert_true (falstaff_test_wait_until (picker_has_rows, studio, 5000));
+  falstaff_test_iterate_for (200);
   shot = falstaff_test_screenshot (GTK_WIDGET (studio->window), "empty");
 }
 
