@@ -3,10 +3,6 @@
 
 #include "config.h"
 
-#ifdef __linux__
-#include <sys/resource.h>
-#endif
-
 #include "fal-error.h"
 #include "fal-json-private.h"
 #include "fal-i18n-private.h"
@@ -125,51 +121,6 @@ parse_thread (GTask        *task,
   g_task_return_pointer (task, node, (GDestroyNotify) fal_json_unref_later);
 }
 
-/* Big answers are parsed (and their log lines made) on two threads of
- * their own at nice 10. At the caller's priority, on two cores, the main
- * thread waited its turn behind them in the frames after each batch of a
- * log flood (runnable 4–7 ms after each X reply: bench-ui-stall, perf
- * sched). Linux keeps a nice per thread; the pool is exclusive, so that
- * no other work lands on these threads. */
-typedef struct {
-  GTask *task;
-  GTaskThreadFunc func;
-} BackgroundJob;
-
-static void
-background_worker (gpointer data,
-                   gpointer user_data)
-{
-  static GPrivate lowered;
-  BackgroundJob *job = data;
-
-#ifdef __linux__
-  if (g_private_get (&lowered) == NULL)
-    {
-      setpriority (PRIO_PROCESS, 0, 10);
-      g_private_set (&lowered, GINT_TO_POINTER (TRUE));
-    }
-#endif
-  job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
-             g_task_get_cancellable (job->task));
-  g_object_unref (job->task);
-  g_free (job);
-}
-
-static void
-run_in_background (GTask          *task,
-                   GTaskThreadFunc func)
-{
-  static GThreadPool *pool;
-  BackgroundJob *job = g_new0 (BackgroundJob, 1);
-
-  if (g_once_init_enter (&pool))
-    g_once_init_leave (&pool, g_thread_pool_new (background_worker, NULL, 2, TRUE, NULL));
-  job->task = g_object_ref (task);
-  job->func = func;
-  g_thread_pool_push (pool, job, NULL);
-}
-
 void
 _fal_json_parse_then_async (GBytes              *bytes,
                             FalJsonThenFunc      then,
@@ -189,7 +140,7 @@ _fal_json_parse_then_async (GBytes              *bytes,
   job->then_data_free = then_data_free;
   g_task_set_task_data (task, job, parse_job_free);
   if (g_bytes_get_size (bytes) > FAL_JSON_THREAD_THRESHOLD)
-    run_in_background (task, parse_thread);
+    g_task_run_in_thread (task, parse_thread);
   else
     parse_thread (task, NULL, job, cancellable);
 }
