@@ -267,15 +267,6 @@ test_fallback (gconstpointer data)
   check_fallback (data, "log-flood=400");
 }
 
-/* Answers past FAL_JSON_THREAD_THRESHOLD: the polls' (the whole log each)
- * and the reopened stream's first event are parsed, and their lines made,
- * off the main loop, from the count known when each was sent or parsed. */
-static void
-test_fallback_big_logs (void)
-{
-  check_fallback ("drop-after-events=5", "log-flood=20000");
-}
-
 /* A quiet stream (a request waiting behind a long run) is checked with
  * status calls that do not ask for the log: the stream brings the lines,
  * and a flooded log is megabytes. The log still holds each line once. */
@@ -937,7 +928,6 @@ main (int   argc,
   g_test_add_data_func ("/fal/queue/fallback-to-polling/drop-after-events-5", "drop-after-events=5", test_fallback);
   g_test_add_data_func ("/fal/queue/fallback-to-polling/status-500", "status=500", test_fallback);
   g_test_add_data_func ("/fal/queue/fallback-to-polling/malformed", "malformed", test_fallback);
-  g_test_add_func ("/fal/queue/fallback-to-polling/big-logs", test_fallback_big_logs);
   g_test_add_func ("/fal/queue/fallback-to-polling/stream-never-works", test_fallback_stream_never_works);
   g_test_add_func ("/fal/queue/probe-without-logs", test_probe_without_logs);
   g_test_add_func ("/fal/queue/probe-sees-the-end", test_probe_sees_the_end);

@@ -9,7 +9,6 @@
 
 #include "fal.h"
 
-#include "falstaff-log-row.h"
 #include "falstaff-log-view.h"
 #include "falstaff-output-actions.h"
 
@@ -49,12 +48,43 @@ filter_func (gpointer item,
   return strstr (folded, self->query) != NULL;
 }
 
+/* "2026-11-25T12:00:01.123Z" → "12:00:01". */
+static char *
+short_time (const char *timestamp)
+{
+  const char *t = timestamp ? strchr (timestamp, 'T') : NULL;
+
+  return t && strlen (t) >= 9 ? g_strndup (t + 1, 8) : g_strdup (timestamp ? timestamp : "");
+}
+
 static void
 setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           gpointer                  data)
 {
-  gtk_list_item_set_child (item, falstaff_log_row_new ());
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *time = gtk_label_new (NULL);
+  GtkWidget *level = gtk_label_new (NULL);
+  GtkWidget *message = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (time, "dim-label");
+  gtk_widget_add_css_class (time, "monospace");
+  gtk_widget_add_css_class (level, "monospace");
+  gtk_label_set_width_chars (GTK_LABEL (level), 6);
+  gtk_label_set_xalign (GTK_LABEL (level), 0);
+  gtk_label_set_xalign (GTK_LABEL (message), 0);
+  /* One line each: wrapping makes Pango measure every line on every frame
+   * while a flood arrives (40–60 ms frames). Copy gets the whole text. */
+  gtk_label_set_ellipsize (GTK_LABEL (message), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (message), TRUE);
+  gtk_widget_set_hexpand (message, TRUE);
+  gtk_widget_add_css_class (message, "monospace");
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_box_append (GTK_BOX (box), time);
+  gtk_box_append (GTK_BOX (box), level);
+  gtk_box_append (GTK_BOX (box), message);
+  gtk_list_item_set_child (item, box);
   gtk_list_item_set_activatable (item, FALSE);
 }
 
@@ -64,9 +94,26 @@ bind_cb (GtkSignalListItemFactory *factory,
          gpointer                  data)
 {
   FalLogEntry *entry = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *time = gtk_widget_get_first_child (box);
+  GtkWidget *level = gtk_widget_get_next_sibling (time);
+  GtkWidget *message = gtk_widget_get_next_sibling (level);
+  g_autofree char *short_timestamp = short_time (fal_log_entry_get_timestamp (entry));
+  g_autofree char *level_class = g_ascii_strdown (fal_log_entry_get_level (entry), -1);
+  g_autofree char *css = g_strconcat ("log-", level_class, NULL);
+  const char *old_class = g_object_get_data (G_OBJECT (level), "level-class");
 
-  falstaff_log_row_set_line (FALSTAFF_LOG_ROW (gtk_list_item_get_child (item)), fal_log_entry_get_timestamp (entry),
-                             fal_log_entry_get_level (entry), fal_log_entry_get_message (entry));
+  gtk_label_set_text (GTK_LABEL (time), short_timestamp);
+  gtk_label_set_text (GTK_LABEL (level), fal_log_entry_get_level (entry));
+  gtk_label_set_text (GTK_LABEL (message), fal_log_entry_get_message (entry));
+  /* Levels are CSS classes: log-info, log-warn, log-error, …; a recycled
+   * row of the same level keeps its class (no restyling in a flood). */
+  if (g_strcmp0 (old_class, css) == 0)
+    return;
+  if (old_class)
+    gtk_widget_remove_css_class (level, old_class);
+  gtk_widget_add_css_class (level, css);
+  g_object_set_data_full (G_OBJECT (level), "level-class", g_steal_pointer (&css), g_free);
 }
 
 static gboolean
