@@ -569,6 +569,55 @@ test_status_stream_completed (void)
   g_assert_cmpuint (json_array_get_length (log_of (only)), ==, SDXL_LOG_LINES);
 }
 
+/* A long log goes out in parts of at most 1,000 lines, IN_PROGRESS
+ * until the last, which is COMPLETED: together they are the log, in
+ * order (one event of a whole 200,000-line flood kept the server from
+ * answering anyone for a minute under AddressSanitizer). */
+static void
+test_status_stream_long_log (void)
+{
+  g_autoptr(FalTestServer) ts = fal_test_server_new (40, 1, 15000);
+  g_autoptr(SoupMessage) submit_msg = fal_test_message (ts, "POST", "/queue/" SDXL, SDXL_BODY);
+  g_autoptr(FalTestResponse) submitted = NULL;
+  g_autoptr(FalTestJob) job = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *polled_url = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(FalTestSse) sse = NULL;
+  guint joined = 0;
+  JsonArray *all;
+
+  soup_message_headers_replace (soup_message_get_request_headers (submit_msg), "x-fal-fault", "log-flood=2500");
+  submitted = fal_test_send (ts, submit_msg);
+  g_assert_cmpuint (submitted->status, ==, 200);
+  job = fal_test_job_new (submitted);
+  polled_url = g_strconcat (job->status_url, "?logs=1", NULL);
+  done = fal_test_wait_status (ts, polled_url, "COMPLETED", 30000);
+  all = log_of (done);
+  g_assert_cmpuint (json_array_get_length (all), ==, 2500 + SDXL_LOG_LINES);
+
+  url = g_strconcat (job->status_url, "/stream?logs=1", NULL);
+  msg = fal_test_message (ts, "GET", url, NULL);
+  sse = fal_test_sse_open (ts, msg);
+  g_assert_true (fal_test_sse_wait_end (sse, 30000));
+  g_assert_no_error (sse->error);
+  g_assert_cmpuint (sse->events->len, ==, 3);
+  for (guint i = 0; i < sse->events->len; i++)
+    {
+      g_autoptr(JsonObject) event = event_at (sse, i);
+      JsonArray *logs = log_of (event);
+      gboolean last = i + 1 == sse->events->len;
+
+      g_assert_cmpstr (fal_test_object_string (event, "status"), ==, last ? "COMPLETED" : "IN_PROGRESS");
+      g_assert_cmpint (json_object_has_member (event, "metrics"), ==, last);
+      g_assert_cmpuint (json_array_get_length (logs), ==, last ? 500 + SDXL_LOG_LINES : 1000);
+      for (guint j = 0; j < json_array_get_length (logs); j++, joined++)
+        g_assert_cmpstr (log_message (logs, j), ==, log_message (all, joined));
+    }
+  g_assert_cmpuint (joined, ==, json_array_get_length (all));
+}
+
 static void
 test_status_stream_keepalive (void)
 {
@@ -1030,6 +1079,7 @@ main (int   argc,
   g_test_add_func ("/server/queue/status-stream/first-event", test_status_stream_first_event);
   g_test_add_func ("/server/queue/status-stream/no-logs", test_status_stream_no_logs);
   g_test_add_func ("/server/queue/status-stream/completed", test_status_stream_completed);
+  g_test_add_func ("/server/queue/status-stream/long-log", test_status_stream_long_log);
   g_test_add_func ("/server/queue/status-stream/keepalive", test_status_stream_keepalive);
   g_test_add_func ("/server/queue/status-stream/keepalive-off", test_status_stream_keepalive_off);
   g_test_add_func ("/server/queue/result/before-completion", test_result_before_completion);

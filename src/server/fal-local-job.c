@@ -302,11 +302,21 @@ fal_local_job_request_cancel (FalLocalJob *self)
 
 JsonObject *
 fal_local_job_status_object (FalLocalJob *self,
-                             int          from_log)
+                             int          from_log,
+                             guint        max_lines)
 {
   JsonObject *object = json_object_new ();
+  FalLocalJobState state = self->state;
+  guint to_log = self->logs->len;
 
-  switch (self->state)
+  if (from_log >= 0 && max_lines > 0 && state != FAL_LOCAL_JOB_QUEUED &&
+      self->logs->len > (guint) from_log + max_lines)
+    {
+      to_log = from_log + max_lines;
+      state = FAL_LOCAL_JOB_RUNNING;
+    }
+
+  switch (state)
     {
     case FAL_LOCAL_JOB_QUEUED:
       json_object_set_string_member (object, "status", "IN_QUEUE");
@@ -322,7 +332,7 @@ fal_local_job_status_object (FalLocalJob *self,
       g_assert_not_reached ();
     }
 
-  if (self->state != FAL_LOCAL_JOB_QUEUED)
+  if (state != FAL_LOCAL_JOB_QUEUED)
     {
       if (from_log < 0)
         json_object_set_null_member (object, "logs");
@@ -330,7 +340,7 @@ fal_local_job_status_object (FalLocalJob *self,
         {
           JsonArray *logs = json_array_new ();
 
-          for (guint i = from_log; i < self->logs->len; i++)
+          for (guint i = from_log; i < to_log; i++)
             {
               FalLocalLogLine *line = g_ptr_array_index (self->logs, i);
               JsonObject *entry = json_object_new ();
@@ -345,7 +355,7 @@ fal_local_job_status_object (FalLocalJob *self,
         }
     }
 
-  if (self->state == FAL_LOCAL_JOB_COMPLETED)
+  if (state == FAL_LOCAL_JOB_COMPLETED)
     {
       JsonObject *metrics = json_object_new ();
 

@@ -100,9 +100,13 @@ void                fal_local_job_set_file_lifetime (FalLocalJob *self,
 
 /* The status object of §3.2 (without the URL fields, which the server
  * adds since it knows its base). from_log: first log line to include,
- * or -1 for "logs": null. */
+ * or -1 for "logs": null. max_lines > 0 caps the lines: a running or
+ * finished job with more left than that is described as it was while
+ * they were logged (IN_PROGRESS, no metrics), so that a status stream
+ * can send a long log in parts before its last event. */
 JsonObject         *fal_local_job_status_object     (FalLocalJob *self,
-                                                     int          from_log);
+                                                     int          from_log,
+                                                     guint        max_lines);
 
 /* For screenshots and demos that must look the same every time: the id
  * from a sequence number, log times from a fixed day, and the inference

@@ -5,22 +5,23 @@
 
 #include "fal-local-raw.h"
 
-/* Bytes queued for a client that does not read (an event stream it
- * never drains): past this it is dropped instead of kept in memory (five
- * such clients once grew the server by 819 MB). A client that reads at
- * any normal pace never has more than a few events queued. */
-#define MAX_BACKLOG (8 * 1024 * 1024)
+#include <sys/socket.h>
+
+#define RAW_SEND_BUFFER (256 * 1024)
 
 struct _FalLocalRaw
 {
   GObject parent_instance;
 
   GIOStream *stream;
+  GSocket *socket;
   GCancellable *cancellable;
   GQueue pending;            /* GBytes */
   gsize pending_bytes;
+  gsize max_backlog;
   gboolean writing;
   gboolean finishing;
+  gboolean dropped;
   gboolean closed;
   char peek[512];
 };
@@ -47,6 +48,14 @@ close_now (FalLocalRaw *self)
   g_cancellable_cancel (self->cancellable);
   g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
   self->pending_bytes = 0;
+  if (self->dropped)
+    {
+      /* Reset, not a FIN behind megabytes the kernel would go on
+       * offering to a client that does not read. */
+      struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+
+      setsockopt (g_socket_get_fd (self->socket), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    }
   g_io_stream_close (self->stream, NULL, NULL);
   g_signal_emit (self, signals[CLOSED], 0);
   g_object_unref (self);
@@ -67,6 +76,7 @@ drop_later (FalLocalRaw *self)
   GSource *source = g_idle_source_new ();
 
   self->finishing = TRUE;
+  self->dropped = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_source_set_callback (source, drop_cb, g_object_ref (self), g_object_unref);
   g_source_attach (source, g_main_context_get_thread_default ());
@@ -144,6 +154,7 @@ fal_local_raw_finalize (GObject *object)
 
   g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
   g_clear_object (&self->stream);
+  g_clear_object (&self->socket);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (fal_local_raw_parent_class)->finalize (object);
@@ -165,6 +176,7 @@ static void
 fal_local_raw_init (FalLocalRaw *self)
 {
   g_queue_init (&self->pending);
+  self->max_backlog = FAL_LOCAL_RAW_MAX_BACKLOG;
   self->cancellable = g_cancellable_new ();
 }
 
@@ -187,6 +199,11 @@ fal_local_raw_new (SoupServerMessage  *msg,
     g_string_append_printf (head, "%s: %s\r\n", name, value);
   g_string_append (head, "Connection: close\r\n\r\n");
 
+  self->socket = g_object_ref (soup_server_message_get_socket (msg));
+  /* What waits for a slow client waits in our queue, bounded by
+   * max_backlog, not in the kernel (which would grow its buffer to 4 MiB
+   * a connection, out of our sight). The kernel doubles this. */
+  g_socket_set_option (self->socket, SOL_SOCKET, SO_SNDBUF, RAW_SEND_BUFFER, NULL);
   self->stream = soup_server_message_steal_connection (msg);
   /* The open connection holds a reference: the caller's is its own. */
   g_object_ref (self);
@@ -194,6 +211,15 @@ fal_local_raw_new (SoupServerMessage  *msg,
   g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), self->peek, sizeof self->peek,
                              G_PRIORITY_DEFAULT, self->cancellable, read_cb, g_object_ref (self));
   return self;
+}
+
+void
+fal_local_raw_set_max_backlog (FalLocalRaw *self,
+                               gsize        max_backlog)
+{
+  g_return_if_fail (FAL_LOCAL_IS_RAW (self));
+
+  self->max_backlog = max_backlog;
 }
 
 void
@@ -205,7 +231,7 @@ fal_local_raw_write (FalLocalRaw   *self,
 
   if (self->closed || self->finishing || length == 0)
     return;
-  if (self->pending_bytes + length > MAX_BACKLOG)
+  if (self->pending_bytes + length > self->max_backlog)
     {
       g_debug ("dropping a client that does not read: %" G_GSIZE_FORMAT " bytes queued", self->pending_bytes);
       drop_later (self);
@@ -230,6 +256,14 @@ fal_local_raw_write_chunk (FalLocalRaw   *self,
   g_string_append_len (chunk, data, length);
   g_string_append (chunk, "\r\n");
   fal_local_raw_write (self, chunk->str, chunk->len);
+}
+
+gboolean
+fal_local_raw_is_writable (FalLocalRaw *self)
+{
+  g_return_val_if_fail (FAL_LOCAL_IS_RAW (self), FALSE);
+
+  return !self->closed && !self->finishing;
 }
 
 void

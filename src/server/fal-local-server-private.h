@@ -47,6 +47,7 @@ struct _FalLocalServer
   guint max_connections;     /* 0: from the fd limit */
   guint idle_timeout_ms;
   guint max_kept_requests;
+  guint max_client_backlog;
 
   /* The server thread and what lives on it. */
   GThread *thread;

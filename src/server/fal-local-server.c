@@ -39,6 +39,7 @@ enum {
   PROP_MAX_CONNECTIONS,
   PROP_IDLE_TIMEOUT,
   PROP_MAX_KEPT_REQUESTS,
+  PROP_MAX_CLIENT_BACKLOG,
   N_PROPS
 };
 
@@ -678,6 +679,9 @@ fal_local_server_get_property (GObject    *object,
     case PROP_MAX_KEPT_REQUESTS:
       g_value_set_uint (value, self->max_kept_requests);
       break;
+    case PROP_MAX_CLIENT_BACKLOG:
+      g_value_set_uint (value, self->max_client_backlog);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -737,6 +741,9 @@ fal_local_server_set_property (GObject      *object,
     case PROP_MAX_KEPT_REQUESTS:
       self->max_kept_requests = g_value_get_uint (value);
       break;
+    case PROP_MAX_CLIENT_BACKLOG:
+      self->max_client_backlog = g_value_get_uint (value);
+      break;
     case PROP_SYNC_MODE_LIMIT:
       self->sync_mode_limit = g_value_get_uint (value);
       break;
@@ -783,6 +790,10 @@ fal_local_server_class_init (FalLocalServerClass *klass)
    * finished ones are forgotten (404), so memory stays bounded. */
   properties[PROP_MAX_KEPT_REQUESTS] = g_param_spec_uint ("max-kept-requests", NULL, NULL, 1, G_MAXUINT,
                                                           FAL_LOCAL_QUEUE_MAX_KEPT, flags);
+  /* Bytes of a stream queued for a client that does not read, past which
+   * it is reset (tests set it low, to reach it quickly). */
+  properties[PROP_MAX_CLIENT_BACKLOG] = g_param_spec_uint ("max-client-backlog", NULL, NULL, 1, G_MAXUINT,
+                                                           FAL_LOCAL_RAW_MAX_BACKLOG, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -795,6 +806,7 @@ fal_local_server_init (FalLocalServer *self)
   self->keepalive_ms = 15000;
   self->idle_timeout_ms = 30000;
   self->max_kept_requests = FAL_LOCAL_QUEUE_MAX_KEPT;
+  self->max_client_backlog = FAL_LOCAL_RAW_MAX_BACKLOG;
   self->sync_mode_limit = FAL_LOCAL_SYNC_MODE_MAX_BYTES;
   self->faults = fal_local_faults_new ();
   self->request_log = fal_local_request_log_new ();
