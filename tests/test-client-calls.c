@@ -8,6 +8,7 @@
 #include "fal.h"
 #include "fal-client-private.h"
 #include "fal-json.h"
+#include "fal-json-private.h"
 #include "client-fixture.h"
 #include "proxy-fixture.h"
 
@@ -1260,6 +1261,92 @@ test_deep_json (void)
   g_assert_nonnull (parsed);
 }
 
+/* The order a status poll relies on to keep its deadline for fal's part
+ * only: answered, on the caller's thread, once the whole answer is here;
+ * then, in the parse thread of a big answer; then the callback. An error
+ * answer is not "answered". */
+typedef struct {
+  Outcome outcome;
+  GThread *caller;
+  gint answered;
+  gint thens;
+  gint thens_when_answered;
+  gboolean answered_on_caller;
+} CallOrder;
+
+static void
+order_answered_cb (gpointer data,
+                   gpointer unused)
+{
+  CallOrder *order = data;
+
+  order->answered++;
+  order->thens_when_answered = g_atomic_int_get (&order->thens);
+  order->answered_on_caller = g_thread_self () == order->caller;
+}
+
+static void
+order_then (JsonNode *node,
+            gpointer  data)
+{
+  CallOrder *order = data;
+
+  g_atomic_int_inc (&order->thens);
+}
+
+static void
+order_call_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  CallOrder *order = data;
+
+  order->outcome.node = _fal_client_call_finish (FAL_CLIENT (source), result, NULL, NULL, &order->outcome.error);
+  order->outcome.done = TRUE;
+}
+
+static void
+call_in_order (Fx        *fx,
+               CallOrder *order)
+{
+  g_autofree char *url = _fal_client_build_url (fx->client, FAL_HOST_QUEUE, "fal-ai/any-llm/requests/r1/status");
+
+  order->caller = g_thread_self ();
+  _fal_client_call_then_async (fx->client, "GET", url, NULL, NULL, FAL_RETRY_NONE, FALSE, order_then, order, NULL,
+                               order_answered_cb, order, NULL, order_call_cb, order);
+  g_assert_true (wait_for (outcome_done, &order->outcome, DEADLINE_MS));
+}
+
+static void
+test_answered_before_parse (void)
+{
+  g_autoptr(Fx) fx = fx_new (4, 2);
+  g_autoptr(GString) big = g_string_new ("status=200; body={\"status\":\"IN_PROGRESS\",\"pad\":\"");
+  CallOrder order = { 0 };
+  CallOrder refused = { 0 };
+
+  /* Past the 256 KiB from which answers are parsed in a thread. */
+  for (guint i = 0; i < 300 * 1024; i++)
+    g_string_append_c (big, 'x');
+  g_string_append (big, "\"}");
+  fal_test_add_fault (fx->ts, "GET", "/status$", 1, big->str);
+  call_in_order (fx, &order);
+  g_assert_no_error (order.outcome.error);
+  g_assert_nonnull (order.outcome.node);
+  g_assert_cmpint (order.answered, ==, 1);
+  g_assert_true (order.answered_on_caller);
+  g_assert_cmpint (order.thens_when_answered, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&order.thens), ==, 1);
+  outcome_clear (&order.outcome);
+
+  fal_test_add_fault (fx->ts, "GET", "/status$", 1, "status=500");
+  call_in_order (fx, &refused);
+  g_assert_nonnull (refused.outcome.error);
+  g_assert_cmpint (refused.answered, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&refused.thens), ==, 0);
+  outcome_clear (&refused.outcome);
+}
+
 /* Plain http goes only to this machine, by address, not by a name's
  * first characters. */
 static void
@@ -1315,6 +1402,7 @@ main (int   argc,
 
   g_test_add_func ("/fal/calls/loopback-hosts", test_loopback_hosts);
   g_test_add_func ("/fal/calls/deep-json", test_deep_json);
+  g_test_add_func ("/fal/calls/answered-before-parse", test_answered_before_parse);
   g_test_add_func ("/fal/calls/run", test_run);
   g_test_add_func ("/fal/calls/stream/events", test_stream_events);
   g_test_add_func ("/fal/calls/stream/http-error", test_stream_http_error);

@@ -29,6 +29,8 @@ typedef struct {
   FalJsonThenFunc then;        /* run where a 2xx answer is parsed */
   gpointer then_data;
   GDestroyNotify then_data_free;
+  GFunc answered;              /* told when a 2xx answer has all arrived */
+  gpointer answered_data;
 } Call;
 
 typedef struct {
@@ -200,6 +202,8 @@ answer_read (GTask  *owned_task,
 
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
+      if (call->answered)
+        call->answered (call->answered_data, NULL);
       /* The call (then_data's owner) lives as long as the task. */
       _fal_json_parse_then_async (bytes, call->then, call->then_data, NULL, g_task_get_cancellable (task), parsed_cb,
                                   g_object_ref (task));
@@ -309,6 +313,8 @@ _fal_client_call_then_async (FalClient            *self,
                              FalJsonThenFunc       then,
                              gpointer              then_data,
                              GDestroyNotify        then_data_free,
+                             GFunc                 answered,
+                             gpointer              answered_data,
                              GCancellable         *cancellable,
                              GAsyncReadyCallback   callback,
                              gpointer              user_data)
@@ -333,6 +339,8 @@ _fal_client_call_then_async (FalClient            *self,
   call->then = then;
   call->then_data = then_data;
   call->then_data_free = then_data_free;
+  call->answered = answered;
+  call->answered_data = answered_data;
   g_task_set_task_data (task, call, call_free);
 
   call_send (task);
@@ -350,8 +358,8 @@ _fal_client_call_async (FalClient            *self,
                         GAsyncReadyCallback   callback,
                         gpointer              user_data)
 {
-  _fal_client_call_then_async (self, method, url, body, options, kind, long_calls, NULL, NULL, NULL, cancellable,
-                               callback, user_data);
+  _fal_client_call_then_async (self, method, url, body, options, kind, long_calls, NULL, NULL, NULL, NULL, NULL,
+                               cancellable, callback, user_data);
 }
 
 double

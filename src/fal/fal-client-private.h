@@ -65,7 +65,9 @@ void         _fal_client_call_async     (FalClient            *self,
                                          GAsyncReadyCallback   callback,
                                          gpointer              user_data);
 /* The same, with then (then_data) run where the 2xx answer is parsed
- * (fal-json-private.h); then_data_free (nullable) when the call ends. */
+ * (fal-json-private.h); then_data_free (nullable) when the call ends;
+ * answered (answered_data, NULL), nullable, on the caller's thread once a
+ * 2xx answer has all arrived, before it is parsed. */
 void         _fal_client_call_then_async (FalClient            *self,
                                           const char           *method,
                                           const char           *url,
@@ -76,6 +78,8 @@ void         _fal_client_call_then_async (FalClient            *self,
                                           FalJsonThenFunc       then,
                                           gpointer              then_data,
                                           GDestroyNotify        then_data_free,
+                                          GFunc                 answered,
+                                          gpointer              answered_data,
                                           GCancellable         *cancellable,
                                           GAsyncReadyCallback   callback,
                                           gpointer              user_data);
