@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "server-fixture.h"
+#include "fal-local-job.h"
 
 #define SDXL "fal-ai/fast-sdxl"
 /* Four steps: a short, known log (see plan_diffusion). */
@@ -618,6 +619,49 @@ test_status_stream_long_log (void)
   g_assert_cmpuint (joined, ==, json_array_get_length (all));
 }
 
+/* Log lines are kept as their entries' JSON text, written by the
+ * server's own escaper: what a client parses is what was logged, odd
+ * characters and all (bytes that are not UTF-8 become U+FFFD). */
+static void
+test_log_json (void)
+{
+  const char *messages[] = { "plain", "a \"quoted\" word", "back\\slash", "tab\tnew\nline\rret",
+                             "\x01\x1f bell\b feed\f", "ünïcödé × 画像 🎨", "/slash/ and \x7f" };
+  g_autoptr(JsonNode) input = json_from_string ("{}", NULL);
+  g_autoptr(FalLocalJob) job = fal_local_job_new ("fal-ai/any-llm", "fal-ai/any-llm", input,
+                                                  FAL_LOCAL_JOB_MODE_QUEUE, FAL_LOCAL_JOB_PRIORITY_NORMAL);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(JsonNode) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *logs;
+
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    fal_local_job_add_log (job, i % 2 ? "WARN" : "INFO", messages[i]);
+  fal_local_job_add_log (job, "ERROR", "bad \xff\xfe bytes");
+
+  fal_local_job_append_logs_json (job, text, 1, G_N_ELEMENTS (messages) + 1);
+  parsed = json_from_string (text->str, &error);
+  g_assert_no_error (error);
+  logs = json_node_get_array (parsed);
+  g_assert_cmpuint (json_array_get_length (logs), ==, G_N_ELEMENTS (messages));
+  for (guint i = 1; i < G_N_ELEMENTS (messages); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (logs, i - 1);
+
+      g_assert_cmpstr (json_object_get_string_member (entry, "message"), ==, messages[i]);
+      g_assert_cmpstr (json_object_get_string_member (entry, "level"), ==, i % 2 ? "WARN" : "INFO");
+      g_assert_cmpstr (json_object_get_string_member (entry, "source"), ==, "USER");
+      g_assert_true (g_str_has_suffix (json_object_get_string_member (entry, "timestamp"), "Z"));
+    }
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (logs, G_N_ELEMENTS (messages) - 1),
+                                                  "message"), ==, "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+
+  /* None at all is an empty array. */
+  g_string_truncate (text, 0);
+  fal_local_job_append_logs_json (job, text, 3, 3);
+  g_assert_cmpstr (text->str, ==, "[]");
+}
+
 static void
 test_status_stream_keepalive (void)
 {
@@ -1080,6 +1124,7 @@ main (int   argc,
   g_test_add_func ("/server/queue/status-stream/no-logs", test_status_stream_no_logs);
   g_test_add_func ("/server/queue/status-stream/completed", test_status_stream_completed);
   g_test_add_func ("/server/queue/status-stream/long-log", test_status_stream_long_log);
+  g_test_add_func ("/server/queue/log-json", test_log_json);
   g_test_add_func ("/server/queue/status-stream/keepalive", test_status_stream_keepalive);
   g_test_add_func ("/server/queue/status-stream/keepalive-off", test_status_stream_keepalive_off);
   g_test_add_func ("/server/queue/result/before-completion", test_result_before_completion);

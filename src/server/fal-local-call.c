@@ -116,19 +116,32 @@ fal_local_call_respond_bytes (FalLocalCall       *call,
 }
 
 void
+fal_local_call_respond_json_text (FalLocalCall *call,
+                                  guint         status,
+                                  char         *text,
+                                  gsize         length)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (call->fault && call->fault->malformed)
+    {
+      bytes = fal_local_malformed_json (text, length);
+      g_free (text);
+    }
+  else
+    bytes = g_bytes_new_take (text, length);
+  fal_local_call_respond_bytes (call, status, "application/json", bytes);
+}
+
+void
 fal_local_call_respond_json (FalLocalCall     *call,
               guint     status,
               JsonNode *body)
 {
   gsize length = 0;
-  g_autofree char *text = fal_local_json_to_text (body, &length);
-  g_autoptr(GBytes) bytes = NULL;
+  char *text = fal_local_json_to_text (body, &length);
 
-  if (call->fault && call->fault->malformed)
-    bytes = fal_local_malformed_json (text, length);
-  else
-    bytes = g_bytes_new_take (g_steal_pointer (&text), length);
-  fal_local_call_respond_bytes (call, status, "application/json", bytes);
+  fal_local_call_respond_json_text (call, status, text, length);
 }
 
 void
@@ -381,7 +394,19 @@ fal_local_sse_write_event (FalLocalRaw *raw,
 {
   gsize length = 0;
   g_autofree char *text = fal_local_json_to_text (node, &length);
-  g_autoptr(GString) event = g_string_new ("data: ");
+
+  fal_local_sse_write_event_text (raw, call, text, length);
+}
+
+void
+fal_local_sse_write_event_text (FalLocalRaw  *raw,
+                                FalLocalCall *call,
+                                const char   *text,
+                                gsize         length)
+{
+  g_autoptr(GString) event = g_string_sized_new (length + 8);
+
+  g_string_append (event, "data: ");
 
   if (call->fault && call->fault->malformed)
     {

@@ -5,6 +5,8 @@
 
 #include "fal-local-job.h"
 
+#include <string.h>
+
 struct _FalLocalJob
 {
   GObject parent_instance;
@@ -50,15 +52,33 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* A JSON string, as json-glib would write it (the text is UTF-8). */
 static void
-log_line_free (gpointer data)
+append_json_string (GString    *out,
+                    const char *text)
 {
-  FalLocalLogLine *line = data;
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
+    {
+      guchar c = (guchar) *p;
 
-  g_free (line->message);
-  g_free (line->level);
-  g_free (line->timestamp);
-  g_free (line);
+      switch (c)
+        {
+        case '"':  g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+        }
+    }
+  g_string_append_c (out, '"');
 }
 
 char *
@@ -108,7 +128,7 @@ fal_local_job_class_init (FalLocalJobClass *klass)
 static void
 fal_local_job_init (FalLocalJob *self)
 {
-  self->logs = g_ptr_array_new_with_free_func (log_line_free);
+  self->logs = g_ptr_array_new_with_free_func (g_free);
 }
 
 FalLocalJob *
@@ -231,15 +251,27 @@ fal_local_job_add_log (FalLocalJob *self,
                        const char  *level,
                        const char  *message)
 {
-  FalLocalLogLine *line;
+  g_autofree char *timestamp = NULL;
+  g_autofree char *valid = NULL;
+  GString *entry;
 
   g_return_if_fail (FAL_LOCAL_IS_JOB (self));
 
-  line = g_new0 (FalLocalLogLine, 1);
-  line->message = g_strdup (message);
-  line->level = g_strdup (level ? level : "INFO");
-  line->timestamp = self->fixed_clock ? fixed_timestamp (self, self->logs->len) : fal_local_timestamp_now ();
-  g_ptr_array_add (self->logs, line);
+  timestamp = self->fixed_clock ? fixed_timestamp (self, self->logs->len) : fal_local_timestamp_now ();
+  if (!g_utf8_validate (message, -1, NULL))
+    message = valid = g_utf8_make_valid (message, -1);
+  /* Kept as the entry's JSON text, made once: a poll's answer holds the
+   * whole log, and building it as a tree on every poll cost the server
+   * more than anything else it does for a big log. */
+  entry = g_string_sized_new (64 + strlen (message));
+  g_string_append (entry, "{\"message\":");
+  append_json_string (entry, message);
+  g_string_append (entry, ",\"level\":");
+  append_json_string (entry, level ? level : "INFO");
+  g_string_append (entry, ",\"source\":\"USER\",\"timestamp\":");
+  append_json_string (entry, timestamp);
+  g_string_append_c (entry, '}');
+  g_ptr_array_add (self->logs, g_string_free (entry, FALSE));
 
   g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -300,10 +332,30 @@ fal_local_job_request_cancel (FalLocalJob *self)
   self->cancel_requested = TRUE;
 }
 
+void
+fal_local_job_append_logs_json (FalLocalJob *self,
+                                GString     *out,
+                                guint        from_log,
+                                guint        to_log)
+{
+  g_return_if_fail (FAL_LOCAL_IS_JOB (self));
+  g_return_if_fail (from_log <= to_log && to_log <= self->logs->len);
+
+  g_string_append_c (out, '[');
+  for (guint i = from_log; i < to_log; i++)
+    {
+      if (i > from_log)
+        g_string_append_c (out, ',');
+      g_string_append (out, g_ptr_array_index (self->logs, i));
+    }
+  g_string_append_c (out, ']');
+}
+
 JsonObject *
 fal_local_job_status_object (FalLocalJob *self,
                              int          from_log,
-                             guint        max_lines)
+                             guint        max_lines,
+                             guint       *to_log_out)
 {
   JsonObject *object = json_object_new ();
   FalLocalJobState state = self->state;
@@ -332,28 +384,12 @@ fal_local_job_status_object (FalLocalJob *self,
       g_assert_not_reached ();
     }
 
-  if (state != FAL_LOCAL_JOB_QUEUED)
-    {
-      if (from_log < 0)
-        json_object_set_null_member (object, "logs");
-      else
-        {
-          JsonArray *logs = json_array_new ();
-
-          for (guint i = from_log; i < to_log; i++)
-            {
-              FalLocalLogLine *line = g_ptr_array_index (self->logs, i);
-              JsonObject *entry = json_object_new ();
-
-              json_object_set_string_member (entry, "message", line->message);
-              json_object_set_string_member (entry, "level", line->level);
-              json_object_set_string_member (entry, "source", "USER");
-              json_object_set_string_member (entry, "timestamp", line->timestamp);
-              json_array_add_object_element (logs, entry);
-            }
-          json_object_set_array_member (object, "logs", logs);
-        }
-    }
+  /* With lines, "logs" is the caller's to write from the kept texts
+   * (fal_local_job_append_logs_json()). */
+  if (state != FAL_LOCAL_JOB_QUEUED && from_log < 0)
+    json_object_set_null_member (object, "logs");
+  if (to_log_out)
+    *to_log_out = from_log < 0 || state == FAL_LOCAL_JOB_QUEUED ? (guint) MAX (from_log, 0) : to_log;
 
   if (state == FAL_LOCAL_JOB_COMPLETED)
     {

@@ -24,12 +24,6 @@ typedef enum {
   FAL_LOCAL_JOB_MODE_STREAM,
 } FalLocalJobMode;
 
-typedef struct {
-  char *message;
-  char *level;
-  char *timestamp;
-} FalLocalLogLine;
-
 #define FAL_LOCAL_TYPE_JOB (fal_local_job_get_type ())
 G_DECLARE_FINAL_TYPE (FalLocalJob, fal_local_job, FAL_LOCAL, JOB, GObject)
 
@@ -98,15 +92,24 @@ gint64              fal_local_job_get_file_lifetime (FalLocalJob *self);
 void                fal_local_job_set_file_lifetime (FalLocalJob *self,
                                                      gint64       lifetime);
 
-/* The status object of §3.2 (without the URL fields, which the server
- * adds since it knows its base). from_log: first log line to include,
- * or -1 for "logs": null. max_lines > 0 caps the lines: a running or
- * finished job with more left than that is described as it was while
- * they were logged (IN_PROGRESS, no metrics), so that a status stream
- * can send a long log in parts before its last event. */
+/* The status object of §3.2 without the URL fields, which the server
+ * adds since it knows its base. from_log: the first log line to give, or
+ * -1 for "logs": null. With lines, "logs" is left out: the caller writes
+ * it from to_log_out's end with fal_local_job_append_logs_json(), unless
+ * the job is queued (no "logs" at all). max_lines > 0 caps the lines: a
+ * running or finished job with more left than that is described as it
+ * was while they were logged (IN_PROGRESS, no metrics), so that a status
+ * stream can send a long log in parts before its last event. */
 JsonObject         *fal_local_job_status_object     (FalLocalJob *self,
                                                      int          from_log,
-                                                     guint        max_lines);
+                                                     guint        max_lines,
+                                                     guint       *to_log_out);
+/* "[…]": log lines from_log to to_log (excluded), each an entry's JSON
+ * text made when it was logged. */
+void                fal_local_job_append_logs_json  (FalLocalJob *self,
+                                                     GString     *out,
+                                                     guint        from_log,
+                                                     guint        to_log);
 
 /* For screenshots and demos that must look the same every time: the id
  * from a sequence number, log times from a fixed day, and the inference

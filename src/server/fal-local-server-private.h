@@ -114,6 +114,12 @@ void fal_local_call_respond_json (FalLocalCall     *call,
               guint     status,
               JsonNode *body);
 
+/* JSON already written (text, taken). */
+void fal_local_call_respond_json_text (FalLocalCall *call,
+                                       guint         status,
+                                       char         *text,
+                                       gsize         length);
+
 void fal_local_call_respond_object (FalLocalCall       *call,
                 guint       status,
                 JsonObject *object);
@@ -147,6 +153,11 @@ gboolean fal_local_call_parse_body (FalLocalCall      *call,
 void fal_local_sse_write_event (FalLocalRaw *raw,
                  FalLocalCall        *call,
                  JsonNode    *node);
+
+void fal_local_sse_write_event_text (FalLocalRaw  *raw,
+                                     FalLocalCall *call,
+                                     const char   *text,
+                                     gsize         length);
 
 SoupMessageHeaders * fal_local_call_sse_headers (FalLocalCall *call);
 

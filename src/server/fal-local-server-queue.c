@@ -32,9 +32,10 @@ static JsonObject *
 queue_status_object (FalLocalServer *self,
                      FalLocalJob    *job,
                      int             from_log,
-                     guint           max_lines)
+                     guint           max_lines,
+                     guint          *to_log)
 {
-  JsonObject *object = fal_local_job_status_object (job, from_log, max_lines);
+  JsonObject *object = fal_local_job_status_object (job, from_log, max_lines, to_log);
   g_autofree char *response_url = g_strdup_printf ("%s/queue/%s/requests/%s", fal_local_server_get_public_base (self),
                                                    fal_local_job_get_app_id (job),
                                                    fal_local_job_get_id (job));
@@ -45,6 +46,46 @@ queue_status_object (FalLocalServer *self,
   json_object_set_string_member (object, "status_url", status_url);
   json_object_set_string_member (object, "cancel_url", cancel_url);
   return object;
+}
+
+/* The status object's JSON with its log lines (from_log ≥ 0), written
+ * from the lines' kept texts rather than built as a tree each time: a
+ * poll's answer holds the whole log. */
+static char *
+queue_status_text (FalLocalServer *self,
+                   FalLocalJob    *job,
+                   int             from_log,
+                   guint           max_lines,
+                   guint          *to_log_out,
+                   gsize          *length)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  guint to_log = 0;
+  gsize head_length = 0;
+  char *head;
+  GString *text;
+
+  object = queue_status_object (self, job, from_log, max_lines, &to_log);
+  json_node_set_object (node, object);
+  head = fal_local_json_to_text (node, &head_length);
+  if (to_log_out)
+    *to_log_out = to_log;
+  if (from_log < 0 || fal_local_job_get_state (job) == FAL_LOCAL_JOB_QUEUED)
+    {
+      *length = head_length;
+      return head;
+    }
+  /* {"status":…} → {"status":…,"logs":[…]} */
+  g_assert (head_length >= 2 && head[head_length - 1] == '}');
+  text = g_string_sized_new (head_length + 128 * (to_log - from_log) + 16);
+  g_string_append_len (text, head, head_length - 1);
+  g_free (head);
+  g_string_append (text, ",\"logs\":");
+  fal_local_job_append_logs_json (job, text, from_log, to_log);
+  g_string_append_c (text, '}');
+  *length = text->len;
+  return g_string_free (text, FALSE);
 }
 
 static gboolean
@@ -229,7 +270,8 @@ status_stream_send (StatusStream *stream)
   guint position = fal_local_job_get_queue_position (stream->job);
   guint n_logs = fal_local_job_get_n_logs (stream->job);
   gboolean part = FALSE;
-  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
 
   if (!fal_local_raw_is_writable (stream->raw))
     return;   /* being dropped: what would be built goes nowhere */
@@ -248,11 +290,9 @@ status_stream_send (StatusStream *stream)
       state = FAL_LOCAL_JOB_RUNNING;   /* as the job was while these were logged */
       part = TRUE;
     }
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, queue_status_object (self, stream->job,
-                                                    stream->logs ? (int) stream->logs_sent : -1,
-                                                    stream->logs ? STREAM_LINES_PER_EVENT : 0));
-  fal_local_sse_write_event (stream->raw, stream->call, node);
+  text = queue_status_text (self, stream->job, stream->logs ? (int) stream->logs_sent : -1,
+                            stream->logs ? STREAM_LINES_PER_EVENT : 0, NULL, &length);
+  fal_local_sse_write_event_text (stream->raw, stream->call, text, length);
   stream->events_sent++;
   stream->logs_sent = n_logs;
   stream->last_state = state;
@@ -729,7 +769,7 @@ fal_local_server_route_queue (FalLocalCall       *call,
           soup_message_headers_replace (soup_server_message_get_response_headers (call->msg),
                                         "x-fal-local-webhook", "accepted");
         }
-      body = queue_status_object (self, submitted, -1, 0);
+      body = queue_status_object (self, submitted, -1, 0, NULL);
       json_object_remove_member (body, "logs");
       fal_local_call_respond_object (call, 200, body);
       return;
@@ -756,7 +796,8 @@ fal_local_server_route_queue (FalLocalCall       *call,
 
   if (g_str_equal (tail, "status"))
     {
-      g_autoptr(JsonObject) body = NULL;
+      char *text;
+      gsize length = 0;
 
       if (!fal_local_call_check_method (call, "GET"))
         return;
@@ -765,8 +806,9 @@ fal_local_server_route_queue (FalLocalCall       *call,
           fal_local_call_respond_status_word (call, 404, "NOT_FOUND");
           return;
         }
-      body = queue_status_object (self, job, wants_logs (call) ? 0 : -1, 0);
-      fal_local_call_respond_object (call, fal_local_job_get_state (job) == FAL_LOCAL_JOB_COMPLETED ? 200 : 202, body);
+      text = queue_status_text (self, job, wants_logs (call) ? 0 : -1, 0, NULL, &length);
+      fal_local_call_respond_json_text (call, fal_local_job_get_state (job) == FAL_LOCAL_JOB_COMPLETED ? 200 : 202,
+                                        text, length);
     }
   else if (g_str_equal (tail, "status/stream"))
     {
