@@ -578,8 +578,6 @@ static void
 test_status_stream_long_log (void)
 {
   g_autoptr(FalTestServer) ts = fal_test_server_new (40, 1, 15000);
-  g_autoptr(SoupMessage) submit_msg = fal_test_message (ts, "POST", "/queue/" SDXL, SDXL_BODY);
-  g_autoptr(FalTestResponse) submitted = NULL;
   g_autoptr(FalTestJob) job = NULL;
   g_autoptr(JsonObject) done = NULL;
   g_autofree char *polled_url = NULL;
@@ -589,10 +587,8 @@ test_status_stream_long_log (void)
   guint joined = 0;
   JsonArray *all;
 
-  soup_message_headers_replace (soup_message_get_request_headers (submit_msg), "x-fal-fault", "log-flood=2500");
-  submitted = fal_test_send (ts, submit_msg);
-  g_assert_cmpuint (submitted->status, ==, 200);
-  job = fal_test_job_new (submitted);
+  fal_test_add_fault (ts, "POST", "^/queue/", 1, "log-flood=2500");
+  job = submit (ts, SDXL, SDXL_BODY, NULL);
   polled_url = g_strconcat (job->status_url, "?logs=1", NULL);
   done = fal_test_wait_status (ts, polled_url, "COMPLETED", 30000);
   all = log_of (done);

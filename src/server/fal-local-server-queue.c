@@ -269,7 +269,8 @@ status_stream_send (StatusStream *stream)
   FalLocalJobState state = fal_local_job_get_state (stream->job);
   guint position = fal_local_job_get_queue_position (stream->job);
   guint n_logs = fal_local_job_get_n_logs (stream->job);
-  gboolean part = FALSE;
+  gboolean part;
+  guint to_log = 0;
   g_autofree char *text = NULL;
   gsize length = 0;
 
@@ -284,17 +285,16 @@ status_stream_send (StatusStream *stream)
       position == stream->last_position && (!stream->logs || n_logs == stream->logs_sent))
     return;
 
-  if (stream->logs && state != FAL_LOCAL_JOB_QUEUED && n_logs - stream->logs_sent > STREAM_LINES_PER_EVENT)
-    {
-      n_logs = stream->logs_sent + STREAM_LINES_PER_EVENT;
-      state = FAL_LOCAL_JOB_RUNNING;   /* as the job was while these were logged */
-      part = TRUE;
-    }
   text = queue_status_text (self, stream->job, stream->logs ? (int) stream->logs_sent : -1,
-                            stream->logs ? STREAM_LINES_PER_EVENT : 0, NULL, &length);
+                            stream->logs ? STREAM_LINES_PER_EVENT : 0, &to_log, &length);
   fal_local_sse_write_event_text (stream->raw, stream->call, text, length);
+  /* Lines left for the next event: this one was a part, described as the
+   * job was while they were logged. */
+  part = stream->logs && to_log < n_logs;
+  if (part)
+    state = FAL_LOCAL_JOB_RUNNING;
   stream->events_sent++;
-  stream->logs_sent = n_logs;
+  stream->logs_sent = stream->logs ? to_log : n_logs;
   stream->last_state = state;
   stream->last_position = position;
 
