@@ -775,6 +775,84 @@ test_storage_limits (void)
   fal_test_remove_tree (dir);
 }
 
+static gboolean
+stored_on_disk (const char *dir,
+                const char *id)
+{
+  g_autofree char *path = g_build_filename (dir, id, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static char *
+put_text (FalLocalStorage *storage,
+          gsize            size,
+          char             fill)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new_take (g_strnfill (size, fill), size);
+  char *id = fal_local_storage_put_bytes (storage, bytes, "text/plain", "m.txt", &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+assert_reads_back (FalLocalStorage *storage,
+                   const char      *id,
+                   gsize            size,
+                   char             fill)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) read = fal_local_storage_read (storage, id, &error);
+  g_autofree char *expected = g_strnfill (size, fill);
+
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (read, NULL), g_bytes_get_size (read), expected, size);
+}
+
+/* Small files stay in memory (no file made or deleted per generated
+ * thumbnail), within a per-file and a total bound; the rest go to the
+ * disk, and a forgotten in-memory file gives its room back. Either kind
+ * reads back the same. */
+static void
+test_storage_memory (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("falstaff-storage-XXXXXX", &error);
+  g_autoptr(FalLocalStorage) storage = fal_local_storage_new (dir, &error);
+  g_autofree char *a = NULL, *b = NULL, *big = NULL, *c = NULL, *d = NULL;
+
+  g_assert_no_error (error);
+  fal_local_storage_set_memory_limits (storage, 100, 250);
+  fal_local_storage_set_limits (storage, 3, G_MAXUINT64);
+
+  a = put_text (storage, 100, 'a');
+  b = put_text (storage, 100, 'b');
+  big = put_text (storage, 101, 'B');        /* over the per-file bound */
+  g_assert_false (stored_on_disk (dir, a));
+  g_assert_false (stored_on_disk (dir, b));
+  g_assert_true (stored_on_disk (dir, big));
+  c = put_text (storage, 60, 'c');            /* 260 > 250 in memory; a is forgotten (3 files) */
+  g_assert_true (stored_on_disk (dir, c));
+  assert_reads_back (storage, b, 100, 'b');
+  assert_reads_back (storage, big, 101, 'B');
+  assert_reads_back (storage, c, 60, 'c');
+  {
+    g_autoptr(FalLocalFile) gone = fal_local_storage_lookup (storage, a);
+
+    g_assert_null (gone);
+  }
+
+  /* a's 100 bytes were given back when it was forgotten. */
+  d = put_text (storage, 100, 'd');
+  g_assert_false (stored_on_disk (dir, d));
+  assert_reads_back (storage, d, 100, 'd');
+
+  g_clear_object (&storage);
+  fal_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -789,6 +867,7 @@ main (int   argc,
   g_test_add_func ("/server/storage/multipart", test_multipart);
   g_test_add_func ("/server/storage/multipart/answer-cut", test_multipart_answer_cut);
   g_test_add_func ("/server/storage/limits", test_storage_limits);
+  g_test_add_func ("/server/storage/memory", test_storage_memory);
   g_test_add_func ("/server/storage/schemas", test_schemas);
   g_test_add_func ("/server/storage/outputs/text-to-image", test_output_text_to_image);
   g_test_add_func ("/server/storage/outputs/image-to-image", test_output_image_to_image);

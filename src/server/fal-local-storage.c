@@ -29,6 +29,9 @@ struct _FalLocalStorage
   guint64 stored_bytes;
   guint max_files;
   guint64 max_bytes;
+  guint64 memory_bytes;      /* of the files kept in memory */
+  gsize memory_file_max;
+  guint64 memory_max;
   GHashTable *uploads;       /* token → Upload */
 };
 
@@ -54,6 +57,7 @@ fal_local_file_free (FalLocalFile *file)
     return;
   g_free (file->id);
   g_strfreev (file->paths);
+  g_clear_pointer (&file->bytes, g_bytes_unref);
   g_free (file->content_type);
   g_free (file->file_name);
   g_free (file);
@@ -66,6 +70,7 @@ file_copy (const FalLocalFile *file)
 
   copy->id = g_strdup (file->id);
   copy->paths = g_strdupv (file->paths);
+  copy->bytes = file->bytes ? g_bytes_ref (file->bytes) : NULL;
   copy->content_type = g_strdup (file->content_type);
   copy->file_name = g_strdup (file->file_name);
   copy->size = file->size;
@@ -116,6 +121,8 @@ forget_file (FalLocalStorage *self,
 {
   for (guint i = 0; file->paths[i]; i++)
     g_unlink (file->paths[i]);
+  if (file->bytes)
+    self->memory_bytes -= MIN (self->memory_bytes, g_bytes_get_size (file->bytes));
   self->stored_bytes -= MIN (self->stored_bytes, (guint64) MAX (0, file->size));
   g_hash_table_remove (self->files, file->id);
 }
@@ -209,6 +216,8 @@ fal_local_storage_init (FalLocalStorage *self)
   g_queue_init (&self->order);
   self->max_files = FAL_LOCAL_STORAGE_MAX_FILES;
   self->max_bytes = FAL_LOCAL_STORAGE_MAX_BYTES;
+  self->memory_file_max = FAL_LOCAL_STORAGE_MEMORY_FILE_MAX;
+  self->memory_max = FAL_LOCAL_STORAGE_MEMORY_MAX;
 }
 
 void
@@ -220,6 +229,29 @@ fal_local_storage_set_limits (FalLocalStorage *self,
   self->max_files = MAX (1, max_files);
   self->max_bytes = MAX (1, max_bytes);
   g_mutex_unlock (&self->mutex);
+}
+
+void
+fal_local_storage_set_memory_limits (FalLocalStorage *self,
+                                     gsize            max_file,
+                                     guint64          max_total)
+{
+  g_mutex_lock (&self->mutex);
+  self->memory_file_max = max_file;
+  self->memory_max = max_total;
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Whether size more bytes may be kept in memory; if so they are counted
+ * (the lock held). */
+static gboolean
+take_memory (FalLocalStorage *self,
+             gsize            size)
+{
+  if (size > self->memory_file_max || self->memory_bytes + size > self->memory_max)
+    return FALSE;
+  self->memory_bytes += size;
+  return TRUE;
 }
 
 FalLocalStorage *
@@ -249,10 +281,22 @@ fal_local_storage_put_bytes (FalLocalStorage *self,
                              GError         **error)
 {
   g_autofree char *id = new_id ();
-  g_autofree char *path = g_build_filename (self->directory, id, NULL);
+  g_autofree char *path = NULL;
   gsize size = 0;
   const char *data = g_bytes_get_data (bytes, &size);
 
+  g_mutex_lock (&self->mutex);
+  if (take_memory (self, size))
+    {
+      FalLocalFile *file = register_pieces (self, id, g_new0 (char *, 1), content_type, file_name, size);
+
+      file->bytes = g_bytes_ref (bytes);
+      g_mutex_unlock (&self->mutex);
+      return g_steal_pointer (&id);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  path = g_build_filename (self->directory, id, NULL);
   if (!g_file_set_contents (path, data, size, error))
     return NULL;
 
@@ -354,6 +398,8 @@ fal_local_storage_read_pieces (FalLocalStorage *self,
       return NULL;
     }
   pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  if (file->bytes)
+    g_ptr_array_add (pieces, g_bytes_ref (file->bytes));
   for (guint i = 0; file->paths[i]; i++)
     {
       g_autoptr(GMappedFile) mapped = NULL;

@@ -5,15 +5,18 @@
 
 G_BEGIN_DECLS
 
-/* The fake CDN: files on disk under a data directory, reached by id.
- * Thread-safe: workers store generated media while the server thread
- * serves uploads and downloads. */
+/* The fake CDN: files on disk under a data directory, reached by id;
+ * small stored bytes (generated thumbnails, test files) are kept in
+ * memory instead, up to a bound, since creating and deleting a file per
+ * output cost more than rendering it. Thread-safe: workers store
+ * generated media while the server thread serves uploads and downloads. */
 #define FAL_LOCAL_TYPE_STORAGE (fal_local_storage_get_type ())
 G_DECLARE_FINAL_TYPE (FalLocalStorage, fal_local_storage, FAL_LOCAL, STORAGE, GObject)
 
 typedef struct {
   char *id;
-  char **paths;      /* the file's pieces, in order: one, or a multipart upload's parts */
+  char **paths;      /* the file's pieces, in order: one, or a multipart upload's parts; empty when in memory */
+  GBytes *bytes;     /* the whole file when kept in memory, else NULL */
   char *content_type;
   char *file_name;
   goffset size;
@@ -31,6 +34,13 @@ FalLocalStorage *fal_local_storage_new          (const char  *directory,
 void             fal_local_storage_set_limits   (FalLocalStorage *self,
                                                  guint            max_files,
                                                  guint64          max_bytes);
+/* put_bytes keeps a file of at most max_file bytes in memory while all
+ * such files stay within max_total; others go to the disk. */
+#define FAL_LOCAL_STORAGE_MEMORY_FILE_MAX (64 * 1024)
+#define FAL_LOCAL_STORAGE_MEMORY_MAX (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+void             fal_local_storage_set_memory_limits (FalLocalStorage *self,
+                                                      gsize            max_file,
+                                                      guint64          max_total);
 char            *fal_local_storage_put_bytes    (FalLocalStorage *self,
                                                  GBytes          *bytes,
                                                  const char      *content_type,
