@@ -206,8 +206,10 @@ char          *fal_test_raw_request  (FalTestServer *ts,
 GBytes        *fal_test_raw_body     (const char    *answer,
                                       gboolean      *complete);
 
-/* Counts the files directly in the server's data directory (finished
- * uploads and outputs) and in its uploads/ folder (parts, partial PUTs). */
+/* With subdir NULL, counts the files the server's CDN holds (finished
+ * uploads and outputs, on disk or, when small, in memory); with
+ * "uploads", the files in that folder of its data directory (parts,
+ * partial PUTs). */
 guint          fal_test_count_files  (FalTestServer *ts,
                                       const char    *subdir);
 /* A FalTestCondition on a FalTestServer: no part or partial PUT left in

@@ -307,6 +307,17 @@ fal_local_storage_put_bytes (FalLocalStorage *self,
   return g_steal_pointer (&id);
 }
 
+guint
+fal_local_storage_get_n_files (FalLocalStorage *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = g_hash_table_size (self->files);
+  g_mutex_unlock (&self->mutex);
+  return n;
+}
+
 FalLocalFile *
 fal_local_storage_lookup (FalLocalStorage *self,
                           const char      *file_id)

@@ -46,6 +46,8 @@ char            *fal_local_storage_put_bytes    (FalLocalStorage *self,
                                                  const char      *content_type,
                                                  const char      *file_name,
                                                  GError         **error);
+/* How many files are kept (on disk or in memory). */
+guint            fal_local_storage_get_n_files  (FalLocalStorage *self);
 /* The file expires lifetime µs from now (0: never); an expired file is
  * deleted and is then not found. */
 void             fal_local_storage_set_lifetime (FalLocalStorage *self,
