@@ -861,6 +861,112 @@ test_open_then_complete (void)
   g_assert_cmpuint (changes, ==, 1);
 }
 
+typedef struct {
+  FalstaffRunStore *store;
+  GArray *changes;                /* guint triples: position, removed, added */
+  GAsyncResult *deleted;
+} ListingWatch;
+
+static void
+listing_changed_cb (GListModel   *model,
+                    guint         position,
+                    guint         removed,
+                    guint         added,
+                    ListingWatch *watch)
+{
+  guint change[3] = { position, removed, added };
+
+  g_array_append_vals (watch->changes, change, 3);
+  if (watch->changes->len == 3)
+    {
+      /* Deleted from the first page while the rest is being read: the
+       * whole listing, read before the delete, must not bring it back. */
+      FalstaffRun *doomed = falstaff_run_store_lookup (watch->store, 60);
+
+      g_assert_nonnull (doomed);
+      falstaff_run_store_delete_async (watch->store, &doomed, 1, NULL, got_result_cb, &watch->deleted);
+    }
+}
+
+/* The finished runs come in two reads: the newest few first (a first
+ * page to show at once), then the rest, added below them. A run shown
+ * from the first read keeps its place and its object. */
+static void
+test_newest_first (void)
+{
+  g_autoptr(Tmp) tmp = tmp_new ();
+  g_autoptr(FalstaffRunStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) sql = g_string_new ("INSERT INTO runs (id, endpoint_id, mode, status, created_at) VALUES ");
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (guint));
+  ListingWatch watch = { .changes = changes };
+  guint n_newest = FALSTAFF_RUN_DB_NEWEST_ROWS;
+  guint n_runs = n_newest + 50;
+  FalstaffRun *shown;
+  sqlite3 *db;
+
+  /* n_runs finished runs, and run 100 still waiting in the queue. */
+  store = open_store_ok (tmp->path);
+  g_clear_object (&store);
+  for (guint id = 1; id <= n_runs; id++)
+    g_string_append_printf (sql, "%s(%u, 'fal-ai/flux/dev', 'queue', '%s', %u)", id > 1 ? ", " : "",
+                            id, id == 100 ? "IN_QUEUE" : "COMPLETED", id);
+  db = db_open (tmp->path);
+  db_exec (db, sql->str);
+  sqlite3_close (db);
+
+  store = falstaff_run_store_new (tmp->path);
+  watch.store = store;
+  falstaff_run_store_open_async (store, NULL, got_result_cb, &result);
+  g_assert_true (falstaff_run_store_load_finish (store, wait_result (&result), &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+
+  g_signal_connect (store, "items-changed", G_CALLBACK (listing_changed_cb), &watch);
+  g_clear_object (&result);
+  falstaff_run_store_complete_async (store, NULL, got_result_cb, &result);
+  g_assert_true (falstaff_run_store_complete_finish (store, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (falstaff_run_store_delete_finish (store, wait_result (&watch.deleted), &error));
+  g_assert_no_error (error);
+
+  /* First read: the newest n_newest finished runs (runs n_runs … 50
+   * but 100), the waiting run 100 among them; all at once, from the top. */
+  g_assert_cmpuint (changes->len, ==, 9);
+  g_assert_cmpuint (g_array_index (changes, guint, 0), ==, 0);
+  g_assert_cmpuint (g_array_index (changes, guint, 1), ==, 1);
+  g_assert_cmpuint (g_array_index (changes, guint, 2), ==, n_newest + 1);
+  /* Run 60 deleted: one gone from the first page's end part. */
+  g_assert_cmpuint (g_array_index (changes, guint, 3), ==, n_runs - 60);
+  g_assert_cmpuint (g_array_index (changes, guint, 4), ==, 1);
+  g_assert_cmpuint (g_array_index (changes, guint, 5), ==, 0);
+  /* Then the rest, below: runs 49 … 1, nothing above them changed. */
+  g_assert_cmpuint (g_array_index (changes, guint, 6), ==, n_newest);
+  g_assert_cmpuint (g_array_index (changes, guint, 7), ==, 0);
+  g_assert_cmpuint (g_array_index (changes, guint, 8), ==, 49);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, n_runs - 1);
+  g_assert_null (falstaff_run_store_lookup (store, 60));
+  shown = falstaff_run_store_lookup (store, 100);
+  for (guint i = 0; i < n_runs - 1; i++)
+    {
+      g_autoptr(FalstaffRun) run = g_list_model_get_item (G_LIST_MODEL (store), i);
+      gint64 expected = n_runs - i - (n_runs - i <= 60 ? 1 : 0);
+
+      g_assert_cmpint (falstaff_run_get_id (run), ==, expected);
+    }
+  g_assert_true (falstaff_run_store_lookup (store, 100) == shown);
+
+  /* And it stays deleted on disk. */
+  g_clear_object (&store);
+  store = falstaff_run_store_new (tmp->path);
+  g_clear_object (&result);
+  falstaff_run_store_load_async (store, NULL, got_result_cb, &result);
+  g_assert_true (falstaff_run_store_load_finish (store, wait_result (&result), &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, n_runs - 1);
+  g_assert_null (falstaff_run_store_lookup (store, 60));
+}
+
 static void
 test_migrate_v1 (void)
 {
@@ -1259,6 +1365,7 @@ main (int    argc,
   g_test_add_func ("/app/run-store/unfinished", test_unfinished);
   g_test_add_func ("/app/run-store/delete", test_delete);
   g_test_add_func ("/app/run-store/open-then-complete", test_open_then_complete);
+  g_test_add_func ("/app/run-store/newest-first", test_newest_first);
   g_test_add_func ("/app/run-store/migrate-v1", test_migrate_v1);
   g_test_add_func ("/app/run-store/sweep", test_sweep);
   g_test_add_func ("/app/run-store/cost", test_cost);

@@ -278,8 +278,11 @@ read_summaries (FalstaffRunDb       *db,
 {
   sqlite3_stmt *stmt = NULL;
   const char *where = which == FALSTAFF_RUN_DB_OPEN ? " WHERE status NOT IN " DONE_STATUSES
-                      : which == FALSTAFF_RUN_DB_LIST_FINISHED ? " WHERE status IN " DONE_STATUSES
+                      : which == FALSTAFF_RUN_DB_LIST_FINISHED || which == FALSTAFF_RUN_DB_LIST_NEWEST
+                      ? " WHERE status IN " DONE_STATUSES
                       : "";
+  g_autofree char *limit = which == FALSTAFF_RUN_DB_LIST_NEWEST
+                           ? g_strdup_printf (" LIMIT %d", FALSTAFF_RUN_DB_NEWEST_ROWS) : NULL;
   g_autofree char *sql = NULL;
   int rc;
 
@@ -300,7 +303,7 @@ read_summaries (FalstaffRunDb       *db,
                      " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE inputs END,"
                      " CASE WHEN status IN " DONE_STATUSES " THEN NULL ELSE result END,"
                      " sweep_id, sweep, billable_units, unit_price, price_unit, currency"
-                     " FROM runs", where, " ORDER BY id DESC", NULL);
+                     " FROM runs", where, " ORDER BY id DESC", limit, NULL);
   rc = sqlite3_prepare_v2 (db->sqlite, sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return fail (db, rc, "SELECT runs", corrupt, error);
@@ -721,6 +724,7 @@ run_op (FalstaffRunDb *db,
       }
       break;
 
+    case FALSTAFF_RUN_DB_LIST_NEWEST:
     case FALSTAFF_RUN_DB_LIST_FINISHED:
       {
         FalstaffRunDbLoad *result = g_new0 (FalstaffRunDbLoad, 1);

@@ -109,9 +109,15 @@ void            _falstaff_run_store_set_save_delay (FalstaffRunStore *self,
  * falstaff-run-store-db.c: one thread owning the sqlite3 connection, fed
  * by a queue of operations, each done in order. */
 
+/* The finished runs are listed newest first in two reads: these few,
+ * a first page of the History list in a few milliseconds, then all. */
+#define FALSTAFF_RUN_DB_NEWEST_ROWS 200
+
 typedef enum {
   FALSTAFF_RUN_DB_LOAD,     /* task → FalstaffRunDbLoad, every run */
   FALSTAFF_RUN_DB_OPEN,     /* task → FalstaffRunDbLoad, the unfinished runs */
+  FALSTAFF_RUN_DB_LIST_NEWEST,   /* after OPEN: task → FalstaffRunDbLoad, the newest
+                                  * FALSTAFF_RUN_DB_NEWEST_ROWS finished runs */
   FALSTAFF_RUN_DB_LIST_FINISHED, /* after OPEN: task → FalstaffRunDbLoad, the others */
   FALSTAFF_RUN_DB_INSERT,   /* rows */
   FALSTAFF_RUN_DB_UPDATE,   /* rows */

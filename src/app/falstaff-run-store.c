@@ -31,6 +31,7 @@ struct _FalstaffRunStore
   gpointer hook_data;
 
   GPtrArray *complete_tasks; /* GTask: waiting for the finished runs */
+  GHashTable *deleted_while_listing; /* gint64 ids: a listing read before the delete must not bring them back */
 
   guint loading : 1;
   guint load_done : 1;       /* successfully or not: runs may be made */
@@ -179,6 +180,7 @@ falstaff_run_store_finalize (GObject *object)
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->dirty);
   g_ptr_array_unref (self->complete_tasks);
+  g_hash_table_unref (self->deleted_while_listing);
   g_main_context_unref (self->context);
   g_free (self->path);
   g_free (self->recovery_message);
@@ -270,6 +272,7 @@ falstaff_run_store_init (FalstaffRunStore *self)
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->dirty = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->deleted_while_listing = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 /* ------------------------------------------------------------------ private API */
@@ -446,6 +449,7 @@ set_complete (FalstaffRunStore *self)
 
   self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->listing = FALSE;
+  g_hash_table_remove_all (self->deleted_while_listing);
   if (!self->complete)
     {
       self->complete = TRUE;
@@ -465,6 +469,50 @@ compare_ids_newest_first (gconstpointer a,
   return id_a < id_b ? 1 : id_a > id_b ? -1 : 0;
 }
 
+/* Adds the listed runs not listed already (a run made or finished in
+ * this session keeps its object), in id order, newest first. Only the
+ * part of the list from the first run that moved is said to change: a
+ * first page shown stays as it is. */
+static void
+add_listed (FalstaffRunStore  *self,
+            FalstaffRunDbLoad *load)
+{
+  guint before = self->runs->len;
+  g_autofree gpointer *was = g_memdup2 (self->runs->pdata, before * sizeof (gpointer));
+  guint same = 0;
+
+  for (guint i = 0; i < load->rows->len; i++)
+    {
+      FalstaffRunRow *row = g_ptr_array_index (load->rows, i);
+
+      if (!g_hash_table_contains (self->by_id, &row->id) &&
+          !g_hash_table_contains (self->deleted_while_listing, &row->id))
+        add_run (self, _falstaff_run_new_from_row (row), FALSE);
+    }
+  if (self->runs->len == before)
+    return;
+  g_ptr_array_sort (self->runs, compare_ids_newest_first);
+  while (same < before && was[same] == g_ptr_array_index (self->runs, same))
+    same++;
+  items_changed (self, same, before - same, self->runs->len - same);
+}
+
+static void
+newest_listed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  FalstaffRunStore *self = FALSTAFF_RUN_STORE (object);
+  g_autoptr(GError) error = NULL;
+  FalstaffRunDbLoad *load = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* A failure is told by the whole listing that follows. */
+  if (load == NULL)
+    return;
+  add_listed (self, load);
+  _falstaff_run_db_load_free (load);
+}
+
 static void
 list_finished_cb (GObject      *object,
                   GAsyncResult *result,
@@ -473,7 +521,6 @@ list_finished_cb (GObject      *object,
   FalstaffRunStore *self = FALSTAFF_RUN_STORE (object);
   g_autoptr(GError) error = NULL;
   FalstaffRunDbLoad *load;
-  guint before = self->runs->len;
 
   load = g_task_propagate_pointer (G_TASK (result), &error);
   if (load == NULL)
@@ -482,24 +529,14 @@ list_finished_cb (GObject      *object,
 
       self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
       self->listing = FALSE;
+      g_hash_table_remove_all (self->deleted_while_listing);
       for (guint i = 0; i < tasks->len; i++)
         g_task_return_error (g_ptr_array_index (tasks, i), g_error_copy (error));
       return;
     }
 
-  /* A run listed already (made or finished in this session) keeps its
-   * object; the list is then in id order again, newest first. */
-  for (guint i = 0; i < load->rows->len; i++)
-    {
-      FalstaffRunRow *row = g_ptr_array_index (load->rows, i);
-
-      if (!g_hash_table_contains (self->by_id, &row->id))
-        add_run (self, _falstaff_run_new_from_row (row), FALSE);
-    }
+  add_listed (self, load);
   _falstaff_run_db_load_free (load);
-  g_ptr_array_sort (self->runs, compare_ids_newest_first);
-  if (self->runs->len != before)
-    items_changed (self, 0, before, self->runs->len);
   set_complete (self);
 }
 
@@ -524,10 +561,12 @@ falstaff_run_store_complete_async (FalstaffRunStore    *self,
   g_ptr_array_add (self->complete_tasks, g_steal_pointer (&task));
   if (!self->listing)
     {
+      g_autoptr(GTask) newest_task = g_task_new (self, NULL, newest_listed_cb, NULL);
       g_autoptr(GTask) op_task = g_task_new (self, NULL, list_finished_cb, NULL);
 
       /* Queued after the opening: the database thread does them in order. */
       self->listing = TRUE;
+      _falstaff_run_db_push (self->db, FALSTAFF_RUN_DB_LIST_NEWEST, NULL, NULL, newest_task);
       _falstaff_run_db_push (self->db, FALSTAFF_RUN_DB_LIST_FINISHED, NULL, NULL, op_task);
     }
 }
@@ -775,6 +814,8 @@ falstaff_run_store_delete_async (FalstaffRunStore    *self,
           !g_hash_table_add (doomed, runs[i]))
         continue;
       g_array_append_val (ids, id);
+      if (self->listing)
+        g_hash_table_add (self->deleted_while_listing, g_memdup2 (&id, sizeof id));
       g_hash_table_remove (self->by_id, &id);
       g_hash_table_remove (self->dirty, runs[i]);
       _falstaff_run_set_store (runs[i], NULL);
