@@ -1143,6 +1143,15 @@ test_serve_public_url (void)
   run_falctl (&bad, NULL, bad_args);
   g_assert_cmpint (bad.status, ==, 2);
   g_assert_nonnull (strstr (bad.err, "public URL"));
+
+  {
+    const char *bad_memory[] = { "serve", "--memory-files", "-1", NULL };
+    g_auto(Run) refused = { 0 };
+
+    run_falctl (&refused, NULL, bad_memory);
+    g_assert_cmpint (refused.status, ==, 2);
+    g_assert_nonnull (strstr (refused.err, "--memory-files"));
+  }
 }
 
 int

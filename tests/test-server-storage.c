@@ -853,6 +853,49 @@ test_storage_memory (void)
   fal_test_remove_tree (dir);
 }
 
+static guint
+files_on_disk (FalTestServer *ts)
+{
+  g_autofree char *data_dir = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint n = 0;
+
+  g_object_get (ts->server, "data-dir", &data_dir, NULL);
+  dir = g_dir_open (data_dir, 0, NULL);
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (data_dir, name, NULL);
+
+      n += g_file_test (child, G_FILE_TEST_IS_REGULAR);
+    }
+  return n;
+}
+
+/* An embedded server keeps every file on disk (the app's memory is the
+ * app's); with "memory-files" (falctl serve: 64 MiB) a small output is
+ * served from memory, the same bytes. */
+static void
+test_server_memory_files (void)
+{
+  const char *body = "{\"prompt\": \"a red fox\", \"image_size\": {\"width\": 64, \"height\": 64}, \"seed\": 3}";
+  g_autoptr(FalTestServer) on_disk = fal_test_server_new (40, 2, 15000);
+  g_autoptr(FalTestServer) in_memory = fal_test_server_new_with (40, 2, 15000, "memory-files",
+                                                                 (guint64) 1024 * 1024, NULL);
+  g_autoptr(JsonObject) a = run (on_disk, "fal-ai/fast-sdxl", body);
+  g_autoptr(JsonObject) b = run (in_memory, "fal-ai/fast-sdxl", body);
+  g_autoptr(GBytes) png_a = fetch_file (on_disk, json_array_get_object_element (json_object_get_array_member (a, "images"), 0),
+                                        "image/png");
+  g_autoptr(GBytes) png_b = fetch_file (in_memory, json_array_get_object_element (json_object_get_array_member (b, "images"), 0),
+                                        "image/png");
+
+  g_assert_cmpuint (fal_test_count_files (on_disk, NULL), ==, 1);
+  g_assert_cmpuint (files_on_disk (on_disk), ==, 1);
+  g_assert_cmpuint (fal_test_count_files (in_memory, NULL), ==, 1);
+  g_assert_cmpuint (files_on_disk (in_memory), ==, 0);
+  g_assert_true (g_bytes_equal (png_a, png_b));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -868,6 +911,7 @@ main (int   argc,
   g_test_add_func ("/server/storage/multipart/answer-cut", test_multipart_answer_cut);
   g_test_add_func ("/server/storage/limits", test_storage_limits);
   g_test_add_func ("/server/storage/memory", test_storage_memory);
+  g_test_add_func ("/server/storage/memory-files", test_server_memory_files);
   g_test_add_func ("/server/storage/schemas", test_schemas);
   g_test_add_func ("/server/storage/outputs/text-to-image", test_output_text_to_image);
   g_test_add_func ("/server/storage/outputs/image-to-image", test_output_image_to_image);

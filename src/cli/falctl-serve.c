@@ -46,6 +46,7 @@ falctl_serve (int    argc,
   int max_connections = 0;
   int idle_timeout_ms = 30000;
   int max_kept = 10000;
+  int memory_files_mib = 64;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0 = a free port)", "PORT" },
     { "key", 'k', 0, G_OPTION_ARG_STRING, &key, "The one key accepted (default local:secret)", "ID:SECRET" },
@@ -57,6 +58,7 @@ falctl_serve (int    argc,
     { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "Base of every URL the server returns (behind a reverse proxy or tunnel)", "URL" },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Connections open at once (default: 3/4 of the fd limit)", "N" },
     { "max-kept-requests", 0, 0, G_OPTION_ARG_INT, &max_kept, "Queue requests remembered for status and result (default 10000)", "N" },
+    { "memory-files", 0, 0, G_OPTION_ARG_INT, &memory_files_mib, "Keep small stored files (64 KiB or less) in memory, this many MiB in all, not on disk (default 64; 0 = all on disk)", "MIB" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout_ms, "Close a connection idle or slow to send its headers this long (default 30000; 0 = never)", "MS" },
     { NULL }
   };
@@ -76,10 +78,10 @@ falctl_serve (int    argc,
     }
   /* The same ranges as FalLocalServer's properties. */
   if (port < 0 || port > 65535 || speed < 0.001 || speed > 1e9 || runners < 1 || runners > 1024 || keepalive_ms < 0 ||
-      max_connections < 0 || idle_timeout_ms < 0 || max_kept < 1)
+      max_connections < 0 || idle_timeout_ms < 0 || max_kept < 1 || memory_files_mib < 0)
     {
       fprintf (stderr, "falctl serve: --port is 0..65535, --speed 0.001..1e9, --runners 1..1024, "
-                       "--keepalive, --max-connections and --idle-timeout ≥ 0, --max-kept-requests ≥ 1\n");
+                       "--keepalive, --max-connections, --idle-timeout and --memory-files ≥ 0, --max-kept-requests ≥ 1\n");
       return FALCTL_EXIT_USAGE;
     }
 
@@ -92,6 +94,7 @@ falctl_serve (int    argc,
                          "max-connections", (guint) max_connections,
                          "idle-timeout", (guint) idle_timeout_ms,
                          "max-kept-requests", (guint) max_kept,
+                         "memory-files", (guint64) memory_files_mib * 1024 * 1024,
                          NULL);
   if (key)
     g_object_set (server, "key", key, NULL);

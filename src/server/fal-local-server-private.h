@@ -48,6 +48,7 @@ struct _FalLocalServer
   guint idle_timeout_ms;
   guint max_kept_requests;
   guint max_client_backlog;
+  guint64 memory_files;      /* bytes of small stored files kept in memory */
 
   /* The server thread and what lives on it. */
   GThread *thread;

@@ -40,6 +40,7 @@ enum {
   PROP_IDLE_TIMEOUT,
   PROP_MAX_KEPT_REQUESTS,
   PROP_MAX_CLIENT_BACKLOG,
+  PROP_MEMORY_FILES,
   N_PROPS
 };
 
@@ -529,6 +530,7 @@ setup (FalLocalServer  *self,
   self->storage = fal_local_storage_new (self->data_dir, error);
   if (self->storage == NULL)
     return FALSE;
+  fal_local_storage_set_memory_limits (self->storage, FAL_LOCAL_STORAGE_MEMORY_FILE_MAX, self->memory_files);
 
   self->soup = soup_server_new ("server-header", "falstaff-local/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, fal_local_server_early_handler, self, NULL);
@@ -682,6 +684,9 @@ fal_local_server_get_property (GObject    *object,
     case PROP_MAX_CLIENT_BACKLOG:
       g_value_set_uint (value, self->max_client_backlog);
       break;
+    case PROP_MEMORY_FILES:
+      g_value_set_uint64 (value, self->memory_files);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -744,6 +749,9 @@ fal_local_server_set_property (GObject      *object,
     case PROP_MAX_CLIENT_BACKLOG:
       self->max_client_backlog = g_value_get_uint (value);
       break;
+    case PROP_MEMORY_FILES:
+      self->memory_files = g_value_get_uint64 (value);
+      break;
     case PROP_SYNC_MODE_LIMIT:
       self->sync_mode_limit = g_value_get_uint (value);
       break;
@@ -794,6 +802,11 @@ fal_local_server_class_init (FalLocalServerClass *klass)
    * it is reset (tests set it low, to reach it quickly). */
   properties[PROP_MAX_CLIENT_BACKLOG] = g_param_spec_uint ("max-client-backlog", NULL, NULL, 1, G_MAXUINT,
                                                            FAL_LOCAL_RAW_MAX_BACKLOG, flags);
+  /* Bytes of small stored files (FAL_LOCAL_STORAGE_MEMORY_FILE_MAX each)
+   * kept in memory instead of on disk, where creating and deleting a
+   * file per output costs more than a small output's rendering; 0: all
+   * on disk (an embedding app keeps its memory). */
+  properties[PROP_MEMORY_FILES] = g_param_spec_uint64 ("memory-files", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

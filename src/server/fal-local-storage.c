@@ -217,7 +217,7 @@ fal_local_storage_init (FalLocalStorage *self)
   self->max_files = FAL_LOCAL_STORAGE_MAX_FILES;
   self->max_bytes = FAL_LOCAL_STORAGE_MAX_BYTES;
   self->memory_file_max = FAL_LOCAL_STORAGE_MEMORY_FILE_MAX;
-  self->memory_max = FAL_LOCAL_STORAGE_MEMORY_MAX;
+  self->memory_max = 0;
 }
 
 void

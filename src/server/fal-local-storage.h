@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The fake CDN: files on disk under a data directory, reached by id;
- * small stored bytes (generated thumbnails, test files) are kept in
+ * small stored bytes (generated thumbnails, test files) may be kept in
  * memory instead, up to a bound, since creating and deleting a file per
  * output cost more than rendering it. Thread-safe: workers store
  * generated media while the server thread serves uploads and downloads. */
@@ -35,9 +35,9 @@ void             fal_local_storage_set_limits   (FalLocalStorage *self,
                                                  guint            max_files,
                                                  guint64          max_bytes);
 /* put_bytes keeps a file of at most max_file bytes in memory while all
- * such files stay within max_total; others go to the disk. */
+ * such files stay within max_total; others go to the disk. By default
+ * none is kept in memory. */
 #define FAL_LOCAL_STORAGE_MEMORY_FILE_MAX (64 * 1024)
-#define FAL_LOCAL_STORAGE_MEMORY_MAX (G_GUINT64_CONSTANT (64) * 1024 * 1024)
 void             fal_local_storage_set_memory_limits (FalLocalStorage *self,
                                                       gsize            max_file,
                                                       guint64          max_total);
