@@ -172,20 +172,57 @@ incoming_cb (GSocketService    *service,
   return TRUE;
 }
 
-/* Listens on relay->port (0 the first time: a free one). */
+static gboolean
+try_listen (TcpRelay  *relay,
+            guint16    port,
+            GError   **error)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocketAddress) effective = NULL;
+  GSocketService *service = g_socket_service_new ();
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+    {
+      g_object_unref (service);
+      return FALSE;
+    }
+  relay->service = service;
+  relay->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  return TRUE;
+}
+
+/* The lowest port the kernel gives a connection's own end. */
+static guint
+ephemeral_low (void)
+{
+  g_autofree char *range = NULL;
+  guint low = 32768;
+
+  if (g_file_get_contents ("/proc/sys/net/ipv4/ip_local_port_range", &range, NULL, NULL))
+    low = (guint) g_ascii_strtoull (range, NULL, 10);
+  return low > 2048 ? low : 32768;
+}
+
+/* Listens on relay->port; the first time on a free port below the
+ * kernel's ephemeral range: listening there again after a close cannot
+ * fail because some connection took the port as its own end meanwhile. */
 static void
 relay_listen (TcpRelay *relay)
 {
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, relay->port);
-  g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GError) error = NULL;
 
-  relay->service = g_socket_service_new ();
-  g_socket_listener_add_address (G_SOCKET_LISTENER (relay->service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  if (relay->port == 0)
+    {
+      guint low = ephemeral_low ();
+
+      for (guint i = 0; i < 200 && relay->service == NULL; i++)
+        try_listen (relay, (guint16) g_random_int_range (MAX (1024, (gint) low / 2), (gint) low), NULL);
+    }
+  if (relay->service == NULL)
+    try_listen (relay, relay->port, &error);
   g_assert_no_error (error);
-  relay->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_signal_connect (relay->service, "incoming", G_CALLBACK (incoming_cb), relay);
   g_socket_service_start (relay->service);
 }
