@@ -871,6 +871,19 @@ complete_multipart (FalLocalCall *call,
   g_task_run_in_thread (task, complete_thread);
 }
 
+/* A file that expires between its lookup and its read (the lookup that
+ * finds it expired deletes it) is gone, as at fal's CDN: 404, not 500. */
+static void
+respond_read_error (FalLocalCall *call,
+                    const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+      g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    fal_local_call_respond_detail (call, 404, "File not found");
+  else
+    fal_local_call_respond_detail (call, 500, error->message);
+}
+
 static void
 serve_file (FalLocalCall *call,
             const char   *file_id)
@@ -896,7 +909,7 @@ serve_file (FalLocalCall *call,
       g_autoptr(GBytes) bytes = fal_local_storage_read (call->server->storage, file_id, &error);
 
       if (bytes == NULL)
-        fal_local_call_respond_detail (call, 500, error->message);
+        respond_read_error (call, error);
       else
         fal_local_call_respond_bytes (call, 200, file->content_type, bytes);
       return;
@@ -905,7 +918,7 @@ serve_file (FalLocalCall *call,
   pieces = fal_local_storage_read_pieces (call->server->storage, file_id, &error);
   if (pieces == NULL)
     {
-      fal_local_call_respond_detail (call, 500, error->message);
+      respond_read_error (call, error);
       return;
     }
   /* The pieces (a multipart upload's parts) go out as they are stored:
