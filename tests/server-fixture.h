@@ -207,9 +207,9 @@ GBytes        *fal_test_raw_body     (const char    *answer,
                                       gboolean      *complete);
 
 /* With subdir NULL, counts the files the server's CDN holds (finished
- * uploads and outputs, on disk or, when small, in memory); with
- * "uploads", the files in that folder of its data directory (parts,
- * partial PUTs). */
+ * uploads and outputs, on disk or, when small, in memory); else the
+ * files in that folder of its data directory: "uploads" (parts, partial
+ * PUTs), "." (the files written to the disk). */
 guint          fal_test_count_files  (FalTestServer *ts,
                                       const char    *subdir);
 /* A FalTestCondition on a FalTestServer: no part or partial PUT left in

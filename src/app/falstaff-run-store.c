@@ -442,14 +442,23 @@ falstaff_run_store_open_async (FalstaffRunStore    *self,
   start_loading (self, FALSTAFF_RUN_DB_OPEN, falstaff_run_store_open_async, cancellable, callback, user_data);
 }
 
-static void
-set_complete (FalstaffRunStore *self)
+/* The listing is over, read or failed: the tasks that waited for it. */
+static GPtrArray *
+end_listing (FalstaffRunStore *self)
 {
-  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->complete_tasks);
+  GPtrArray *tasks = g_steal_pointer (&self->complete_tasks);
 
   self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->listing = FALSE;
   g_hash_table_remove_all (self->deleted_while_listing);
+  return tasks;
+}
+
+static void
+set_complete (FalstaffRunStore *self)
+{
+  g_autoptr(GPtrArray) tasks = end_listing (self);
+
   if (!self->complete)
     {
       self->complete = TRUE;
@@ -478,7 +487,7 @@ add_listed (FalstaffRunStore  *self,
             FalstaffRunDbLoad *load)
 {
   guint before = self->runs->len;
-  g_autofree gpointer *was = g_memdup2 (self->runs->pdata, before * sizeof (gpointer));
+  gint64 newest_added = 0;
   guint same = 0;
 
   for (guint i = 0; i < load->rows->len; i++)
@@ -487,12 +496,17 @@ add_listed (FalstaffRunStore  *self,
 
       if (!g_hash_table_contains (self->by_id, &row->id) &&
           !g_hash_table_contains (self->deleted_while_listing, &row->id))
-        add_run (self, _falstaff_run_new_from_row (row), FALSE);
+        {
+          add_run (self, _falstaff_run_new_from_row (row), FALSE);
+          newest_added = MAX (newest_added, row->id);
+        }
     }
   if (self->runs->len == before)
     return;
+  /* The list was in id order already: the runs above the newest one
+   * added keep their places. */
   g_ptr_array_sort (self->runs, compare_ids_newest_first);
-  while (same < before && was[same] == g_ptr_array_index (self->runs, same))
+  while (falstaff_run_get_id (g_ptr_array_index (self->runs, same)) > newest_added)
     same++;
   items_changed (self, same, before - same, self->runs->len - same);
 }
@@ -525,11 +539,8 @@ list_finished_cb (GObject      *object,
   load = g_task_propagate_pointer (G_TASK (result), &error);
   if (load == NULL)
     {
-      g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->complete_tasks);
+      g_autoptr(GPtrArray) tasks = end_listing (self);
 
-      self->complete_tasks = g_ptr_array_new_with_free_func (g_object_unref);
-      self->listing = FALSE;
-      g_hash_table_remove_all (self->deleted_while_listing);
       for (guint i = 0; i < tasks->len; i++)
         g_task_return_error (g_ptr_array_index (tasks, i), g_error_copy (error));
       return;
