@@ -103,7 +103,7 @@ void            _falstaff_run_store_set_statement_hook (FalstaffRunStore        
 void            _falstaff_run_store_set_save_delay (FalstaffRunStore *self,
                                                     guint             delay_ms);
 /* The newest schema version (PRAGMA user_version). */
-#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 5
+#define FALSTAFF_RUN_STORE_SCHEMA_VERSION 6
 
 /* ------------------------------------------------------------------ the database thread
  * falstaff-run-store-db.c: one thread owning the sqlite3 connection, fed
