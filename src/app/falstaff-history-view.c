@@ -118,8 +118,8 @@ typedef struct {
   gulong check_handler;
   GtkImage *icon;
   GtkPicture *thumbnail;
-  GtkLabel *title;
-  GtkLabel *snippet;
+  GtkInscription *title;          /* their size does not follow their text */
+  GtkInscription *snippet;
   GtkLabel *age;
   char *thumbnail_url;            /* asked of the keeper for this row */
   GCancellable *cancellable;      /* of that load */
@@ -221,7 +221,7 @@ update_row (GtkWidget *row,
   gtk_image_set_from_icon_name (parts->icon, status_icon (status));
   /* Set at every bind: no X round trip for it (falstaff-tooltip.c). */
   falstaff_tooltip_set_text (GTK_WIDGET (parts->icon), status_words (status));
-  gtk_label_set_text (parts->title, endpoint_id ? endpoint_id : "");
+  gtk_inscription_set_text (parts->title, endpoint_id);
   /* A sweep's runs say so: they were sent together. */
   if (FALSTAFF_IS_RUN (run) && falstaff_run_get_sweep_id (FALSTAFF_RUN (run)) != 0)
     {
@@ -229,7 +229,7 @@ update_row (GtkWidget *row,
       g_free (snippet);
       snippet = g_steal_pointer (&marked);
     }
-  gtk_label_set_text (parts->snippet, snippet ? snippet : "");
+  gtk_inscription_set_text (parts->snippet, snippet);
   gtk_widget_set_visible (GTK_WIDGET (parts->snippet), snippet && *snippet);
   gtk_label_set_text (parts->age, age);
   label = g_strdup_printf ("%s, %s, %s%s%s", endpoint_id ? endpoint_id : "", status_words (status), age,
@@ -303,13 +303,20 @@ setup_cb (GtkSignalListItemFactory *factory,
                                    "visible", FALSE,
                                    NULL);
   gtk_widget_add_css_class (GTK_WIDGET (parts->thumbnail), "thumbnail");
-  parts->title = GTK_LABEL (gtk_label_new (NULL));
-  parts->snippet = GTK_LABEL (gtk_label_new (NULL));
+  /* GtkInscriptions, not labels: a label measures its whole text, and
+   * every row is measured again whenever the window's size is computed
+   * (three times before a long history's first page is drawn), where an
+   * inscription's size is its font's. Only the rows drawn lay out their
+   * text. The row's accessible label says it all (update_row ()). */
+  parts->title = g_object_new (GTK_TYPE_INSCRIPTION,
+                               "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                               "text-overflow", GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_MIDDLE,
+                               "nat-chars", 24, "xalign", 0.0f, NULL);
+  parts->snippet = g_object_new (GTK_TYPE_INSCRIPTION,
+                                 "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                 "text-overflow", GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END,
+                                 "nat-chars", 32, "xalign", 0.0f, NULL);
   parts->age = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (parts->title, 0);
-  gtk_label_set_ellipsize (parts->title, PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_xalign (parts->snippet, 0);
-  gtk_label_set_ellipsize (parts->snippet, PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (GTK_WIDGET (parts->snippet), "dim-label");
   gtk_widget_add_css_class (GTK_WIDGET (parts->snippet), "caption");
   gtk_widget_add_css_class (GTK_WIDGET (parts->age), "dim-label");
